@@ -1,0 +1,165 @@
+//! The one agent of a page: its state, and the path from an attributed
+//! observation to a queued, encoded event.
+
+use std::cell::RefCell;
+
+use canopy_wire::limits::{MAX_BEACON_BYTES, MAX_EVENTS_PER_BEACON};
+use canopy_wire::{Beacon, Event, EventBody, VitalName, SCHEMA_VERSION};
+use serde::Serialize;
+use wasm_bindgen::JsValue;
+use web_sys::Window;
+
+use crate::attribute::AppRegistry;
+use crate::batch::Queue;
+use crate::config::Config;
+use crate::vitals::PendingVitals;
+use crate::{send, session};
+
+/// Error reports per view past which the agent stays quiet: a page stuck in an
+/// error loop must not turn into a request loop.
+const MAX_ERRORS_PER_VIEW: u32 = 100;
+
+/// Queued bytes that trigger a flush before the interval comes round.
+const FLUSH_THRESHOLD_BYTES: usize = MAX_BEACON_BYTES / 2;
+
+thread_local! {
+    static AGENT: RefCell<Option<Agent>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` on the page's agent, if it is started. Never panics: a re-entrant
+/// call (an observer firing while the agent is busy) is skipped.
+pub fn with_agent<R>(f: impl FnOnce(&mut Agent) -> R) -> Option<R> {
+    AGENT.with(|cell| cell.try_borrow_mut().ok()?.as_mut().map(f))
+}
+
+pub fn is_started() -> bool {
+    AGENT.with(|cell| cell.try_borrow().map(|agent| agent.is_some()).unwrap_or(true))
+}
+
+pub fn start(agent: Agent) {
+    AGENT.with(|cell| {
+        if let Ok(mut slot) = cell.try_borrow_mut() {
+            *slot = Some(agent);
+        }
+    });
+}
+
+pub struct Agent {
+    pub config: Config,
+    pub apps: AppRegistry,
+    pub vitals: PendingVitals,
+    window: Window,
+    queue: Queue,
+    session_id: String,
+    view_id: String,
+    page_url: String,
+    errors_this_view: u32,
+}
+
+impl Agent {
+    pub fn new(window: Window, config: Config) -> Self {
+        let page_url = window.location().href().map(|url| scrub_url(&url).to_owned()).unwrap_or_default();
+        Self {
+            apps: AppRegistry::new(config.shell.clone()),
+            queue: Queue::new(config.max_queue_bytes),
+            vitals: PendingVitals::default(),
+            session_id: session::session_id(&window),
+            view_id: session::random_id(),
+            page_url,
+            errors_this_view: 0,
+            window,
+            config,
+        }
+    }
+
+    /// Epoch milliseconds for a `performance.now()`-relative timestamp.
+    pub fn epoch_ms(&self, relative: f64) -> f64 {
+        self.window.performance().map(|p| p.time_origin() + relative).unwrap_or(relative)
+    }
+
+    /// Whether a URL is the agent's own traffic, which it must not observe.
+    pub fn is_own_request(&self, url: &str) -> bool {
+        url.starts_with(&self.config.beacon_url)
+    }
+
+    /// Queues an event for `app`, `relative_at` ms after the time origin.
+    pub fn record(&mut self, app: &str, relative_at: f64, body: EventBody) {
+        let event = Event { app: app.to_owned(), at: self.epoch_ms(relative_at), body };
+        if let Some(encoded) = encode_json(&event) {
+            self.queue.push(encoded);
+        }
+        if self.queue.bytes() >= FLUSH_THRESHOLD_BYTES {
+            self.flush();
+        }
+    }
+
+    /// Queues an error report unless this view already sent its share.
+    pub fn record_error(&mut self, app: &str, relative_at: f64, body: EventBody) {
+        if self.errors_this_view < MAX_ERRORS_PER_VIEW {
+            self.errors_this_view += 1;
+            self.record(app, relative_at, body);
+        }
+    }
+
+    /// Queues the vitals that changed since they were last reported.
+    pub fn report_vitals(&mut self) {
+        let now = self.window.performance().map(|p| p.now()).unwrap_or(0.0);
+        for (app, name, value) in self.vitals.take_changed() {
+            self.record(&app, now, vital(name, value));
+        }
+    }
+
+    /// Sends everything queued, in as many requests as it takes.
+    pub fn flush(&mut self) {
+        let Some(envelope) = encode_json(&self.envelope()) else { return };
+        loop {
+            let batch = self.queue.take_batch(envelope.len(), MAX_BEACON_BYTES, MAX_EVENTS_PER_BEACON);
+            if batch.is_empty() {
+                break;
+            }
+            if let Some(body) = canopy_wire::assemble(&envelope, batch.iter().map(String::as_str)) {
+                send::send(&self.window, &self.config.beacon_url, &body);
+            }
+        }
+    }
+
+    fn envelope(&self) -> Beacon {
+        Beacon {
+            schema: SCHEMA_VERSION,
+            session_id: self.session_id.clone(),
+            view_id: self.view_id.clone(),
+            page_url: self.page_url.clone(),
+            sent_at: js_sys::Date::now(),
+            apps: self.apps.infos(),
+            events: Vec::new(),
+        }
+    }
+}
+
+pub fn vital(name: VitalName, value: f64) -> EventBody {
+    EventBody::Vital(canopy_wire::Vital { name, value })
+}
+
+/// JSON through the browser's own encoder: no JSON library in the wasm.
+fn encode_json(value: &impl Serialize) -> Option<String> {
+    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+    let object: JsValue = value.serialize(&serializer).ok()?;
+    js_sys::JSON::stringify(&object).ok()?.as_string()
+}
+
+/// Query strings and fragments often carry tokens and personal data: drop them.
+pub fn scrub_url(url: &str) -> &str {
+    url.split(['?', '#']).next().unwrap_or(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::scrub_url;
+
+    #[test]
+    fn scrub_drops_query_and_fragment() {
+        assert_eq!(scrub_url("https://x.example/cart?token=1#top"), "https://x.example/cart");
+        assert_eq!(scrub_url("https://x.example/a#b?c"), "https://x.example/a");
+        assert_eq!(scrub_url("https://x.example/"), "https://x.example/");
+    }
+}

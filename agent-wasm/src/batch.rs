@@ -1,0 +1,156 @@
+//! Batch: a bounded queue of encoded events, packed into request bodies.
+//!
+//! Events are encoded to JSON once, when queued, so each one's exact size on
+//! the wire is known. The queue holds at most `max_bytes` of them and drops the
+//! oldest past that, counting what it dropped, so a page whose collector is
+//! unreachable keeps a fixed amount of memory.
+
+use std::collections::VecDeque;
+
+use canopy_wire::body_len;
+
+#[derive(Debug)]
+pub struct Queue {
+    events: VecDeque<String>,
+    bytes: usize,
+    max_bytes: usize,
+    dropped: u64,
+}
+
+impl Queue {
+    pub fn new(max_bytes: usize) -> Self {
+        Self { events: VecDeque::new(), bytes: 0, max_bytes, dropped: 0 }
+    }
+
+    pub fn push(&mut self, encoded: String) {
+        self.bytes += encoded.len();
+        self.events.push_back(encoded);
+        while self.bytes > self.max_bytes {
+            match self.events.pop_front() {
+                Some(oldest) => {
+                    self.bytes -= oldest.len();
+                    self.dropped += 1;
+                }
+                None => break,
+            }
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.events.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty()
+    }
+
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+
+    /// Events dropped so far because the queue was full or an event could never fit a body.
+    pub fn dropped(&self) -> u64 {
+        self.dropped
+    }
+
+    /// Takes the oldest events that fit one body of at most `max_body` bytes
+    /// around an envelope of `envelope_len` bytes, and at most `max_events`.
+    /// An event too large for any body is dropped rather than blocking the queue.
+    pub fn take_batch(&mut self, envelope_len: usize, max_body: usize, max_events: usize) -> Vec<String> {
+        let mut batch = Vec::new();
+        let mut batch_bytes = 0;
+        while batch.len() < max_events {
+            let Some(next) = self.events.front() else { break };
+            let len_with_next = body_len(envelope_len, batch_bytes + next.len(), batch.len() + 1);
+            if len_with_next > max_body {
+                if batch.is_empty() {
+                    self.pop();
+                    self.dropped += 1;
+                    continue;
+                }
+                break;
+            }
+            batch_bytes += next.len();
+            batch.extend(self.pop());
+        }
+        batch
+    }
+
+    fn pop(&mut self) -> Option<String> {
+        let event = self.events.pop_front()?;
+        self.bytes -= event.len();
+        Some(event)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(size: usize) -> String {
+        "x".repeat(size)
+    }
+
+    #[test]
+    fn full_queue_drops_oldest_and_counts() {
+        let mut queue = Queue::new(100);
+        for index in 0..5 {
+            queue.push(format!("{index:0>30}"));
+        }
+        assert_eq!(queue.len(), 3);
+        assert_eq!(queue.bytes(), 90);
+        assert_eq!(queue.dropped(), 2);
+        let batch = queue.take_batch(0, 1_000, 10);
+        assert_eq!(batch.first().map(String::as_str), Some("000000000000000000000000000002"));
+    }
+
+    #[test]
+    fn batches_never_exceed_the_body_limit() {
+        let mut queue = Queue::new(usize::MAX);
+        for size in [300, 10, 250, 1, 77, 400, 400, 2] {
+            queue.push(event(size));
+        }
+        let envelope = 120;
+        let mut sent = 0;
+        while !queue.is_empty() {
+            let batch = queue.take_batch(envelope, 1_000, 100);
+            assert!(!batch.is_empty());
+            let total = body_len(envelope, batch.iter().map(String::len).sum(), batch.len());
+            assert!(total <= 1_000, "body of {total} bytes");
+            sent += batch.len();
+        }
+        assert_eq!((sent, queue.dropped()), (8, 0));
+    }
+
+    #[test]
+    fn batches_fill_up_to_the_limit_exactly() {
+        let mut queue = Queue::new(usize::MAX);
+        queue.push(event(40));
+        queue.push(event(39));
+        queue.push(event(1));
+        // envelope 20 + 40 + 39 + one comma = 100
+        assert_eq!(queue.take_batch(20, 100, 10).len(), 2);
+        assert_eq!(queue.len(), 1);
+    }
+
+    #[test]
+    fn event_count_is_capped() {
+        let mut queue = Queue::new(usize::MAX);
+        for _ in 0..10 {
+            queue.push(event(1));
+        }
+        assert_eq!(queue.take_batch(0, 1_000, 4).len(), 4);
+        assert_eq!(queue.len(), 6);
+    }
+
+    #[test]
+    fn an_event_that_can_never_fit_is_dropped_not_stuck() {
+        let mut queue = Queue::new(usize::MAX);
+        queue.push(event(2_000));
+        queue.push(event(10));
+        let batch = queue.take_batch(50, 1_000, 10);
+        assert_eq!(batch, vec![event(10)]);
+        assert_eq!(queue.dropped(), 1);
+        assert!(queue.is_empty());
+    }
+}

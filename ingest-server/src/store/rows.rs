@@ -1,0 +1,179 @@
+//! The ClickHouse rows a beacon becomes: one table per kind of event, each
+//! with the same leading columns (see ARCHITECTURE.md for why).
+
+use canopy_wire::{Beacon, Event, EventBody};
+use clickhouse::Row;
+use serde::Serialize;
+use time::OffsetDateTime;
+
+/// Oldest event time accepted relative to receipt; older ones are clamped.
+const MAX_EVENT_AGE_MS: f64 = 24.0 * 3600.0 * 1000.0;
+
+/// Declares a row type with the columns every event table shares, and a
+/// constructor taking them as [`Context`].
+macro_rules! event_row {
+    ($name:ident<$lt:lifetime> { $($field:ident : $ty:ty),* $(,)? }) => {
+        #[derive(Debug, Row, Serialize)]
+        pub struct $name<$lt> {
+            #[serde(with = "clickhouse::serde::time::datetime64::millis")]
+            pub received_at: OffsetDateTime,
+            #[serde(with = "clickhouse::serde::time::datetime64::millis")]
+            pub at: OffsetDateTime,
+            pub app: &$lt str,
+            pub app_version: &$lt str,
+            pub session_id: &$lt str,
+            pub view_id: &$lt str,
+            pub page_url: &$lt str,
+            $(pub $field: $ty,)*
+        }
+
+        impl<$lt> $name<$lt> {
+            #[allow(clippy::too_many_arguments)]
+            fn new(context: &Context<$lt>, $($field: $ty),*) -> Self {
+                Self {
+                    received_at: context.received_at,
+                    at: context.at,
+                    app: context.app,
+                    app_version: context.app_version,
+                    session_id: context.session_id,
+                    view_id: context.view_id,
+                    page_url: context.page_url,
+                    $($field,)*
+                }
+            }
+        }
+    };
+}
+
+event_row!(VitalRow<'a> { name: &'a str, value: f64 });
+event_row!(NavigationRow<'a> {
+    nav_type: &'a str, dns: f64, tcp: f64, tls: f64, ttfb: f64, download: f64,
+    dom_parse: f64, dom_ready: f64, load: f64, transfer_size: u64,
+});
+event_row!(ResourceRow<'a> { url: &'a str, initiator: &'a str, duration: f64, transfer_size: u64 });
+event_row!(ErrorRow<'a> {
+    source: &'a str, error_type: &'a str, message: &'a str, stack: &'a str,
+    url: &'a str, line: u32, column: u32,
+});
+event_row!(AppEventRow<'a> { phase: &'a str, detail: &'a str });
+
+/// The shared leading columns of one event's row.
+struct Context<'a> {
+    received_at: OffsetDateTime,
+    at: OffsetDateTime,
+    app: &'a str,
+    app_version: &'a str,
+    session_id: &'a str,
+    view_id: &'a str,
+    page_url: &'a str,
+}
+
+/// A beacon split into rows per table.
+#[derive(Debug, Default)]
+pub struct Rows<'a> {
+    pub vitals: Vec<VitalRow<'a>>,
+    pub navigations: Vec<NavigationRow<'a>>,
+    pub resources: Vec<ResourceRow<'a>>,
+    pub errors: Vec<ErrorRow<'a>>,
+    pub app_events: Vec<AppEventRow<'a>>,
+}
+
+impl<'a> Rows<'a> {
+    pub fn from_beacon(beacon: &'a Beacon, received_at: OffsetDateTime) -> Self {
+        let mut rows = Rows::default();
+        for event in &beacon.events {
+            let context = Context {
+                received_at,
+                at: event_time(event, beacon.sent_at, received_at),
+                app: &event.app,
+                app_version: app_version(beacon, &event.app),
+                session_id: &beacon.session_id,
+                view_id: &beacon.view_id,
+                page_url: &beacon.page_url,
+            };
+            rows.push(&context, &event.body);
+        }
+        rows
+    }
+
+    pub fn len(&self) -> usize {
+        self.vitals.len() + self.navigations.len() + self.resources.len() + self.errors.len() + self.app_events.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn push(&mut self, c: &Context<'a>, body: &'a EventBody) {
+        match body {
+            EventBody::Vital(v) => self.vitals.push(VitalRow::new(c, v.name.as_str(), v.value)),
+            EventBody::Navigation(n) => self.navigations.push(NavigationRow::new(
+                c, &n.nav_type, n.dns, n.tcp, n.tls, n.ttfb, n.download, n.dom_parse, n.dom_ready, n.load,
+                n.transfer_size,
+            )),
+            EventBody::Resource(r) => {
+                self.resources.push(ResourceRow::new(c, &r.url, &r.initiator, r.duration, r.transfer_size))
+            }
+            EventBody::Error(e) => self.errors.push(ErrorRow::new(
+                c, e.source.as_str(), &e.error_type, &e.message, &e.stack, &e.url, e.line, e.column,
+            )),
+            EventBody::App(a) => self.app_events.push(AppEventRow::new(c, a.phase.as_str(), &a.detail)),
+        }
+    }
+}
+
+fn app_version<'a>(beacon: &'a Beacon, app: &str) -> &'a str {
+    beacon.apps.iter().find(|info| info.name == app).map(|info| info.version.as_str()).unwrap_or("")
+}
+
+/// The event's time on the server's clock: browsers' clocks drift, but the
+/// time between an event and its beacon being sent is measured on one clock.
+fn event_time(event: &Event, sent_at: f64, received_at: OffsetDateTime) -> OffsetDateTime {
+    let received_ms = (received_at.unix_timestamp_nanos() / 1_000_000) as f64;
+    let age = (sent_at - event.at).clamp(0.0, MAX_EVENT_AGE_MS);
+    let at_ms = (received_ms - age) as i128;
+    OffsetDateTime::from_unix_timestamp_nanos(at_ms * 1_000_000).unwrap_or(received_at)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use canopy_wire::{AppInfo, ErrorReport, ErrorSource, Vital, VitalName};
+
+    fn beacon(events: Vec<Event>) -> Beacon {
+        Beacon {
+            schema: 1,
+            session_id: "s".into(),
+            view_id: "v".into(),
+            page_url: "http://x/".into(),
+            sent_at: 10_000.0,
+            apps: vec![AppInfo { name: "cart".into(), version: "2.0.0".into() }],
+            events,
+        }
+    }
+
+    #[test]
+    fn events_land_in_their_tables_with_versions_and_server_time() {
+        let received = OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap();
+        let error = ErrorReport {
+            source: ErrorSource::Rejection,
+            error_type: "Error".into(),
+            message: "boom".into(),
+            stack: String::new(),
+            url: String::new(),
+            line: 0,
+            column: 0,
+        };
+        let beacon = beacon(vec![
+            Event { app: "cart".into(), at: 9_000.0, body: EventBody::Error(error) },
+            Event { app: "shell".into(), at: 99_999.0, body: EventBody::Vital(Vital { name: VitalName::Lcp, value: 1.0 }) },
+        ]);
+        let rows = Rows::from_beacon(&beacon, received);
+        assert_eq!((rows.errors.len(), rows.vitals.len(), rows.len()), (1, 1, 2));
+        assert_eq!(rows.errors[0].app_version, "2.0.0");
+        assert_eq!(rows.errors[0].at, received - time::Duration::seconds(1));
+        // An event "after" its beacon was sent is clamped to the receive time.
+        assert_eq!(rows.vitals[0].at, received);
+        assert_eq!(rows.vitals[0].app_version, "");
+    }
+}

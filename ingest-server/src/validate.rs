@@ -1,0 +1,150 @@
+//! Validate: decode a request body into a beacon and check what the types
+//! alone cannot (schema version, counts, names, ranges). Over-long text is cut
+//! to the shared limits rather than refused: a long stack trace is still worth
+//! keeping.
+
+use canopy_wire::limits::{
+    check_app_name, truncate, MAX_APP_NAME_BYTES, MAX_EVENTS_PER_BEACON, MAX_ID_BYTES, MAX_STACK_BYTES,
+    MAX_TEXT_BYTES,
+};
+use canopy_wire::{Beacon, EventBody, SCHEMA_VERSION};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ValidateError {
+    #[error("body is not JSON: {0}")]
+    MalformedJson(serde_json::Error),
+    #[error("body is not a beacon: {0}")]
+    NotABeacon(serde_json::Error),
+    #[error("schema {found} is not supported; this server reads schema {SCHEMA_VERSION}")]
+    UnsupportedSchema { found: u32 },
+    #[error("a beacon may carry at most {MAX_EVENTS_PER_BEACON} events, this one has {found}")]
+    TooManyEvents { found: usize },
+    #[error("{field}: {problem}")]
+    InvalidField { field: String, problem: String },
+}
+
+impl ValidateError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            ValidateError::MalformedJson(_) => "malformed_json",
+            ValidateError::NotABeacon(_) => "invalid_beacon",
+            ValidateError::UnsupportedSchema { .. } => "unsupported_schema",
+            ValidateError::TooManyEvents { .. } => "too_many_events",
+            ValidateError::InvalidField { .. } => "invalid_field",
+        }
+    }
+}
+
+fn invalid(field: impl Into<String>, problem: impl Into<String>) -> ValidateError {
+    ValidateError::InvalidField { field: field.into(), problem: problem.into() }
+}
+
+/// Decodes and checks a beacon body.
+pub fn validate(body: &[u8]) -> Result<Beacon, ValidateError> {
+    let mut beacon: Beacon = serde_json::from_slice(body).map_err(|error| match error.classify() {
+        serde_json::error::Category::Data => ValidateError::NotABeacon(error),
+        _ => ValidateError::MalformedJson(error),
+    })?;
+    if beacon.schema != SCHEMA_VERSION {
+        return Err(ValidateError::UnsupportedSchema { found: beacon.schema });
+    }
+    if beacon.events.len() > MAX_EVENTS_PER_BEACON {
+        return Err(ValidateError::TooManyEvents { found: beacon.events.len() });
+    }
+    check_id("session_id", &beacon.session_id)?;
+    check_id("view_id", &beacon.view_id)?;
+    truncate(&mut beacon.page_url, MAX_TEXT_BYTES);
+    for (index, app) in beacon.apps.iter_mut().enumerate() {
+        check_app_name(&app.name).map_err(|problem| invalid(format!("apps[{index}].name"), problem))?;
+        truncate(&mut app.version, MAX_APP_NAME_BYTES);
+    }
+    for (index, event) in beacon.events.iter_mut().enumerate() {
+        check_app_name(&event.app).map_err(|problem| invalid(format!("events[{index}].app"), problem))?;
+        check_event_body(&mut event.body).map_err(|(field, problem)| invalid(format!("events[{index}].{field}"), problem))?;
+    }
+    Ok(beacon)
+}
+
+fn check_id(field: &str, id: &str) -> Result<(), ValidateError> {
+    if id.is_empty() || id.len() > MAX_ID_BYTES {
+        return Err(invalid(field, format!("must be 1 to {MAX_ID_BYTES} characters")));
+    }
+    Ok(())
+}
+
+/// Range checks per kind, and cutting text to the shared limits.
+fn check_event_body(body: &mut EventBody) -> Result<(), (&'static str, String)> {
+    let non_negative = |field: &'static str, value: f64| {
+        if value >= 0.0 { Ok(()) } else { Err((field, format!("must not be negative, got {value}"))) }
+    };
+    match body {
+        EventBody::Vital(vital) => non_negative("value", vital.value),
+        EventBody::Navigation(nav) => {
+            truncate(&mut nav.nav_type, MAX_APP_NAME_BYTES);
+            non_negative("ttfb", nav.ttfb)
+        }
+        EventBody::Resource(resource) => {
+            truncate(&mut resource.url, MAX_TEXT_BYTES);
+            truncate(&mut resource.initiator, MAX_APP_NAME_BYTES);
+            non_negative("duration", resource.duration)
+        }
+        EventBody::Error(report) => {
+            truncate(&mut report.error_type, MAX_APP_NAME_BYTES);
+            truncate(&mut report.message, MAX_TEXT_BYTES);
+            truncate(&mut report.url, MAX_TEXT_BYTES);
+            truncate(&mut report.stack, MAX_STACK_BYTES);
+            Ok(())
+        }
+        EventBody::App(lifecycle) => {
+            truncate(&mut lifecycle.detail, MAX_TEXT_BYTES);
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(events: &str) -> String {
+        format!(
+            r#"{{"schema":1,"session_id":"s1","view_id":"v1","page_url":"http://x/","sent_at":10,
+                "apps":[{{"name":"cart","version":"1.0.0"}}],"events":[{events}]}}"#
+        )
+    }
+
+    #[test]
+    fn a_good_beacon_passes_and_long_text_is_cut() {
+        let long = "m".repeat(MAX_TEXT_BYTES + 10);
+        let event = format!(
+            r#"{{"app":"cart","at":5,"kind":"error","source":"error","error_type":"Error","message":"{long}"}}"#
+        );
+        let beacon = validate(body(&event).as_bytes()).unwrap();
+        let EventBody::Error(report) = &beacon.events[0].body else { panic!() };
+        assert_eq!(report.message.len(), MAX_TEXT_BYTES);
+    }
+
+    #[test]
+    fn each_problem_has_its_own_code() {
+        let cases = [
+            ("{not json", "malformed_json"),
+            (r#"{"schema":1}"#, "invalid_beacon"),
+            (&body("").replace(r#""schema":1"#, r#""schema":99"#), "unsupported_schema"),
+            (&body(r#"{"app":"no spaces","at":1,"kind":"vital","name":"cls","value":0.1}"#), "invalid_field"),
+            (&body(r#"{"app":"cart","at":1,"kind":"vital","name":"lcp","value":-3}"#), "invalid_field"),
+            (&body(r#"{"app":"cart","at":1,"kind":"unknown"}"#), "invalid_beacon"),
+        ];
+        for (input, code) in cases {
+            assert_eq!(validate(input.as_bytes()).unwrap_err().code(), code, "{input}");
+        }
+    }
+
+    #[test]
+    fn too_many_events_is_refused() {
+        let event = r#"{"app":"cart","at":1,"kind":"vital","name":"cls","value":0.1}"#;
+        let events = vec![event; MAX_EVENTS_PER_BEACON + 1].join(",");
+        let error = validate(body(&events).as_bytes()).unwrap_err();
+        assert_eq!(error.code(), "too_many_events");
+        assert!(error.to_string().contains(&(MAX_EVENTS_PER_BEACON + 1).to_string()));
+    }
+}

@@ -1,0 +1,39 @@
+export interface InitOptions {
+  /** Base URL of the Canopy ingest server, e.g. "https://rum.example.com". */
+  endpoint: string;
+  /** Name of the app that owns whatever no registered app claims. Default "shell". */
+  shell?: string;
+  /** How often queued events are sent, in ms (default 5000, at least 100). */
+  flushIntervalMs?: number;
+  /** Most bytes of events kept while the server is unreachable (default 262144). */
+  maxQueueBytes?: number;
+  /** Where to load the agent's wasm from, if not next to this module. */
+  wasmUrl?: string | URL;
+}
+
+export interface AppRegistration {
+  /** Letters, digits, "-", "_" and "."; at most 64 characters. */
+  name: string;
+  version?: string;
+  /**
+   * Absolute URL prefixes the app's scripts and assets are served under; errors,
+   * resources and stack frames under them are attributed to this app.
+   */
+  assetPrefixes?: string[];
+}
+
+/**
+ * Starts the page's single agent. Resolves to false (and warns on the console)
+ * if the options are invalid or the wasm cannot load; never rejects.
+ */
+export function init(options: InitOptions): Promise<boolean>;
+
+/**
+ * Registers a micro-frontend on the page. DOM-bound vitals (CLS, INP, LCP) are
+ * attributed through the nearest `data-canopy-app="<name>"` container.
+ * Returns false (and warns) for an invalid registration; never throws.
+ */
+export function registerApp(app: AppRegistration): boolean;
+
+/** Sends everything queued now. */
+export function flush(): void;

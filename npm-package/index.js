@@ -1,0 +1,101 @@
+// @canopy/agent — the JavaScript face of the wasm agent.
+//
+// Every micro-frontend on a page bundles its own copy of this file, but the
+// page must run one agent: the first copy to load puts a hub on a well-known
+// global, and every later copy (even another version) talks to that hub.
+// Calls made before the wasm is ready are queued. Nothing here throws into
+// the page: problems are reported once each on the console.
+
+import loadWasm, * as wasm from './wasm/canopy_agent.js';
+
+const HUB = Symbol.for('canopy.agent.hub');
+const HUB_PROTOCOL = 1;
+const MAX_QUEUED_CALLS = 100;
+
+function createHub() {
+  const queued = [];
+  let agent = null;
+  let started = null;
+
+  const warned = new Set();
+  const warn = (what, error) => {
+    const message = `[canopy] ${what}: ${error && error.message ? error.message : error}`;
+    if (!warned.has(message)) {
+      warned.add(message);
+      console.warn(message);
+    }
+  };
+  const call = (method, argument) => {
+    try {
+      agent[method](argument);
+      return true;
+    } catch (error) {
+      warn(method, error);
+      return false;
+    }
+  };
+  const callOrQueue = (method, argument) => {
+    if (agent) return call(method, argument);
+    if (queued.length < MAX_QUEUED_CALLS) queued.push([method, argument]);
+    else warn(method, 'too many calls before init(); dropped');
+    return true;
+  };
+
+  return {
+    protocol: HUB_PROTOCOL,
+    init(options) {
+      if (started) {
+        warn('init', 'the agent is already running on this page; ignoring this call');
+        return started;
+      }
+      const wasmUrl = options && options.wasmUrl;
+      started = loadWasm(wasmUrl ? { module_or_path: wasmUrl } : undefined)
+        .then(() => {
+          agent = wasm;
+          const ok = call('init', withoutWasmUrl(options));
+          for (const [method, argument] of queued.splice(0)) call(method, argument);
+          return ok;
+        })
+        .catch((error) => {
+          warn('init', error);
+          return false;
+        });
+      return started;
+    },
+    registerApp(app) {
+      return callOrQueue('registerApp', app);
+    },
+    flush() {
+      if (agent) call('flush');
+    },
+  };
+}
+
+function withoutWasmUrl(options) {
+  if (!options || typeof options !== 'object') return options;
+  const { wasmUrl, ...rest } = options;
+  return rest;
+}
+
+function hub() {
+  const existing = globalThis[HUB];
+  if (existing && existing.protocol === HUB_PROTOCOL) return existing;
+  const created = createHub();
+  globalThis[HUB] = created;
+  return created;
+}
+
+/** Starts the page's agent. Call once, from the shell; later calls are ignored. */
+export function init(options) {
+  return hub().init(options);
+}
+
+/** Registers a micro-frontend; may be called before init(). */
+export function registerApp(app) {
+  return hub().registerApp(app);
+}
+
+/** Sends everything queued now. */
+export function flush() {
+  hub().flush();
+}

@@ -1,0 +1,97 @@
+// The real stack for end-to-end tests: the ingest server binary (on the
+// ClickHouse at CLICKHOUSE_URL, in a database of the test's own), the demo
+// site, and headless Chromium. Everything is stopped when the test ends.
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { chromium } from 'playwright-core';
+
+const ROOT = new URL('../../', import.meta.url);
+const CLICKHOUSE_URL = process.env.CLICKHOUSE_URL;
+const INGEST_BIN = process.env.CANOPY_INGEST_BIN;
+
+export const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitFor(url, what, seconds = 30) {
+  const deadline = Date.now() + seconds * 1000;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not up yet
+    }
+    await sleep(200);
+  }
+  throw new Error(`${what} did not answer at ${url} within ${seconds}s`);
+}
+
+function start(t, command, args, env) {
+  const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const output = [];
+  child.stdout.on('data', (chunk) => output.push(chunk));
+  child.stderr.on('data', (chunk) => output.push(chunk));
+  t.after(() => child.kill('SIGTERM'));
+  child.output = () => Buffer.concat(output).toString();
+  return child;
+}
+
+/** Starts ingest server + demo site + Chromium for test `t`. */
+export async function startStack(t) {
+  if (!CLICKHOUSE_URL || !INGEST_BIN) {
+    throw new Error('CLICKHOUSE_URL and CANOPY_INGEST_BIN must be set (scripts/test sets both)');
+  }
+  const database = `canopy_e2e_${process.pid}_${Date.now()}`;
+  const ingestPort = await freePort();
+  const ingest = start(t, INGEST_BIN, [], {
+    CANOPY_LISTEN: `127.0.0.1:${ingestPort}`, CLICKHOUSE_URL, CLICKHOUSE_DATABASE: database,
+  });
+  const ingestUrl = `http://127.0.0.1:${ingestPort}`;
+  await waitFor(`${ingestUrl}/healthz`, 'ingest server').catch((error) => {
+    throw new Error(`${error.message}\n${ingest.output()}`);
+  });
+
+  const demoPort = await freePort();
+  start(t, process.execPath, [new URL('www-demo/serve.mjs', ROOT).pathname, '--port', String(demoPort), '--endpoint', ingestUrl]);
+  const demoUrl = `http://127.0.0.1:${demoPort}/`;
+  await waitFor(demoUrl, 'demo site');
+
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  t.after(() => browser.close());
+  return { browser, demoUrl, ingestUrl, query: (sql) => query(database, sql) };
+}
+
+/** Rows of a ClickHouse query, as objects. */
+async function query(database, sql) {
+  const url = `${CLICKHOUSE_URL}/?database=${encodeURIComponent(database)}&output_format_json_quote_64bit_integers=0`;
+  const response = await fetch(url, { method: 'POST', body: `${sql} FORMAT JSON` });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`ClickHouse: ${text}`);
+  return JSON.parse(text).data;
+}
+
+/** Polls `probe` until it returns a truthy value, or throws with `what`. */
+export async function eventually(what, probe, seconds = 15) {
+  const deadline = Date.now() + seconds * 1000;
+  let last;
+  while (Date.now() < deadline) {
+    last = await probe();
+    if (last) return last;
+    await sleep(250);
+  }
+  throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
+}

@@ -1,0 +1,222 @@
+//! The beacon: the one definition of what the Canopy agent sends and the ingest
+//! server accepts. Both sides depend on these types, so a field cannot drift.
+//!
+//! A beacon is JSON. Unknown fields are ignored (an older server accepts a newer
+//! agent's additions); a breaking change bumps [`SCHEMA_VERSION`].
+
+use serde::{Deserialize, Serialize};
+
+mod envelope;
+pub mod limits;
+
+pub use envelope::{assemble, body_len};
+
+/// Bumped only for changes an older server cannot read.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// One request from a page: who sent it, and the events it carries.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Beacon {
+    pub schema: u32,
+    /// Stable for a browsing session (agent-defined lifetime).
+    pub session_id: String,
+    /// One page view; SPA route changes start a new one.
+    pub view_id: String,
+    /// The page URL, already scrubbed of query and fragment by the agent.
+    pub page_url: String,
+    /// When the agent built this beacon, in epoch milliseconds by the browser's clock.
+    pub sent_at: f64,
+    /// The apps registered on the page when the beacon was built.
+    #[serde(default)]
+    pub apps: Vec<AppInfo>,
+    /// Kept last: [`assemble`] appends already-encoded events after the envelope.
+    pub events: Vec<Event>,
+}
+
+/// A micro-frontend as it registered itself.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AppInfo {
+    pub name: String,
+    #[serde(default)]
+    pub version: String,
+}
+
+/// Something that happened on the page, attributed to one app.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    /// The registered app this event belongs to (the shell when no app claims it).
+    pub app: String,
+    /// When it happened, in epoch milliseconds by the browser's clock.
+    pub at: f64,
+    #[serde(flatten)]
+    pub body: EventBody,
+}
+
+/// What kind of event, and its fields. Tagged by `kind` on the wire.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EventBody {
+    Vital(Vital),
+    Navigation(Navigation),
+    Resource(Resource),
+    Error(ErrorReport),
+    App(AppLifecycle),
+}
+
+/// A Core Web Vital or related page metric.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Vital {
+    pub name: VitalName,
+    /// Milliseconds, except CLS which is unitless.
+    pub value: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum VitalName {
+    Lcp,
+    Cls,
+    Inp,
+    Fcp,
+    Ttfb,
+}
+
+impl VitalName {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VitalName::Lcp => "lcp",
+            VitalName::Cls => "cls",
+            VitalName::Inp => "inp",
+            VitalName::Fcp => "fcp",
+            VitalName::Ttfb => "ttfb",
+        }
+    }
+}
+
+/// The page's navigation timing, broken into phases (all milliseconds).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Navigation {
+    /// navigate, reload, back_forward or prerender.
+    pub nav_type: String,
+    pub dns: f64,
+    pub tcp: f64,
+    pub tls: f64,
+    pub ttfb: f64,
+    pub download: f64,
+    /// responseEnd → domInteractive.
+    pub dom_parse: f64,
+    /// domContentLoadedEventEnd, from the start of navigation.
+    pub dom_ready: f64,
+    /// loadEventEnd, from the start of navigation.
+    pub load: f64,
+    pub transfer_size: u64,
+}
+
+/// One loaded resource (script, stylesheet, image, fetch…).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Resource {
+    pub url: String,
+    pub initiator: String,
+    pub duration: f64,
+    pub transfer_size: u64,
+}
+
+/// An uncaught error, an unhandled rejection, or a failed resource load.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorReport {
+    pub source: ErrorSource,
+    /// The error's constructor name (`TypeError`…), or the element for a failed load.
+    pub error_type: String,
+    pub message: String,
+    #[serde(default)]
+    pub stack: String,
+    /// The script (or failed resource) URL the error points at, if known.
+    #[serde(default)]
+    pub url: String,
+    #[serde(default)]
+    pub line: u32,
+    #[serde(default)]
+    pub column: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorSource {
+    Error,
+    Rejection,
+    ResourceLoad,
+}
+
+impl ErrorSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorSource::Error => "error",
+            ErrorSource::Rejection => "rejection",
+            ErrorSource::ResourceLoad => "resource_load",
+        }
+    }
+}
+
+/// An app's own lifecycle: the raw material of availability.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AppLifecycle {
+    pub phase: AppPhase,
+    #[serde(default)]
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AppPhase {
+    Registered,
+    Mounted,
+    Failed,
+}
+
+impl AppPhase {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AppPhase::Registered => "registered",
+            AppPhase::Mounted => "mounted",
+            AppPhase::Failed => "failed",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_is_flat_and_tagged_by_kind() {
+        let event = Event {
+            app: "cart".into(),
+            at: 1.5,
+            body: EventBody::Vital(Vital { name: VitalName::Cls, value: 0.25 }),
+        };
+        let json = serde_json::to_value(&event).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"app": "cart", "at": 1.5, "kind": "vital", "name": "cls", "value": 0.25})
+        );
+        assert_eq!(serde_json::from_value::<Event>(json).unwrap(), event);
+    }
+
+    #[test]
+    fn unknown_fields_are_ignored_and_optional_fields_default() {
+        let event: Event = serde_json::from_str(
+            r#"{"app":"a","at":1,"kind":"error","source":"rejection","error_type":"Error",
+                "message":"boom","added_by_a_newer_agent":true}"#,
+        )
+        .unwrap();
+        let EventBody::Error(report) = event.body else { panic!("not an error") };
+        assert_eq!(report.source, ErrorSource::Rejection);
+        assert_eq!((report.stack.as_str(), report.line), ("", 0));
+    }
+
+    #[test]
+    fn unknown_kind_is_rejected() {
+        let result = serde_json::from_str::<Event>(r#"{"app":"a","at":1,"kind":"telemetry"}"#);
+        assert!(result.is_err());
+    }
+}
