@@ -1,6 +1,8 @@
 export interface InitOptions {
   /** Base URL of the Canopy ingest server, e.g. "https://rum.example.com". */
   endpoint: string;
+  /** The project's public ingest key (from the server's configuration). */
+  key: string;
   /** Name of the app that owns whatever no registered app claims. Default "shell". */
   shell?: string;
   /** How often queued events are sent, in ms (default 5000, at least 100). */
@@ -20,6 +22,15 @@ export interface AppRegistration {
    * resources and stack frames under them are attributed to this app.
    */
   assetPrefixes?: string[];
+  /** A URL the server may probe for the app's health (if its origin is allowed there). */
+  healthCheck?: string;
+  /** Apps this one depends on: their alerts explain this one's. */
+  dependencies?: string[];
+  /**
+   * Alert rules the app asks for (see docs/ALERTING.md). Untrusted: the server
+   * records them and applies them only where its configuration allows.
+   */
+  rules?: Array<Record<string, unknown>>;
 }
 
 /**
@@ -34,6 +45,12 @@ export function init(options: InitOptions): Promise<boolean>;
  * Returns false (and warns) for an invalid registration; never throws.
  */
 export function registerApp(app: AppRegistration): boolean;
+
+/** Reports a successful mount: a successful load in the availability metric. */
+export function appMounted(name: string): boolean;
+
+/** Reports a failed mount: a failed load in the availability metric. */
+export function appFailed(name: string, error?: unknown): boolean;
 
 /** Sends everything queued now. */
 export function flush(): void;

@@ -19,7 +19,9 @@ function createHub() {
 
   const warned = new Set();
   const warn = (what, error) => {
-    const message = `[canopy] ${what}: ${error && error.message ? error.message : error}`;
+    const text = String(error && error.message ? error.message : error);
+    // The agent's own errors already name the call.
+    const message = `[canopy] ${text.startsWith(`${what}:`) ? text : `${what}: ${text}`}`;
     if (!warned.has(message)) {
       warned.add(message);
       console.warn(message);
@@ -65,10 +67,26 @@ function createHub() {
     registerApp(app) {
       return callOrQueue('registerApp', app);
     },
+    appMounted(name) {
+      return callOrQueue('appMounted', name);
+    },
+    appFailed(name, error) {
+      return callOrQueue('appFailed', { name, error: describe(error) });
+    },
     flush() {
       if (agent) call('flush');
     },
   };
+}
+
+/** An error (or anything thrown) as text, without throwing. */
+function describe(error) {
+  try {
+    if (error && typeof error === 'object' && 'message' in error) return `${error.name || 'Error'}: ${error.message}`;
+    return String(error);
+  } catch {
+    return 'unknown error';
+  }
 }
 
 function withoutWasmUrl(options) {
@@ -93,6 +111,16 @@ export function init(options) {
 /** Registers a micro-frontend; may be called before init(). */
 export function registerApp(app) {
   return hub().registerApp(app);
+}
+
+/** Reports that the app mounted: a successful load for availability. */
+export function appMounted(name) {
+  return hub().appMounted(name);
+}
+
+/** Reports that the app failed to mount: a failed load for availability. */
+export function appFailed(name, error) {
+  return hub().appFailed(name, error);
 }
 
 /** Sends everything queued now. */

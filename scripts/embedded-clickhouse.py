@@ -16,14 +16,20 @@ the working directory, so `SYSTEM START LISTEN HTTP` opens the configured port;
 the server lives only as long as that call runs, hence the query that never ends.
 
 How it stops: `_chdb.query()` releases the GIL, so it runs in a worker thread
-while the main thread keeps running Python signal handlers (they would never run
-if the main thread were the one blocked inside the engine; SIGTERM would then be
-left pending or, with no handler, kill the process on the spot). On a signal the
-main thread sends `KILL QUERY ... SYNC` for the blocking query over HTTP; the
-engine cancels it (and logs "Query was cancelled" on stderr), `_chdb.query()`
-returns, and the engine shuts down the way clickhouse-local does after its last
-query: it closes the port and detaches tables. Then we exit 0. A second signal,
-or an engine that does not stop within 30 s, exits at once with status 1.
+while the main thread keeps running Python signal handlers (with the main thread
+itself blocked inside the engine, a handled SIGTERM is never acted on, and an
+unhandled one kills the process on the spot). On a signal the main thread lets
+queries in flight finish for up to 2 s, then sends `KILL QUERY ... SYNC` for all
+queries over HTTP, as clickhouse-server cancels queries when it shuts down. The
+hold query ends, `_chdb.query()` returns once the engine has closed the port,
+waited for open HTTP connections to close and detached its tables; we exit 0.
+Clients' idle keep-alive connections are what the engine waits for, so we set
+keep_alive_timeout to 3 s (the value of ClickHouse's shipped config.xml, which
+the Rust `clickhouse` crate's 2 s pool timeout is made for; unset it is 30 s).
+A connection still busy after 5 s makes the engine itself end the process with
+status 1. A second signal, or an engine not stopped after 30 s, exits with 1.
+An INSERT that has returned has its part written (not fsynced) to the data dir,
+so even then, or after SIGKILL, no acknowledged row is lost.
 """
 
 import argparse
@@ -40,20 +46,18 @@ from xml.sax.saxutils import escape
 HOST = "127.0.0.1"  # fixed: the engine has no authentication
 READY_TIMEOUT_S = 60
 STOP_TIMEOUT_S = 30
+GRACE_S = 2
 
-# The marker lets KILL QUERY find exactly this query. It is split in the KILL
-# statement so that the KILL does not match (and cancel) itself.
-MARKER = "canopy-embedded-clickhouse-hold"
+# The query that holds the server open. Cancellation is checked between rows,
+# so 0.1 s rows let it stop in ~0.3 s (1 s rows: ~1.2 s), for ~1% of a core.
 HOLD_QUERY = (
-    f"SELECT /* {MARKER} */ count() FROM system.numbers"
-    " WHERE NOT ignore(sleepEachRow(1))"
+    "SELECT /* embedded-clickhouse: holds the server open */ count()"
+    " FROM system.numbers WHERE NOT ignore(sleepEachRow(0.1))"
     " SETTINGS max_block_size=1, function_sleep_max_microseconds_per_block=0,"
     " max_execution_time=0"
 )
-KILL_QUERY = (
-    "KILL QUERY WHERE query LIKE concat('%', '"
-    + MARKER[:10] + "', '" + MARKER[10:] + "', '%') SYNC"
-)
+IN_FLIGHT = "SELECT count() FROM system.processes WHERE query_id != queryID()"
+KILL_ALL = "KILL QUERY WHERE query_id != queryID() SYNC"
 
 
 def import_chdb():
@@ -89,29 +93,38 @@ def port_is_free(port):
             return False
 
 
+def stop_engine(base, engine):
+    """Cancel every query, the hold query included, so that _chdb.query() returns."""
+    grace_end = time.monotonic() + GRACE_S
+    while time.monotonic() < grace_end:  # until only the hold query is left
+        try:
+            if http(base + "/", IN_FLIGHT.encode()).strip() == "1":
+                break
+        except (OSError, urllib.error.URLError):
+            break
+        time.sleep(0.05)
+    # Retried: after a signal during startup, HTTP or the hold query may not be up yet.
+    deadline = time.monotonic() + STOP_TIMEOUT_S
+    while engine.is_alive() and time.monotonic() < deadline:
+        try:
+            http(base + "/", KILL_ALL.encode(), timeout=10)
+        except (OSError, urllib.error.URLError):
+            pass
+        engine.join(timeout=1)
+    if engine.is_alive():
+        print(f"embedded-clickhouse: the engine did not stop within {STOP_TIMEOUT_S} s", file=sys.stderr, flush=True)
+        os._exit(1)
+
+
 def main():
     parser = argparse.ArgumentParser(description="Run an embedded ClickHouse HTTP server (chdb-core) on loopback.")
     parser.add_argument("--port", type=int, default=8123, help="HTTP port (default 8123)")
     parser.add_argument("--data-dir", required=True, help="where config.xml and the data live (created if missing)")
     parser.add_argument("--host", default=HOST, choices=[HOST], help="always 127.0.0.1")
     args = parser.parse_args()
-    _chdb = import_chdb()  # before any chdir, so a re-exec sees the same relative paths
-
     base = f"http://{HOST}:{args.port}"
     if not port_is_free(args.port):
         sys.exit(f"embedded-clickhouse: port {args.port} on {HOST} is already in use")
-
-    # The engine reads config.xml from the working directory and may write
-    # beside it, so both live in the data dir, never in the caller's directory.
-    data_dir = os.path.abspath(args.data_dir)
-    os.makedirs(data_dir, exist_ok=True)
-    with open(os.path.join(data_dir, "config.xml"), "w") as f:
-        f.write("<clickhouse>"
-                f"<http_port>{args.port}</http_port>"
-                f"<listen_host>{HOST}</listen_host>"
-                f"<path>{escape(os.path.join(data_dir, 'clickhouse'))}/</path>"
-                "</clickhouse>\n")
-    os.chdir(data_dir)
 
     stop = threading.Event()
     signals_seen = []
@@ -125,6 +138,27 @@ def main():
     # Explicitly, also for SIGINT: a shell starts background jobs with SIGINT ignored.
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+
+    _chdb = import_chdb()  # before any chdir, so a re-exec sees the same relative paths
+
+    # The engine reads config.xml from the working directory and may write
+    # beside it, so both live in the data dir, never in the caller's directory.
+    data_dir = os.path.abspath(args.data_dir)
+    try:
+        os.makedirs(data_dir, exist_ok=True)
+        with open(os.path.join(data_dir, "config.xml"), "w") as f:
+            f.write("<clickhouse>"
+                    f"<http_port>{args.port}</http_port>"
+                    f"<listen_host>{HOST}</listen_host>"
+                    # ClickHouse's shipped default (30 s when unset); see "How it stops".
+                    "<keep_alive_timeout>3</keep_alive_timeout>"
+                    f"<path>{escape(os.path.join(data_dir, 'clickhouse'))}/</path>"
+                    "</clickhouse>\n")
+    except OSError as e:
+        sys.exit(f"embedded-clickhouse: cannot use --data-dir {data_dir}: {e}")
+    os.chdir(data_dir)
+    if stop.is_set():  # signalled while loading chdb (~0.6 s): nothing to stop yet
+        return 0
 
     # The engine reports errors (e.g. the port being taken) on stderr and
     # returns; either way the server is gone once this thread ends.
@@ -155,18 +189,8 @@ def main():
         if not engine.is_alive():
             sys.exit("embedded-clickhouse: the engine stopped unexpectedly")
 
-    # Stop: cancel the hold query; retry briefly in case HTTP is not up yet
-    # (a signal during startup).
-    deadline = time.monotonic() + STOP_TIMEOUT_S
-    while engine.is_alive() and time.monotonic() < deadline:
-        try:
-            http(base + "/", KILL_QUERY.encode(), timeout=10)
-        except (OSError, urllib.error.URLError):
-            pass
-        engine.join(timeout=1)
-    if engine.is_alive():
-        print(f"embedded-clickhouse: the engine did not stop within {STOP_TIMEOUT_S} s", file=sys.stderr, flush=True)
-        os._exit(1)
+    print("embedded-clickhouse: stopping", file=sys.stderr, flush=True)
+    stop_engine(base, engine)
     return 0
 
 

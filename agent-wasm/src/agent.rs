@@ -5,15 +5,13 @@ use std::cell::RefCell;
 
 use canopy_wire::limits::{MAX_BEACON_BYTES, MAX_EVENTS_PER_BEACON};
 use canopy_wire::{Beacon, Event, EventBody, VitalName, SCHEMA_VERSION};
-use serde::Serialize;
-use wasm_bindgen::JsValue;
 use web_sys::Window;
 
 use crate::attribute::AppRegistry;
 use crate::batch::Queue;
 use crate::config::Config;
 use crate::vitals::PendingVitals;
-use crate::{send, session};
+use crate::{json, send, session};
 
 /// Error reports per view past which the agent stays quiet: a page stuck in an
 /// error loop must not turn into a request loop.
@@ -26,18 +24,22 @@ thread_local! {
     static AGENT: RefCell<Option<Agent>> = const { RefCell::new(None) };
 }
 
+// The agent is reached with `try_with` and `try_borrow*`, never `with` and
+// `borrow*`: nothing here may panic, and the panicking forms would also link
+// their messages and formatting into the wasm.
+
 /// Runs `f` on the page's agent, if it is started. Never panics: a re-entrant
 /// call (an observer firing while the agent is busy) is skipped.
 pub fn with_agent<R>(f: impl FnOnce(&mut Agent) -> R) -> Option<R> {
-    AGENT.with(|cell| cell.try_borrow_mut().ok()?.as_mut().map(f))
+    AGENT.try_with(|cell| cell.try_borrow_mut().ok()?.as_mut().map(f)).ok()?
 }
 
 pub fn is_started() -> bool {
-    AGENT.with(|cell| cell.try_borrow().map(|agent| agent.is_some()).unwrap_or(true))
+    AGENT.try_with(|cell| cell.try_borrow().map(|agent| agent.is_some()).unwrap_or(true)).unwrap_or(true)
 }
 
 pub fn start(agent: Agent) {
-    AGENT.with(|cell| {
+    let _ = AGENT.try_with(|cell| {
         if let Ok(mut slot) = cell.try_borrow_mut() {
             *slot = Some(agent);
         }
@@ -77,6 +79,11 @@ impl Agent {
         self.window.performance().map(|p| p.time_origin() + relative).unwrap_or(relative)
     }
 
+    /// Milliseconds since the time origin (`performance.now()`).
+    pub fn now(&self) -> f64 {
+        self.window.performance().map(|p| p.now()).unwrap_or(0.0)
+    }
+
     /// Whether a URL is the agent's own traffic, which it must not observe.
     pub fn is_own_request(&self, url: &str) -> bool {
         url.starts_with(&self.config.beacon_url)
@@ -85,7 +92,7 @@ impl Agent {
     /// Queues an event for `app`, `relative_at` ms after the time origin.
     pub fn record(&mut self, app: &str, relative_at: f64, body: EventBody) {
         let event = Event { app: app.to_owned(), at: self.epoch_ms(relative_at), body };
-        if let Some(encoded) = encode_json(&event) {
+        if let Some(encoded) = json::to_string(&event) {
             self.queue.push(encoded);
         }
         if self.queue.bytes() >= FLUSH_THRESHOLD_BYTES {
@@ -103,7 +110,7 @@ impl Agent {
 
     /// Queues the vitals that changed since they were last reported.
     pub fn report_vitals(&mut self) {
-        let now = self.window.performance().map(|p| p.now()).unwrap_or(0.0);
+        let now = self.now();
         for (app, name, value) in self.vitals.take_changed() {
             self.record(&app, now, vital(name, value));
         }
@@ -111,7 +118,7 @@ impl Agent {
 
     /// Sends everything queued, in as many requests as it takes.
     pub fn flush(&mut self) {
-        let Some(envelope) = encode_json(&self.envelope()) else { return };
+        let Some(envelope) = json::to_string(&self.envelope()) else { return };
         loop {
             let batch = self.queue.take_batch(envelope.len(), MAX_BEACON_BYTES, MAX_EVENTS_PER_BEACON);
             if batch.is_empty() {
@@ -138,13 +145,6 @@ impl Agent {
 
 pub fn vital(name: VitalName, value: f64) -> EventBody {
     EventBody::Vital(canopy_wire::Vital { name, value })
-}
-
-/// JSON through the browser's own encoder: no JSON library in the wasm.
-fn encode_json(value: &impl Serialize) -> Option<String> {
-    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
-    let object: JsValue = value.serialize(&serializer).ok()?;
-    js_sys::JSON::stringify(&object).ok()?.as_string()
 }
 
 /// Query strings and fragments often carry tokens and personal data: drop them.

@@ -51,13 +51,18 @@ impl AppRegistry {
     }
 
     /// The app owning `url` by longest asset prefix, if any app claims it.
+    /// On a tie (two apps with the same prefix) the later registered wins.
     pub fn owner_of_url(&self, url: &str) -> Option<&str> {
-        self.apps
-            .iter()
-            .flat_map(|app| app.asset_prefixes.iter().map(move |prefix| (prefix, app)))
-            .filter(|(prefix, _)| !prefix.is_empty() && url.starts_with(prefix.as_str()))
-            .max_by_key(|(prefix, _)| prefix.len())
-            .map(|(_, app)| app.name.as_str())
+        let mut owner: Option<(usize, &str)> = None;
+        for app in &self.apps {
+            for prefix in &app.asset_prefixes {
+                let not_shorter = owner.is_none_or(|(longest, _)| prefix.len() >= longest);
+                if not_shorter && !prefix.is_empty() && url.starts_with(prefix.as_str()) {
+                    owner = Some((prefix.len(), &app.name));
+                }
+            }
+        }
+        owner.map(|(_, name)| name)
     }
 
     /// The app owning an error: the one its script URL points at, else the
@@ -77,12 +82,23 @@ impl AppRegistry {
 /// The script URLs a stack trace mentions, top frame first. Handles Chrome's
 /// `at f (https://x/a.js:1:2)` and Firefox/Safari's `f@https://x/a.js:1:2`.
 pub fn stack_urls(stack: &str) -> impl Iterator<Item = &str> {
-    stack.lines().filter_map(|line| {
-        let start = ["https://", "http://", "file://"].iter().filter_map(|scheme| line.find(scheme)).min()?;
-        let rest = &line[start..];
-        let end = rest.find(|c: char| c == ')' || c.is_whitespace()).unwrap_or(rest.len());
-        Some(strip_line_and_column(&rest[..end]))
+    // `split('\n')`, not `lines()`: a '\r' left at a line's end ends the URL
+    // like any whitespace, and `lines()` costs more wasm.
+    stack.split('\n').filter_map(|line| {
+        let start = ["https://", "http://", "file://"].iter().filter_map(|scheme| find(line, scheme)).min()?;
+        let url = line.get(start..)?.split(|c: char| c == ')' || c.is_whitespace()).next()?;
+        Some(strip_line_and_column(url))
     })
+}
+
+/// The byte offset of `needle` in `haystack`, like `haystack.find(needle)`.
+/// A plain scan: core's two-way searcher costs 2 KB of wasm, and the needles
+/// here are a few bytes long.
+pub(crate) fn find(haystack: &str, needle: &str) -> Option<usize> {
+    if needle.is_empty() {
+        return Some(0);
+    }
+    haystack.as_bytes().windows(needle.len()).position(|window| window == needle.as_bytes())
 }
 
 /// `https://x/a.js:10:5` → `https://x/a.js`. Strips up to two numeric suffixes.
@@ -126,6 +142,17 @@ mod tests {
     }
 
     #[test]
+    fn the_later_of_two_equal_prefixes_wins() {
+        let mut apps = registry();
+        apps.register(RegisteredApp {
+            name: "cart-v2".into(),
+            version: "3.0.0".into(),
+            asset_prefixes: vec!["https://cdn.example/mfe/cart/".into()],
+        });
+        assert_eq!(apps.owner_of_url("https://cdn.example/mfe/cart/main.js"), Some("cart-v2"));
+    }
+
+    #[test]
     fn reregistering_replaces_instead_of_duplicating() {
         let mut apps = registry();
         apps.register(RegisteredApp { name: "cart".into(), version: "2.2.0".into(), asset_prefixes: vec![] });
@@ -147,9 +174,19 @@ mod tests {
     }
 
     #[test]
+    fn find_agrees_with_str_find() {
+        let cases = [("at https://x", "https://"), ("é http://", "http://"), ("abc", "abcd"), ("", "x"), ("ab", "")];
+        for (haystack, needle) in cases {
+            assert_eq!(find(haystack, needle), haystack.find(needle), "{haystack:?} {needle:?}");
+        }
+    }
+
+    #[test]
     fn stack_urls_strip_line_and_column_but_keep_ports() {
         let stack = "at f (http://127.0.0.1:8080/a.js:10:5)\nat http://127.0.0.1:8080/b.js\ng@file:///c.js:7";
         let urls: Vec<_> = stack_urls(stack).collect();
         assert_eq!(urls, ["http://127.0.0.1:8080/a.js", "http://127.0.0.1:8080/b.js", "file:///c.js"]);
+        let windows_lines = "f@https://x/a.js:1:2\r\ng@https://x/b.js\r\n";
+        assert_eq!(stack_urls(windows_lines).collect::<Vec<_>>(), ["https://x/a.js", "https://x/b.js"]);
     }
 }

@@ -1,36 +1,47 @@
 //! What a page passes to `init` and `registerApp`, checked before use.
 
-use canopy_wire::limits::{check_app_name, MAX_APP_NAME_BYTES};
-use serde::Deserialize;
+use canopy_wire::limits::{check_app_name, MAX_APP_NAME_BYTES, MAX_BEACON_BYTES};
+use wasm_bindgen::JsValue;
 
-use crate::attribute::RegisteredApp;
+use crate::attribute::{find, RegisteredApp};
+use crate::fields::Fields;
+use crate::json;
 
 const DEFAULT_FLUSH_INTERVAL_MS: u32 = 5_000;
 const DEFAULT_MAX_QUEUE_BYTES: u32 = 256 * 1024;
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// `init`'s argument, with JS's camelCase field names in `from_js`.
+#[derive(Debug)]
 pub struct InitOptions {
-    /// Base URL of the ingest server; beacons go to `{endpoint}/v1/beacon`.
+    /// Base URL of the ingest server; beacons go to `{endpoint}/v1/beacon?key={key}`.
     pub endpoint: String,
+    /// The project's public ingest key.
+    pub key: String,
     /// The app that owns whatever no registered app claims.
-    #[serde(default = "default_shell")]
     pub shell: String,
-    #[serde(default)]
     pub flush_interval_ms: Option<u32>,
-    #[serde(default)]
     pub max_queue_bytes: Option<u32>,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// `registerApp`'s argument.
+#[derive(Debug)]
 pub struct AppOptions {
     pub name: String,
-    #[serde(default)]
     pub version: String,
     /// Absolute URL prefixes the app's scripts and assets are served under.
-    #[serde(default)]
     pub asset_prefixes: Vec<String>,
+    pub health_check: String,
+    pub dependencies: Vec<String>,
+    /// Alert rules the app asks for, as JSON text (the server decides).
+    pub rules: String,
+}
+
+/// What a registration tells the server besides the app itself.
+#[derive(Debug, Default, PartialEq)]
+pub struct Declaration {
+    pub health_check: String,
+    pub dependencies: Vec<String>,
+    pub rules: String,
 }
 
 /// `init` options after checking.
@@ -47,26 +58,39 @@ fn default_shell() -> String {
 }
 
 impl InitOptions {
+    /// Reads the options object, checking each field's type.
+    pub fn from_js(value: &JsValue) -> Result<Self, String> {
+        let fields = Fields::of(value, "options")?;
+        Ok(Self {
+            endpoint: fields.required_string("endpoint")?,
+            key: fields.required_string("key")?,
+            shell: fields.string("shell")?.unwrap_or_else(default_shell),
+            flush_interval_ms: fields.whole_number("flushIntervalMs")?,
+            max_queue_bytes: fields.whole_number("maxQueueBytes")?,
+        })
+    }
+
     /// Checks the options; `endpoint` must already be an absolute http(s) URL.
     pub fn into_config(self) -> Result<Config, String> {
         let endpoint = self.endpoint.trim_end_matches('/');
         if !(endpoint.starts_with("https://") || endpoint.starts_with("http://")) {
-            return Err(format!("endpoint must be an absolute http(s) URL, got {:?}", self.endpoint));
+            return Err(["endpoint must be an absolute http(s) URL, got \"", &self.endpoint, "\""].concat());
         }
-        check_app_name(&self.shell).map_err(|why| format!("shell: {why}"))?;
+        if self.key.len() < 8 || !self.key.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_') {
+            return Err(["key must be at least 8 letters, digits, '-' or '_', got \"", &self.key, "\""].concat());
+        }
+        check_app_name(&self.shell).map_err(|why| ["shell: ", &why].concat())?;
         let flush_interval_ms = self.flush_interval_ms.unwrap_or(DEFAULT_FLUSH_INTERVAL_MS);
         if flush_interval_ms < 100 {
-            return Err(format!("flushIntervalMs must be at least 100, got {flush_interval_ms}"));
+            return Err(["flushIntervalMs must be at least 100, got ", &decimal(flush_interval_ms)].concat());
         }
         let max_queue_bytes = self.max_queue_bytes.unwrap_or(DEFAULT_MAX_QUEUE_BYTES) as usize;
-        if max_queue_bytes < canopy_wire::limits::MAX_BEACON_BYTES {
-            return Err(format!(
-                "maxQueueBytes must be at least {}, got {max_queue_bytes}",
-                canopy_wire::limits::MAX_BEACON_BYTES
-            ));
+        if max_queue_bytes < MAX_BEACON_BYTES {
+            let (min, got) = (decimal(MAX_BEACON_BYTES), decimal(max_queue_bytes));
+            return Err(["maxQueueBytes must be at least ", &min, ", got ", &got].concat());
         }
         Ok(Config {
-            beacon_url: format!("{endpoint}/v1/beacon"),
+            beacon_url: [endpoint, "/v1/beacon?key=", &self.key].concat(),
             shell: self.shell,
             flush_interval_ms,
             max_queue_bytes,
@@ -75,16 +99,44 @@ impl InitOptions {
 }
 
 impl AppOptions {
-    pub fn into_app(self) -> Result<RegisteredApp, String> {
+    /// Reads the registration object, checking each field's type.
+    pub fn from_js(value: &JsValue) -> Result<Self, String> {
+        let fields = Fields::of(value, "the app")?;
+        Ok(Self {
+            name: fields.required_string("name")?,
+            version: fields.string("version")?.unwrap_or_default(),
+            asset_prefixes: fields.strings("assetPrefixes")?.unwrap_or_default(),
+            health_check: fields.string("healthCheck")?.unwrap_or_default(),
+            dependencies: fields.strings("dependencies")?.unwrap_or_default(),
+            rules: fields.json_array("rules")?.unwrap_or_default(),
+        })
+    }
+
+    pub fn into_app(self) -> Result<(RegisteredApp, Declaration), String> {
         check_app_name(&self.name)?;
         if self.version.len() > MAX_APP_NAME_BYTES {
-            return Err(format!("version is longer than {MAX_APP_NAME_BYTES} characters"));
+            return Err(["version is longer than ", &decimal(MAX_APP_NAME_BYTES), " characters"].concat());
         }
-        if let Some(bad) = self.asset_prefixes.iter().find(|p| !p.contains("://")) {
-            return Err(format!("assetPrefixes must be absolute URLs, got {bad:?}"));
+        if let Some(bad) = self.asset_prefixes.iter().find(|p| find(p, "://").is_none()) {
+            return Err(["assetPrefixes must be absolute URLs, got \"", bad, "\""].concat());
         }
-        Ok(RegisteredApp { name: self.name, version: self.version, asset_prefixes: self.asset_prefixes })
+        let health_check = &self.health_check;
+        if !(health_check.is_empty() || health_check.starts_with("https://") || health_check.starts_with("http://")) {
+            return Err(["healthCheck must be an absolute http(s) URL, got \"", health_check, "\""].concat());
+        }
+        for dependency in &self.dependencies {
+            check_app_name(dependency).map_err(|why| ["dependencies: ", &why].concat())?;
+        }
+        let declaration =
+            Declaration { health_check: self.health_check, dependencies: self.dependencies, rules: self.rules };
+        Ok((RegisteredApp { name: self.name, version: self.version, asset_prefixes: self.asset_prefixes }, declaration))
     }
+}
+
+/// A whole number in decimal: its JSON. `to_string()` would link core's
+/// formatting machinery, which the agent otherwise avoids.
+fn decimal(number: impl serde::Serialize) -> String {
+    json::to_string(&number).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -92,13 +144,19 @@ mod tests {
     use super::*;
 
     fn options(endpoint: &str) -> InitOptions {
-        InitOptions { endpoint: endpoint.into(), shell: default_shell(), flush_interval_ms: None, max_queue_bytes: None }
+        InitOptions {
+            endpoint: endpoint.into(),
+            key: "test-key-1".into(),
+            shell: default_shell(),
+            flush_interval_ms: None,
+            max_queue_bytes: None,
+        }
     }
 
     #[test]
     fn endpoint_becomes_the_beacon_url() {
         let config = options("http://127.0.0.1:8787/").into_config().unwrap();
-        assert_eq!(config.beacon_url, "http://127.0.0.1:8787/v1/beacon");
+        assert_eq!(config.beacon_url, "http://127.0.0.1:8787/v1/beacon?key=test-key-1");
         assert_eq!(config.flush_interval_ms, DEFAULT_FLUSH_INTERVAL_MS);
     }
 
@@ -106,10 +164,27 @@ mod tests {
     fn bad_options_are_named_in_the_error() {
         assert!(options("/relative").into_config().unwrap_err().contains("endpoint"));
         let tiny_queue = InitOptions { max_queue_bytes: Some(10), ..options("https://x") };
-        assert!(tiny_queue.into_config().unwrap_err().contains("maxQueueBytes"));
-        let app = AppOptions { name: "cart app!".into(), version: String::new(), asset_prefixes: vec![] };
-        assert!(app.into_app().unwrap_err().contains("name"));
-        let app = AppOptions { name: "cart".into(), version: "1".into(), asset_prefixes: vec!["/cart/".into()] };
-        assert!(app.into_app().unwrap_err().contains("assetPrefixes"));
+        assert_eq!(tiny_queue.into_config().unwrap_err(), "maxQueueBytes must be at least 60000, got 10");
+        let bad_key = InitOptions { key: "k y".into(), ..options("https://x") };
+        assert!(bad_key.into_config().unwrap_err().starts_with("key must be"));
+        let app = |edit: fn(&mut AppOptions)| {
+            let mut app = AppOptions {
+                name: "cart".into(),
+                version: "1".into(),
+                asset_prefixes: vec!["https://cdn.example/cart/".into()],
+                health_check: "https://cdn.example/cart/health".into(),
+                dependencies: vec!["catalog".into()],
+                rules: String::new(),
+            };
+            edit(&mut app);
+            app.into_app()
+        };
+        let (registered, declared) = app(|_| {}).unwrap();
+        assert_eq!(registered.name, "cart");
+        assert_eq!(declared.dependencies, ["catalog"]);
+        assert!(app(|a| a.name = "cart app!".into()).unwrap_err().contains("name"));
+        assert!(app(|a| a.asset_prefixes = vec!["/cart/".into()]).unwrap_err().contains("assetPrefixes"));
+        assert!(app(|a| a.health_check = "/health".into()).unwrap_err().starts_with("healthCheck"));
+        assert!(app(|a| a.dependencies = vec!["no way".into()]).unwrap_err().starts_with("dependencies"));
     }
 }

@@ -10,6 +10,9 @@ mod agent;
 pub mod attribute;
 pub mod batch;
 pub mod config;
+mod fields;
+mod js;
+mod json;
 mod observe;
 mod send;
 mod session;
@@ -21,16 +24,31 @@ use wasm_bindgen::prelude::*;
 use crate::agent::{with_agent, Agent};
 use crate::config::{AppOptions, InitOptions};
 
+/// A free-list allocator, a tenth of the wasm of std's dlmalloc. The agent
+/// makes few, small allocations (events of a few hundred bytes, a capped
+/// queue), where dlmalloc's size classes buy nothing.
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
+    // SAFETY: wasm32-unknown-unknown (no atomics) runs the module on one thread.
+    unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
+
+#[wasm_bindgen]
+extern "C" {
+    /// The page's `window`, or `None` in a worker. Read directly rather than
+    /// through `web_sys::window()`, which probes four globals to find it.
+    #[wasm_bindgen(thread_local_v2, js_name = window)]
+    static WINDOW: Option<web_sys::Window>;
+}
+
 /// Starts the agent. A second call is refused: the page has one agent.
 #[wasm_bindgen]
 pub fn init(options: JsValue) -> Result<(), JsError> {
     if agent::is_started() {
         return Err(JsError::new("init: the agent is already running on this page"));
     }
-    let options: InitOptions =
-        serde_wasm_bindgen::from_value(options).map_err(|e| JsError::new(&format!("init: {e}")))?;
-    let config = options.into_config().map_err(|e| JsError::new(&format!("init: {e}")))?;
-    let window = web_sys::window().ok_or_else(|| JsError::new("init: no window (is this a worker?)"))?;
+    let config = InitOptions::from_js(&options).and_then(InitOptions::into_config).map_err(|e| failure("init", &e))?;
+    let window = WINDOW.with(Option::clone).ok_or_else(|| JsError::new("init: no window (is this a worker?)"))?;
     let flush_interval_ms = config.flush_interval_ms;
     agent::start(Agent::new(window.clone(), config));
     observe::install(&window, flush_interval_ms);
@@ -40,17 +58,52 @@ pub fn init(options: JsValue) -> Result<(), JsError> {
 /// Registers a micro-frontend so events can be attributed to it.
 #[wasm_bindgen(js_name = registerApp)]
 pub fn register_app(app: JsValue) -> Result<(), JsError> {
-    let options: AppOptions =
-        serde_wasm_bindgen::from_value(app).map_err(|e| JsError::new(&format!("registerApp: {e}")))?;
-    let app = options.into_app().map_err(|e| JsError::new(&format!("registerApp: {e}")))?;
+    let (app, declared) =
+        AppOptions::from_js(&app).and_then(AppOptions::into_app).map_err(|e| failure("registerApp", &e))?;
     with_agent(|agent| {
         let name = app.name.clone();
         agent.apps.register(app);
-        let registered = AppLifecycle { phase: AppPhase::Registered, detail: String::new() };
-        let now = web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or(0.0);
-        agent.record(&name, now, EventBody::App(registered));
+        let mut registered = AppLifecycle::new(AppPhase::Registered, "");
+        registered.health_check = declared.health_check;
+        registered.dependencies = declared.dependencies;
+        registered.declared_rules = declared.rules;
+        agent.record(&name, agent.now(), EventBody::App(registered));
     })
     .ok_or_else(|| JsError::new("registerApp: call init first"))
+}
+
+/// The app mounted: a successful load in the availability metric.
+#[wasm_bindgen(js_name = appMounted)]
+pub fn app_mounted(name: JsValue) -> Result<(), JsError> {
+    let name = name.as_string().ok_or_else(|| JsError::new("appMounted: the app name must be a string"))?;
+    report_mount("appMounted", &name, AppLifecycle::new(AppPhase::Mounted, ""))
+}
+
+/// The app failed to mount: a failed load in the availability metric.
+/// Takes `{ name, error }` (the npm package turns the error into text).
+#[wasm_bindgen(js_name = appFailed)]
+pub fn app_failed(report: JsValue) -> Result<(), JsError> {
+    let fields = fields::Fields::of(&report, "the report").map_err(|e| failure("appFailed", &e))?;
+    let name = fields.required_string("name").map_err(|e| failure("appFailed", &e))?;
+    let mut error = fields.string("error").map_err(|e| failure("appFailed", &e))?.unwrap_or_default();
+    canopy_wire::limits::truncate(&mut error, canopy_wire::limits::MAX_TEXT_BYTES);
+    report_mount("appFailed", &name, AppLifecycle::new(AppPhase::Failed, error))
+}
+
+fn report_mount(call: &str, name: &str, outcome: AppLifecycle) -> Result<(), JsError> {
+    let recorded = with_agent(|agent| {
+        if !agent.apps.is_registered(name) {
+            return Err(failure(call, &["\"", name, "\" is not registered; call registerApp first"].concat()));
+        }
+        agent.record(name, agent.now(), EventBody::App(outcome));
+        Ok(())
+    });
+    recorded.unwrap_or_else(|| Err(failure(call, "call init first")))
+}
+
+/// The error a call fails with: `{call}: {why}`.
+fn failure(call: &str, why: &str) -> JsError {
+    JsError::new(&[call, ": ", why].concat())
 }
 
 /// Sends everything queued now (also happens on an interval and when the page hides).

@@ -29,7 +29,7 @@ fn fetch_keepalive(window: &Window, url: &str, body: &str) {
     let _ = Reflect::set(&init, &"body".into(), &body.into());
     let _ = Reflect::set(&init, &"keepalive".into(), &true.into());
     let request = window.fetch_with_str_and_init(url, init.unchecked_ref::<RequestInit>());
-    IGNORE_REJECTION.with(|cell| {
+    let _ = IGNORE_REJECTION.try_with(|cell| {
         let ignore = cell.get_or_init(|| Closure::new(|_: JsValue| {}));
         let _ = request.catch(ignore);
     });

@@ -39,14 +39,14 @@ impl PendingVitals {
 
     /// The values that changed since they were last taken.
     pub fn take_changed(&mut self) -> Vec<(String, VitalName, f64)> {
-        self.values
-            .iter_mut()
-            .filter(|tracked| tracked.reported != Some(tracked.value))
-            .map(|tracked| {
+        let mut changed = Vec::new();
+        for tracked in &mut self.values {
+            if tracked.reported != Some(tracked.value) {
                 tracked.reported = Some(tracked.value);
-                (tracked.app.clone(), tracked.name, tracked.value)
-            })
-            .collect()
+                changed.push((tracked.app.clone(), tracked.name, tracked.value));
+            }
+        }
+        changed
     }
 
     fn tracked(&mut self, app: &str, name: VitalName) -> &mut Tracked {

@@ -1,57 +1,462 @@
-//! Server configuration: command-line flags, each also settable by environment.
+//! Server configuration: a TOML file, overridden by environment variables,
+//! overridden by command-line flags; checked at startup with messages that
+//! name the offending setting.
 
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 
-use clap::{Args, Parser};
+use clap::Parser;
+use serde::Deserialize;
 
-#[derive(Debug, Parser)]
-#[command(name = "canopy-ingest", version, about = "Receives Canopy beacons and stores them in ClickHouse.")]
-pub struct Config {
-    /// Address to listen on.
-    #[arg(long, env = "CANOPY_LISTEN", default_value = "127.0.0.1:8787")]
+/// Everything an operator can set. Field names are the TOML keys.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
     pub listen: SocketAddr,
-
-    #[command(flatten)]
     pub clickhouse: ClickHouseConfig,
-
-    #[command(flatten)]
     pub limits: Limits,
+    pub rate_limits: RateLimits,
+    pub spool: SpoolConfig,
+    pub writer: WriterConfig,
+    /// Who may send beacons: one entry per public ingest key.
+    pub projects: Vec<Project>,
+    pub alerting: AlertingConfig,
 }
 
-#[derive(Debug, Clone, Args)]
+/// What this process does besides serving the read APIs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Takes beacons and evaluates alerts: one server does everything.
+    All,
+    /// Takes beacons only: many of these can share a ClickHouse.
+    Ingest,
+    /// Evaluates alerts and probes health checks; takes no beacons. Run one.
+    Evaluator,
+}
+
+impl Role {
+    pub fn takes_beacons(self) -> bool {
+        self != Role::Evaluator
+    }
+
+    pub fn evaluates(self) -> bool {
+        self != Role::Ingest
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AlertingConfig {
+    pub role: Role,
+    /// How often rules are evaluated.
+    #[serde(with = "humantime_serde")]
+    pub interval: std::time::Duration,
+    /// Bearer token for acknowledging and resolving alerts; empty disables those.
+    pub admin_token: String,
+    /// Bearer token for the read APIs; empty leaves them open.
+    pub read_token: String,
+    /// Apply the product's default rules (error rate, availability, response time).
+    pub default_rules: bool,
+    pub rules: Vec<crate::evaluate::rules::Rule>,
+    pub channels: Vec<crate::notify::Channel>,
+    /// Channels the default rules notify.
+    pub default_channels: Vec<String>,
+    /// Apps whose rules declared in `registerApp` (untrusted) are applied.
+    pub browser_rules_for: Vec<String>,
+    #[serde(with = "humantime_serde")]
+    pub probe_interval: std::time::Duration,
+    #[serde(with = "humantime_serde")]
+    pub probe_timeout: std::time::Duration,
+    /// Origins of health-check URLs the server may request (same patterns as
+    /// project origins). Registrations come from browsers: anything else is
+    /// never requested, so the server cannot be made to forge requests.
+    pub probe_origins: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
 pub struct ClickHouseConfig {
-    /// ClickHouse HTTP interface.
-    #[arg(long = "clickhouse-url", env = "CLICKHOUSE_URL", default_value = "http://127.0.0.1:8123")]
     pub url: String,
-    #[arg(long = "clickhouse-user", env = "CLICKHOUSE_USER", default_value = "default")]
     pub user: String,
-    #[arg(long = "clickhouse-password", env = "CLICKHOUSE_PASSWORD", default_value = "", hide_env_values = true)]
     pub password: String,
     /// Database holding Canopy's tables; created if missing.
-    #[arg(long = "clickhouse-database", env = "CLICKHOUSE_DATABASE", default_value = "canopy")]
     pub database: String,
+    /// Cluster name: when set, DDL runs `ON CLUSTER` with Replicated tables
+    /// behind Distributed ones (see ARCHITECTURE.md).
+    pub cluster: Option<String>,
+    /// Days raw events are kept (a TTL on every event table).
+    pub retention_days: u32,
 }
 
-#[derive(Debug, Clone, Args)]
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
 pub struct Limits {
-    /// Largest request body accepted, in bytes.
-    #[arg(long, env = "CANOPY_MAX_BODY_BYTES", default_value_t = 64 * 1024)]
+    /// Largest request body accepted as sent (compressed or not), in bytes.
     pub max_body_bytes: usize,
+    /// Largest body after decompression, in bytes: stops compression bombs.
+    pub max_decompressed_bytes: usize,
 }
 
-impl ClickHouseConfig {
-    /// Refuses settings that cannot work, naming the setting.
-    pub fn check(&self) -> Result<(), String> {
-        if !(self.url.starts_with("http://") || self.url.starts_with("https://")) {
-            return Err(format!("--clickhouse-url must be an http(s) URL, got {:?}", self.url));
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RateLimits {
+    /// Beacons per second one ingest key may send, sustained, and in a burst.
+    pub per_key_per_second: u32,
+    pub per_key_burst: u32,
+    /// Beacons per second one client IP may send, sustained, and in a burst.
+    pub per_ip_per_second: u32,
+    pub per_ip_burst: u32,
+    /// Take the client IP from `X-Forwarded-For` (only behind a trusted proxy).
+    pub trust_forwarded_for: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SpoolConfig {
+    /// Directory of the write-ahead log.
+    pub dir: PathBuf,
+    /// Disk the log may use before new beacons are refused with 503.
+    pub max_disk_bytes: u64,
+    /// Size at which a log segment is closed and a new one begun.
+    pub segment_bytes: u64,
+    /// Beacons waiting for the log writer before new ones get 503.
+    pub queue_depth: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WriterConfig {
+    /// Rows per ClickHouse insert, at most.
+    pub batch_rows: usize,
+    /// Longest a logged beacon waits before its batch is inserted, in ms.
+    pub batch_interval_ms: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Project {
+    pub name: String,
+    /// The public ingest key pages send as `?key=`.
+    pub key: String,
+    /// Page origins allowed to send with this key: exact (`https://shop.example`),
+    /// a subdomain wildcard (`https://*.shop.example`) or `*` for any.
+    pub origins: Vec<String>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8787)),
+            clickhouse: ClickHouseConfig::default(),
+            limits: Limits::default(),
+            rate_limits: RateLimits::default(),
+            spool: SpoolConfig::default(),
+            writer: WriterConfig::default(),
+            projects: Vec::new(),
+            alerting: AlertingConfig::default(),
         }
-        let valid_name = |c: char| c.is_ascii_alphanumeric() || c == '_';
-        if self.database.is_empty() || !self.database.chars().all(valid_name) {
-            return Err(format!(
-                "--clickhouse-database may hold only letters, digits and '_', got {:?}",
-                self.database
+    }
+}
+
+impl Default for AlertingConfig {
+    fn default() -> Self {
+        Self {
+            role: Role::All,
+            interval: std::time::Duration::from_secs(30),
+            admin_token: String::new(),
+            read_token: String::new(),
+            default_rules: true,
+            rules: Vec::new(),
+            channels: Vec::new(),
+            default_channels: Vec::new(),
+            browser_rules_for: Vec::new(),
+            probe_interval: std::time::Duration::from_secs(30),
+            probe_timeout: std::time::Duration::from_secs(5),
+            probe_origins: Vec::new(),
+        }
+    }
+}
+
+impl Default for ClickHouseConfig {
+    fn default() -> Self {
+        Self {
+            url: "http://127.0.0.1:8123".into(),
+            user: "default".into(),
+            password: String::new(),
+            database: "canopy".into(),
+            cluster: None,
+            retention_days: 30,
+        }
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self { max_body_bytes: 64 * 1024, max_decompressed_bytes: 256 * 1024 }
+    }
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        Self {
+            per_key_per_second: 2_000,
+            per_key_burst: 4_000,
+            per_ip_per_second: 20,
+            per_ip_burst: 60,
+            trust_forwarded_for: false,
+        }
+    }
+}
+
+impl Default for SpoolConfig {
+    fn default() -> Self {
+        Self { dir: PathBuf::from("canopy-spool"), max_disk_bytes: 1 << 30, segment_bytes: 16 << 20, queue_depth: 4_096 }
+    }
+}
+
+impl Default for WriterConfig {
+    fn default() -> Self {
+        Self { batch_rows: 10_000, batch_interval_ms: 1_000 }
+    }
+}
+
+/// Command-line flags; each also reads an environment variable and, when
+/// given, overrides the file.
+#[derive(Debug, Default, Parser)]
+#[command(name = "canopy-ingest", version, about = "Receives Canopy beacons and stores them in ClickHouse.")]
+pub struct Cli {
+    /// TOML configuration file.
+    #[arg(long, env = "CANOPY_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Address to listen on [default: 127.0.0.1:8787].
+    #[arg(long, env = "CANOPY_LISTEN")]
+    pub listen: Option<SocketAddr>,
+    /// ClickHouse HTTP interface [default: http://127.0.0.1:8123].
+    #[arg(long, env = "CLICKHOUSE_URL")]
+    pub clickhouse_url: Option<String>,
+    #[arg(long, env = "CLICKHOUSE_USER")]
+    pub clickhouse_user: Option<String>,
+    #[arg(long, env = "CLICKHOUSE_PASSWORD", hide_env_values = true)]
+    pub clickhouse_password: Option<String>,
+    /// [default: canopy]
+    #[arg(long, env = "CLICKHOUSE_DATABASE")]
+    pub clickhouse_database: Option<String>,
+    /// Write-ahead log directory [default: canopy-spool].
+    #[arg(long, env = "CANOPY_SPOOL_DIR")]
+    pub spool_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("{path}: {source}")]
+    Parse { path: PathBuf, source: Box<toml::de::Error> },
+    #[error("{setting}: {problem}")]
+    Invalid { setting: String, problem: String },
+}
+
+fn invalid(setting: impl Into<String>, problem: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid { setting: setting.into(), problem: problem.into() }
+}
+
+impl Settings {
+    /// Reads the file named by the flags (if any), applies the flags, checks.
+    pub fn load(cli: Cli) -> Result<Self, ConfigError> {
+        let mut settings = match &cli.config {
+            Some(path) => Self::from_file(path)?,
+            None => Self::default(),
+        };
+        settings.apply(cli);
+        settings.check()?;
+        Ok(settings)
+    }
+
+    pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.into(), source })?;
+        toml::from_str(&text).map_err(|source| ConfigError::Parse { path: path.into(), source: Box::new(source) })
+    }
+
+    fn apply(&mut self, cli: Cli) {
+        let clickhouse = &mut self.clickhouse;
+        self.listen = cli.listen.unwrap_or(self.listen);
+        override_with(&mut clickhouse.url, cli.clickhouse_url);
+        override_with(&mut clickhouse.user, cli.clickhouse_user);
+        override_with(&mut clickhouse.password, cli.clickhouse_password);
+        override_with(&mut clickhouse.database, cli.clickhouse_database);
+        override_with(&mut self.spool.dir, cli.spool_dir);
+    }
+
+    /// Refuses settings that cannot work, naming the setting.
+    pub fn check(&self) -> Result<(), ConfigError> {
+        let clickhouse = &self.clickhouse;
+        if !(clickhouse.url.starts_with("http://") || clickhouse.url.starts_with("https://")) {
+            return Err(invalid("clickhouse.url", format!("must be an http(s) URL, got {:?}", clickhouse.url)));
+        }
+        check_identifier("clickhouse.database", &clickhouse.database)?;
+        if let Some(cluster) = &clickhouse.cluster {
+            check_identifier("clickhouse.cluster", cluster)?;
+        }
+        if clickhouse.retention_days == 0 {
+            return Err(invalid("clickhouse.retention_days", "must be at least 1"));
+        }
+        if self.limits.max_body_bytes < 1024 || self.limits.max_decompressed_bytes < self.limits.max_body_bytes {
+            return Err(invalid(
+                "limits",
+                "max_body_bytes must be at least 1024 and max_decompressed_bytes at least max_body_bytes",
             ));
         }
+        let rates = &self.rate_limits;
+        for (name, value) in [
+            ("per_key_per_second", rates.per_key_per_second),
+            ("per_key_burst", rates.per_key_burst),
+            ("per_ip_per_second", rates.per_ip_per_second),
+            ("per_ip_burst", rates.per_ip_burst),
+        ] {
+            if value == 0 {
+                return Err(invalid(format!("rate_limits.{name}"), "must be at least 1"));
+            }
+        }
+        if self.spool.segment_bytes < 4096 || self.spool.max_disk_bytes < 2 * self.spool.segment_bytes {
+            return Err(invalid("spool", "segment_bytes must be at least 4096 and max_disk_bytes at least twice that"));
+        }
+        if self.spool.queue_depth == 0 || self.writer.batch_rows == 0 || self.writer.batch_interval_ms == 0 {
+            return Err(invalid("spool.queue_depth / writer", "must be at least 1"));
+        }
+        self.check_projects()?;
+        self.check_alerting()
+    }
+
+    fn check_alerting(&self) -> Result<(), ConfigError> {
+        let alerting = &self.alerting;
+        if alerting.interval < std::time::Duration::from_secs(1) || alerting.probe_interval < std::time::Duration::from_secs(1) {
+            return Err(invalid("alerting.interval / probe_interval", "must be at least 1s"));
+        }
+        if alerting.probe_timeout.is_zero() || alerting.probe_timeout > alerting.probe_interval {
+            return Err(invalid("alerting.probe_timeout", "must be more than 0 and at most probe_interval"));
+        }
+        let mut names: Vec<String> = Vec::new();
+        for (index, channel) in alerting.channels.iter().enumerate() {
+            channel.check().map_err(|problem| invalid(format!("alerting.channels[{index}] ({})", channel.name), problem))?;
+            if names.contains(&channel.name) {
+                return Err(invalid(format!("alerting.channels[{index}]"), format!("{:?} is defined twice", channel.name)));
+            }
+            names.push(channel.name.clone());
+        }
+        if let Some(unknown) = alerting.default_channels.iter().find(|c| !names.contains(c)) {
+            return Err(invalid("alerting.default_channels", format!("no channel named {unknown:?}")));
+        }
+        let mut rule_names = Vec::new();
+        for rule in &alerting.rules {
+            rule.check(&names).map_err(|problem| invalid("alerting.rules", problem))?;
+            if rule_names.contains(&&rule.name) {
+                return Err(invalid("alerting.rules", format!("rule {:?} is defined twice", rule.name)));
+            }
+            rule_names.push(&rule.name);
+        }
+        if let Some(bad) = alerting.probe_origins.iter().find(|o| !crate::receive::access::is_origin_pattern(o)) {
+            return Err(invalid("alerting.probe_origins", format!("{bad:?} is not an origin pattern")));
+        }
         Ok(())
+    }
+
+    fn check_projects(&self) -> Result<(), ConfigError> {
+        let mut keys = std::collections::HashSet::new();
+        for (index, project) in self.projects.iter().enumerate() {
+            let setting = |field: &str| format!("projects[{index}] ({}).{field}", project.name);
+            if project.key.len() < 8 || !project.key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+                return Err(invalid(setting("key"), "must be at least 8 letters, digits, '-' or '_'"));
+            }
+            if !keys.insert(&project.key) {
+                return Err(invalid(setting("key"), "is used by another project"));
+            }
+            if project.origins.is_empty() {
+                return Err(invalid(setting("origins"), "must list at least one origin (or \"*\")"));
+            }
+            if let Some(bad) = project.origins.iter().find(|o| !crate::receive::access::is_origin_pattern(o)) {
+                return Err(invalid(
+                    setting("origins"),
+                    format!("{bad:?} is not an origin like \"https://shop.example\", \"https://*.shop.example\" or \"*\""),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn override_with<T>(target: &mut T, value: Option<T>) {
+    if let Some(value) = value {
+        *target = value;
+    }
+}
+
+fn check_identifier(setting: &str, name: &str) -> Result<(), ConfigError> {
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(invalid(setting, format!("may hold only letters, digits and '_', got {name:?}")));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EXAMPLE: &str = r#"
+        listen = "127.0.0.1:9000"
+        [clickhouse]
+        url = "http://ch:8123"
+        retention_days = 7
+        [[projects]]
+        name = "shop"
+        key = "shop-public-1"
+        origins = ["https://shop.example", "https://*.shop.example"]
+    "#;
+
+    #[test]
+    fn file_then_flags() {
+        let mut settings: Settings = toml::from_str(EXAMPLE).unwrap();
+        settings.apply(Cli { clickhouse_url: Some("http://other:8123".into()), ..Cli::default() });
+        settings.check().unwrap();
+        assert_eq!(settings.listen.port(), 9000);
+        assert_eq!(settings.clickhouse.url, "http://other:8123");
+        assert_eq!(settings.clickhouse.retention_days, 7);
+        assert_eq!(settings.clickhouse.database, "canopy");
+        assert_eq!(settings.projects[0].origins.len(), 2);
+    }
+
+    #[test]
+    fn the_example_file_is_valid_and_shows_the_defaults() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("canopy-ingest.example.toml");
+        let example = Settings::from_file(&path).unwrap();
+        example.check().unwrap();
+        let defaults = Settings::default();
+        assert_eq!(format!("{:?}", example.clickhouse), format!("{:?}", defaults.clickhouse));
+        assert_eq!(format!("{:?}", example.limits), format!("{:?}", defaults.limits));
+        assert_eq!(format!("{:?}", example.rate_limits), format!("{:?}", defaults.rate_limits));
+        assert_eq!(format!("{:?}", example.spool), format!("{:?}", defaults.spool));
+        assert_eq!(format!("{:?}", example.writer), format!("{:?}", defaults.writer));
+        assert_eq!(example.listen, defaults.listen);
+    }
+
+    #[test]
+    fn problems_name_the_setting() {
+        let unknown = toml::from_str::<Settings>("[clickhouse]\nulr = \"x\"").unwrap_err();
+        assert!(unknown.to_string().contains("ulr"), "{unknown}");
+
+        let cases = [
+            (EXAMPLE.replace("http://ch:8123", "ch:8123"), "clickhouse.url"),
+            (EXAMPLE.replace("shop-public-1", "short"), "projects[0] (shop).key"),
+            (EXAMPLE.replace("\"https://shop.example\",", "\"shop.example\","), "projects[0] (shop).origins"),
+            (EXAMPLE.replace("retention_days = 7", "retention_days = 0"), "clickhouse.retention_days"),
+            (
+                format!("{EXAMPLE}\n[alerting]\n[[alerting.rules]]\nname = \"slow\"\nmetric = \"lcp\"\noperator = \"gt\"\nthreshold = 2500\nseverity = \"warning\"\nchannels = [\"pager\"]\n"),
+                "alerting.rules: rule \"slow\": channels",
+            ),
+        ];
+        for (text, setting) in cases {
+            let error = toml::from_str::<Settings>(&text).unwrap().check().unwrap_err();
+            assert!(error.to_string().starts_with(setting), "{error}");
+        }
     }
 }

@@ -1,32 +1,141 @@
 //! Canopy's ingest server.
 //!
 //! The flow, one module per step: [`receive`] takes beacons over HTTP,
-//! [`validate`] decodes and checks them against the shared wire format,
-//! [`store`] writes them to ClickHouse, [`serve`] answers health checks.
-//! [`config`] is everything an operator can set.
+//! [`validate`] checks them against the shared wire format, [`enrich`] adds
+//! what the server knows, [`spool`] makes them durable before they are
+//! acknowledged, [`store`] drains the log into ClickHouse, [`evaluate`]
+//! turns stored data into alerts (with [`probe`] feeding health checks),
+//! [`notify`] tells people, [`serve`] answers health, readiness, metrics and
+//! the JSON API. [`config`] is everything an operator can set.
 
 pub mod config;
+pub mod enrich;
 pub mod error;
+pub mod evaluate;
+pub mod metrics;
+pub mod notify;
+pub mod probe;
 pub mod receive;
 pub mod serve;
+pub mod spool;
 pub mod store;
 pub mod validate;
 
+use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
 
-use crate::config::Limits;
+use crate::config::Settings;
+use crate::evaluate::Evaluator;
+use crate::notify::Notifier;
+use crate::probe::Prober;
+use crate::receive::access::Access;
+use crate::receive::rate_limit::RateLimiter;
+use crate::spool::Spool;
 use crate::store::Store;
+
+/// How often idle rate-limit buckets are forgotten.
+const RATE_LIMIT_SWEEP: Duration = Duration::from_secs(10);
 
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
+    pub settings: Arc<Settings>,
+    pub access: Access,
+    pub rate_limiter: RateLimiter,
+    pub spool: Spool,
     pub store: Arc<Store>,
-    pub limits: Limits,
 }
 
-/// The whole HTTP surface of the server.
+/// The whole HTTP surface of the server (an evaluator takes no beacons).
 pub fn router(state: AppState) -> Router {
-    receive::routes(&state.limits).merge(serve::routes()).with_state(state)
+    let routes = serve::routes();
+    let routes = if state.settings.alerting.role.takes_beacons() { receive::routes(&state).merge(routes) } else { routes };
+    routes.with_state(state)
+}
+
+/// Calls `work` every `interval` until a stop is requested (a tick that
+/// overruns delays the next one rather than bunching them up).
+pub(crate) async fn every<F, Fut>(interval: Duration, mut stop: watch::Receiver<bool>, mut work: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let mut ticks = tokio::time::interval(interval);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        let stopping = tokio::select! {
+            _ = ticks.tick() => false,
+            _ = stop.wait_for(|stopping| *stopping) => true,
+        };
+        if stopping {
+            return;
+        }
+        work().await;
+    }
+}
+
+/// A running server: its address, and how to stop it.
+pub struct Running {
+    pub addr: SocketAddr,
+    stop: watch::Sender<bool>,
+    http: tokio::task::JoinHandle<std::io::Result<()>>,
+    drain: tokio::task::JoinHandle<()>,
+}
+
+/// Opens the log and the store, starts the drain, and serves on `listener`.
+pub async fn start(settings: Settings, listener: TcpListener) -> anyhow::Result<Running> {
+    use anyhow::Context;
+    metrics::handle();
+    let settings = Arc::new(settings);
+    let store = Arc::new(
+        Store::open(&settings.clickhouse)
+            .await
+            .with_context(|| format!("cannot prepare ClickHouse at {}", settings.clickhouse.url))?,
+    );
+    let (spool, reader) = Spool::open(&settings.spool).context("cannot open the write-ahead log")?;
+    let (stop, stopped) = watch::channel(false);
+
+    let drain = tokio::spawn(store::drain(reader, store.clone(), settings.writer.clone(), stopped.clone(), Duration::from_secs(10)));
+    let rate_limiter = RateLimiter::new(&settings.rate_limits);
+    let sweeper = rate_limiter.clone();
+    tokio::spawn(every(RATE_LIMIT_SWEEP, stopped.clone(), move || {
+        sweeper.sweep();
+        std::future::ready(())
+    }));
+
+    if settings.alerting.role.evaluates() {
+        let notifier = Notifier::new(settings.alerting.channels.clone(), store.clone());
+        let evaluator = Evaluator::new(store.clone(), notifier, settings.alerting.clone());
+        tokio::spawn(evaluator.run(stopped.clone()));
+        tokio::spawn(Prober::new(store.clone(), settings.alerting.clone()).run(stopped.clone()));
+    }
+
+    let state = AppState { access: Access::new(&settings.projects), rate_limiter, spool, store, settings };
+    let addr = listener.local_addr()?;
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let mut http_stop = stopped;
+    let http = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = http_stop.wait_for(|s| *s).await;
+            })
+            .await
+    });
+    Ok(Running { addr, stop, http, drain })
+}
+
+impl Running {
+    /// Stops taking requests, then gives the drain a few seconds to store
+    /// what is logged; the rest is stored after the next start.
+    pub async fn shutdown(self) -> anyhow::Result<()> {
+        let _ = self.stop.send(true);
+        self.http.await??;
+        self.drain.await?;
+        Ok(())
+    }
 }

@@ -1,12 +1,8 @@
 //! `canopy-ingest`: the ingest server binary.
 
-use std::sync::Arc;
-
 use anyhow::Context;
 use clap::Parser;
-use ingest_server::config::Config;
-use ingest_server::store::Store;
-use ingest_server::{router, AppState};
+use ingest_server::config::{Cli, Settings};
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
@@ -15,29 +11,33 @@ async fn main() -> anyhow::Result<()> {
         .json()
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
         .init();
-    let config = Config::parse();
-    config.clickhouse.check().map_err(anyhow::Error::msg).context("invalid configuration")?;
+    let settings = Settings::load(Cli::parse()).context("invalid configuration")?;
 
-    let store = Store::open(&config.clickhouse)
+    let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
-        .with_context(|| format!("cannot prepare ClickHouse at {}", config.clickhouse.url))?;
-    let state = AppState { store: Arc::new(store), limits: config.limits.clone() };
+        .with_context(|| format!("cannot listen on {}", settings.listen))?;
+    let clickhouse = settings.clickhouse.url.clone();
+    let running = ingest_server::start(settings, listener).await?;
+    tracing::info!(listen = %running.addr, %clickhouse, "canopy-ingest ready");
 
-    let listener = tokio::net::TcpListener::bind(config.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", config.listen))?;
-    tracing::info!(listen = %config.listen, clickhouse = %config.clickhouse.url, "canopy-ingest ready");
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown_signal()).await.context("server failed")?;
+    shutdown_signal().await;
+    tracing::info!("stopping: no new beacons; storing what is logged");
+    running.shutdown().await?;
     tracing::info!("canopy-ingest stopped");
     Ok(())
 }
 
 async fn shutdown_signal() {
-    let interrupt = tokio::signal::ctrl_c();
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .expect("installing a SIGTERM handler cannot fail on unix");
+    let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(signal) => signal,
+        Err(error) => {
+            tracing::warn!(%error, "no SIGTERM handler; stop with Ctrl-C");
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        }
+    };
     tokio::select! {
-        _ = interrupt => {},
+        _ = tokio::signal::ctrl_c() => {},
         _ = terminate.recv() => {},
     }
 }

@@ -1,7 +1,7 @@
 //! Validate: decode a request body into a beacon and check what the types
-//! alone cannot (schema version, counts, names, ranges). Over-long text is cut
-//! to the shared limits rather than refused: a long stack trace is still worth
-//! keeping.
+//! alone cannot (nesting depth, schema version, counts, names, ranges).
+//! Over-long text is cut to the shared limits and marked rather than refused:
+//! a long stack trace is still worth keeping.
 
 use canopy_wire::limits::{
     check_app_name, truncate, MAX_APP_NAME_BYTES, MAX_EVENTS_PER_BEACON, MAX_ID_BYTES, MAX_STACK_BYTES,
@@ -9,8 +9,16 @@ use canopy_wire::limits::{
 };
 use canopy_wire::{Beacon, EventBody, SCHEMA_VERSION};
 
+/// Most apps one app may declare it depends on.
+const MAX_DEPENDENCIES: usize = 16;
+
+/// Deepest JSON nesting accepted; a beacon needs 4 levels.
+pub const MAX_DEPTH: usize = 8;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ValidateError {
+    #[error("JSON is nested deeper than {MAX_DEPTH} levels")]
+    TooDeep,
     #[error("body is not JSON: {0}")]
     MalformedJson(serde_json::Error),
     #[error("body is not a beacon: {0}")]
@@ -26,6 +34,7 @@ pub enum ValidateError {
 impl ValidateError {
     pub fn code(&self) -> &'static str {
         match self {
+            ValidateError::TooDeep => "too_deep",
             ValidateError::MalformedJson(_) => "malformed_json",
             ValidateError::NotABeacon(_) => "invalid_beacon",
             ValidateError::UnsupportedSchema { .. } => "unsupported_schema",
@@ -41,6 +50,9 @@ fn invalid(field: impl Into<String>, problem: impl Into<String>) -> ValidateErro
 
 /// Decodes and checks a beacon body.
 pub fn validate(body: &[u8]) -> Result<Beacon, ValidateError> {
+    if nesting_depth(body) > MAX_DEPTH {
+        return Err(ValidateError::TooDeep);
+    }
     let mut beacon: Beacon = serde_json::from_slice(body).map_err(|error| match error.classify() {
         serde_json::error::Category::Data => ValidateError::NotABeacon(error),
         _ => ValidateError::MalformedJson(error),
@@ -53,16 +65,58 @@ pub fn validate(body: &[u8]) -> Result<Beacon, ValidateError> {
     }
     check_id("session_id", &beacon.session_id)?;
     check_id("view_id", &beacon.view_id)?;
-    truncate(&mut beacon.page_url, MAX_TEXT_BYTES);
+    let mut cut = Cut::default();
+    cut.text(&mut beacon.page_url, MAX_TEXT_BYTES);
     for (index, app) in beacon.apps.iter_mut().enumerate() {
         check_app_name(&app.name).map_err(|problem| invalid(format!("apps[{index}].name"), problem))?;
-        truncate(&mut app.version, MAX_APP_NAME_BYTES);
+        cut.text(&mut app.version, MAX_APP_NAME_BYTES);
     }
     for (index, event) in beacon.events.iter_mut().enumerate() {
         check_app_name(&event.app).map_err(|problem| invalid(format!("events[{index}].app"), problem))?;
-        check_event_body(&mut event.body).map_err(|(field, problem)| invalid(format!("events[{index}].{field}"), problem))?;
+        check_event_body(&mut event.body, &mut cut)
+            .map_err(|(field, problem)| invalid(format!("events[{index}].{field}"), problem))?;
+    }
+    if cut.0 > 0 {
+        metrics::counter!(crate::metrics::FIELDS_TRUNCATED).increment(cut.0);
     }
     Ok(beacon)
+}
+
+/// Counts the fields cut to their limit.
+#[derive(Default)]
+struct Cut(u64);
+
+impl Cut {
+    fn text(&mut self, text: &mut String, max: usize) {
+        self.0 += u64::from(truncate(text, max));
+    }
+}
+
+/// The deepest nesting of arrays and objects, scanning outside strings.
+/// Checked before parsing, so a hostile body costs one pass and no recursion.
+fn nesting_depth(body: &[u8]) -> usize {
+    let (mut depth, mut deepest, mut in_string, mut escaped) = (0usize, 0usize, false, false);
+    for &byte in body {
+        if in_string {
+            match (escaped, byte) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
 }
 
 fn check_id(field: &str, id: &str) -> Result<(), ValidateError> {
@@ -73,30 +127,38 @@ fn check_id(field: &str, id: &str) -> Result<(), ValidateError> {
 }
 
 /// Range checks per kind, and cutting text to the shared limits.
-fn check_event_body(body: &mut EventBody) -> Result<(), (&'static str, String)> {
+fn check_event_body(body: &mut EventBody, cut: &mut Cut) -> Result<(), (&'static str, String)> {
     let non_negative = |field: &'static str, value: f64| {
         if value >= 0.0 { Ok(()) } else { Err((field, format!("must not be negative, got {value}"))) }
     };
     match body {
         EventBody::Vital(vital) => non_negative("value", vital.value),
         EventBody::Navigation(nav) => {
-            truncate(&mut nav.nav_type, MAX_APP_NAME_BYTES);
+            cut.text(&mut nav.nav_type, MAX_APP_NAME_BYTES);
             non_negative("ttfb", nav.ttfb)
         }
         EventBody::Resource(resource) => {
-            truncate(&mut resource.url, MAX_TEXT_BYTES);
-            truncate(&mut resource.initiator, MAX_APP_NAME_BYTES);
+            cut.text(&mut resource.url, MAX_TEXT_BYTES);
+            cut.text(&mut resource.initiator, MAX_APP_NAME_BYTES);
             non_negative("duration", resource.duration)
         }
         EventBody::Error(report) => {
-            truncate(&mut report.error_type, MAX_APP_NAME_BYTES);
-            truncate(&mut report.message, MAX_TEXT_BYTES);
-            truncate(&mut report.url, MAX_TEXT_BYTES);
-            truncate(&mut report.stack, MAX_STACK_BYTES);
+            cut.text(&mut report.error_type, MAX_APP_NAME_BYTES);
+            cut.text(&mut report.message, MAX_TEXT_BYTES);
+            cut.text(&mut report.url, MAX_TEXT_BYTES);
+            cut.text(&mut report.stack, MAX_STACK_BYTES);
             Ok(())
         }
         EventBody::App(lifecycle) => {
-            truncate(&mut lifecycle.detail, MAX_TEXT_BYTES);
+            cut.text(&mut lifecycle.detail, MAX_TEXT_BYTES);
+            cut.text(&mut lifecycle.health_check, MAX_TEXT_BYTES);
+            cut.text(&mut lifecycle.declared_rules, MAX_STACK_BYTES);
+            if lifecycle.dependencies.len() > MAX_DEPENDENCIES {
+                return Err(("dependencies", format!("at most {MAX_DEPENDENCIES} apps")));
+            }
+            for dependency in &lifecycle.dependencies {
+                check_app_name(dependency).map_err(|problem| ("dependencies", problem))?;
+            }
             Ok(())
         }
     }
@@ -121,7 +183,8 @@ mod tests {
         );
         let beacon = validate(body(&event).as_bytes()).unwrap();
         let EventBody::Error(report) = &beacon.events[0].body else { panic!() };
-        assert_eq!(report.message.len(), MAX_TEXT_BYTES);
+        assert!(report.message.len() <= MAX_TEXT_BYTES);
+        assert!(report.message.ends_with(canopy_wire::limits::TRUNCATION_MARK));
     }
 
     #[test]
@@ -133,10 +196,16 @@ mod tests {
             (&body(r#"{"app":"no spaces","at":1,"kind":"vital","name":"cls","value":0.1}"#), "invalid_field"),
             (&body(r#"{"app":"cart","at":1,"kind":"vital","name":"lcp","value":-3}"#), "invalid_field"),
             (&body(r#"{"app":"cart","at":1,"kind":"unknown"}"#), "invalid_beacon"),
+            (&body(&format!(r#"{{"app":"cart","deep":{}1{}}}"#, "[".repeat(9), "]".repeat(9))), "too_deep"),
         ];
         for (input, code) in cases {
             assert_eq!(validate(input.as_bytes()).unwrap_err().code(), code, "{input}");
         }
+    }
+
+    #[test]
+    fn depth_ignores_brackets_inside_strings() {
+        assert_eq!(nesting_depth(br#"{"a":[{"b":"[[[[\"]]"}]}"#), 3);
     }
 
     #[test]

@@ -8,7 +8,7 @@ const HUB = 'Symbol.for("canopy.agent.hub")';
 
 async function openDemo(stack) {
   const page = await stack.browser.newPage();
-  const firstBeacon = page.waitForRequest((request) => request.url().endsWith('/v1/beacon'), { timeout: 15_000 });
+  const firstBeacon = page.waitForRequest((request) => new URL(request.url()).pathname === '/v1/beacon', { timeout: 15_000 });
   await page.goto(stack.demoUrl);
   await page.waitForSelector('#cart-throw');
   await firstBeacon; // the agent is running and delivering

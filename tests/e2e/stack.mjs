@@ -2,6 +2,9 @@
 // ClickHouse at CLICKHOUSE_URL, in a database of the test's own), the demo
 // site, and headless Chromium. Everything is stopped when the test ends.
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { chromium } from 'playwright-core';
@@ -14,6 +17,26 @@ export const CHROMIUM_ARGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
 ];
+
+export const KEY = 'e2e-public-key';
+
+/** The server's whole configuration: the environment must not override it. */
+function serverConfig({ ingestPort, demoPort, database, spool, extraConfig }) {
+  return `listen = "127.0.0.1:${ingestPort}"
+[clickhouse]
+url = "${CLICKHOUSE_URL}"
+database = "${database}"
+[spool]
+dir = "${spool}"
+[writer]
+batch_interval_ms = 200
+[[projects]]
+name = "demo"
+key = "${KEY}"
+origins = ["http://127.0.0.1:${demoPort}"]
+${extraConfig}
+`;
+}
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -40,8 +63,9 @@ async function waitFor(url, what, seconds = 30) {
   throw new Error(`${what} did not answer at ${url} within ${seconds}s`);
 }
 
-function start(t, command, args, env) {
-  const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+function start(t, command, args) {
+  const { CLICKHOUSE_URL: _, ...inherited } = process.env; // the config file says where ClickHouse is
+  const child = spawn(command, args, { env: inherited, stdio: ['ignore', 'pipe', 'pipe'] });
   const output = [];
   child.stdout.on('data', (chunk) => output.push(chunk));
   child.stderr.on('data', (chunk) => output.push(chunk));
@@ -50,29 +74,32 @@ function start(t, command, args, env) {
   return child;
 }
 
-/** Starts ingest server + demo site + Chromium for test `t`. */
-export async function startStack(t) {
+/** Starts ingest server + demo site + Chromium for test `t`; `extraConfig` is TOML for the server. */
+export async function startStack(t, { extraConfig = '' } = {}) {
   if (!CLICKHOUSE_URL || !INGEST_BIN) {
     throw new Error('CLICKHOUSE_URL and CANOPY_INGEST_BIN must be set (scripts/test sets both)');
   }
   const database = `canopy_e2e_${process.pid}_${Date.now()}`;
-  const ingestPort = await freePort();
-  const ingest = start(t, INGEST_BIN, [], {
-    CANOPY_LISTEN: `127.0.0.1:${ingestPort}`, CLICKHOUSE_URL, CLICKHOUSE_DATABASE: database,
-  });
+  const [ingestPort, demoPort] = [await freePort(), await freePort()];
+  const dir = mkdtempSync(join(tmpdir(), 'canopy-e2e-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const config = join(dir, 'canopy-ingest.toml');
+  writeFileSync(config, serverConfig({ ingestPort, demoPort, database, spool: join(dir, 'spool'), extraConfig }));
+  const ingest = start(t, INGEST_BIN, ['--config', config]);
   const ingestUrl = `http://127.0.0.1:${ingestPort}`;
   await waitFor(`${ingestUrl}/healthz`, 'ingest server').catch((error) => {
     throw new Error(`${error.message}\n${ingest.output()}`);
   });
 
-  const demoPort = await freePort();
-  start(t, process.execPath, [new URL('www-demo/serve.mjs', ROOT).pathname, '--port', String(demoPort), '--endpoint', ingestUrl]);
+  const demoArgs = ['--port', String(demoPort), '--endpoint', ingestUrl, '--key', KEY];
+  start(t, process.execPath, [new URL('www-demo/serve.mjs', ROOT).pathname, ...demoArgs]);
   const demoUrl = `http://127.0.0.1:${demoPort}/`;
   await waitFor(demoUrl, 'demo site');
 
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   t.after(() => browser.close());
-  return { browser, demoUrl, ingestUrl, query: (sql) => query(database, sql) };
+  const setFaults = (faults) => fetch(`${demoUrl}__faults`, { method: 'POST', body: JSON.stringify(faults) });
+  return { browser, demoUrl, ingestUrl, ingest, setFaults, query: (sql) => query(database, sql) };
 }
 
 /** Rows of a ClickHouse query, as objects. */

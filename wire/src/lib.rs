@@ -163,6 +163,28 @@ pub struct AppLifecycle {
     pub phase: AppPhase,
     #[serde(default)]
     pub detail: String,
+    /// On `registered`: the URL the server may probe for the app's health.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub health_check: String,
+    /// On `registered`: apps this one depends on (their alerts explain its own).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dependencies: Vec<String>,
+    /// On `registered`: alert rules the app asks for, as a JSON array. The
+    /// server records them and applies them only where its config allows.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub declared_rules: String,
+}
+
+impl AppLifecycle {
+    pub fn new(phase: AppPhase, detail: impl Into<String>) -> Self {
+        Self {
+            phase,
+            detail: detail.into(),
+            health_check: String::new(),
+            dependencies: Vec::new(),
+            declared_rules: String::new(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -15,7 +15,7 @@ pub const MAX_STACK_BYTES: usize = 8_192;
 /// Longest value of any other string field, in bytes (messages, URLs, names).
 pub const MAX_TEXT_BYTES: usize = 2_048;
 
-/// Longest app name (and version) in bytes.
+/// Longest app name (and version) in bytes (the messages below say 64 too).
 pub const MAX_APP_NAME_BYTES: usize = 64;
 
 /// Longest session or view id in bytes.
@@ -23,24 +23,33 @@ pub const MAX_ID_BYTES: usize = 64;
 
 /// App names become ClickHouse keys and dashboard labels: short and plain.
 pub fn check_app_name(name: &str) -> Result<(), String> {
+    // Messages are built with concat: `format!` with `{:?}` would link
+    // Unicode escaping tables into the browser agent.
     if name.is_empty() || name.len() > MAX_APP_NAME_BYTES {
-        return Err(format!("app name must be 1 to {MAX_APP_NAME_BYTES} characters, got {name:?}"));
+        return Err(["app name must be 1 to 64 characters, got \"", name, "\""].concat());
     }
-    if !name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')) {
-        return Err(format!("app name may hold only letters, digits, '-', '_' and '.', got {name:?}"));
+    if !name.bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.')) {
+        return Err(["app name may hold only letters, digits, '-', '_' and '.', got \"", name, "\""].concat());
     }
     Ok(())
 }
 
-/// Cuts `text` to at most `max` bytes on a character boundary.
-pub fn truncate(text: &mut String, max: usize) {
-    if text.len() > max {
-        let mut end = max;
-        while !text.is_char_boundary(end) {
-            end -= 1;
-        }
-        text.truncate(end);
+/// Ends a value that was cut, so a reader knows it is not whole.
+pub const TRUNCATION_MARK: &str = "…";
+
+/// Cuts `text` to at most `max` bytes on a character boundary, ending with
+/// [`TRUNCATION_MARK`]. Returns whether it cut.
+pub fn truncate(text: &mut String, max: usize) -> bool {
+    if text.len() <= max {
+        return false;
     }
+    let mut end = max.saturating_sub(TRUNCATION_MARK.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.truncate(end);
+    text.push_str(TRUNCATION_MARK);
+    true
 }
 
 #[cfg(test)]
@@ -56,12 +65,13 @@ mod tests {
     }
 
     #[test]
-    fn truncate_respects_char_boundaries() {
-        let mut text = String::from("aé"); // 'é' is two bytes
-        truncate(&mut text, 2);
-        assert_eq!(text, "a");
+    fn truncate_marks_and_respects_char_boundaries() {
+        let mut text = String::from("abcé and more"); // 'é' is two bytes
+        assert!(truncate(&mut text, 7));
+        assert_eq!(text, "abc…");
+        assert!(text.len() <= 7);
         let mut short = String::from("ok");
-        truncate(&mut short, 10);
+        assert!(!truncate(&mut short, 10));
         assert_eq!(short, "ok");
     }
 }

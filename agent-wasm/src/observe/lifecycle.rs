@@ -5,26 +5,27 @@
 //! on `visibilitychange` → hidden and on `pagehide`; an interval sends the
 //! rest while the page is open.
 
-use gloo_timers::callback::Interval;
-use wasm_bindgen::prelude::*;
-use web_sys::{Event, VisibilityState, Window};
+use web_sys::{EventTarget, Window};
 
+use super::{callback, string};
 use crate::agent::with_agent;
 
 pub fn install(window: &Window, flush_interval_ms: u32) {
     if let Some(document) = window.document() {
         let hidden_document = document.clone();
         on(&document, "visibilitychange", move || {
-            if hidden_document.visibility_state() == VisibilityState::Hidden {
+            if string(&hidden_document, "visibilityState").as_deref() == Some("hidden") {
                 finish_view();
             }
         });
     }
     on(window, "pagehide", finish_view);
-    Interval::new(flush_interval_ms, || {
+    let flush = callback(|_| {
         with_agent(|agent| agent.flush());
-    })
-    .forget();
+    });
+    // At most i32::MAX ms (~25 days): the browser's own limit for timers.
+    let interval = flush_interval_ms.min(i32::MAX as u32) as i32;
+    let _ = window.set_interval_with_callback_and_timeout_and_arguments_0(&flush, interval);
 }
 
 fn finish_view() {
@@ -34,9 +35,7 @@ fn finish_view() {
     });
 }
 
-fn on(target: &web_sys::EventTarget, event_type: &str, handle: impl Fn() + 'static) {
-    let callback = Closure::<dyn FnMut(Event)>::new(move |_: Event| handle());
-    if target.add_event_listener_with_callback(event_type, callback.as_ref().unchecked_ref()).is_ok() {
-        callback.forget();
-    }
+fn on(target: &EventTarget, event_type: &str, handle: impl Fn() + 'static) {
+    // The same binding (with `capture`) as the error hooks: one import fewer.
+    let _ = target.add_event_listener_with_callback_and_bool(event_type, &callback(move |_| handle()), false);
 }

@@ -1,15 +1,25 @@
-//! Store: write validated beacons to ClickHouse.
+//! Store: write accepted beacons to ClickHouse.
+//!
+//! Rows go to one table per kind of event. Each insert carries a
+//! deduplication token naming the write-ahead log range it came from, so a
+//! batch retried after a failure or a crash is stored once.
 
+pub mod alerting;
+mod drain;
 mod rows;
 pub mod schema;
 
-use canopy_wire::Beacon;
+use std::time::Instant;
+
 use clickhouse::{Client, RowWrite};
-use time::OffsetDateTime;
 
 use crate::config::ClickHouseConfig;
+use crate::enrich::Accepted;
+use crate::metrics::{CLICKHOUSE_ERRORS, INSERT_BATCHES, INSERT_ROWS, INSERT_SECONDS};
+pub use drain::drain;
 pub use rows::Rows;
 use rows::{AppEventRow, ErrorRow, NavigationRow, ResourceRow, VitalRow};
+use schema::Layout;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -24,20 +34,27 @@ pub struct Store {
 }
 
 impl Store {
-    /// Connects, creates the database and applies pending migrations.
+    /// Connects, creates the database, applies pending migrations and the
+    /// configured retention.
     pub async fn open(config: &ClickHouseConfig) -> Result<Self, StoreError> {
         let server = Client::default()
             .with_url(&config.url)
             .with_user(&config.user)
             .with_password(&config.password);
-        schema::migrate(&server, &config.database).await?;
-        // ClickHouse batches small inserts itself and answers once they are
-        // written, so a 202 still means stored.
-        let client = server
-            .with_database(&config.database)
-            .with_setting("async_insert", "1")
-            .with_setting("wait_for_async_insert", "1");
+        let layout = match &config.cluster {
+            Some(cluster) => Layout::Cluster(cluster.clone()),
+            None => Layout::SingleNode,
+        };
+        schema::migrate(&server, &config.database, &layout).await?;
+        let client = server.with_database(&config.database);
+        for statement in schema::retention_statements(&layout, config.retention_days) {
+            client.query(&statement).execute().await?;
+        }
         Ok(Self { client })
+    }
+
+    pub(crate) fn client(&self) -> &Client {
+        &self.client
     }
 
     /// Whether ClickHouse answers.
@@ -46,24 +63,36 @@ impl Store {
         Ok(())
     }
 
-    /// Writes a beacon's events: one insert per table that has rows.
-    /// Returns the number of rows written.
-    pub async fn write(&self, beacon: &Beacon, received_at: OffsetDateTime) -> Result<usize, StoreError> {
-        let rows = Rows::from_beacon(beacon, received_at);
-        self.insert::<VitalRow>("vitals", &rows.vitals).await?;
-        self.insert::<NavigationRow>("navigations", &rows.navigations).await?;
-        self.insert::<ResourceRow>("resources", &rows.resources).await?;
-        self.insert::<ErrorRow>("errors", &rows.errors).await?;
-        self.insert::<AppEventRow>("app_events", &rows.app_events).await?;
+    /// Inserts the rows of `batch`, one insert per table, all with `token`.
+    /// Returns the number of rows.
+    pub async fn insert_batch(&self, batch: &[Accepted], token: &str) -> Result<usize, StoreError> {
+        let started = Instant::now();
+        let rows = Rows::from_accepted(batch);
+        let result = async {
+            self.insert::<VitalRow>("vitals", &rows.vitals, token).await?;
+            self.insert::<NavigationRow>("navigations", &rows.navigations, token).await?;
+            self.insert::<ResourceRow>("resources", &rows.resources, token).await?;
+            self.insert::<ErrorRow>("errors", &rows.errors, token).await?;
+            self.insert::<AppEventRow>("app_events", &rows.app_events, token).await
+        }
+        .await;
+        if let Err(error) = result {
+            metrics::counter!(CLICKHOUSE_ERRORS).increment(1);
+            return Err(error);
+        }
+        metrics::histogram!(INSERT_SECONDS).record(started.elapsed().as_secs_f64());
+        metrics::counter!(INSERT_BATCHES).increment(1);
+        metrics::counter!(INSERT_ROWS).increment(rows.len() as u64);
         Ok(rows.len())
     }
 
-    /// `R` names the row type; `rows` may borrow from the beacon.
-    async fn insert<R: RowWrite>(&self, table: &str, rows: &[R::Value<'_>]) -> Result<(), StoreError> {
+    /// `R` names the row type; `rows` may borrow from the batch.
+    async fn insert<R: RowWrite>(&self, table: &str, rows: &[R::Value<'_>], token: &str) -> Result<(), StoreError> {
         if rows.is_empty() {
             return Ok(());
         }
-        let mut insert = self.client.insert::<R>(table).await?;
+        let mut insert =
+            self.client.insert::<R>(table).await?.with_setting("insert_deduplication_token", token.to_owned());
         for row in rows {
             insert.write(row).await?;
         }

@@ -2,6 +2,8 @@
 //! with the same leading columns (see ARCHITECTURE.md for why).
 
 use canopy_wire::{Beacon, Event, EventBody};
+
+use crate::enrich::{Accepted, Client};
 use clickhouse::Row;
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -24,6 +26,10 @@ macro_rules! event_row {
             pub session_id: &$lt str,
             pub view_id: &$lt str,
             pub page_url: &$lt str,
+            pub browser: &$lt str,
+            pub browser_version: &$lt str,
+            pub os: &$lt str,
+            pub device: &$lt str,
             $(pub $field: $ty,)*
         }
 
@@ -38,6 +44,10 @@ macro_rules! event_row {
                     session_id: context.session_id,
                     view_id: context.view_id,
                     page_url: context.page_url,
+                    browser: context.client.browser.as_str(),
+                    browser_version: context.client.browser_version.as_str(),
+                    os: context.client.os.as_str(),
+                    device: context.client.device.as_str(),
                     $($field,)*
                 }
             }
@@ -55,7 +65,9 @@ event_row!(ErrorRow<'a> {
     source: &'a str, error_type: &'a str, message: &'a str, stack: &'a str,
     url: &'a str, line: u32, column: u32,
 });
-event_row!(AppEventRow<'a> { phase: &'a str, detail: &'a str });
+event_row!(AppEventRow<'a> {
+    phase: &'a str, detail: &'a str, health_check: &'a str, dependencies: &'a [String], declared_rules: &'a str,
+});
 
 /// The shared leading columns of one event's row.
 struct Context<'a> {
@@ -66,6 +78,7 @@ struct Context<'a> {
     session_id: &'a str,
     view_id: &'a str,
     page_url: &'a str,
+    client: &'a Client,
 }
 
 /// A beacon split into rows per table.
@@ -79,8 +92,16 @@ pub struct Rows<'a> {
 }
 
 impl<'a> Rows<'a> {
-    pub fn from_beacon(beacon: &'a Beacon, received_at: OffsetDateTime) -> Self {
+    /// The rows of many accepted beacons, in order.
+    pub fn from_accepted(accepted: &'a [Accepted]) -> Self {
         let mut rows = Rows::default();
+        for one in accepted {
+            rows.add_beacon(&one.beacon, &one.client, received_at(one.received_at_ms));
+        }
+        rows
+    }
+
+    fn add_beacon(&mut self, beacon: &'a Beacon, client: &'a Client, received_at: OffsetDateTime) {
         for event in &beacon.events {
             let context = Context {
                 received_at,
@@ -90,10 +111,10 @@ impl<'a> Rows<'a> {
                 session_id: &beacon.session_id,
                 view_id: &beacon.view_id,
                 page_url: &beacon.page_url,
+                client,
             };
-            rows.push(&context, &event.body);
+            self.push(&context, &event.body);
         }
-        rows
     }
 
     pub fn len(&self) -> usize {
@@ -117,9 +138,15 @@ impl<'a> Rows<'a> {
             EventBody::Error(e) => self.errors.push(ErrorRow::new(
                 c, e.source.as_str(), &e.error_type, &e.message, &e.stack, &e.url, e.line, e.column,
             )),
-            EventBody::App(a) => self.app_events.push(AppEventRow::new(c, a.phase.as_str(), &a.detail)),
+            EventBody::App(a) => self.app_events.push(AppEventRow::new(
+                c, a.phase.as_str(), &a.detail, &a.health_check, &a.dependencies, &a.declared_rules,
+            )),
         }
     }
+}
+
+fn received_at(ms: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000).unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
 fn app_version<'a>(beacon: &'a Beacon, app: &str) -> &'a str {
@@ -140,8 +167,10 @@ mod tests {
     use super::*;
     use canopy_wire::{AppInfo, ErrorReport, ErrorSource, Vital, VitalName};
 
-    fn beacon(events: Vec<Event>) -> Beacon {
-        Beacon {
+    fn accepted(events: Vec<Event>) -> Accepted {
+        let received_at_ms = 1_800_000_000_000;
+        let client = Client { browser: "Chrome".into(), ..Client::default() };
+        Accepted { received_at_ms, client, beacon: Beacon {
             schema: 1,
             session_id: "s".into(),
             view_id: "v".into(),
@@ -149,7 +178,7 @@ mod tests {
             sent_at: 10_000.0,
             apps: vec![AppInfo { name: "cart".into(), version: "2.0.0".into() }],
             events,
-        }
+        } }
     }
 
     #[test]
@@ -164,11 +193,13 @@ mod tests {
             line: 0,
             column: 0,
         };
-        let beacon = beacon(vec![
+        let beacon = accepted(vec![
             Event { app: "cart".into(), at: 9_000.0, body: EventBody::Error(error) },
             Event { app: "shell".into(), at: 99_999.0, body: EventBody::Vital(Vital { name: VitalName::Lcp, value: 1.0 }) },
         ]);
-        let rows = Rows::from_beacon(&beacon, received);
+        let batch = [beacon];
+        let rows = Rows::from_accepted(&batch);
+        assert_eq!(rows.errors[0].browser, "Chrome");
         assert_eq!((rows.errors.len(), rows.vitals.len(), rows.len()), (1, 1, 2));
         assert_eq!(rows.errors[0].app_version, "2.0.0");
         assert_eq!(rows.errors[0].at, received - time::Duration::seconds(1));

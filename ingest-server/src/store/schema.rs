@@ -1,22 +1,279 @@
-//! Versioned, idempotent migrations, applied at startup.
+//! The ClickHouse schema: versioned, idempotent migrations applied at
+//! startup, for a single node or a cluster.
 //!
-//! Each migration is a file of `;`-separated statements written to be safe to
-//! run twice (`IF NOT EXISTS`), so two servers starting at once cannot break
-//! each other. Applied versions are recorded in `schema_migrations`.
+//! Event tables are described once ([`EVENT_TABLES`]) and their DDL is
+//! rendered for the layout: on one node a `MergeTree` table; on a cluster a
+//! `ReplicatedMergeTree` table `<name>_local` on every node (`ON CLUSTER`)
+//! behind a `Distributed` table `<name>`, so queries and inserts use the same
+//! names either way. Statements are safe to run twice (`IF NOT EXISTS`), so
+//! servers starting together cannot break each other; applied versions are
+//! recorded in `schema_migrations`.
 
 use clickhouse::{Client, Row};
 use serde::{Deserialize, Serialize};
 
 use super::StoreError;
 
+/// Columns every event table starts with (see ARCHITECTURE.md).
+const COMMON_COLUMNS: &[(&str, &str)] = &[
+    ("received_at", "DateTime64(3)"),
+    ("at", "DateTime64(3)"),
+    ("app", "LowCardinality(String)"),
+    ("app_version", "LowCardinality(String)"),
+    ("session_id", "String"),
+    ("view_id", "String"),
+    ("page_url", "String"),
+    ("browser", "LowCardinality(String)"),
+    ("browser_version", "LowCardinality(String)"),
+    ("os", "LowCardinality(String)"),
+    ("device", "LowCardinality(String)"),
+];
+
+/// Each event table and the columns of its own.
+pub const EVENT_TABLES: &[(&str, &[(&str, &str)])] = &[
+    ("vitals", &[("name", "LowCardinality(String)"), ("value", "Float64")]),
+    (
+        "navigations",
+        &[
+            ("nav_type", "LowCardinality(String)"),
+            ("dns", "Float64"),
+            ("tcp", "Float64"),
+            ("tls", "Float64"),
+            ("ttfb", "Float64"),
+            ("download", "Float64"),
+            ("dom_parse", "Float64"),
+            ("dom_ready", "Float64"),
+            ("load", "Float64"),
+            ("transfer_size", "UInt64"),
+        ],
+    ),
+    (
+        "resources",
+        &[("url", "String"), ("initiator", "LowCardinality(String)"), ("duration", "Float64"), ("transfer_size", "UInt64")],
+    ),
+    (
+        "errors",
+        &[
+            ("source", "LowCardinality(String)"),
+            ("error_type", "LowCardinality(String)"),
+            ("message", "String"),
+            ("stack", "String"),
+            ("url", "String"),
+            ("line", "UInt32"),
+            ("column", "UInt32"),
+        ],
+    ),
+    ("app_events", &[("phase", "LowCardinality(String)"), ("detail", "String")]),
+];
+
+/// Recent insert tokens a table remembers, so a retried batch is stored once.
+const DEDUPLICATION_WINDOW: u32 = 1_000;
+
+/// Where the tables live.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Layout {
+    SingleNode,
+    Cluster(String),
+}
+
+impl Layout {
+    fn on_cluster(&self) -> String {
+        match self {
+            Layout::SingleNode => String::new(),
+            Layout::Cluster(cluster) => format!(" ON CLUSTER `{cluster}`"),
+        }
+    }
+
+    /// The table that holds the data (what TTLs touch).
+    fn storage_table(&self, name: &str) -> String {
+        match self {
+            Layout::SingleNode => name.to_owned(),
+            Layout::Cluster(_) => format!("{name}_local"),
+        }
+    }
+
+    /// Every table a column change must reach: the storage table, and on a
+    /// cluster the Distributed table in front of it too.
+    fn tables_holding(&self, name: &str) -> Vec<String> {
+        match self {
+            Layout::SingleNode => vec![name.to_owned()],
+            Layout::Cluster(_) => vec![format!("{name}_local"), name.to_owned()],
+        }
+    }
+}
+
+/// Alert state: the latest version of each alert (by `updated_at`).
+const ALERT_COLUMNS: &[(&str, &str)] = &[
+    ("id", "String"),
+    ("fingerprint", "String"),
+    ("rule", "LowCardinality(String)"),
+    ("app", "LowCardinality(String)"),
+    ("metric", "LowCardinality(String)"),
+    ("severity", "LowCardinality(String)"),
+    ("status", "LowCardinality(String)"),
+    ("value", "Float64"),
+    ("threshold", "Float64"),
+    ("pending_since", "DateTime64(3)"),
+    ("firing_since", "Nullable(DateTime64(3))"),
+    ("resolved_at", "Nullable(DateTime64(3))"),
+    ("acknowledged", "Bool"),
+    ("silenced", "Bool"),
+    ("last_notified", "Nullable(DateTime64(3))"),
+    ("caused_by", "String"),
+    ("inhibited", "Bool"),
+    ("updated_at", "DateTime64(3)"),
+];
+
+const NOTIFICATION_COLUMNS: &[(&str, &str)] = &[
+    ("at", "DateTime64(3)"),
+    ("alert_id", "String"),
+    ("rule", "LowCardinality(String)"),
+    ("app", "LowCardinality(String)"),
+    ("channel", "LowCardinality(String)"),
+    ("notice", "LowCardinality(String)"),
+    ("attempt", "UInt8"),
+    ("ok", "Bool"),
+    ("http_status", "UInt16"),
+    ("error", "String"),
+    ("latency_ms", "Float64"),
+];
+
+const PROBE_COLUMNS: &[(&str, &str)] = &[
+    ("at", "DateTime64(3)"),
+    ("app", "LowCardinality(String)"),
+    ("url", "String"),
+    ("ok", "UInt8"),
+    ("status", "UInt16"),
+    ("latency_ms", "Float64"),
+    ("error", "String"),
+];
+
+/// One table as the DDL generator sees it.
+struct TableSpec<'a> {
+    name: &'a str,
+    columns: Vec<(&'a str, &'a str)>,
+    /// `MergeTree` or e.g. `ReplacingMergeTree(updated_at)`, without `Replicated`.
+    engine: &'a str,
+    partition_by: Option<&'a str>,
+    order_by: &'a str,
+    /// Rows are retried with a deduplication token (the event tables).
+    deduplicated: bool,
+    shard_by: &'a str,
+}
+
+fn event_table<'a>(name: &'a str, own: &'a [(&'a str, &'a str)]) -> TableSpec<'a> {
+    TableSpec {
+        name,
+        columns: COMMON_COLUMNS.iter().chain(own).copied().collect(),
+        engine: "MergeTree",
+        partition_by: Some("toDate(at)"),
+        order_by: "(app, at)",
+        deduplicated: true,
+        shard_by: "cityHash64(session_id)",
+    }
+}
+
 struct Migration {
     version: u32,
     name: &'static str,
-    sql: &'static str,
+    statements: fn(&Layout, &str) -> Vec<String>,
 }
 
-const MIGRATIONS: &[Migration] =
-    &[Migration { version: 1, name: "event tables", sql: include_str!("migrations/001_event_tables.sql") }];
+const MIGRATIONS: &[Migration] = &[
+    Migration { version: 1, name: "event tables", statements: create_event_tables },
+    Migration { version: 2, name: "alerting", statements: create_alerting_tables },
+];
+
+fn create_event_tables(layout: &Layout, database: &str) -> Vec<String> {
+    EVENT_TABLES.iter().flat_map(|(name, own)| create_table(layout, database, &event_table(name, own))).collect()
+}
+
+fn create_alerting_tables(layout: &Layout, database: &str) -> Vec<String> {
+    let log = |name, columns: &'static [(&'static str, &'static str)]| TableSpec {
+        name,
+        columns: columns.to_vec(),
+        engine: "MergeTree",
+        partition_by: Some("toDate(at)"),
+        order_by: "(app, at)",
+        deduplicated: false,
+        shard_by: "rand()",
+    };
+    let alert_table = |name, engine, partition_by, order_by| TableSpec {
+        name,
+        columns: ALERT_COLUMNS.to_vec(),
+        engine,
+        partition_by,
+        order_by,
+        deduplicated: false,
+        shard_by: "cityHash64(id)",
+    };
+    let specs = [
+        alert_table("alerts", "ReplacingMergeTree(updated_at)", None, "id"),
+        alert_table("alert_history", "MergeTree", Some("toDate(updated_at)"), "(app, updated_at)"),
+        log("notifications", NOTIFICATION_COLUMNS),
+        log("probes", PROBE_COLUMNS),
+    ];
+    let mut statements: Vec<String> = specs.iter().flat_map(|spec| create_table(layout, database, spec)).collect();
+    // What an app declared when it registered: its health check, the apps it
+    // depends on, and the alert rules it asks for (applied only if allowed).
+    for table in layout.tables_holding("app_events") {
+        statements.push(format!(
+            "ALTER TABLE {table}{} ADD COLUMN IF NOT EXISTS health_check String, \
+             ADD COLUMN IF NOT EXISTS dependencies Array(String), ADD COLUMN IF NOT EXISTS declared_rules String",
+            layout.on_cluster()
+        ));
+    }
+    statements
+}
+
+fn create_table(layout: &Layout, database: &str, spec: &TableSpec) -> Vec<String> {
+    let columns: Vec<String> = spec.columns.iter().map(|(column, kind)| format!("    `{column}` {kind}")).collect();
+    let storage = layout.storage_table(spec.name);
+    let on_cluster = layout.on_cluster();
+    let engine = match layout {
+        Layout::SingleNode => spec.engine.to_owned(),
+        Layout::Cluster(_) => {
+            let (kind, args) = spec.engine.split_once('(').unwrap_or((spec.engine, ")"));
+            let args = if args == ")" { ")".to_owned() } else { format!(", {args}") };
+            format!("Replicated{kind}('/clickhouse/tables/{{shard}}/{{database}}/{storage}', '{{replica}}'{args}")
+        }
+    };
+    let partition = spec.partition_by.map(|p| format!("PARTITION BY {p} ")).unwrap_or_default();
+    let settings = if spec.deduplicated {
+        format!("\nSETTINGS non_replicated_deduplication_window = {DEDUPLICATION_WINDOW}")
+    } else {
+        String::new()
+    };
+    let mut statements = vec![format!(
+        "CREATE TABLE IF NOT EXISTS {storage}{on_cluster} (\n{}\n) ENGINE = {engine}\n{partition}ORDER BY {}{settings}",
+        columns.join(",\n"),
+        spec.order_by
+    )];
+    if let Layout::Cluster(cluster) = layout {
+        statements.push(format!(
+            "CREATE TABLE IF NOT EXISTS {}{on_cluster} AS {storage} \
+             ENGINE = Distributed(`{cluster}`, `{database}`, {storage}, {})",
+            spec.name, spec.shard_by
+        ));
+    }
+    statements
+}
+
+/// Statements that set every event table's retention (run at each startup:
+/// it comes from the configuration, not from a migration).
+pub fn retention_statements(layout: &Layout, days: u32) -> Vec<String> {
+    EVENT_TABLES
+        .iter()
+        .map(|(name, _)| {
+            format!(
+                "ALTER TABLE {}{} MODIFY TTL toDateTime(at) + INTERVAL {days} DAY \
+                 SETTINGS materialize_ttl_after_modify = 0",
+                layout.storage_table(name),
+                layout.on_cluster()
+            )
+        })
+        .collect()
+}
 
 #[derive(Row, Serialize, Deserialize)]
 struct AppliedMigration {
@@ -24,23 +281,24 @@ struct AppliedMigration {
     name: String,
 }
 
-/// Creates the database if needed and applies every migration not yet applied.
-/// Returns the versions it applied.
-pub async fn migrate(server: &Client, database: &str) -> Result<Vec<u32>, StoreError> {
-    server.query(&format!("CREATE DATABASE IF NOT EXISTS `{database}`")).execute().await?;
+/// Creates the database if needed and applies every migration not yet
+/// applied. Returns the versions it applied.
+pub async fn migrate(server: &Client, database: &str, layout: &Layout) -> Result<Vec<u32>, StoreError> {
+    let on_cluster = layout.on_cluster();
+    server.query(&format!("CREATE DATABASE IF NOT EXISTS `{database}`{on_cluster}")).execute().await?;
     let client = server.clone().with_database(database);
     client
-        .query(
-            "CREATE TABLE IF NOT EXISTS schema_migrations (version UInt32, name String, \
-             applied_at DateTime DEFAULT now()) ENGINE = ReplacingMergeTree ORDER BY version",
-        )
+        .query(&format!(
+            "CREATE TABLE IF NOT EXISTS schema_migrations{on_cluster} (version UInt32, name String, \
+             applied_at DateTime DEFAULT now()) ENGINE = ReplacingMergeTree ORDER BY version"
+        ))
         .execute()
         .await?;
     let applied: Vec<u32> = client.query("SELECT DISTINCT version FROM schema_migrations").fetch_all().await?;
     let mut newly_applied = Vec::new();
     for migration in MIGRATIONS.iter().filter(|m| !applied.contains(&m.version)) {
-        for statement in statements(migration.sql) {
-            client.query(statement).execute().await.map_err(|source| StoreError::Migration {
+        for statement in (migration.statements)(layout, database) {
+            client.query(&statement).execute().await.map_err(|source| StoreError::Migration {
                 version: migration.version,
                 name: migration.name,
                 source,
@@ -54,25 +312,54 @@ pub async fn migrate(server: &Client, database: &str) -> Result<Vec<u32>, StoreE
     Ok(newly_applied)
 }
 
-/// The statements of a migration file, without comments or blanks.
-fn statements(sql: &str) -> impl Iterator<Item = &str> {
-    sql.split(';').map(str::trim).filter(|statement| {
-        statement.lines().any(|line| {
-            let line = line.trim();
-            !line.is_empty() && !line.starts_with("--")
-        })
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn migrations_are_ordered_and_split_into_statements() {
+    fn migrations_are_ordered() {
         assert!(MIGRATIONS.windows(2).all(|pair| pair[0].version < pair[1].version));
-        let tables: Vec<_> = statements(MIGRATIONS[0].sql).collect();
-        assert_eq!(tables.len(), 5);
-        assert!(tables.iter().all(|s| s.contains("CREATE TABLE IF NOT EXISTS")));
+    }
+
+    #[test]
+    fn alerting_tables_render_for_both_layouts() {
+        let single = create_alerting_tables(&Layout::SingleNode, "canopy");
+        assert!(single[0].starts_with("CREATE TABLE IF NOT EXISTS alerts ("));
+        assert!(single[0].ends_with("ENGINE = ReplacingMergeTree(updated_at)\nORDER BY id"), "{}", single[0]);
+        assert!(single.last().unwrap().starts_with("ALTER TABLE app_events ADD COLUMN IF NOT EXISTS health_check"));
+        let cluster = create_alerting_tables(&Layout::Cluster("rum".into()), "canopy");
+        assert!(cluster[0].contains(
+            "ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/alerts_local', '{replica}', updated_at)"
+        ), "{}", cluster[0]);
+        let alters: Vec<_> = cluster.iter().filter(|s| s.starts_with("ALTER")).collect();
+        assert_eq!(alters.len(), 2, "both the local and the Distributed table get the columns");
+    }
+
+    #[test]
+    fn single_node_ddl_is_plain_merge_tree() {
+        let statements = create_event_tables(&Layout::SingleNode, "canopy");
+        assert_eq!(statements.len(), EVENT_TABLES.len());
+        let vitals = &statements[0];
+        assert!(vitals.starts_with("CREATE TABLE IF NOT EXISTS vitals ("), "{vitals}");
+        assert!(vitals.contains("ENGINE = MergeTree\nPARTITION BY toDate(at) ORDER BY (app, at)"));
+        assert!(vitals.contains("`app` LowCardinality(String)") && vitals.contains("`value` Float64"));
+        assert!(!vitals.contains("ON CLUSTER"));
+    }
+
+    #[test]
+    fn cluster_ddl_is_replicated_behind_distributed() {
+        let layout = Layout::Cluster("rum".into());
+        let statements = create_event_tables(&layout, "canopy");
+        assert_eq!(statements.len(), 2 * EVENT_TABLES.len());
+        assert!(statements[0].starts_with("CREATE TABLE IF NOT EXISTS vitals_local ON CLUSTER `rum` ("));
+        assert!(statements[0]
+            .contains("ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/vitals_local', '{replica}')"));
+        assert_eq!(
+            statements[1],
+            "CREATE TABLE IF NOT EXISTS vitals ON CLUSTER `rum` AS vitals_local \
+             ENGINE = Distributed(`rum`, `canopy`, vitals_local, cityHash64(session_id))"
+        );
+        let ttl = retention_statements(&layout, 30);
+        assert!(ttl[0].starts_with("ALTER TABLE vitals_local ON CLUSTER `rum` MODIFY TTL toDateTime(at) + INTERVAL 30 DAY"));
     }
 }

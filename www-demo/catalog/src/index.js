@@ -1,6 +1,6 @@
 // The catalog micro-frontend: a product grid, with buttons that make it
 // misbehave in ways Canopy should attribute to "catalog".
-import { registerApp } from '@canopy/agent';
+import { appMounted, registerApp } from '@canopy/agent';
 
 registerApp({ name: 'catalog', version: '2.3.1', assetPrefixes: [new URL('./', import.meta.url).href] });
 
@@ -35,3 +35,5 @@ root.querySelector('#catalog-slow').addEventListener('click', () => {
   const grid = root.querySelector('.products');
   grid.append(...[...grid.children].reverse());
 });
+
+appMounted('catalog');

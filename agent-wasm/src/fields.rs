@@ -1,0 +1,74 @@
+//! Reading the plain objects a page passes to `init` and `registerApp`.
+//!
+//! Reads each field with `Reflect.get` and checks its JS type, instead of a
+//! serde `Deserialize` through serde-wasm-bindgen, whose generic machinery and
+//! messages cost more wasm than the rest of the agent. As with serde, unknown
+//! fields are ignored; an `undefined` field counts as absent.
+
+use js_sys::{Array, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+
+/// The fields of one options object.
+pub struct Fields<'a> {
+    object: &'a JsValue,
+}
+
+impl<'a> Fields<'a> {
+    /// `what` names the argument in the error when it is not an object.
+    pub fn of(value: &'a JsValue, what: &str) -> Result<Self, String> {
+        if value.is_object() {
+            Ok(Self { object: value })
+        } else {
+            Err([what, " must be an object"].concat())
+        }
+    }
+
+    /// The field's value; `None` when absent or `undefined`. A getter that
+    /// throws is reported, not propagated.
+    fn get(&self, key: &str) -> Result<Option<JsValue>, String> {
+        let value = Reflect::get(self.object, &key.into()).map_err(|_| [key, " could not be read"].concat())?;
+        Ok(if value.is_undefined() { None } else { Some(value) })
+    }
+
+    pub fn required_string(&self, key: &str) -> Result<String, String> {
+        self.string(key)?.ok_or_else(|| ["missing field `", key, "`"].concat())
+    }
+
+    pub fn string(&self, key: &str) -> Result<Option<String>, String> {
+        self.get(key)?.map(|value| value.as_string().ok_or_else(|| [key, " must be a string"].concat())).transpose()
+    }
+
+    /// A whole number in `u32` range; `null` counts as absent, as serde reads an `Option`.
+    pub fn whole_number(&self, key: &str) -> Result<Option<u32>, String> {
+        let Some(value) = self.get(key)?.filter(|value| !value.is_null()) else { return Ok(None) };
+        match value.as_f64() {
+            Some(number) if (0.0..=u32::MAX as f64).contains(&number) && number.trunc() == number => {
+                Ok(Some(number as u32))
+            }
+            _ => Err([key, " must be a whole number"].concat()),
+        }
+    }
+
+    /// An array, as JSON text (passed through to the server untouched).
+    pub fn json_array(&self, key: &str) -> Result<Option<String>, String> {
+        let Some(value) = self.get(key)? else { return Ok(None) };
+        if !Array::is_array(&value) {
+            return Err([key, " must be an array"].concat());
+        }
+        let json = js_sys::JSON::stringify(&value).ok().and_then(|s| s.as_string());
+        json.map(Some).ok_or_else(|| [key, " could not be written as JSON"].concat())
+    }
+
+    pub fn strings(&self, key: &str) -> Result<Option<Vec<String>>, String> {
+        let Some(value) = self.get(key)? else { return Ok(None) };
+        let not_strings = || [key, " must be an array of strings"].concat();
+        if !Array::is_array(&value) {
+            return Err(not_strings());
+        }
+        let mut strings = Vec::new();
+        for item in value.unchecked_ref::<Array>().iter() {
+            strings.push(item.as_string().ok_or_else(not_strings)?);
+        }
+        Ok(Some(strings))
+    }
+}

@@ -1,0 +1,66 @@
+//! The per-app metrics alert rules watch, computed in ClickHouse over a
+//! sliding window ending now, so every server computes the same numbers.
+//! Definitions (docs/ALERTING.md):
+//!
+//! - `error_rate`: views of the app with ≥ 1 uncaught error or rejection ÷
+//!   views of the app (a view of the app is a page view that registered it);
+//! - `availability`: 1 − failed loads ÷ attempted loads, where an attempt is
+//!   a view that registered the app and a failure is a view where the app
+//!   reported `appFailed` or one of its scripts failed to load;
+//! - `probe_availability`: successful health probes ÷ probes;
+//! - `response_time`: health-probe latency (ms);
+//! - vitals: the chosen aggregation of the app's values.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use clickhouse::Client;
+
+use super::lifecycle::Measurement;
+use super::rules::{Aggregation, Metric};
+use crate::store::StoreError;
+
+/// Measurements by app for one metric and aggregation.
+pub type ByApp = HashMap<String, Measurement>;
+
+pub async fn measure(client: &Client, metric: Metric, aggregation: Aggregation, window: Duration) -> Result<ByApp, StoreError> {
+    let seconds = window.as_secs().max(1);
+    let since = format!("at >= now64(3) - INTERVAL {seconds} SECOND");
+    let sql = match metric {
+        Metric::ErrorRate => format!(
+            "SELECT v.app, if(v.n = 0, 0, least(1, e.n / v.n)), v.n FROM \
+             (SELECT app, uniqExact(view_id) AS n FROM app_events WHERE {since} AND phase = 'registered' GROUP BY app) AS v \
+             LEFT JOIN (SELECT app, uniqExact(view_id) AS n FROM errors WHERE {since} \
+                        AND source IN ('error', 'rejection') GROUP BY app) AS e ON v.app = e.app"
+        ),
+        Metric::Availability => format!(
+            "SELECT v.app, if(v.n = 0, 1, greatest(0, 1 - f.n / v.n)), v.n FROM \
+             (SELECT app, uniqExact(view_id) AS n FROM app_events WHERE {since} AND phase = 'registered' GROUP BY app) AS v \
+             LEFT JOIN (SELECT app, uniqExact(view_id) AS n FROM ( \
+                 SELECT app, view_id FROM app_events WHERE {since} AND phase = 'failed' \
+                 UNION ALL \
+                 SELECT app, view_id FROM errors WHERE {since} AND source = 'resource_load' AND error_type = 'script' \
+             ) GROUP BY app) AS f ON v.app = f.app"
+        ),
+        Metric::ProbeAvailability => format!("SELECT app, avg(ok), count() FROM probes WHERE {since} GROUP BY app"),
+        Metric::ResponseTime => {
+            format!("SELECT app, {}, count() FROM probes WHERE {since} GROUP BY app", aggregate(aggregation, "latency_ms"))
+        }
+        vital => format!(
+            "SELECT app, {}, count() FROM vitals WHERE {since} AND name = '{}' GROUP BY app",
+            aggregate(aggregation, "value"),
+            vital.as_str()
+        ),
+    };
+    let rows: Vec<(String, f64, u64)> = client.query(&sql).fetch_all().await?;
+    Ok(rows.into_iter().map(|(app, value, samples)| (app, Measurement { value, samples })).collect())
+}
+
+fn aggregate(aggregation: Aggregation, column: &str) -> String {
+    match aggregation {
+        Aggregation::Avg | Aggregation::Ratio => format!("toFloat64(avg({column}))"),
+        Aggregation::P75 => format!("toFloat64(quantile(0.75)({column}))"),
+        Aggregation::P95 => format!("toFloat64(quantile(0.95)({column}))"),
+        Aggregation::Max => format!("toFloat64(max({column}))"),
+    }
+}

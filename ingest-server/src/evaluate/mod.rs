@@ -1,0 +1,191 @@
+//! Evaluate: every `alerting.interval`, measure each rule's metric per app in
+//! ClickHouse, advance each alert's lifecycle, apply inhibition and
+//! dependency causes, store what changed, and hand notices to notify.
+//!
+//! State is read back from ClickHouse at every tick, so acknowledgements and
+//! manual resolves made through any server's API take effect, and a restarted
+//! evaluator carries on where it stopped. Run one evaluator per ClickHouse
+//! (`alerting.role`): ingest servers do not evaluate.
+
+pub mod lifecycle;
+pub mod measure;
+pub mod rules;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use tokio::sync::watch;
+
+use crate::config::AlertingConfig;
+use crate::notify::Notifier;
+use crate::store::alerting::Registration;
+use crate::store::{Store, StoreError};
+use lifecycle::{is_notified, step, suppress, Alert, Millis, Notice};
+use measure::ByApp;
+use rules::{default_rules, Rule};
+
+/// Registrations older than this no longer count an app as present.
+pub const REGISTRATION_HORIZON: Duration = Duration::from_secs(24 * 3600);
+
+pub fn now_millis() -> Millis {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as Millis).unwrap_or(0)
+}
+
+/// A rule in force, and where it came from.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RuleInForce {
+    #[serde(flatten)]
+    pub rule: Rule,
+    /// `config`, `default`, or `browser` (declared by the app in registerApp).
+    pub source: &'static str,
+}
+
+/// A rule an app declared from the browser, and whether the server applies it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DeclaredRule {
+    pub app: String,
+    pub applied: bool,
+    /// The rule as declared, or why it could not be read.
+    pub rule: Result<Rule, String>,
+}
+
+/// The configured rules, the defaults, and the browser-declared rules of the
+/// apps the configuration trusts (each limited to its own app).
+pub fn rules_in_force(config: &AlertingConfig, registrations: &[Registration]) -> (Vec<RuleInForce>, Vec<DeclaredRule>) {
+    let channels: Vec<String> = config.channels.iter().map(|c| c.name.clone()).collect();
+    let mut in_force: Vec<RuleInForce> =
+        config.rules.iter().map(|rule| RuleInForce { rule: rule.clone(), source: "config" }).collect();
+    if config.default_rules {
+        let defaults = default_rules(&config.default_channels);
+        let configured = |name: &str| config.rules.iter().any(|r| r.name == name);
+        in_force.extend(defaults.into_iter().filter(|r| !configured(&r.name)).map(|rule| RuleInForce { rule, source: "default" }));
+    }
+    let mut declared = Vec::new();
+    for registration in registrations.iter().filter(|r| !r.declared_rules.is_empty()) {
+        let trusted = config.browser_rules_for.contains(&registration.app);
+        for rule in parse_declared(&registration.declared_rules, &registration.app, &channels) {
+            if let (true, Ok(rule)) = (trusted, &rule) {
+                in_force.push(RuleInForce { rule: rule.clone(), source: "browser" });
+            }
+            declared.push(DeclaredRule { app: registration.app.clone(), applied: trusted && rule.is_ok(), rule });
+        }
+    }
+    (in_force, declared)
+}
+
+/// Reads an app's declared rules (a JSON array), each renamed into the app's
+/// namespace and limited to the app.
+fn parse_declared(json: &str, app: &str, channels: &[String]) -> Vec<Result<Rule, String>> {
+    let Ok(values) = serde_json::from_str::<Vec<serde_json::Value>>(json) else {
+        return vec![Err("declared rules are not a JSON array".into())];
+    };
+    values
+        .into_iter()
+        .map(|value| {
+            let mut rule: Rule = serde_json::from_value(value).map_err(|e| e.to_string())?;
+            rule.name = format!("{app}/{}", rule.name);
+            rule.app = app.to_owned();
+            rule.check(channels)?;
+            Ok(rule)
+        })
+        .collect()
+}
+
+pub struct Evaluator {
+    store: Arc<Store>,
+    notifier: Notifier,
+    config: AlertingConfig,
+}
+
+impl Evaluator {
+    pub fn new(store: Arc<Store>, notifier: Notifier, config: AlertingConfig) -> Self {
+        Self { store, notifier, config }
+    }
+
+    pub async fn run(self, stop: watch::Receiver<bool>) {
+        crate::every(self.config.interval, stop, || async {
+            if let Err(error) = self.tick(now_millis()).await {
+                tracing::warn!(%error, "alert evaluation failed; will try again");
+            }
+        })
+        .await;
+    }
+
+    /// One evaluation of every rule for every app.
+    pub async fn tick(&self, now: Millis) -> Result<(), StoreError> {
+        let registrations = self.store.registrations(REGISTRATION_HORIZON).await?;
+        let (rules, _) = rules_in_force(&self.config, &registrations);
+        let mut active: HashMap<(String, String), Alert> =
+            self.store.active_alerts().await?.into_iter().map(|a| ((a.rule.clone(), a.app.clone()), a)).collect();
+
+        let mut measured: HashMap<(rules::Metric, rules::Aggregation, Duration), ByApp> = HashMap::new();
+        let mut outcomes: Vec<Outcome> = Vec::new();
+        for RuleInForce { rule, .. } in &rules {
+            let key = (rule.metric, rule.aggregation(), rule.window);
+            if let std::collections::hash_map::Entry::Vacant(slot) = measured.entry(key) {
+                slot.insert(measure::measure(self.store.client(), key.0, key.1, key.2).await?);
+            }
+            let by_app = &measured[&key];
+            let mut apps: Vec<String> = by_app.keys().filter(|app| rule.applies_to(app)).cloned().collect();
+            // Apps with an alert but no data this time still get a step (no verdict).
+            apps.extend(active.keys().filter(|(r, app)| *r == rule.name && !by_app.contains_key(app)).map(|(_, app)| app.clone()));
+            for app in apps {
+                let current = active.remove(&(rule.name.clone(), app.clone()));
+                let step = step(rule, &app, current.as_ref(), by_app.get(&app).copied(), now);
+                if let Some(alert) = step.alert {
+                    let previously_notified = current.and_then(|c| c.last_notified);
+                    outcomes.push(Outcome { alert, changed: step.changed, notice: step.notice, rule, previously_notified });
+                }
+            }
+        }
+
+        // Inhibition and causes are judged across every alert in play.
+        let dependencies: HashMap<String, Vec<String>> =
+            registrations.iter().map(|r| (r.app.clone(), r.dependencies.clone())).collect();
+        let mut alerts: Vec<Alert> = outcomes.iter().map(|outcome| outcome.alert.clone()).collect();
+        suppress(&mut alerts, &dependencies);
+
+        let mut to_save = Vec::new();
+        let mut to_send = Vec::new();
+        for (outcome, mut alert) in outcomes.into_iter().zip(alerts) {
+            let mut changed = outcome.changed
+                || alert.inhibited != outcome.alert.inhibited
+                || alert.caused_by != outcome.alert.caused_by;
+            match outcome.notice {
+                // A resolution is news only to whoever heard of the firing.
+                Some(Notice::Resolved) if outcome.previously_notified.is_some() => {
+                    to_send.push((alert.clone(), Notice::Resolved, outcome.rule))
+                }
+                Some(Notice::Resolved) | None => {}
+                Some(notice) if is_notified(&alert) => to_send.push((alert.clone(), notice, outcome.rule)),
+                // Suppressed: not said, so not recorded as said; once the
+                // suppression lifts, the next tick announces it.
+                Some(_) => {
+                    alert.last_notified = outcome.previously_notified;
+                    changed = true;
+                }
+            }
+            if changed {
+                to_save.push(alert);
+            }
+        }
+        // Stored before sent: a crash in between loses a notice rather than
+        // repeating it to every receiver.
+        self.store.save_alerts(&to_save.iter().collect::<Vec<_>>()).await?;
+        for (alert, notice, rule) in to_send {
+            tracing::info!(alert = %alert.id, rule = %alert.rule, app = %alert.app, ?notice, value = alert.value, "alert notice");
+            self.notifier.send(&alert, notice, &rule.channels);
+        }
+        Ok(())
+    }
+}
+
+/// One alert after one step, before suppression.
+struct Outcome<'a> {
+    alert: Alert,
+    changed: bool,
+    notice: Option<Notice>,
+    rule: &'a Rule,
+    previously_notified: Option<Millis>,
+}

@@ -1,0 +1,313 @@
+//! Alert rules: what to watch, and when it counts as a breach.
+//!
+//! Rules come from the server configuration. Rules an app declares from the
+//! browser are untrusted: they are recorded, and applied only for apps the
+//! configuration lists in `alerting.browser_rules_for`.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// What a rule measures, per app over its window (see docs/ALERTING.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Metric {
+    /// Views with ≥ 1 uncaught error or rejection ÷ views.
+    ErrorRate,
+    /// Successful app loads ÷ attempted loads.
+    Availability,
+    /// Successful health probes ÷ probes.
+    ProbeAvailability,
+    /// Health-probe latency in ms.
+    ResponseTime,
+    Lcp,
+    Inp,
+    Cls,
+    Fcp,
+    Ttfb,
+}
+
+impl Metric {
+    pub const ALL: [Metric; 9] = [
+        Metric::ErrorRate,
+        Metric::Availability,
+        Metric::ProbeAvailability,
+        Metric::ResponseTime,
+        Metric::Lcp,
+        Metric::Inp,
+        Metric::Cls,
+        Metric::Fcp,
+        Metric::Ttfb,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Metric::ErrorRate => "error_rate",
+            Metric::Availability => "availability",
+            Metric::ProbeAvailability => "probe_availability",
+            Metric::ResponseTime => "response_time",
+            Metric::Lcp => "lcp",
+            Metric::Inp => "inp",
+            Metric::Cls => "cls",
+            Metric::Fcp => "fcp",
+            Metric::Ttfb => "ttfb",
+        }
+    }
+
+    /// The aggregations that make sense for this metric; the first is the default.
+    pub fn aggregations(self) -> &'static [Aggregation] {
+        match self {
+            Metric::ErrorRate | Metric::Availability | Metric::ProbeAvailability => &[Aggregation::Ratio],
+            Metric::ResponseTime => &[Aggregation::Avg, Aggregation::P95, Aggregation::P75, Aggregation::Max],
+            _ => &[Aggregation::P75, Aggregation::P95, Aggregation::Avg, Aggregation::Max],
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Aggregation {
+    Ratio,
+    Avg,
+    P75,
+    P95,
+    Max,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Operator {
+    Gt,
+    Gte,
+    Lt,
+    Lte,
+    Eq,
+    Ne,
+}
+
+impl Operator {
+    pub fn holds(self, value: f64, threshold: f64) -> bool {
+        match self {
+            Operator::Gt => value > threshold,
+            Operator::Gte => value >= threshold,
+            Operator::Lt => value < threshold,
+            Operator::Lte => value <= threshold,
+            Operator::Eq => value == threshold,
+            Operator::Ne => value != threshold,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Info,
+    Warning,
+    Critical,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+/// `app = "all"` applies the rule to every app.
+pub const ALL_APPS: &str = "all";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    pub name: String,
+    #[serde(default = "all_apps")]
+    pub app: String,
+    pub metric: Metric,
+    #[serde(default)]
+    pub aggregation: Option<Aggregation>,
+    pub operator: Operator,
+    pub threshold: f64,
+    #[serde(default = "five_minutes", with = "humantime_serde")]
+    pub window: Duration,
+    /// How long a breach must last before the alert fires.
+    #[serde(default, rename = "for", with = "humantime_serde")]
+    pub for_duration: Duration,
+    /// Fewer samples (views, loads, probes) than this: no verdict.
+    #[serde(default = "default_min_samples")]
+    pub min_samples: u64,
+    /// The value must get past this (on the good side) to resolve; defaults to the threshold.
+    #[serde(default)]
+    pub resolve_threshold: Option<f64>,
+    pub severity: Severity,
+    #[serde(default = "one_hour", with = "humantime_serde")]
+    pub repeat_interval: Duration,
+    #[serde(default)]
+    pub channels: Vec<String>,
+}
+
+fn all_apps() -> String {
+    ALL_APPS.to_owned()
+}
+fn five_minutes() -> Duration {
+    Duration::from_secs(300)
+}
+fn one_hour() -> Duration {
+    Duration::from_secs(3600)
+}
+fn default_min_samples() -> u64 {
+    10
+}
+
+impl Rule {
+    pub fn aggregation(&self) -> Aggregation {
+        self.aggregation.unwrap_or(self.metric.aggregations()[0])
+    }
+
+    pub fn applies_to(&self, app: &str) -> bool {
+        self.app == ALL_APPS || self.app == app
+    }
+
+    pub fn is_breached(&self, value: f64) -> bool {
+        self.operator.holds(value, self.threshold)
+    }
+
+    /// Recovered: the breach condition no longer holds against the resolve
+    /// threshold, which lies on the good side of the threshold (hysteresis).
+    pub fn is_recovered(&self, value: f64) -> bool {
+        !self.operator.holds(value, self.resolve_threshold.unwrap_or(self.threshold))
+    }
+
+    /// Refuses a rule that cannot work, naming it and the field.
+    pub fn check(&self, channels: &[String]) -> Result<(), String> {
+        let problem = |field: &str, why: String| Err(format!("rule {:?}: {field}: {why}", self.name));
+        if self.name.is_empty() {
+            return Err("a rule has an empty name".into());
+        }
+        if self.app != ALL_APPS {
+            if let Err(why) = canopy_wire::limits::check_app_name(&self.app) {
+                return problem("app", why);
+            }
+        }
+        if !self.metric.aggregations().contains(&self.aggregation()) {
+            return problem("aggregation", format!("{:?} does not apply to {}", self.aggregation(), self.metric.as_str()));
+        }
+        if !self.threshold.is_finite() {
+            return problem("threshold", "must be a number".into());
+        }
+        if let Some(resolve) = self.resolve_threshold {
+            let on_good_side = match self.operator {
+                Operator::Gt | Operator::Gte => resolve <= self.threshold,
+                Operator::Lt | Operator::Lte => resolve >= self.threshold,
+                Operator::Eq | Operator::Ne => resolve == self.threshold,
+            };
+            if !resolve.is_finite() || !on_good_side {
+                return problem("resolve_threshold", format!("{resolve} is not on the recovered side of {}", self.threshold));
+            }
+        }
+        if self.window < Duration::from_secs(10) {
+            return problem("window", "must be at least 10s".into());
+        }
+        if self.repeat_interval < Duration::from_secs(60) {
+            return problem("repeat_interval", "must be at least 1m".into());
+        }
+        if let Some(unknown) = self.channels.iter().find(|c| !channels.contains(c)) {
+            return problem("channels", format!("no channel named {unknown:?}"));
+        }
+        Ok(())
+    }
+}
+
+/// The product's default rules: error rate > 5 % critical, availability
+/// < 99 % warning, probe response time avg > 3 s warning.
+pub fn default_rules(channels: &[String]) -> Vec<Rule> {
+    let rule = |name: &str, metric, operator, threshold, resolve, severity| Rule {
+        name: name.to_owned(),
+        app: all_apps(),
+        metric,
+        aggregation: None,
+        operator,
+        threshold,
+        window: five_minutes(),
+        for_duration: Duration::from_secs(60),
+        min_samples: default_min_samples(),
+        resolve_threshold: Some(resolve),
+        severity,
+        repeat_interval: one_hour(),
+        channels: channels.to_vec(),
+    };
+    vec![
+        rule("error-rate", Metric::ErrorRate, Operator::Gt, 0.05, 0.04, Severity::Critical),
+        rule("availability", Metric::Availability, Operator::Lt, 0.99, 0.995, Severity::Warning),
+        rule("response-time", Metric::ResponseTime, Operator::Gt, 3000.0, 2500.0, Severity::Warning),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(text: &str) -> Rule {
+        toml::from_str(text).unwrap()
+    }
+
+    const ERROR_RATE: &str = r#"
+        name = "errors"
+        metric = "error_rate"
+        operator = "gt"
+        threshold = 0.05
+        resolve_threshold = 0.03
+        for = "2m"
+        window = "10m"
+        severity = "critical"
+    "#;
+
+    #[test]
+    fn parses_with_defaults_and_durations() {
+        let rule = rule(ERROR_RATE);
+        assert_eq!(rule.app, "all");
+        assert_eq!(rule.for_duration, Duration::from_secs(120));
+        assert_eq!(rule.window, Duration::from_secs(600));
+        assert_eq!(rule.aggregation(), Aggregation::Ratio);
+        assert_eq!(rule.repeat_interval, Duration::from_secs(3600));
+        assert!(rule.check(&[]).is_ok());
+    }
+
+    #[test]
+    fn hysteresis() {
+        let rule = rule(ERROR_RATE);
+        assert!(rule.is_breached(0.06) && !rule.is_breached(0.05));
+        assert!(!rule.is_recovered(0.04), "between the lines: neither breached nor recovered");
+        assert!(rule.is_recovered(0.03));
+        let lower = Rule { operator: Operator::Lt, threshold: 0.99, resolve_threshold: Some(0.995), ..rule.clone() };
+        assert!(lower.is_breached(0.98) && !lower.is_recovered(0.992) && lower.is_recovered(0.996));
+    }
+
+    #[test]
+    fn invalid_rules_name_the_rule_and_field() {
+        let bad = |edit: &dyn Fn(&mut Rule), field: &str| {
+            let mut rule = rule(ERROR_RATE);
+            edit(&mut rule);
+            let error = rule.check(&["ops".into()]).unwrap_err();
+            assert!(error.starts_with(&format!("rule \"errors\": {field}")), "{error}");
+        };
+        bad(&|r| r.aggregation = Some(Aggregation::P95), "aggregation");
+        bad(&|r| r.resolve_threshold = Some(0.2), "resolve_threshold");
+        bad(&|r| r.channels = vec!["pager".into()], "channels");
+        bad(&|r| r.app = "not an app".into(), "app");
+        bad(&|r| r.window = Duration::from_secs(5), "window");
+        let unknown_field = toml::from_str::<Rule>(&format!("{ERROR_RATE}\nthreshhold = 1")).unwrap_err();
+        assert!(unknown_field.to_string().contains("threshhold"));
+    }
+
+    #[test]
+    fn defaults_follow_the_product_brief() {
+        let rules = default_rules(&[]);
+        assert!(rules.iter().all(|r| r.check(&[]).is_ok()));
+        assert!(rules[0].is_breached(0.051) && rules[0].severity == Severity::Critical);
+        assert!(rules[1].is_breached(0.989) && rules[1].severity == Severity::Warning);
+        assert!(rules[2].is_breached(3001.0) && rules[2].severity == Severity::Warning);
+    }
+}

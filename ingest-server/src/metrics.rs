@@ -1,0 +1,33 @@
+//! Metric names, defined once, and the Prometheus recorder behind `/metrics`.
+
+use std::sync::OnceLock;
+
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+
+pub const BEACONS_ACCEPTED: &str = "canopy_beacons_accepted_total";
+pub const EVENTS_ACCEPTED: &str = "canopy_events_accepted_total";
+/// Labelled by `reason`: the error code of the response.
+pub const BEACONS_REJECTED: &str = "canopy_beacons_rejected_total";
+pub const FIELDS_TRUNCATED: &str = "canopy_fields_truncated_total";
+pub const ACK_SECONDS: &str = "canopy_beacon_ack_seconds";
+pub const SPOOL_BYTES: &str = "canopy_spool_bytes";
+pub const SPOOL_PENDING_RECORDS: &str = "canopy_spool_pending_records";
+pub const SPOOL_OLDEST_AGE_SECONDS: &str = "canopy_spool_oldest_age_seconds";
+pub const SPOOL_CORRUPT_SEGMENTS: &str = "canopy_spool_corrupt_segments_total";
+pub const INSERT_BATCHES: &str = "canopy_insert_batches_total";
+pub const INSERT_ROWS: &str = "canopy_insert_rows_total";
+pub const INSERT_SECONDS: &str = "canopy_insert_seconds";
+pub const CLICKHOUSE_ERRORS: &str = "canopy_clickhouse_errors_total";
+
+/// The process-wide recorder (installed on first use).
+pub fn handle() -> &'static PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE.get_or_init(|| {
+        let buckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+        PrometheusBuilder::new()
+            .set_buckets(&buckets)
+            .expect("the bucket list is not empty")
+            .install_recorder()
+            .expect("no other metrics recorder is installed")
+    })
+}

@@ -1,0 +1,130 @@
+//! Receive: the beacon endpoint, from request to acknowledgement.
+//!
+//! In order: key and origin ([`access`]), rate limits ([`rate_limit`]), body
+//! size, decompression ([`decode`]), validation, enrichment, and the
+//! write-ahead log. The 202 is sent only once the beacon is on disk.
+//! `navigator.sendBeacon` posts `text/plain` (no CORS preflight); other
+//! clients may post `application/json`, which browsers preflight: CORS
+//! answers a preflight only for origins the key allows.
+
+pub mod access;
+pub mod decode;
+pub mod rate_limit;
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Query, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::routing::post;
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+use crate::error::ApiError;
+use crate::metrics::{ACK_SECONDS, BEACONS_ACCEPTED, EVENTS_ACCEPTED};
+use crate::validate::validate;
+use crate::{enrich, AppState};
+use access::Denied;
+
+pub fn routes(state: &AppState) -> Router<AppState> {
+    let access = state.access.clone();
+    let allowed = move |origin: &HeaderValue, request: &Parts| {
+        let key = request.uri.query().and_then(key_from_query);
+        access.check(key.as_deref(), origin.to_str().ok()).is_ok()
+    };
+    let cors = CorsLayer::new()
+        .allow_origin(AllowOrigin::predicate(allowed))
+        .allow_credentials(true)
+        .allow_methods([Method::POST])
+        .allow_headers([header::CONTENT_TYPE, header::CONTENT_ENCODING])
+        .max_age(std::time::Duration::from_secs(86_400));
+    Router::new()
+        .route("/v1/beacon", post(receive_beacon))
+        .layer(DefaultBodyLimit::max(state.settings.limits.max_body_bytes))
+        .layer(cors)
+}
+
+#[derive(Debug, Deserialize)]
+struct BeaconParams {
+    key: Option<String>,
+    /// Content encoding, for clients that cannot set the header (sendBeacon).
+    encoding: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Acknowledged {
+    pub accepted: usize,
+}
+
+async fn receive_beacon(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Query(params): Query<BeaconParams>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(StatusCode, Json<Acknowledged>), ApiError> {
+    let started = Instant::now();
+    let key = params.key.as_deref();
+    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+    state.access.check(key, origin).map_err(|denied| match denied {
+        Denied::UnknownKey => ApiError::UnknownKey,
+        Denied::OriginNotAllowed => ApiError::OriginNotAllowed(origin.unwrap_or_default().to_owned()),
+    })?;
+    let ip = client_ip(&headers, peer, state.settings.rate_limits.trust_forwarded_for);
+    state.rate_limiter.check(key.unwrap_or_default(), ip).map_err(ApiError::RateLimited)?;
+
+    check_content_type(&headers)?;
+    let body = body.map_err(|rejection| match rejection.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::BodyTooLarge { limit: state.settings.limits.max_body_bytes },
+        _ => ApiError::BodyUnreadable(rejection.body_text()),
+    })?;
+    let encoding = decode::encoding(params.encoding.as_deref(), &headers)?;
+    let json = decode::decompress(&body, encoding, state.settings.limits.max_decompressed_bytes)?;
+    let beacon = validate(&json)?;
+    let events = beacon.events.len();
+
+    let user_agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok());
+    let accepted = enrich::enrich(beacon, user_agent, now_ms());
+    let record = serde_json::to_vec(&accepted).map_err(|e| ApiError::BodyUnreadable(e.to_string()))?;
+    state.spool.append(record).await?;
+
+    metrics::counter!(BEACONS_ACCEPTED).increment(1);
+    metrics::counter!(EVENTS_ACCEPTED).increment(events as u64);
+    metrics::histogram!(ACK_SECONDS).record(started.elapsed().as_secs_f64());
+    Ok((StatusCode::ACCEPTED, Json(Acknowledged { accepted: events })))
+}
+
+fn key_from_query(query: &str) -> Option<String> {
+    serde_urlencoded::from_str::<Vec<(String, String)>>(query)
+        .ok()?
+        .into_iter()
+        .find_map(|(name, value)| (name == "key").then_some(value))
+}
+
+/// The peer address, or the first `X-Forwarded-For` hop behind a trusted proxy.
+fn client_ip(headers: &HeaderMap, peer: SocketAddr, trust_forwarded_for: bool) -> IpAddr {
+    let forwarded = || {
+        let value = headers.get("x-forwarded-for")?.to_str().ok()?;
+        value.split(',').next()?.trim().parse().ok()
+    };
+    if trust_forwarded_for { forwarded().unwrap_or(peer.ip()) } else { peer.ip() }
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+/// Beacons are JSON, whatever the label: sendBeacon can only say text/plain.
+fn check_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
+    let Some(value) = headers.get(header::CONTENT_TYPE) else { return Ok(()) };
+    let content_type = value.to_str().unwrap_or("").to_ascii_lowercase();
+    let essence = content_type.split(';').next().unwrap_or("").trim();
+    match essence {
+        "text/plain" | "application/json" | "" => Ok(()),
+        _ => Err(ApiError::UnsupportedMediaType(essence.to_owned())),
+    }
+}

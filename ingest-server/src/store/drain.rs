@@ -1,0 +1,202 @@
+//! The drain: moves the write-ahead log into ClickHouse in large batches.
+//!
+//! A batch closes at `batch_rows` events or `batch_interval_ms` after its
+//! first record, whichever comes first. Its range is written to the cursor
+//! before the insert and confirmed after it; a batch left unconfirmed by a
+//! crash is inserted again with the same records and token. While ClickHouse
+//! is down the drain retries with backoff and the log grows (up to its quota).
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use tokio::sync::watch;
+
+use super::Store;
+use crate::config::WriterConfig;
+use crate::enrich::Accepted;
+use crate::metrics::{SPOOL_OLDEST_AGE_SECONDS, SPOOL_PENDING_RECORDS};
+use crate::spool::{Batch, SpoolReader};
+
+const MAX_BACKOFF: Duration = Duration::from_secs(10);
+/// Records read from disk per step while filling a batch.
+const READ_CHUNK: usize = 512;
+
+/// Runs until `stop` turns true and then, within `stop_deadline`, stores what
+/// is left. What it cannot store stays in the log for the next start.
+pub async fn drain(
+    reader: SpoolReader,
+    store: Arc<Store>,
+    config: WriterConfig,
+    mut stop: watch::Receiver<bool>,
+    stop_deadline: Duration,
+) {
+    let reader = Arc::new(Mutex::new(reader));
+    let interval = Duration::from_millis(config.batch_interval_ms);
+    let mut deadline: Option<Instant> = None;
+    loop {
+        if deadline.is_none() && *stop.borrow() {
+            deadline = Some(Instant::now() + stop_deadline);
+        }
+        let stopping = deadline.is_some();
+        if deadline.is_some_and(|at| Instant::now() >= at) {
+            break;
+        }
+        let batch = match next_batch(&reader, &config, interval, stopping).await {
+            Ok(batch) => batch,
+            Err(error) => {
+                tracing::error!(%error, "cannot read the write-ahead log");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        let pending = with_reader(&reader, |r| Ok(r.pending())).await.unwrap_or(0);
+        metrics::gauge!(SPOOL_PENDING_RECORDS).set(pending as f64);
+        if batch.payloads.is_empty() {
+            metrics::gauge!(SPOOL_OLDEST_AGE_SECONDS).set(0.0);
+            if stopping {
+                break;
+            }
+            tokio::select! {
+                _ = wait_for_records(&reader, interval) => {}
+                _ = stop_requested(&mut stop) => {}
+            }
+            continue;
+        }
+        if !store_batch(&reader, &store, batch, &mut stop, deadline).await {
+            break;
+        }
+    }
+}
+
+/// The in-flight batch of a previous run, else new records up to the size or age limit.
+async fn next_batch(
+    reader: &Arc<Mutex<SpoolReader>>,
+    config: &WriterConfig,
+    interval: Duration,
+    stopping: bool,
+) -> std::io::Result<Batch> {
+    // The reader resumes right after the last confirmed batch, which is
+    // where an unconfirmed one begins: reread exactly its records.
+    if let Some((_, last)) = with_reader(reader, |r| Ok(r.in_flight())).await? {
+        return with_reader(reader, move |r| r.read(usize::MAX, last)).await;
+    }
+    let mut batch = Batch::default();
+    let opened = Instant::now();
+    let mut events = 0;
+    loop {
+        let more = with_reader(reader, |r| r.read(READ_CHUNK, u64::MAX)).await?;
+        if batch.payloads.is_empty() {
+            batch.first = more.first;
+        }
+        if !more.payloads.is_empty() {
+            batch.last = more.last;
+            events += more.payloads.iter().map(|p| event_count(p)).sum::<usize>();
+            batch.payloads.extend(more.payloads);
+        }
+        let full = events >= config.batch_rows;
+        let waited = opened.elapsed() >= interval;
+        if batch.payloads.is_empty() || full || waited || stopping {
+            return Ok(batch);
+        }
+        wait_for_records(reader, interval.saturating_sub(opened.elapsed())).await;
+    }
+}
+
+/// Inserts one batch until it lands; false if stopping cut the retries short.
+async fn store_batch(
+    reader: &Arc<Mutex<SpoolReader>>,
+    store: &Store,
+    batch: Batch,
+    stop: &mut watch::Receiver<bool>,
+    mut deadline: Option<Instant>,
+) -> bool {
+    let (first, last) = (batch.first, batch.last);
+    let accepted: Vec<Accepted> = batch
+        .payloads
+        .iter()
+        .filter_map(|payload| match serde_json::from_slice(payload) {
+            Ok(accepted) => Some(accepted),
+            Err(error) => {
+                tracing::error!(%error, "unreadable write-ahead log record skipped");
+                None
+            }
+        })
+        .collect();
+    if let Some(oldest) = accepted.first() {
+        let now_ms = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
+        metrics::gauge!(SPOOL_OLDEST_AGE_SECONDS).set((now_ms - oldest.received_at_ms).max(0) as f64 / 1000.0);
+    }
+    if let Err(error) = with_reader(reader, move |r| r.begin(first, last)).await {
+        tracing::error!(%error, "cannot record the batch in the cursor");
+        return true;
+    }
+    let log_id = with_reader(reader, |r| Ok(r.log_id().to_owned())).await.unwrap_or_default();
+    let token = format!("canopy-{log_id}-{first}-{last}");
+    let mut backoff = Duration::from_millis(200);
+    loop {
+        match store.insert_batch(&accepted, &token).await {
+            Ok(rows) => {
+                tracing::debug!(first, last, rows, "stored a batch");
+                break;
+            }
+            Err(error) => {
+                tracing::warn!(%error, first, last, retry_in_ms = backoff.as_millis() as u64, "insert failed; will retry");
+                if deadline.is_none() && *stop.borrow() {
+                    deadline = Some(Instant::now() + backoff);
+                }
+                if deadline.is_some_and(|at| Instant::now() + backoff > at) {
+                    return false;
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(backoff) => {}
+                    _ = stop_requested(stop) => {}
+                }
+                backoff = (backoff * 2).min(MAX_BACKOFF);
+            }
+        }
+    }
+    if let Err(error) = with_reader(reader, move |r| r.commit(last)).await {
+        tracing::error!(%error, "cannot confirm the batch in the cursor; it will be stored again, deduplicated");
+    }
+    true
+}
+
+async fn wait_for_records(reader: &Arc<Mutex<SpoolReader>>, timeout: Duration) {
+    // Waited on outside the lock: the reader is locked only for I/O.
+    let Ok(signal) = reader.lock().map(|guard| guard.new_records()) else { return };
+    signal.wait(timeout).await;
+}
+
+/// Resolves when a stop is requested; never if nobody can request one.
+async fn stop_requested(stop: &mut watch::Receiver<bool>) {
+    if stop.wait_for(|stopping| *stopping).await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
+/// Runs blocking log I/O off the async workers.
+async fn with_reader<T: Send + 'static>(
+    reader: &Arc<Mutex<SpoolReader>>,
+    work: impl FnOnce(&mut SpoolReader) -> std::io::Result<T> + Send + 'static,
+) -> std::io::Result<T> {
+    let reader = reader.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut guard = reader.lock().map_err(|_| std::io::Error::other("write-ahead log reader poisoned"))?;
+        work(&mut guard)
+    })
+    .await
+    .map_err(std::io::Error::other)?
+}
+
+/// Events in a logged record, without decoding it fully: enough to size batches.
+fn event_count(payload: &[u8]) -> usize {
+    #[derive(serde::Deserialize)]
+    struct Counted {
+        beacon: CountedBeacon,
+    }
+    #[derive(serde::Deserialize)]
+    struct CountedBeacon {
+        events: Vec<serde::de::IgnoredAny>,
+    }
+    serde_json::from_slice::<Counted>(payload).map(|c| c.beacon.events.len()).unwrap_or(1)
+}

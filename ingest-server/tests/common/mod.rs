@@ -1,0 +1,180 @@
+//! Shared by the integration tests: a real server (in-process or as the
+//! binary) on a real ClickHouse, and polling helpers.
+//!
+//! Needs `CLICKHOUSE_URL` (scripts/test starts the embedded ClickHouse and sets it).
+#![allow(dead_code)] // each test file uses its own part of this
+
+pub mod processes;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use clickhouse::Client;
+use ingest_server::config::{Project, Settings};
+use serde_json::{json, Value};
+
+pub const KEY: &str = "test-key-1234";
+pub const ORIGIN: &str = "http://shop.example";
+pub const CHROME_UA: &str =
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36";
+pub const TABLES: [&str; 5] = ["vitals", "navigations", "resources", "errors", "app_events"];
+
+pub fn clickhouse_url() -> String {
+    std::env::var("CLICKHOUSE_URL").expect("CLICKHOUSE_URL must point at a ClickHouse server (scripts/test starts one)")
+}
+
+pub fn unique_database() -> String {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    format!("canopy_test_{}_{nanos}", std::process::id())
+}
+
+/// Settings for a test: one project, a fresh database and log, a fast drain.
+pub fn settings(clickhouse_url: &str, spool_dir: PathBuf) -> Settings {
+    let mut settings = Settings::default();
+    settings.clickhouse.url = clickhouse_url.to_owned();
+    settings.clickhouse.database = unique_database();
+    settings.spool.dir = spool_dir;
+    settings.writer.batch_interval_ms = 100;
+    settings.rate_limits.per_ip_per_second = 10_000;
+    settings.rate_limits.per_ip_burst = 10_000;
+    settings.projects =
+        vec![Project { name: "shop".into(), key: KEY.into(), origins: vec![ORIGIN.into(), "http://*.shop.example".into()] }];
+    settings
+}
+
+pub struct TestServer {
+    pub base: String,
+    pub clickhouse: Client,
+    pub http: reqwest::Client,
+    _spool: tempfile::TempDir,
+}
+
+/// Starts the server in-process with `settings` adjusted by `adjust`.
+pub async fn start(adjust: impl FnOnce(&mut Settings)) -> TestServer {
+    init_logs();
+    let spool = tempfile::tempdir().unwrap();
+    let mut settings = settings(&clickhouse_url(), spool.path().to_owned());
+    adjust(&mut settings);
+    settings.check().expect("test settings are valid");
+    let clickhouse = Client::default().with_url(&settings.clickhouse.url).with_database(&settings.clickhouse.database);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let running = ingest_server::start(settings, listener).await.expect("server starts");
+    let base = format!("http://{}", running.addr);
+    std::mem::forget(running); // lives as long as the test process
+    TestServer { base, clickhouse, http: reqwest::Client::new(), _spool: spool }
+}
+
+/// A response's status, Retry-After and JSON body.
+pub struct Reply {
+    pub status: u16,
+    pub retry_after: Option<u64>,
+    pub body: Value,
+}
+
+impl TestServer {
+    pub fn beacon_url(&self, query: &str) -> String {
+        format!("{}/v1/beacon?{query}", self.base)
+    }
+
+    pub async fn send(&self, request: reqwest::RequestBuilder) -> Reply {
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let retry_after = response.headers().get("retry-after").map(|v| v.to_str().unwrap().parse().unwrap());
+        let text = response.text().await.unwrap();
+        let body = serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}"));
+        Reply { status, retry_after, body }
+    }
+
+    /// Posts `body` the way sendBeacon does (text/plain, with an allowed Origin).
+    pub async fn post(&self, body: impl Into<reqwest::Body>) -> Reply {
+        self.send(self.beacon(&format!("key={KEY}")).body(body)).await
+    }
+
+    /// A beacon request as a browser sends it.
+    pub fn beacon(&self, query: &str) -> reqwest::RequestBuilder {
+        self.beacon_with(query, &[])
+    }
+
+    /// A beacon request with some of the browser's headers replaced.
+    pub fn beacon_with(&self, query: &str, headers: &[(&str, &str)]) -> reqwest::RequestBuilder {
+        let defaults = [("content-type", "text/plain;charset=UTF-8"), ("origin", ORIGIN), ("user-agent", CHROME_UA)];
+        let mut request = self.http.post(self.beacon_url(query));
+        for (name, value) in defaults {
+            let value = headers.iter().find(|(n, _)| *n == name).map_or(value, |(_, v)| v);
+            request = request.header(name, value);
+        }
+        for (name, value) in headers.iter().filter(|(n, _)| !defaults.iter().any(|(d, _)| d == n)) {
+            request = request.header(*name, *value);
+        }
+        request
+    }
+
+    pub async fn count(&self, table: &str) -> u64 {
+        count(&self.clickhouse, table).await
+    }
+
+    pub async fn total_rows(&self) -> u64 {
+        let mut total = 0;
+        for table in TABLES {
+            total += self.count(table).await;
+        }
+        total
+    }
+
+    /// Sends a good beacon and waits until its rows are stored: everything
+    /// sent before it has then been stored too (the log is drained in order).
+    pub async fn barrier(&self) -> u64 {
+        let before = self.total_rows().await;
+        let reply = self.post(beacon(one_of_each_kind()).to_string()).await;
+        assert_eq!(reply.status, 202, "{}", reply.body);
+        eventually("the barrier beacon to be stored", || async { self.total_rows().await >= before + 5 }).await;
+        self.total_rows().await
+    }
+}
+
+/// Server warnings in the test output (RUST_LOG overrides).
+pub fn init_logs() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into());
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
+}
+
+pub async fn count(clickhouse: &Client, table: &str) -> u64 {
+    clickhouse.query(&format!("SELECT count() FROM {table}")).fetch_one().await.unwrap_or(0)
+}
+
+/// Polls `probe` for up to 20 s.
+pub async fn eventually<F, Fut>(what: &str, mut probe: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !probe().await {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+pub fn beacon(events: Value) -> Value {
+    json!({
+        "schema": 1, "session_id": "sess-1", "view_id": "view-1",
+        "page_url": "http://shop.example/", "sent_at": 1_800_000_000_000.0_f64,
+        "apps": [{"name": "cart", "version": "1.4.0"}],
+        "events": events,
+    })
+}
+
+pub fn one_of_each_kind() -> Value {
+    let at = 1_799_999_999_000.0_f64;
+    json!([
+        {"app": "shell", "at": at, "kind": "vital", "name": "lcp", "value": 812.5},
+        {"app": "shell", "at": at, "kind": "navigation", "nav_type": "navigate", "dns": 0, "tcp": 1, "tls": 0,
+         "ttfb": 12.5, "download": 2, "dom_parse": 30, "dom_ready": 60, "load": 90, "transfer_size": 1200},
+        {"app": "cart", "at": at, "kind": "resource", "url": "http://shop.example/mfe/cart/cart.js",
+         "initiator": "script", "duration": 14.2, "transfer_size": 5300},
+        {"app": "cart", "at": at, "kind": "error", "source": "error", "error_type": "TypeError",
+         "message": "Checkout failed", "stack": "at f (http://x/cart.js:1:2)", "url": "http://x/cart.js",
+         "line": 1, "column": 2},
+        {"app": "cart", "at": at, "kind": "app", "phase": "registered"},
+    ])
+}
