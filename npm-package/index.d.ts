@@ -52,5 +52,18 @@ export function appMounted(name: string): boolean;
 /** Reports a failed mount: a failed load in the availability metric. */
 export function appFailed(name: string, error?: unknown): boolean;
 
+/** Attribute values: kept as text, at most 16 per call. */
+export type Attrs = Record<string, string | number | boolean>;
+
+/**
+ * Records a number the app measured itself (e.g. "checkout_ms"), attributed to
+ * the app whose bundle made the call. Alert rules can watch it
+ * (`metric = "custom"`, `custom_metric = "<name>"`).
+ */
+export function pushMetric(name: string, value: number, attrs?: Attrs): boolean;
+
+/** Records that something happened in the app. */
+export function pushEvent(name: string, attrs?: Attrs): boolean;
+
 /** Sends everything queued now. */
 export function flush(): void;

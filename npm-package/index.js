@@ -73,6 +73,12 @@ function createHub() {
     appFailed(name, error) {
       return callOrQueue('appFailed', { name, error: describe(error) });
     },
+    pushMetric(name, value, attrs, stack) {
+      return callOrQueue('pushMetric', { name, value, attrs, stack });
+    },
+    pushEvent(name, attrs, stack) {
+      return callOrQueue('pushEvent', { name, attrs, stack });
+    },
     flush() {
       if (agent) call('flush');
     },
@@ -121,6 +127,29 @@ export function appMounted(name) {
 /** Reports that the app failed to mount: a failed load for availability. */
 export function appFailed(name, error) {
   return hub().appFailed(name, error);
+}
+
+/**
+ * Records a number the app measured itself (e.g. checkout duration in ms).
+ * The app is the one whose bundle made the call (found from the call stack).
+ */
+export function pushMetric(name, value, attrs) {
+  return hub().pushMetric(name, value, attrs, callerStack());
+}
+
+/** Records that something happened in the app, with optional attributes. */
+export function pushEvent(name, attrs) {
+  return hub().pushEvent(name, attrs, callerStack());
+}
+
+// This copy of the package is bundled into the calling app, so the stack's
+// script URLs are that app's: the agent attributes the call by them.
+function callerStack() {
+  try {
+    return new Error().stack || '';
+  } catch {
+    return '';
+  }
 }
 
 /** Sends everything queued now. */

@@ -49,6 +49,39 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// A finite number.
+    pub fn number(&self, key: &str) -> Result<f64, String> {
+        let value = self.get(key)?.and_then(|value| value.as_f64()).filter(|n| n.is_finite());
+        value.ok_or_else(|| [key, " must be a finite number"].concat())
+    }
+
+    /// An object of strings, numbers or booleans, as text pairs, cut to the
+    /// shared limits.
+    pub fn attrs(&self, key: &str) -> Result<canopy_wire::Attrs, String> {
+        use canopy_wire::limits::{truncate, MAX_ATTRS, MAX_ATTR_KEY_BYTES, MAX_ATTR_VALUE_BYTES};
+        let Some(value) = self.get(key)?.filter(|value| !value.is_null()) else { return Ok(Default::default()) };
+        if !value.is_object() || Array::is_array(&value) {
+            return Err([key, " must be an object"].concat());
+        }
+        let mut pairs = Vec::new();
+        for entry in js_sys::Object::entries(value.unchecked_ref()).iter().take(MAX_ATTRS) {
+            let entry: Array = entry.unchecked_into();
+            let (Some(mut name), item) = (entry.get(0).as_string(), entry.get(1)) else { continue };
+            let text = match item.as_string() {
+                Some(text) => Some(text),
+                None if item.as_f64().is_some() || item.as_bool().is_some() => {
+                    js_sys::JSON::stringify(&item).ok().and_then(|s| s.as_string())
+                }
+                None => None,
+            };
+            let Some(mut text) = text else { return Err([key, ".", &name, " must be a string, number or boolean"].concat()) };
+            truncate(&mut name, MAX_ATTR_KEY_BYTES);
+            truncate(&mut text, MAX_ATTR_VALUE_BYTES);
+            pairs.push((name, text));
+        }
+        Ok(canopy_wire::Attrs(pairs))
+    }
+
     /// An array, as JSON text (passed through to the server untouched).
     pub fn json_array(&self, key: &str) -> Result<Option<String>, String> {
         let Some(value) = self.get(key)? else { return Ok(None) };

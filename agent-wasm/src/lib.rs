@@ -90,6 +90,44 @@ pub fn app_failed(report: JsValue) -> Result<(), JsError> {
     report_mount("appFailed", &name, AppLifecycle::new(AppPhase::Failed, error))
 }
 
+/// `pushMetric(name, value, attrs)`: the npm package passes `{ name, value,
+/// attrs, stack }`, the stack telling which app's bundle made the call.
+#[wasm_bindgen(js_name = pushMetric)]
+pub fn push_metric(call: JsValue) -> Result<(), JsError> {
+    let read = || -> Result<(String, EventBody), String> {
+        let fields = fields::Fields::of(&call, "the metric")?;
+        let name = fields.required_string("name")?;
+        canopy_wire::limits::check_metric_name(&name)?;
+        let value = fields.number("value")?;
+        let attrs = fields.attrs("attrs")?;
+        Ok((fields.string("stack")?.unwrap_or_default(), EventBody::Metric(canopy_wire::CustomMetric { name, value, attrs })))
+    };
+    record_custom("pushMetric", read())
+}
+
+/// `pushEvent(name, attrs)`, passed as `{ name, attrs, stack }`.
+#[wasm_bindgen(js_name = pushEvent)]
+pub fn push_event(call: JsValue) -> Result<(), JsError> {
+    let read = || -> Result<(String, EventBody), String> {
+        let fields = fields::Fields::of(&call, "the event")?;
+        let name = fields.required_string("name")?;
+        canopy_wire::limits::check_metric_name(&name)?;
+        let attrs = fields.attrs("attrs")?;
+        Ok((fields.string("stack")?.unwrap_or_default(), EventBody::Custom(canopy_wire::CustomEvent { name, attrs })))
+    };
+    record_custom("pushEvent", read())
+}
+
+/// Queues a custom metric or event for the app whose bundle called.
+fn record_custom(call: &str, read: Result<(String, EventBody), String>) -> Result<(), JsError> {
+    let (stack, body) = read.map_err(|e| failure(call, &e))?;
+    let recorded = with_agent(|agent| {
+        let app = agent.apps.owner_of_error("", &stack).to_owned();
+        agent.record(&app, agent.now(), body);
+    });
+    recorded.ok_or_else(|| failure(call, "call init first"))
+}
+
 fn report_mount(call: &str, name: &str, outcome: AppLifecycle) -> Result<(), JsError> {
     let recorded = with_agent(|agent| {
         if !agent.apps.is_registered(name) {

@@ -4,7 +4,7 @@
 //! a long stack trace is still worth keeping.
 
 use canopy_wire::limits::{
-    check_app_name, truncate, MAX_APP_NAME_BYTES, MAX_EVENTS_PER_BEACON, MAX_ID_BYTES, MAX_STACK_BYTES,
+    check_app_name, check_metric_name, truncate, MAX_ATTRS, MAX_ATTR_KEY_BYTES, MAX_ATTR_VALUE_BYTES, MAX_APP_NAME_BYTES, MAX_EVENTS_PER_BEACON, MAX_ID_BYTES, MAX_STACK_BYTES,
     MAX_TEXT_BYTES,
 };
 use canopy_wire::{Beacon, EventBody, SCHEMA_VERSION};
@@ -82,6 +82,17 @@ pub fn validate(body: &[u8]) -> Result<Beacon, ValidateError> {
     Ok(beacon)
 }
 
+fn check_attrs(attrs: &mut canopy_wire::Attrs, cut: &mut Cut) -> Result<(), (&'static str, String)> {
+    if attrs.0.len() > MAX_ATTRS {
+        return Err(("attrs", format!("at most {MAX_ATTRS} attributes")));
+    }
+    for (key, value) in &mut attrs.0 {
+        cut.text(key, MAX_ATTR_KEY_BYTES);
+        cut.text(value, MAX_ATTR_VALUE_BYTES);
+    }
+    Ok(())
+}
+
 /// Counts the fields cut to their limit.
 #[derive(Default)]
 struct Cut(u64);
@@ -148,6 +159,14 @@ fn check_event_body(body: &mut EventBody, cut: &mut Cut) -> Result<(), (&'static
             cut.text(&mut report.url, MAX_TEXT_BYTES);
             cut.text(&mut report.stack, MAX_STACK_BYTES);
             Ok(())
+        }
+        EventBody::Metric(metric) => {
+            check_metric_name(&metric.name).map_err(|problem| ("name", problem))?;
+            check_attrs(&mut metric.attrs, cut)
+        }
+        EventBody::Custom(event) => {
+            check_metric_name(&event.name).map_err(|problem| ("name", problem))?;
+            check_attrs(&mut event.attrs, cut)
         }
         EventBody::App(lifecycle) => {
             cut.text(&mut lifecycle.detail, MAX_TEXT_BYTES);

@@ -341,3 +341,51 @@ async fn the_api_guards_reads_and_shows_declared_rules_applied_only_where_allowe
     let missing = http.post(format!("{base}/api/alerts/nope/resolve")).bearer_auth("admin-secret").send().await.unwrap();
     assert_eq!(missing.status().as_u16(), 404);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rule_on_a_pushed_custom_metric_fires() {
+    let (hook, received) = webhook_receiver().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = alerting_settings(&unique_database(), dir.path(), Role::All, &hook);
+    settings.alerting.rules = vec![toml::from_str(
+        r#"
+        name = "slow-checkout"
+        app = "cart"
+        metric = "custom"
+        custom_metric = "checkout_ms"
+        aggregation = "p95"
+        operator = "gt"
+        threshold = 2000
+        window = "30s"
+        min_samples = 3
+        severity = "warning"
+        channels = ["hook"]
+        "#,
+    )
+    .unwrap()];
+    let base = start(settings).await;
+
+    let at = 1_800_000_000_000.0_f64;
+    let metric = |value: f64| json!({"app": "cart", "at": at, "kind": "metric", "name": "checkout_ms", "value": value,
+                                     "attrs": {"plan": "pro"}});
+    let beacon = json!({"schema": 1, "session_id": "s", "view_id": "v", "page_url": "http://shop.example/", "sent_at": at,
+        "apps": [], "events": [metric(900.0), metric(2600.0), metric(3100.0),
+                               {"app": "cart", "at": at, "kind": "custom", "name": "checkout_started"}]});
+    let http = reqwest::Client::new();
+    let reply = http.post(format!("{base}/v1/beacon?key={KEY}")).header("origin", ORIGIN).body(beacon.to_string()).send().await.unwrap();
+    assert_eq!(reply.status().as_u16(), 202);
+
+    eventually("the firing notice", || async { statuses(&received).contains(&"firing".to_owned()) }).await;
+    let firing = received.lock().unwrap()[0].clone();
+    assert_eq!(firing["alerts"][0]["labels"]["metric"], "custom:checkout_ms");
+    let value: f64 = firing["alerts"][0]["annotations"]["value"].as_str().unwrap().parse().unwrap();
+    assert!(value > 2000.0, "{value}");
+
+    let metrics: Value = serde_json::from_str(
+        &http.get(format!("{base}/api/apps/cart/metrics?window=1m")).send().await.unwrap().text().await.unwrap(),
+    )
+    .unwrap();
+    let custom = &metrics["metrics"]["custom"]["checkout_ms"];
+    assert_eq!(custom["samples"], 3, "{metrics}");
+    assert_eq!(custom["avg"], 2200.0);
+}

@@ -65,6 +65,13 @@ test('vitals, errors and navigation land in ClickHouse under the app that caused
     { app: 'shell', app_version: '1.0.0' },
   ]);
 
+  // Custom metrics and events land on the app whose bundle pushed them.
+  const [metric] = await stack.query("SELECT app, name, attrs['currency'] AS currency, value FROM custom_metrics");
+  assert.deepEqual([metric.app, metric.name, metric.currency], ['cart', 'cart_render_ms', 'EUR']);
+  assert.ok(metric.value >= 0);
+  const [custom] = await stack.query("SELECT app, name, attrs['items'] AS items FROM custom_events");
+  assert.deepEqual(custom, { app: 'cart', name: 'cart_viewed', items: '2' });
+
   const resources = await stack.query("SELECT app, count() AS n FROM resources WHERE url LIKE '%.js' GROUP BY app ORDER BY app");
   assert.deepEqual(resources.map((r) => r.app), ['cart', 'catalog', 'shell']);
 });

@@ -6,9 +6,11 @@
 
 use serde::{Deserialize, Serialize};
 
+mod attrs;
 mod envelope;
 pub mod limits;
 
+pub use attrs::Attrs;
 pub use envelope::{assemble, body_len};
 
 /// Bumped only for changes an older server cannot read.
@@ -61,6 +63,27 @@ pub enum EventBody {
     Resource(Resource),
     Error(ErrorReport),
     App(AppLifecycle),
+    /// A number an app measured itself (`pushMetric`).
+    Metric(CustomMetric),
+    /// Something an app wants counted (`pushEvent`).
+    Custom(CustomEvent),
+}
+
+/// `pushMetric(name, value, attrs)`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CustomMetric {
+    pub name: String,
+    pub value: f64,
+    #[serde(default, skip_serializing_if = "Attrs::is_empty")]
+    pub attrs: Attrs,
+}
+
+/// `pushEvent(name, attrs)`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CustomEvent {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Attrs::is_empty")]
+    pub attrs: Attrs,
 }
 
 /// A Core Web Vital or related page metric.

@@ -23,16 +23,30 @@ pub const MAX_ID_BYTES: usize = 64;
 
 /// App names become ClickHouse keys and dashboard labels: short and plain.
 pub fn check_app_name(name: &str) -> Result<(), String> {
+    check_plain_name("app name", name)
+}
+
+/// Custom metric and event names follow the app-name rule.
+pub fn check_metric_name(name: &str) -> Result<(), String> {
+    check_plain_name("name", name)
+}
+
+fn check_plain_name(what: &str, name: &str) -> Result<(), String> {
     // Messages are built with concat: `format!` with `{:?}` would link
     // Unicode escaping tables into the browser agent.
     if name.is_empty() || name.len() > MAX_APP_NAME_BYTES {
-        return Err(["app name must be 1 to 64 characters, got \"", name, "\""].concat());
+        return Err([what, " must be 1 to 64 characters, got \"", name, "\""].concat());
     }
     if !name.bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.')) {
-        return Err(["app name may hold only letters, digits, '-', '_' and '.', got \"", name, "\""].concat());
+        return Err([what, " may hold only letters, digits, '-', '_' and '.', got \"", name, "\""].concat());
     }
     Ok(())
 }
+
+/// Most custom attributes on one event, and the longest key and value (bytes).
+pub const MAX_ATTRS: usize = 16;
+pub const MAX_ATTR_KEY_BYTES: usize = 64;
+pub const MAX_ATTR_VALUE_BYTES: usize = 256;
 
 /// Ends a value that was cut, so a reader knows it is not whole.
 pub const TRUNCATION_MARK: &str = "…";

@@ -9,7 +9,8 @@
 //!   reported `appFailed` or one of its scripts failed to load;
 //! - `probe_availability`: successful health probes ÷ probes;
 //! - `response_time`: health-probe latency (ms);
-//! - vitals: the chosen aggregation of the app's values.
+//! - vitals: the chosen aggregation of the app's values;
+//! - custom: the chosen aggregation of a metric apps push (`pushMetric`).
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -23,7 +24,13 @@ use crate::store::StoreError;
 /// Measurements by app for one metric and aggregation.
 pub type ByApp = HashMap<String, Measurement>;
 
-pub async fn measure(client: &Client, metric: Metric, aggregation: Aggregation, window: Duration) -> Result<ByApp, StoreError> {
+pub async fn measure(
+    client: &Client,
+    metric: Metric,
+    custom: Option<&str>,
+    aggregation: Aggregation,
+    window: Duration,
+) -> Result<ByApp, StoreError> {
     let seconds = window.as_secs().max(1);
     let since = format!("at >= now64(3) - INTERVAL {seconds} SECOND");
     let sql = match metric {
@@ -46,19 +53,37 @@ pub async fn measure(client: &Client, metric: Metric, aggregation: Aggregation, 
         Metric::ResponseTime => {
             format!("SELECT app, {}, count() FROM probes WHERE {since} GROUP BY app", aggregate(aggregation, "latency_ms"))
         }
+        Metric::Custom => format!(
+            "SELECT app, {}, count() FROM custom_metrics WHERE {since} AND name = ? GROUP BY app",
+            aggregate(aggregation, "value")
+        ),
         vital => format!(
             "SELECT app, {}, count() FROM vitals WHERE {since} AND name = '{}' GROUP BY app",
             aggregate(aggregation, "value"),
             vital.as_str()
         ),
     };
-    let rows: Vec<(String, f64, u64)> = client.query(&sql).fetch_all().await?;
+    let mut query = client.query(&sql);
+    if metric == Metric::Custom {
+        query = query.bind(custom.unwrap_or_default());
+    }
+    let rows: Vec<(String, f64, u64)> = query.fetch_all().await?;
     Ok(rows.into_iter().map(|(app, value, samples)| (app, Measurement { value, samples })).collect())
+}
+
+/// Every custom metric of every app over `window`: (app, name, avg, p95, count).
+pub async fn custom_summary(client: &Client, window: Duration) -> Result<Vec<(String, String, f64, f64, u64)>, StoreError> {
+    let sql = "SELECT app, name, avg(value), toFloat64(quantile(0.95)(value)), count() FROM custom_metrics \
+               WHERE at >= now64(3) - INTERVAL ? SECOND GROUP BY app, name ORDER BY app, name";
+    Ok(client.query(sql).bind(window.as_secs().max(1)).fetch_all().await?)
 }
 
 fn aggregate(aggregation: Aggregation, column: &str) -> String {
     match aggregation {
         Aggregation::Avg | Aggregation::Ratio => format!("toFloat64(avg({column}))"),
+        Aggregation::Sum => format!("toFloat64(sum({column}))"),
+        Aggregation::Min => format!("toFloat64(min({column}))"),
+        Aggregation::Count => "toFloat64(count())".to_owned(),
         Aggregation::P75 => format!("toFloat64(quantile(0.75)({column}))"),
         Aggregation::P95 => format!("toFloat64(quantile(0.95)({column}))"),
         Aggregation::Max => format!("toFloat64(max({column}))"),

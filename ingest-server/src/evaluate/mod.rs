@@ -119,12 +119,15 @@ impl Evaluator {
         let mut active: HashMap<(String, String), Alert> =
             self.store.active_alerts().await?.into_iter().map(|a| ((a.rule.clone(), a.app.clone()), a)).collect();
 
-        let mut measured: HashMap<(rules::Metric, rules::Aggregation, Duration), ByApp> = HashMap::new();
+        type Key = (rules::Metric, Option<String>, rules::Aggregation, Duration);
+        let mut measured: HashMap<Key, ByApp> = HashMap::new();
         let mut outcomes: Vec<Outcome> = Vec::new();
         for RuleInForce { rule, .. } in &rules {
-            let key = (rule.metric, rule.aggregation(), rule.window);
-            if let std::collections::hash_map::Entry::Vacant(slot) = measured.entry(key) {
-                slot.insert(measure::measure(self.store.client(), key.0, key.1, key.2).await?);
+            let key = (rule.metric, rule.custom_metric.clone(), rule.aggregation(), rule.window);
+            if !measured.contains_key(&key) {
+                let client = self.store.client();
+                let by_app = measure::measure(client, key.0, key.1.as_deref(), key.2, key.3).await?;
+                measured.insert(key.clone(), by_app);
             }
             let by_app = &measured[&key];
             let mut apps: Vec<String> = by_app.keys().filter(|app| rule.applies_to(app)).cloned().collect();

@@ -25,9 +25,12 @@ pub enum Metric {
     Cls,
     Fcp,
     Ttfb,
+    /// A metric apps push with `pushMetric`, named by the rule's `custom_metric`.
+    Custom,
 }
 
 impl Metric {
+    /// The built-in metrics (custom ones are named by rules).
     pub const ALL: [Metric; 9] = [
         Metric::ErrorRate,
         Metric::Availability,
@@ -51,6 +54,7 @@ impl Metric {
             Metric::Cls => "cls",
             Metric::Fcp => "fcp",
             Metric::Ttfb => "ttfb",
+            Metric::Custom => "custom",
         }
     }
 
@@ -59,6 +63,15 @@ impl Metric {
         match self {
             Metric::ErrorRate | Metric::Availability | Metric::ProbeAvailability => &[Aggregation::Ratio],
             Metric::ResponseTime => &[Aggregation::Avg, Aggregation::P95, Aggregation::P75, Aggregation::Max],
+            Metric::Custom => &[
+                Aggregation::Avg,
+                Aggregation::Sum,
+                Aggregation::Min,
+                Aggregation::Max,
+                Aggregation::Count,
+                Aggregation::P75,
+                Aggregation::P95,
+            ],
             _ => &[Aggregation::P75, Aggregation::P95, Aggregation::Avg, Aggregation::Max],
         }
     }
@@ -69,9 +82,12 @@ impl Metric {
 pub enum Aggregation {
     Ratio,
     Avg,
+    Sum,
+    Min,
+    Max,
+    Count,
     P75,
     P95,
-    Max,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -126,6 +142,9 @@ pub struct Rule {
     #[serde(default = "all_apps")]
     pub app: String,
     pub metric: Metric,
+    /// With `metric = "custom"`: the name apps push with `pushMetric`.
+    #[serde(default)]
+    pub custom_metric: Option<String>,
     #[serde(default)]
     pub aggregation: Option<Aggregation>,
     pub operator: Operator,
@@ -166,6 +185,14 @@ impl Rule {
         self.aggregation.unwrap_or(self.metric.aggregations()[0])
     }
 
+    /// What the rule watches, as alerts and notifications name it.
+    pub fn metric_label(&self) -> String {
+        match (&self.metric, &self.custom_metric) {
+            (Metric::Custom, Some(name)) => ["custom:", name].concat(),
+            (metric, _) => metric.as_str().to_owned(),
+        }
+    }
+
     pub fn applies_to(&self, app: &str) -> bool {
         self.app == ALL_APPS || self.app == app
     }
@@ -190,6 +217,14 @@ impl Rule {
             if let Err(why) = canopy_wire::limits::check_app_name(&self.app) {
                 return problem("app", why);
             }
+        }
+        match (&self.metric, &self.custom_metric) {
+            (Metric::Custom, Some(name)) => {
+                canopy_wire::limits::check_metric_name(name).map_err(|why| format!("rule {:?}: custom_metric: {why}", self.name))?
+            }
+            (Metric::Custom, None) => return problem("custom_metric", "is required with metric = \"custom\"".into()),
+            (_, Some(_)) => return problem("custom_metric", "applies only with metric = \"custom\"".into()),
+            (_, None) => {}
         }
         if !self.metric.aggregations().contains(&self.aggregation()) {
             return problem("aggregation", format!("{:?} does not apply to {}", self.aggregation(), self.metric.as_str()));
@@ -227,6 +262,7 @@ pub fn default_rules(channels: &[String]) -> Vec<Rule> {
         name: name.to_owned(),
         app: all_apps(),
         metric,
+        custom_metric: None,
         aggregation: None,
         operator,
         threshold,
@@ -276,6 +312,17 @@ mod tests {
     }
 
     #[test]
+    fn custom_metrics_take_their_own_aggregations() {
+        let text = "name = \"slow-checkout\"\nmetric = \"custom\"\ncustom_metric = \"checkout_ms\"\n\
+                    aggregation = \"p95\"\noperator = \"gt\"\nthreshold = 2000\nseverity = \"warning\"";
+        let custom = rule(text);
+        assert!(custom.check(&[]).is_ok());
+        assert_eq!(custom.aggregation(), Aggregation::P95);
+        let ratio = Rule { aggregation: Some(Aggregation::Ratio), ..custom };
+        assert!(ratio.check(&[]).unwrap_err().contains("aggregation"));
+    }
+
+    #[test]
     fn hysteresis() {
         let rule = rule(ERROR_RATE);
         assert!(rule.is_breached(0.06) && !rule.is_breached(0.05));
@@ -298,6 +345,8 @@ mod tests {
         bad(&|r| r.channels = vec!["pager".into()], "channels");
         bad(&|r| r.app = "not an app".into(), "app");
         bad(&|r| r.window = Duration::from_secs(5), "window");
+        bad(&|r| r.custom_metric = Some("checkout_ms".into()), "custom_metric");
+        bad(&|r| r.metric = Metric::Custom, "custom_metric");
         let unknown_field = toml::from_str::<Rule>(&format!("{ERROR_RATE}\nthreshhold = 1")).unwrap_err();
         assert!(unknown_field.to_string().contains("threshhold"));
     }

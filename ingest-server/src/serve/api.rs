@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 
 use crate::error::ApiError;
 use crate::evaluate::lifecycle::{acknowledge, resolve_manually, Alert, Status};
-use crate::evaluate::measure::measure;
+use crate::evaluate::measure::{custom_summary, measure};
 use crate::evaluate::rules::Metric;
 use crate::evaluate::{now_millis, rules_in_force, REGISTRATION_HORIZON};
 use crate::store::alerting::AlertFilter;
@@ -81,10 +81,15 @@ fn window(param: &WindowParam) -> Result<Duration, ApiError> {
 async fn metrics_by_app(state: &AppState, window: Duration) -> Result<BTreeMap<String, BTreeMap<&'static str, Value>>, ApiError> {
     let mut by_app: BTreeMap<String, BTreeMap<&'static str, Value>> = BTreeMap::new();
     for metric in Metric::ALL {
-        let measured = measure(state.store.client(), metric, metric.aggregations()[0], window).await?;
+        let measured = measure(state.store.client(), metric, None, metric.aggregations()[0], window).await?;
         for (app, m) in measured {
             by_app.entry(app).or_default().insert(metric.as_str(), json!({ "value": m.value, "samples": m.samples }));
         }
+    }
+    for (app, name, avg, p95, count) in custom_summary(state.store.client(), window).await? {
+        let label: &'static str = "custom";
+        let entry = by_app.entry(app).or_default().entry(label).or_insert_with(|| json!({}));
+        entry[name] = json!({ "avg": avg, "p95": p95, "samples": count });
     }
     Ok(by_app)
 }

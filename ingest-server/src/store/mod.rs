@@ -18,7 +18,7 @@ use crate::enrich::Accepted;
 use crate::metrics::{CLICKHOUSE_ERRORS, INSERT_BATCHES, INSERT_ROWS, INSERT_SECONDS};
 pub use drain::drain;
 pub use rows::Rows;
-use rows::{AppEventRow, ErrorRow, NavigationRow, ResourceRow, VitalRow};
+use rows::{AppEventRow, CustomEventRow, CustomMetricRow, ErrorRow, NavigationRow, ResourceRow, VitalRow};
 use schema::Layout;
 
 #[derive(Debug, thiserror::Error)]
@@ -73,7 +73,9 @@ impl Store {
             self.insert::<NavigationRow>("navigations", &rows.navigations, token).await?;
             self.insert::<ResourceRow>("resources", &rows.resources, token).await?;
             self.insert::<ErrorRow>("errors", &rows.errors, token).await?;
-            self.insert::<AppEventRow>("app_events", &rows.app_events, token).await
+            self.insert::<AppEventRow>("app_events", &rows.app_events, token).await?;
+            self.insert::<CustomMetricRow>("custom_metrics", &rows.custom_metrics, token).await?;
+            self.insert::<CustomEventRow>("custom_events", &rows.custom_events, token).await
         }
         .await;
         if let Err(error) = result {

@@ -69,6 +69,9 @@ event_row!(AppEventRow<'a> {
     phase: &'a str, detail: &'a str, health_check: &'a str, dependencies: &'a [String], declared_rules: &'a str,
 });
 
+event_row!(CustomMetricRow<'a> { name: &'a str, value: f64, attrs: &'a [(String, String)] });
+event_row!(CustomEventRow<'a> { name: &'a str, attrs: &'a [(String, String)] });
+
 /// The shared leading columns of one event's row.
 struct Context<'a> {
     received_at: OffsetDateTime,
@@ -89,6 +92,8 @@ pub struct Rows<'a> {
     pub resources: Vec<ResourceRow<'a>>,
     pub errors: Vec<ErrorRow<'a>>,
     pub app_events: Vec<AppEventRow<'a>>,
+    pub custom_metrics: Vec<CustomMetricRow<'a>>,
+    pub custom_events: Vec<CustomEventRow<'a>>,
 }
 
 impl<'a> Rows<'a> {
@@ -118,7 +123,13 @@ impl<'a> Rows<'a> {
     }
 
     pub fn len(&self) -> usize {
-        self.vitals.len() + self.navigations.len() + self.resources.len() + self.errors.len() + self.app_events.len()
+        self.vitals.len()
+            + self.navigations.len()
+            + self.resources.len()
+            + self.errors.len()
+            + self.app_events.len()
+            + self.custom_metrics.len()
+            + self.custom_events.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -138,6 +149,8 @@ impl<'a> Rows<'a> {
             EventBody::Error(e) => self.errors.push(ErrorRow::new(
                 c, e.source.as_str(), &e.error_type, &e.message, &e.stack, &e.url, e.line, e.column,
             )),
+            EventBody::Metric(m) => self.custom_metrics.push(CustomMetricRow::new(c, &m.name, m.value, &m.attrs.0)),
+            EventBody::Custom(e) => self.custom_events.push(CustomEventRow::new(c, &e.name, &e.attrs.0)),
             EventBody::App(a) => self.app_events.push(AppEventRow::new(
                 c, a.phase.as_str(), &a.detail, &a.health_check, &a.dependencies, &a.declared_rules,
             )),

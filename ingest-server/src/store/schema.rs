@@ -182,7 +182,21 @@ struct Migration {
 const MIGRATIONS: &[Migration] = &[
     Migration { version: 1, name: "event tables", statements: create_event_tables },
     Migration { version: 2, name: "alerting", statements: create_alerting_tables },
+    Migration { version: 4, name: "custom metrics and events", statements: create_custom_tables },
 ];
+
+/// What apps push themselves: `pushMetric` and `pushEvent`.
+const CUSTOM_TABLES: &[(&str, &[(&str, &str)])] = &[
+    (
+        "custom_metrics",
+        &[("name", "LowCardinality(String)"), ("value", "Float64"), ("attrs", "Map(String, String)")],
+    ),
+    ("custom_events", &[("name", "LowCardinality(String)"), ("attrs", "Map(String, String)")]),
+];
+
+fn create_custom_tables(layout: &Layout, database: &str) -> Vec<String> {
+    CUSTOM_TABLES.iter().flat_map(|(name, own)| create_table(layout, database, &event_table(name, own))).collect()
+}
 
 fn create_event_tables(layout: &Layout, database: &str) -> Vec<String> {
     EVENT_TABLES.iter().flat_map(|(name, own)| create_table(layout, database, &event_table(name, own))).collect()
@@ -264,6 +278,7 @@ fn create_table(layout: &Layout, database: &str, spec: &TableSpec) -> Vec<String
 pub fn retention_statements(layout: &Layout, days: u32) -> Vec<String> {
     EVENT_TABLES
         .iter()
+        .chain(CUSTOM_TABLES)
         .map(|(name, _)| {
             format!(
                 "ALTER TABLE {}{} MODIFY TTL toDateTime(at) + INTERVAL {days} DAY \

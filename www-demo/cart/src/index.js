@@ -1,5 +1,5 @@
 // The cart micro-frontend, with buttons that throw and reject inside "cart".
-import { appFailed, appMounted, registerApp } from '@canopy/agent';
+import { appFailed, appMounted, pushEvent, pushMetric, registerApp } from '@canopy/agent';
 
 const base = new URL('./', import.meta.url);
 registerApp({
@@ -18,8 +18,11 @@ if (Math.random() < (faults.cart ?? 0)) {
   root.innerHTML = '<h2>Cart</h2><p class="failed">The cart could not be loaded.</p>';
   appFailed('cart', new Error('cart failed to mount: injected fault'));
 } else {
+  const started = performance.now();
   mount();
   appMounted('cart');
+  pushMetric('cart_render_ms', performance.now() - started, { items: 2, currency: 'EUR' });
+  pushEvent('cart_viewed', { items: 2 });
 }
 
 function mount() {
