@@ -389,3 +389,43 @@ async fn a_rule_on_a_pushed_custom_metric_fires() {
     assert_eq!(custom["samples"], 3, "{metrics}");
     assert_eq!(custom["avg"], 2200.0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_delivery_is_retried_with_backoff_and_logged() {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    // A receiver that fails its first two requests.
+    let attempts = Arc::new(AtomicU32::new(0));
+    let counter = attempts.clone();
+    let app = Router::new().route(
+        "/hook",
+        post(move || {
+            let n = counter.fetch_add(1, Ordering::SeqCst);
+            async move { if n < 2 { axum::http::StatusCode::BAD_GATEWAY } else { axum::http::StatusCode::OK } }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hook = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let database = unique_database();
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = alerting_settings(&database, dir.path(), Role::All, &hook);
+    settings.alerting.rules[0].for_duration = Duration::ZERO;
+    let base = start(settings).await;
+    let http = reqwest::Client::new();
+    send_views(&http, &[base], 0..4, true).await;
+
+    let clickhouse = clickhouse::Client::default().with_url(clickhouse_url()).with_database(&database);
+    eventually("a delivered notice after retries", || async {
+        let ok: u64 = clickhouse.query("SELECT count() FROM notifications WHERE ok").fetch_one().await.unwrap_or(0);
+        ok == 1
+    })
+    .await;
+    let log: Vec<(u8, bool, u16)> = clickhouse
+        .query("SELECT attempt, ok, http_status FROM notifications ORDER BY attempt")
+        .fetch_all()
+        .await
+        .unwrap();
+    assert_eq!(log, [(1, false, 502), (2, false, 502), (3, true, 200)]);
+    assert_eq!(attempts.load(Ordering::SeqCst), 3);
+}

@@ -15,7 +15,7 @@ use super::Store;
 use crate::config::WriterConfig;
 use crate::enrich::Accepted;
 use crate::metrics::{SPOOL_OLDEST_AGE_SECONDS, SPOOL_PENDING_RECORDS};
-use crate::spool::{Batch, SpoolReader};
+use crate::spool::SpoolReader;
 
 const MAX_BACKOFF: Duration = Duration::from_secs(10);
 /// Records read from disk per step while filling a batch.
@@ -51,7 +51,7 @@ pub async fn drain(
         };
         let pending = with_reader(&reader, |r| Ok(r.pending())).await.unwrap_or(0);
         metrics::gauge!(SPOOL_PENDING_RECORDS).set(pending as f64);
-        if batch.payloads.is_empty() {
+        if batch.is_empty() {
             metrics::gauge!(SPOOL_OLDEST_AGE_SECONDS).set(0.0);
             if stopping {
                 break;
@@ -68,37 +68,66 @@ pub async fn drain(
     }
 }
 
+/// Logged beacons, decoded, with their sequence numbers `first..=last`.
+struct Decoded {
+    first: u64,
+    last: u64,
+    accepted: Vec<Accepted>,
+    events: usize,
+}
+
+impl Decoded {
+    fn is_empty(&self) -> bool {
+        self.last < self.first
+    }
+}
+
+/// Reads and decodes the next records, off the async workers.
+async fn read_decoded(reader: &Arc<Mutex<SpoolReader>>, max: usize, until: u64) -> std::io::Result<Decoded> {
+    with_reader(reader, move |r| {
+        let batch = r.read(max, until)?;
+        let mut decoded = Decoded { first: batch.first, last: batch.last, accepted: Vec::new(), events: 0 };
+        for payload in &batch.payloads {
+            match serde_json::from_slice::<Accepted>(payload) {
+                Ok(accepted) => {
+                    decoded.events += accepted.beacon.events.len();
+                    decoded.accepted.push(accepted);
+                }
+                Err(error) => tracing::error!(%error, "unreadable write-ahead log record skipped"),
+            }
+        }
+        Ok(decoded)
+    })
+    .await
+}
+
 /// The in-flight batch of a previous run, else new records up to the size or age limit.
 async fn next_batch(
     reader: &Arc<Mutex<SpoolReader>>,
     config: &WriterConfig,
     interval: Duration,
     stopping: bool,
-) -> std::io::Result<Batch> {
+) -> std::io::Result<Decoded> {
     // The reader resumes right after the last confirmed batch, which is
     // where an unconfirmed one begins: reread exactly its records.
     if let Some((_, last)) = with_reader(reader, |r| Ok(r.in_flight())).await? {
-        return with_reader(reader, move |r| r.read(usize::MAX, last)).await;
+        return read_decoded(reader, usize::MAX, last).await;
     }
-    let mut batch = Batch::default();
     let opened = Instant::now();
-    let mut events = 0;
+    let mut batch = read_decoded(reader, READ_CHUNK, u64::MAX).await?;
     loop {
-        let more = with_reader(reader, |r| r.read(READ_CHUNK, u64::MAX)).await?;
-        if batch.payloads.is_empty() {
-            batch.first = more.first;
-        }
-        if !more.payloads.is_empty() {
-            batch.last = more.last;
-            events += more.payloads.iter().map(|p| event_count(p)).sum::<usize>();
-            batch.payloads.extend(more.payloads);
-        }
-        let full = events >= config.batch_rows;
+        let full = batch.events >= config.batch_rows;
         let waited = opened.elapsed() >= interval;
-        if batch.payloads.is_empty() || full || waited || stopping {
+        if batch.is_empty() || full || waited || stopping {
             return Ok(batch);
         }
         wait_for_records(reader, interval.saturating_sub(opened.elapsed())).await;
+        let more = read_decoded(reader, READ_CHUNK, u64::MAX).await?;
+        if !more.is_empty() {
+            batch.last = more.last;
+            batch.events += more.events;
+            batch.accepted.extend(more.accepted);
+        }
     }
 }
 
@@ -106,22 +135,11 @@ async fn next_batch(
 async fn store_batch(
     reader: &Arc<Mutex<SpoolReader>>,
     store: &Store,
-    batch: Batch,
+    batch: Decoded,
     stop: &mut watch::Receiver<bool>,
     mut deadline: Option<Instant>,
 ) -> bool {
-    let (first, last) = (batch.first, batch.last);
-    let accepted: Vec<Accepted> = batch
-        .payloads
-        .iter()
-        .filter_map(|payload| match serde_json::from_slice(payload) {
-            Ok(accepted) => Some(accepted),
-            Err(error) => {
-                tracing::error!(%error, "unreadable write-ahead log record skipped");
-                None
-            }
-        })
-        .collect();
+    let Decoded { first, last, accepted, .. } = batch;
     if let Some(oldest) = accepted.first() {
         let now_ms = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
         metrics::gauge!(SPOOL_OLDEST_AGE_SECONDS).set((now_ms - oldest.received_at_ms).max(0) as f64 / 1000.0);
@@ -186,17 +204,4 @@ async fn with_reader<T: Send + 'static>(
     })
     .await
     .map_err(std::io::Error::other)?
-}
-
-/// Events in a logged record, without decoding it fully: enough to size batches.
-fn event_count(payload: &[u8]) -> usize {
-    #[derive(serde::Deserialize)]
-    struct Counted {
-        beacon: CountedBeacon,
-    }
-    #[derive(serde::Deserialize)]
-    struct CountedBeacon {
-        events: Vec<serde::de::IgnoredAny>,
-    }
-    serde_json::from_slice::<Counted>(payload).map(|c| c.beacon.events.len()).unwrap_or(1)
 }
