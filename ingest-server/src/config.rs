@@ -436,6 +436,7 @@ mod tests {
         assert_eq!(format!("{:?}", example.rate_limits), format!("{:?}", defaults.rate_limits));
         assert_eq!(format!("{:?}", example.spool), format!("{:?}", defaults.spool));
         assert_eq!(format!("{:?}", example.writer), format!("{:?}", defaults.writer));
+        assert_eq!(format!("{:?}", example.alerting), format!("{:?}", defaults.alerting));
         assert_eq!(example.listen, defaults.listen);
     }
 
