@@ -4,7 +4,7 @@
 use std::cell::RefCell;
 
 use canopy_wire::limits::{MAX_BEACON_BYTES, MAX_EVENTS_PER_BEACON};
-use canopy_wire::{Beacon, Event, EventBody, VitalName, SCHEMA_VERSION};
+use canopy_wire::{Beacon, Event, EventBody, Vital, SCHEMA_VERSION};
 use web_sys::Window;
 
 use crate::attribute::AppRegistry;
@@ -108,12 +108,29 @@ impl Agent {
         }
     }
 
-    /// Queues the vitals that changed since they were last reported.
-    pub fn report_vitals(&mut self) {
+    /// Queues the vitals that changed since they were last reported;
+    /// `page_interactions` is `performance.interactionCount` if the browser has it.
+    pub fn report_vitals(&mut self, page_interactions: Option<f64>) {
         let now = self.now();
-        for (app, name, value) in self.vitals.take_changed() {
-            self.record(&app, now, vital(name, value));
+        let shell = self.apps.shell().to_owned();
+        for (app, vital) in self.vitals.take_changed(&shell, page_interactions) {
+            self.record_vital(&app, now, vital);
         }
+    }
+
+    /// Queues a vital with its rating, tagged if the view was restored.
+    pub fn record_vital(&mut self, app: &str, relative_at: f64, mut vital: Vital) {
+        vital.rating = Some(vital.name.rating(vital.value));
+        vital.restored = self.vitals.restored;
+        self.record(app, relative_at, EventBody::Vital(vital));
+    }
+
+    /// Starts a new view of the same page (a back/forward-cache restore):
+    /// a new view id, a fresh error allowance, new vitals measurements.
+    pub fn restart_view(&mut self, first_hidden: f64, interactions_before: f64) {
+        self.view_id = session::random_id();
+        self.errors_this_view = 0;
+        self.vitals.restart(true, first_hidden, interactions_before);
     }
 
     /// Sends everything queued, in as many requests as it takes.
@@ -141,10 +158,6 @@ impl Agent {
             events: Vec::new(),
         }
     }
-}
-
-pub fn vital(name: VitalName, value: f64) -> EventBody {
-    EventBody::Vital(canopy_wire::Vital { name, value })
 }
 
 /// Query strings and fragments often carry tokens and personal data: drop them.

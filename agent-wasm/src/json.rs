@@ -391,8 +391,17 @@ mod tests {
     #[test]
     fn every_event_kind_matches_serde_json() {
         let bodies = [
-            EventBody::Vital(Vital { name: VitalName::Cls, value: 0.012_345_678_9 }),
-            EventBody::Vital(Vital { name: VitalName::Ttfb, value: 250.0 }),
+            EventBody::Vital(Vital::new(VitalName::Cls, 0.012_345_678_9)),
+            EventBody::Vital(Vital {
+                rating: Some(Rating::NeedsImprovement),
+                target: "div#grid>img.hero".into(),
+                resource: "https://cdn.example/hero.jpg".into(),
+                event_type: "keydown".into(),
+                owner: "catalog".into(),
+                restored: true,
+                ..Vital::new(VitalName::Lcp, 2_612.5)
+            }),
+            EventBody::Vital(Vital::new(VitalName::Ttfb, 250.0)),
             EventBody::Navigation(Navigation {
                 nav_type: "back_forward".into(),
                 dns: 0.0,
@@ -458,7 +467,7 @@ mod tests {
             events: vec![],
         };
         same_as_serde_json(&beacon);
-        let lcp = event(EventBody::Vital(Vital { name: VitalName::Lcp, value: 1.0 }));
+        let lcp = event(EventBody::Vital(Vital::new(VitalName::Lcp, 1.0)));
         same_as_serde_json(&Beacon { apps: vec![], events: vec![lcp], ..beacon });
     }
 

@@ -1,63 +1,301 @@
-//! Per-app accumulation of the vitals that are only final when the page hides.
+//! The vitals that are only final when the page hides (CLS, INP, LCP),
+//! computed as web-vitals 6 computes them, page-wide and per app.
 //!
-//! CLS and INP belong to the app whose DOM caused them (a shift's source node,
-//! an interaction's target); the page's LCP belongs to the app that painted the
-//! LCP element. Each is reported again only if it changed since the last report.
+//! The shell holds the page-level values, so its CLS, INP and LCP are the
+//! page's: every layout shift, every interaction, the page's LCP element. Each
+//! other app holds the CLS and INP of what its own DOM caused (a shift's
+//! source node, an interaction's target inside its `data-canopy-app`
+//! container), which is what its team can fix. Each value is reported again
+//! only if it changed since the last report.
+//!
+//! Pure logic, no browser calls: the observers in `observe/` feed it, and the
+//! host tests below pin the rules (session windows, the p98 interaction).
 
-use canopy_wire::VitalName;
+use canopy_wire::{Vital, VitalName};
 
-#[derive(Debug, Default)]
+/// A new session window starts after this gap between shifts (ms)…
+const SESSION_GAP_MS: f64 = 1_000.0;
+/// …or once the window has lasted this long (ms).
+const SESSION_CAP_MS: f64 = 5_000.0;
+/// INP candidates kept: the longest interactions (web-vitals keeps 10).
+const MAX_INTERACTIONS: usize = 10;
+/// One interaction is skipped per this many on the page: ~p98.
+const INTERACTIONS_PER_SKIP: f64 = 50.0;
+/// What web-vitals reports for a restored page whose interactions were all
+/// too short to be observed (ms).
+const RESTORED_SHORT_INP_MS: f64 = 8.0;
+
+/// The page's vitals state: per-app accumulators and the page's lifecycle
+/// facts that decide which entries count.
+#[derive(Debug)]
 pub struct PendingVitals {
-    values: Vec<Tracked>,
+    apps: Vec<AppVitals>,
+    lcp: Option<Vital>,
+    /// The view was restored from the back/forward cache.
+    pub restored: bool,
+    /// FCP was reported in this view; CLS is reported only after it (as web-vitals and CrUX do).
+    pub painted: bool,
+    /// When the page was first hidden (ms since the time origin); paints after it do not count.
+    pub first_hidden: f64,
+    /// LCP is final (first input, hidden or restored): later candidates are ignored.
+    pub lcp_final: bool,
+    /// `performance.interactionCount` when this view started (a restore starts a new count).
+    pub interactions_before: f64,
+}
+
+impl Default for PendingVitals {
+    fn default() -> Self {
+        Self {
+            apps: Vec::new(),
+            lcp: None,
+            restored: false,
+            painted: false,
+            first_hidden: f64::INFINITY,
+            lcp_final: false,
+            interactions_before: 0.0,
+        }
+    }
+}
+
+/// One Event Timing entry of an interaction.
+#[derive(Debug, Clone, Default)]
+pub struct InteractionEntry {
+    pub id: f64,
+    pub duration: f64,
+    /// The event type (`pointerdown`, `click`, `keydown`…).
+    pub name: String,
+    /// Selector of the event's target, empty when it has none.
+    pub target: String,
 }
 
 #[derive(Debug)]
-struct Tracked {
+struct AppVitals {
     app: String,
-    name: VitalName,
-    value: f64,
-    reported: Option<f64>,
+    cls: SessionWindows,
+    inp: Interactions,
+    /// Values last reported: CLS, INP, LCP; NaN when never.
+    reported: [f64; 3],
+}
+
+const CLS: usize = 0;
+const INP: usize = 1;
+const LCP: usize = 2;
+
+impl AppVitals {
+    /// Adds `vital` to `changed` unless it is what slot `slot` last reported.
+    fn report(&mut self, changed: &mut Vec<(String, Vital)>, slot: usize, vital: Option<Vital>) {
+        let Some(vital) = vital else { return };
+        if let Some(reported) = self.reported.get_mut(slot) {
+            if *reported != vital.value {
+                *reported = vital.value;
+                changed.push((self.app.clone(), vital));
+            }
+        }
+    }
 }
 
 impl PendingVitals {
-    /// A layout shift without recent input, owned by `app`.
-    pub fn add_layout_shift(&mut self, app: &str, value: f64) {
-        self.tracked(app, VitalName::Cls).value += value;
+    /// A layout shift without recent input, `start` ms after the time origin:
+    /// it counts for the page (the shell) and for the app whose DOM moved.
+    pub fn add_layout_shift(&mut self, shell: &str, owner: &str, start: f64, value: f64, target: &str) {
+        self.app(shell).cls.add(start, value, target, owner);
+        if owner != shell {
+            self.app(owner).cls.add(start, value, target, owner);
+        }
     }
 
-    /// An interaction's duration; INP keeps the worst.
-    pub fn add_interaction(&mut self, app: &str, duration: f64) {
-        let inp = self.tracked(app, VitalName::Inp);
-        inp.value = inp.value.max(duration);
+    /// An Event Timing entry with an interaction id, whose target is in `owner`'s DOM.
+    pub fn add_interaction(&mut self, shell: &str, owner: &str, entry: &InteractionEntry) {
+        self.app(shell).inp.add(entry, owner);
+        if owner != shell {
+            self.app(owner).inp.add(entry, owner);
+        }
     }
 
-    /// The newest LCP candidate replaces any earlier one, whichever app owns it.
-    pub fn set_lcp(&mut self, app: &str, value: f64) {
-        self.values.retain(|tracked| tracked.name != VitalName::Lcp || tracked.app == app);
-        self.tracked(app, VitalName::Lcp).value = value;
+    /// The newest LCP candidate: the page's LCP, reported on the shell, and
+    /// on the app whose DOM holds the element (its `owner`), as that app's.
+    pub fn set_lcp(&mut self, lcp: Vital) {
+        if !lcp.owner.is_empty() {
+            self.app(&lcp.owner);
+        }
+        self.lcp = Some(lcp);
     }
 
-    /// The values that changed since they were last taken.
-    pub fn take_changed(&mut self) -> Vec<(String, VitalName, f64)> {
+    /// Starts the measurements of a new view (a back/forward-cache restore).
+    pub fn restart(&mut self, restored: bool, first_hidden: f64, interactions_before: f64) {
+        *self = Self { restored, first_hidden, interactions_before, lcp_final: true, ..Self::default() };
+    }
+
+    /// The values that changed since they were last taken, per app, with
+    /// their attribution. `page_interactions` is `performance.interactionCount`
+    /// where the browser has it; per app (and without it) the interactions
+    /// seen count.
+    pub fn take_changed(&mut self, shell: &str, page_interactions: Option<f64>) -> Vec<(String, Vital)> {
+        // The shell holds the page's LCP, and its CLS once painted even when
+        // nothing shifted (0), as web-vitals reports it.
+        self.app(shell);
         let mut changed = Vec::new();
-        for tracked in &mut self.values {
-            if tracked.reported != Some(tracked.value) {
-                tracked.reported = Some(tracked.value);
-                changed.push((tracked.app.clone(), tracked.name, tracked.value));
+        for app in &mut self.apps {
+            let is_shell = app.app == shell;
+            if self.painted && (is_shell || app.cls.value > 0.0) {
+                app.report(&mut changed, CLS, Some(app.cls.vital()));
+            }
+            let count = match page_interactions {
+                Some(total) if is_shell => total - self.interactions_before,
+                _ => app.inp.count,
+            };
+            app.report(&mut changed, INP, app.inp.vital(count, self.restored && is_shell));
+            if let Some(lcp) = self.lcp.as_ref().filter(|lcp| is_shell || lcp.owner == app.app) {
+                app.report(&mut changed, LCP, Some(lcp.clone()));
             }
         }
         changed
     }
 
-    fn tracked(&mut self, app: &str, name: VitalName) -> &mut Tracked {
-        let index = match self.values.iter().position(|t| t.app == app && t.name == name) {
+    fn app(&mut self, app: &str) -> &mut AppVitals {
+        let index = match self.apps.iter().position(|a| a.app == app) {
             Some(index) => index,
             None => {
-                self.values.push(Tracked { app: app.to_owned(), name, value: 0.0, reported: None });
-                self.values.len() - 1
+                self.apps.push(AppVitals {
+                    app: app.to_owned(),
+                    cls: SessionWindows::default(),
+                    inp: Interactions::default(),
+                    reported: [f64::NAN; 3],
+                });
+                self.apps.len() - 1
             }
         };
-        &mut self.values[index]
+        &mut self.apps[index]
+    }
+}
+
+/// CLS: shifts grouped in session windows (a gap under 1 s, at most 5 s
+/// long); the largest window is the value. Attributed to the largest shift
+/// of that window.
+#[derive(Debug, Default)]
+struct SessionWindows {
+    /// The largest window so far.
+    value: f64,
+    target: String,
+    owner: String,
+    /// The current window: its sum, first and last shift, and largest shift.
+    session: f64,
+    first: f64,
+    last: f64,
+    largest: f64,
+    largest_target: String,
+    largest_owner: String,
+}
+
+impl SessionWindows {
+    fn add(&mut self, start: f64, value: f64, target: &str, owner: &str) {
+        if self.session > 0.0 && start - self.last < SESSION_GAP_MS && start - self.first < SESSION_CAP_MS {
+            self.session += value;
+        } else {
+            self.session = value;
+            self.first = start;
+            self.largest = f64::NEG_INFINITY;
+        }
+        self.last = start;
+        // web-vitals' reduce keeps the later of two equal shifts.
+        if value >= self.largest {
+            self.largest = value;
+            target.clone_into(&mut self.largest_target);
+            owner.clone_into(&mut self.largest_owner);
+        }
+        if self.session > self.value {
+            self.value = self.session;
+            self.target.clone_from(&self.largest_target);
+            self.owner.clone_from(&self.largest_owner);
+        }
+    }
+
+    fn vital(&self) -> Vital {
+        Vital {
+            target: self.target.clone(),
+            owner: self.owner.clone(),
+            ..Vital::new(VitalName::Cls, self.value)
+        }
+    }
+}
+
+/// INP: Event Timing entries grouped by interaction id (the longest entry
+/// is the interaction's latency); the value is the longest interaction,
+/// skipping one per 50 interactions on the page (web-vitals' p98 estimate).
+#[derive(Debug, Default)]
+struct Interactions {
+    /// The longest interactions, longest first; among equals, the earliest first.
+    longest: Vec<Interaction>,
+    /// Interactions seen (ids only grow, so a new largest id is a new one).
+    count: f64,
+    last_id: f64,
+}
+
+#[derive(Debug)]
+struct Interaction {
+    id: f64,
+    latency: f64,
+    event_type: String,
+    target: String,
+    owner: String,
+}
+
+impl Interactions {
+    fn add(&mut self, entry: &InteractionEntry, owner: &str) {
+        if entry.id > self.last_id {
+            self.last_id = entry.id;
+            self.count += 1.0;
+        }
+        let mut index = match self.longest.iter().position(|i| i.id == entry.id) {
+            Some(index) => {
+                let interaction = &mut self.longest[index];
+                if entry.duration > interaction.latency {
+                    interaction.latency = entry.duration;
+                    entry.name.clone_into(&mut interaction.event_type);
+                }
+                // The target is the first one known; web-vitals keeps it.
+                if interaction.target.is_empty() {
+                    entry.target.clone_into(&mut interaction.target);
+                }
+                index
+            }
+            None => {
+                let shortest = self.longest.last().map_or(0.0, |i| i.latency);
+                if self.longest.len() >= MAX_INTERACTIONS && entry.duration <= shortest {
+                    return;
+                }
+                self.longest.push(Interaction {
+                    id: entry.id,
+                    latency: entry.duration,
+                    event_type: entry.name.clone(),
+                    target: entry.target.clone(),
+                    owner: owner.to_owned(),
+                });
+                self.longest.len() - 1
+            }
+        };
+        // Move it up past every shorter one: what a stable sort by latency does.
+        while index > 0 && self.longest[index - 1].latency < self.longest[index].latency {
+            self.longest.swap(index - 1, index);
+            index -= 1;
+        }
+        self.longest.truncate(MAX_INTERACTIONS);
+    }
+
+    /// INP for `count` interactions on the page; `restored` pages report a
+    /// short one when every interaction was too short to be observed.
+    fn vital(&self, count: f64, restored: bool) -> Option<Vital> {
+        let skip = (count / INTERACTIONS_PER_SKIP) as usize;
+        match self.longest.get(skip.min(self.longest.len().wrapping_sub(1))) {
+            Some(worst) => Some(Vital {
+                target: worst.target.clone(),
+                event_type: worst.event_type.clone(),
+                owner: worst.owner.clone(),
+                ..Vital::new(VitalName::Inp, worst.latency)
+            }),
+            None if restored && count > 0.0 => Some(Vital::new(VitalName::Inp, RESTORED_SHORT_INP_MS)),
+            None => None,
+        }
     }
 }
 
@@ -65,36 +303,153 @@ impl PendingVitals {
 mod tests {
     use super::*;
 
-    #[test]
-    fn shifts_accumulate_per_app_and_report_only_changes() {
-        let mut vitals = PendingVitals::default();
-        vitals.add_layout_shift("catalog", 0.1);
-        vitals.add_layout_shift("catalog", 0.05);
-        vitals.add_layout_shift("shell", 0.02);
-        let first = vitals.take_changed();
-        assert_eq!(first.len(), 2);
-        assert!((first[0].2 - 0.15).abs() < 1e-12);
-        assert_eq!(vitals.take_changed(), vec![]);
-        vitals.add_layout_shift("shell", 0.01);
-        let second = vitals.take_changed();
-        assert_eq!(second.len(), 1);
-        assert_eq!(second[0].0, "shell");
+    fn entry(id: f64, duration: f64, name: &str) -> InteractionEntry {
+        InteractionEntry { id, duration, name: name.into(), target: ["#", name].concat() }
+    }
+
+    fn values(changed: &[(String, Vital)]) -> Vec<(&str, VitalName, f64)> {
+        changed.iter().map(|(app, v)| (app.as_str(), v.name, v.value)).collect()
     }
 
     #[test]
-    fn inp_keeps_the_worst_interaction() {
-        let mut vitals = PendingVitals::default();
-        for duration in [48.0, 320.0, 96.0] {
-            vitals.add_interaction("catalog", duration);
+    fn cls_is_the_largest_session_window() {
+        let mut cls = SessionWindows::default();
+        // Window 1: 0.1 + 0.05 (gaps under 1 s).
+        cls.add(100.0, 0.1, "#a", "shell");
+        cls.add(900.0, 0.05, "#b", "shell");
+        assert!((cls.value - 0.15).abs() < 1e-12);
+        assert_eq!(cls.target, "#a");
+        // A 1 s gap starts window 2: 0.08 + 0.09 + 0.02 = 0.19 wins, its largest shift is #d.
+        cls.add(1_900.0, 0.08, "#c", "catalog");
+        cls.add(2_500.0, 0.09, "#d", "catalog");
+        assert!((cls.value - 0.17).abs() < 1e-12);
+        cls.add(3_000.0, 0.02, "#e", "shell");
+        assert!((cls.value - 0.19).abs() < 1e-12);
+        assert_eq!((cls.target.as_str(), cls.owner.as_str()), ("#d", "catalog"));
+        // A smaller later window does not replace it.
+        cls.add(10_000.0, 0.05, "#f", "shell");
+        assert!((cls.value - 0.19).abs() < 1e-12);
+        assert_eq!(cls.target, "#d");
+    }
+
+    #[test]
+    fn a_session_window_is_capped_at_five_seconds() {
+        let mut cls = SessionWindows::default();
+        // Shifts every 900 ms: the window closes once 5 s have passed since its first shift.
+        for i in 0..8 {
+            cls.add(f64::from(i) * 900.0, 0.01, "#x", "shell");
         }
-        assert_eq!(vitals.take_changed(), vec![("catalog".to_owned(), VitalName::Inp, 320.0)]);
+        // 0, 900 … 4500 are one window (6 shifts); 5400 starts the next.
+        assert!((cls.value - 0.06).abs() < 1e-12, "{}", cls.value);
+        // Equal shifts: the later one is the largest (web-vitals' reduce).
+        assert_eq!(cls.target, "#x");
     }
 
     #[test]
-    fn a_later_lcp_candidate_moves_to_its_app() {
+    fn equal_shifts_attribute_the_later_one() {
+        let mut cls = SessionWindows::default();
+        cls.add(0.0, 0.05, "#first", "shell");
+        cls.add(10.0, 0.05, "#second", "shell");
+        assert_eq!(cls.target, "#second");
+    }
+
+    #[test]
+    fn page_cls_covers_every_app_and_each_app_its_own() {
+        let mut vitals = PendingVitals { painted: true, ..PendingVitals::default() };
+        vitals.add_layout_shift("shell", "catalog", 100.0, 0.2, "#grid");
+        vitals.add_layout_shift("shell", "shell", 200.0, 0.05, "#hero");
+        let changed = vitals.take_changed("shell", None);
+        let found = values(&changed);
+        assert_eq!(found.len(), 2);
+        assert_eq!((found[0].0, found[0].1), ("shell", VitalName::Cls));
+        assert!((found[0].2 - 0.25).abs() < 1e-12);
+        assert_eq!(changed[0].1.owner, "catalog");
+        assert_eq!(found[1], ("catalog", VitalName::Cls, 0.2));
+        assert_eq!(vitals.take_changed("shell", None).len(), 0, "only changes are reported again");
+    }
+
+    #[test]
+    fn cls_waits_for_the_first_paint_and_then_reports_zero() {
         let mut vitals = PendingVitals::default();
-        vitals.set_lcp("shell", 200.0);
-        vitals.set_lcp("catalog", 900.0);
-        assert_eq!(vitals.take_changed(), vec![("catalog".to_owned(), VitalName::Lcp, 900.0)]);
+        assert!(vitals.take_changed("shell", None).is_empty());
+        vitals.painted = true;
+        assert_eq!(values(&vitals.take_changed("shell", None)), vec![("shell", VitalName::Cls, 0.0)]);
+    }
+
+    #[test]
+    fn an_interaction_is_its_longest_entry() {
+        let mut inp = Interactions::default();
+        inp.add(&entry(7.0, 48.0, "pointerdown"), "shell");
+        inp.add(&entry(7.0, 120.0, "click"), "shell");
+        inp.add(&entry(7.0, 120.0, "pointerup"), "shell");
+        let vital = inp.vital(1.0, false).unwrap();
+        assert_eq!((vital.value, vital.event_type.as_str()), (120.0, "click"));
+        // The target is the first entry's.
+        assert_eq!(vital.target, "#pointerdown");
+        assert_eq!(inp.count, 1.0);
+    }
+
+    #[test]
+    fn inp_skips_one_interaction_per_fifty() {
+        let mut inp = Interactions::default();
+        for (i, duration) in [200.0, 560.0, 96.0, 304.0, 48.0].into_iter().enumerate() {
+            inp.add(&entry(i as f64 * 7.0 + 1.0, duration, "click"), "shell");
+        }
+        assert_eq!(inp.vital(5.0, false).unwrap().value, 560.0);
+        assert_eq!(inp.vital(49.0, false).unwrap().value, 560.0);
+        assert_eq!(inp.vital(50.0, false).unwrap().value, 304.0);
+        assert_eq!(inp.vital(149.0, false).unwrap().value, 200.0);
+        assert_eq!(inp.vital(150.0, false).unwrap().value, 96.0);
+        // Never past the candidates kept.
+        assert_eq!(inp.vital(10_000.0, false).unwrap().value, 48.0);
+    }
+
+    #[test]
+    fn inp_keeps_the_ten_longest_and_the_earliest_of_equals() {
+        let mut inp = Interactions::default();
+        for i in 0..30 {
+            inp.add(&entry(f64::from(i) + 1.0, 40.0 + f64::from(i % 12) * 8.0, "keydown"), "shell");
+        }
+        assert_eq!(inp.longest.len(), MAX_INTERACTIONS);
+        let latencies: Vec<f64> = inp.longest.iter().map(|i| i.latency).collect();
+        assert_eq!(latencies, [128.0, 128.0, 120.0, 120.0, 112.0, 112.0, 104.0, 104.0, 96.0, 96.0]);
+        // Of the equal 128 ms ones (ids 12 and 24), the earlier comes first.
+        assert_eq!(inp.longest[0].id, 12.0);
+        assert_eq!(inp.count, 30.0);
+    }
+
+    #[test]
+    fn page_inp_uses_the_page_interaction_count_and_apps_their_own() {
+        let mut vitals = PendingVitals::default();
+        vitals.add_interaction("shell", "cart", &entry(1.0, 400.0, "click"));
+        vitals.add_interaction("shell", "shell", &entry(8.0, 200.0, "keydown"));
+        let changed = vitals.take_changed("shell", Some(60.0));
+        // 60 interactions on the page: the worst is skipped; the cart saw one.
+        assert_eq!(values(&changed), vec![("shell", VitalName::Inp, 200.0), ("cart", VitalName::Inp, 400.0)]);
+        assert_eq!(changed[0].1.owner, "shell");
+    }
+
+    #[test]
+    fn a_restored_view_starts_over() {
+        let mut vitals = PendingVitals { painted: true, ..PendingVitals::default() };
+        vitals.add_interaction("shell", "shell", &entry(1.0, 400.0, "click"));
+        vitals.set_lcp(Vital::new(VitalName::Lcp, 900.0));
+        assert_eq!(vitals.take_changed("shell", Some(1.0)).len(), 3);
+        vitals.restart(true, f64::INFINITY, 3.0);
+        assert!(vitals.lcp_final && vitals.restored && !vitals.painted);
+        assert!(vitals.take_changed("shell", Some(3.0)).is_empty());
+        // Interactions after the restore too short to observe: web-vitals' 8 ms.
+        assert_eq!(values(&vitals.take_changed("shell", Some(4.0))), vec![("shell", VitalName::Inp, 8.0)]);
+    }
+
+    #[test]
+    fn lcp_is_the_shells_and_its_owners_and_reported_when_it_changes() {
+        let mut vitals = PendingVitals::default();
+        vitals.set_lcp(Vital { owner: "cart".into(), ..Vital::new(VitalName::Lcp, 700.0) });
+        vitals.set_lcp(Vital { owner: "catalog".into(), ..Vital::new(VitalName::Lcp, 900.0) });
+        let changed = vitals.take_changed("shell", None);
+        assert_eq!(values(&changed), vec![("catalog", VitalName::Lcp, 900.0), ("shell", VitalName::Lcp, 900.0)]);
+        assert!(changed.iter().all(|(_, lcp)| lcp.owner == "catalog"));
+        assert!(vitals.take_changed("shell", None).is_empty());
     }
 }

@@ -21,6 +21,25 @@ pub struct Settings {
     /// Who may send beacons: one entry per public ingest key.
     pub projects: Vec<Project>,
     pub alerting: AlertingConfig,
+    pub dashboard: DashboardConfig,
+}
+
+/// The built-in dashboard served at `/dashboard`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DashboardConfig {
+    /// Directory of the built front end (`scripts/build` writes `dashboard/dist`).
+    pub dir: PathBuf,
+}
+
+impl Default for DashboardConfig {
+    fn default() -> Self {
+        // The build output in this checkout: right for development; a
+        // deployment sets its own path.
+        Self {
+            dir: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../dashboard/dist")),
+        }
+    }
 }
 
 /// What this process does besides serving the read APIs.
@@ -87,6 +106,9 @@ pub struct ClickHouseConfig {
     pub cluster: Option<String>,
     /// Days raw events are kept (a TTL on every event table).
     pub retention_days: u32,
+    /// Days the per-minute rollups are kept: longer than raw events, so
+    /// dashboards over months still work (see docs/QUERIES.md).
+    pub rollup_retention_days: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -155,6 +177,7 @@ impl Default for Settings {
             writer: WriterConfig::default(),
             projects: Vec::new(),
             alerting: AlertingConfig::default(),
+            dashboard: DashboardConfig::default(),
         }
     }
 }
@@ -187,13 +210,17 @@ impl Default for ClickHouseConfig {
             database: "canopy".into(),
             cluster: None,
             retention_days: 30,
+            rollup_retention_days: 395,
         }
     }
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Self { max_body_bytes: 64 * 1024, max_decompressed_bytes: 256 * 1024 }
+        Self {
+            max_body_bytes: 64 * 1024,
+            max_decompressed_bytes: 256 * 1024,
+        }
     }
 }
 
@@ -211,20 +238,32 @@ impl Default for RateLimits {
 
 impl Default for SpoolConfig {
     fn default() -> Self {
-        Self { dir: PathBuf::from("canopy-spool"), max_disk_bytes: 1 << 30, segment_bytes: 16 << 20, queue_depth: 4_096 }
+        Self {
+            dir: PathBuf::from("canopy-spool"),
+            max_disk_bytes: 1 << 30,
+            segment_bytes: 16 << 20,
+            queue_depth: 4_096,
+        }
     }
 }
 
 impl Default for WriterConfig {
     fn default() -> Self {
-        Self { batch_rows: 10_000, batch_interval_ms: 1_000 }
+        Self {
+            batch_rows: 10_000,
+            batch_interval_ms: 1_000,
+        }
     }
 }
 
 /// Command-line flags; each also reads an environment variable and, when
 /// given, overrides the file.
 #[derive(Debug, Default, Parser)]
-#[command(name = "canopy-ingest", version, about = "Receives Canopy beacons and stores them in ClickHouse.")]
+#[command(
+    name = "canopy-ingest",
+    version,
+    about = "Receives Canopy beacons and stores them in ClickHouse."
+)]
 pub struct Cli {
     /// TOML configuration file.
     #[arg(long, env = "CANOPY_CONFIG")]
@@ -250,15 +289,24 @@ pub struct Cli {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{path}: {source}")]
-    Parse { path: PathBuf, source: Box<toml::de::Error> },
+    Parse {
+        path: PathBuf,
+        source: Box<toml::de::Error>,
+    },
     #[error("{setting}: {problem}")]
     Invalid { setting: String, problem: String },
 }
 
 fn invalid(setting: impl Into<String>, problem: impl Into<String>) -> ConfigError {
-    ConfigError::Invalid { setting: setting.into(), problem: problem.into() }
+    ConfigError::Invalid {
+        setting: setting.into(),
+        problem: problem.into(),
+    }
 }
 
 impl Settings {
@@ -274,8 +322,14 @@ impl Settings {
     }
 
     pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.into(), source })?;
-        toml::from_str(&text).map_err(|source| ConfigError::Parse { path: path.into(), source: Box::new(source) })
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.into(),
+            source,
+        })?;
+        toml::from_str(&text).map_err(|source| ConfigError::Parse {
+            path: path.into(),
+            source: Box::new(source),
+        })
     }
 
     fn apply(&mut self, cli: Cli) {
@@ -292,16 +346,27 @@ impl Settings {
     pub fn check(&self) -> Result<(), ConfigError> {
         let clickhouse = &self.clickhouse;
         if !(clickhouse.url.starts_with("http://") || clickhouse.url.starts_with("https://")) {
-            return Err(invalid("clickhouse.url", format!("must be an http(s) URL, got {:?}", clickhouse.url)));
+            return Err(invalid(
+                "clickhouse.url",
+                format!("must be an http(s) URL, got {:?}", clickhouse.url),
+            ));
         }
         check_identifier("clickhouse.database", &clickhouse.database)?;
         if let Some(cluster) = &clickhouse.cluster {
             check_identifier("clickhouse.cluster", cluster)?;
         }
+        if clickhouse.rollup_retention_days == 0 {
+            return Err(invalid(
+                "clickhouse.rollup_retention_days",
+                "must be at least 1",
+            ));
+        }
         if clickhouse.retention_days == 0 {
             return Err(invalid("clickhouse.retention_days", "must be at least 1"));
         }
-        if self.limits.max_body_bytes < 1024 || self.limits.max_decompressed_bytes < self.limits.max_body_bytes {
+        if self.limits.max_body_bytes < 1024
+            || self.limits.max_decompressed_bytes < self.limits.max_body_bytes
+        {
             return Err(invalid(
                 "limits",
                 "max_body_bytes must be at least 1024 and max_decompressed_bytes at least max_body_bytes",
@@ -318,10 +383,18 @@ impl Settings {
                 return Err(invalid(format!("rate_limits.{name}"), "must be at least 1"));
             }
         }
-        if self.spool.segment_bytes < 4096 || self.spool.max_disk_bytes < 2 * self.spool.segment_bytes {
-            return Err(invalid("spool", "segment_bytes must be at least 4096 and max_disk_bytes at least twice that"));
+        if self.spool.segment_bytes < 4096
+            || self.spool.max_disk_bytes < 2 * self.spool.segment_bytes
+        {
+            return Err(invalid(
+                "spool",
+                "segment_bytes must be at least 4096 and max_disk_bytes at least twice that",
+            ));
         }
-        if self.spool.queue_depth == 0 || self.writer.batch_rows == 0 || self.writer.batch_interval_ms == 0 {
+        if self.spool.queue_depth == 0
+            || self.writer.batch_rows == 0
+            || self.writer.batch_interval_ms == 0
+        {
             return Err(invalid("spool.queue_depth / writer", "must be at least 1"));
         }
         self.check_projects()?;
@@ -330,33 +403,67 @@ impl Settings {
 
     fn check_alerting(&self) -> Result<(), ConfigError> {
         let alerting = &self.alerting;
-        if alerting.interval < std::time::Duration::from_secs(1) || alerting.probe_interval < std::time::Duration::from_secs(1) {
-            return Err(invalid("alerting.interval / probe_interval", "must be at least 1s"));
+        if alerting.interval < std::time::Duration::from_secs(1)
+            || alerting.probe_interval < std::time::Duration::from_secs(1)
+        {
+            return Err(invalid(
+                "alerting.interval / probe_interval",
+                "must be at least 1s",
+            ));
         }
         if alerting.probe_timeout.is_zero() || alerting.probe_timeout > alerting.probe_interval {
-            return Err(invalid("alerting.probe_timeout", "must be more than 0 and at most probe_interval"));
+            return Err(invalid(
+                "alerting.probe_timeout",
+                "must be more than 0 and at most probe_interval",
+            ));
         }
         let mut names: Vec<String> = Vec::new();
         for (index, channel) in alerting.channels.iter().enumerate() {
-            channel.check().map_err(|problem| invalid(format!("alerting.channels[{index}] ({})", channel.name), problem))?;
+            channel.check().map_err(|problem| {
+                invalid(
+                    format!("alerting.channels[{index}] ({})", channel.name),
+                    problem,
+                )
+            })?;
             if names.contains(&channel.name) {
-                return Err(invalid(format!("alerting.channels[{index}]"), format!("{:?} is defined twice", channel.name)));
+                return Err(invalid(
+                    format!("alerting.channels[{index}]"),
+                    format!("{:?} is defined twice", channel.name),
+                ));
             }
             names.push(channel.name.clone());
         }
-        if let Some(unknown) = alerting.default_channels.iter().find(|c| !names.contains(c)) {
-            return Err(invalid("alerting.default_channels", format!("no channel named {unknown:?}")));
+        if let Some(unknown) = alerting
+            .default_channels
+            .iter()
+            .find(|c| !names.contains(c))
+        {
+            return Err(invalid(
+                "alerting.default_channels",
+                format!("no channel named {unknown:?}"),
+            ));
         }
         let mut rule_names = Vec::new();
         for rule in &alerting.rules {
-            rule.check(&names).map_err(|problem| invalid("alerting.rules", problem))?;
+            rule.check(&names)
+                .map_err(|problem| invalid("alerting.rules", problem))?;
             if rule_names.contains(&&rule.name) {
-                return Err(invalid("alerting.rules", format!("rule {:?} is defined twice", rule.name)));
+                return Err(invalid(
+                    "alerting.rules",
+                    format!("rule {:?} is defined twice", rule.name),
+                ));
             }
             rule_names.push(&rule.name);
         }
-        if let Some(bad) = alerting.probe_origins.iter().find(|o| !crate::receive::access::is_origin_pattern(o)) {
-            return Err(invalid("alerting.probe_origins", format!("{bad:?} is not an origin pattern")));
+        if let Some(bad) = alerting
+            .probe_origins
+            .iter()
+            .find(|o| !crate::receive::access::is_origin_pattern(o))
+        {
+            return Err(invalid(
+                "alerting.probe_origins",
+                format!("{bad:?} is not an origin pattern"),
+            ));
         }
         Ok(())
     }
@@ -365,16 +472,31 @@ impl Settings {
         let mut keys = std::collections::HashSet::new();
         for (index, project) in self.projects.iter().enumerate() {
             let setting = |field: &str| format!("projects[{index}] ({}).{field}", project.name);
-            if project.key.len() < 8 || !project.key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-                return Err(invalid(setting("key"), "must be at least 8 letters, digits, '-' or '_'"));
+            if project.key.len() < 8
+                || !project
+                    .key
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            {
+                return Err(invalid(
+                    setting("key"),
+                    "must be at least 8 letters, digits, '-' or '_'",
+                ));
             }
             if !keys.insert(&project.key) {
                 return Err(invalid(setting("key"), "is used by another project"));
             }
             if project.origins.is_empty() {
-                return Err(invalid(setting("origins"), "must list at least one origin (or \"*\")"));
+                return Err(invalid(
+                    setting("origins"),
+                    "must list at least one origin (or \"*\")",
+                ));
             }
-            if let Some(bad) = project.origins.iter().find(|o| !crate::receive::access::is_origin_pattern(o)) {
+            if let Some(bad) = project
+                .origins
+                .iter()
+                .find(|o| !crate::receive::access::is_origin_pattern(o))
+            {
                 return Err(invalid(
                     setting("origins"),
                     format!("{bad:?} is not an origin like \"https://shop.example\", \"https://*.shop.example\" or \"*\""),
@@ -393,7 +515,10 @@ fn override_with<T>(target: &mut T, value: Option<T>) {
 
 fn check_identifier(setting: &str, name: &str) -> Result<(), ConfigError> {
     if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-        return Err(invalid(setting, format!("may hold only letters, digits and '_', got {name:?}")));
+        return Err(invalid(
+            setting,
+            format!("may hold only letters, digits and '_', got {name:?}"),
+        ));
     }
     Ok(())
 }
@@ -416,7 +541,10 @@ mod tests {
     #[test]
     fn file_then_flags() {
         let mut settings: Settings = toml::from_str(EXAMPLE).unwrap();
-        settings.apply(Cli { clickhouse_url: Some("http://other:8123".into()), ..Cli::default() });
+        settings.apply(Cli {
+            clickhouse_url: Some("http://other:8123".into()),
+            ..Cli::default()
+        });
         settings.check().unwrap();
         assert_eq!(settings.listen.port(), 9000);
         assert_eq!(settings.clickhouse.url, "http://other:8123");
@@ -431,12 +559,30 @@ mod tests {
         let example = Settings::from_file(&path).unwrap();
         example.check().unwrap();
         let defaults = Settings::default();
-        assert_eq!(format!("{:?}", example.clickhouse), format!("{:?}", defaults.clickhouse));
-        assert_eq!(format!("{:?}", example.limits), format!("{:?}", defaults.limits));
-        assert_eq!(format!("{:?}", example.rate_limits), format!("{:?}", defaults.rate_limits));
-        assert_eq!(format!("{:?}", example.spool), format!("{:?}", defaults.spool));
-        assert_eq!(format!("{:?}", example.writer), format!("{:?}", defaults.writer));
-        assert_eq!(format!("{:?}", example.alerting), format!("{:?}", defaults.alerting));
+        assert_eq!(
+            format!("{:?}", example.clickhouse),
+            format!("{:?}", defaults.clickhouse)
+        );
+        assert_eq!(
+            format!("{:?}", example.limits),
+            format!("{:?}", defaults.limits)
+        );
+        assert_eq!(
+            format!("{:?}", example.rate_limits),
+            format!("{:?}", defaults.rate_limits)
+        );
+        assert_eq!(
+            format!("{:?}", example.spool),
+            format!("{:?}", defaults.spool)
+        );
+        assert_eq!(
+            format!("{:?}", example.writer),
+            format!("{:?}", defaults.writer)
+        );
+        assert_eq!(
+            format!("{:?}", example.alerting),
+            format!("{:?}", defaults.alerting)
+        );
         assert_eq!(example.listen, defaults.listen);
     }
 
@@ -456,7 +602,10 @@ mod tests {
             ),
         ];
         for (text, setting) in cases {
-            let error = toml::from_str::<Settings>(&text).unwrap().check().unwrap_err();
+            let error = toml::from_str::<Settings>(&text)
+                .unwrap()
+                .check()
+                .unwrap_err();
             assert!(error.to_string().starts_with(setting), "{error}");
         }
     }

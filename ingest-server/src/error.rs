@@ -71,10 +71,16 @@ impl ApiError {
             ApiError::UnknownKey => StatusCode::UNAUTHORIZED,
             ApiError::OriginNotAllowed(_) => StatusCode::FORBIDDEN,
             ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::BodyTooLarge { .. } | ApiError::Decode(DecodeError::TooLarge { .. }) => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::BodyUnreadable(_) | ApiError::Decode(_) | ApiError::Invalid(_) => StatusCode::BAD_REQUEST,
+            ApiError::BodyTooLarge { .. } | ApiError::Decode(DecodeError::TooLarge { .. }) => {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
+            ApiError::BodyUnreadable(_) | ApiError::Decode(_) | ApiError::Invalid(_) => {
+                StatusCode::BAD_REQUEST
+            }
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::Overloaded(_) | ApiError::Unavailable(_) | ApiError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Overloaded(_) | ApiError::Unavailable(_) | ApiError::Store(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
@@ -111,7 +117,9 @@ impl ApiError {
     fn retry_after(&self) -> Option<Duration> {
         match self {
             ApiError::RateLimited(wait) => Some(*wait),
-            ApiError::Overloaded(_) | ApiError::Unavailable(_) | ApiError::Store(_) => Some(RETRY_AFTER_UNAVAILABLE),
+            ApiError::Overloaded(_) | ApiError::Unavailable(_) | ApiError::Store(_) => {
+                Some(RETRY_AFTER_UNAVAILABLE)
+            }
             _ => None,
         }
     }
@@ -121,14 +129,19 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         metrics::counter!(BEACONS_REJECTED, "reason" => self.code()).increment(1);
         match &self {
-            ApiError::Unavailable(cause) | ApiError::Overloaded(cause) => tracing::warn!(error = %cause, "beacon refused"),
+            ApiError::Unavailable(cause) | ApiError::Overloaded(cause) => {
+                tracing::warn!(error = %cause, "beacon refused")
+            }
             ApiError::Store(cause) => tracing::warn!(error = %cause, "API request failed"),
             _ => {}
         }
         let body = Json(json!({ "error": self.code(), "message": self.to_string() }));
         let mut response = (self.status(), body).into_response();
         if let Some(wait) = self.retry_after() {
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs(&wait).max(1)));
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(retry_after_secs(&wait).max(1)),
+            );
         }
         response
     }

@@ -53,8 +53,12 @@ pub struct AppState {
 
 /// The whole HTTP surface of the server (an evaluator takes no beacons).
 pub fn router(state: AppState) -> Router {
-    let routes = serve::routes();
-    let routes = if state.settings.alerting.role.takes_beacons() { receive::routes(&state).merge(routes) } else { routes };
+    let routes = serve::routes(&state);
+    let routes = if state.settings.alerting.role.takes_beacons() {
+        receive::routes(&state).merge(routes)
+    } else {
+        routes
+    };
     routes.with_state(state)
 }
 
@@ -92,15 +96,21 @@ pub async fn start(settings: Settings, listener: TcpListener) -> anyhow::Result<
     use anyhow::Context;
     metrics::handle();
     let settings = Arc::new(settings);
-    let store = Arc::new(
-        Store::open(&settings.clickhouse)
-            .await
-            .with_context(|| format!("cannot prepare ClickHouse at {}", settings.clickhouse.url))?,
-    );
-    let (spool, reader) = Spool::open(&settings.spool).context("cannot open the write-ahead log")?;
+    let store =
+        Arc::new(Store::open(&settings.clickhouse).await.with_context(|| {
+            format!("cannot prepare ClickHouse at {}", settings.clickhouse.url)
+        })?);
+    let (spool, reader) =
+        Spool::open(&settings.spool).context("cannot open the write-ahead log")?;
     let (stop, stopped) = watch::channel(false);
 
-    let drain = tokio::spawn(store::drain(reader, store.clone(), settings.writer.clone(), stopped.clone(), Duration::from_secs(10)));
+    let drain = tokio::spawn(store::drain(
+        reader,
+        store.clone(),
+        settings.writer.clone(),
+        stopped.clone(),
+        Duration::from_secs(10),
+    ));
     let rate_limiter = RateLimiter::new(&settings.rate_limits);
     let sweeper = rate_limiter.clone();
     tokio::spawn(every(RATE_LIMIT_SWEEP, stopped.clone(), move || {
@@ -115,7 +125,13 @@ pub async fn start(settings: Settings, listener: TcpListener) -> anyhow::Result<
         tokio::spawn(Prober::new(store.clone(), settings.alerting.clone()).run(stopped.clone()));
     }
 
-    let state = AppState { access: Access::new(&settings.projects), rate_limiter, spool, store, settings };
+    let state = AppState {
+        access: Access::new(&settings.projects),
+        rate_limiter,
+        spool,
+        store,
+        settings,
+    };
     let addr = listener.local_addr()?;
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     let mut http_stop = stopped;
@@ -126,7 +142,12 @@ pub async fn start(settings: Settings, listener: TcpListener) -> anyhow::Result<
             })
             .await
     });
-    Ok(Running { addr, stop, http, drain })
+    Ok(Running {
+        addr,
+        stop,
+        http,
+        drain,
+    })
 }
 
 impl Running {

@@ -32,7 +32,12 @@ impl Prober {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap_or_default();
-        Self { store, http, allowed: OriginAllowList::new(&config.probe_origins), config }
+        Self {
+            store,
+            http,
+            allowed: OriginAllowList::new(&config.probe_origins),
+            config,
+        }
     }
 
     pub async fn run(self, stop: watch::Receiver<bool>) {
@@ -78,12 +83,28 @@ impl Prober {
         let (ok, status, error) = match self.http.get(&url).send().await {
             Ok(response) => {
                 let status = response.status();
-                (status.is_success(), status.as_u16(), if status.is_success() { String::new() } else { format!("HTTP {status}") })
+                (
+                    status.is_success(),
+                    status.as_u16(),
+                    if status.is_success() {
+                        String::new()
+                    } else {
+                        format!("HTTP {status}")
+                    },
+                )
             }
             Err(error) if error.is_timeout() => (false, 0, "timed out".to_owned()),
             Err(error) => (false, 0, error.to_string()),
         };
         let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
-        ProbeRecord { at, app, url, ok: u8::from(ok), status, latency_ms, error }
+        ProbeRecord {
+            at,
+            app,
+            url,
+            ok: u8::from(ok),
+            status,
+            latency_ms,
+            error,
+        }
     }
 }

@@ -4,8 +4,8 @@
 //! a long stack trace is still worth keeping.
 
 use canopy_wire::limits::{
-    check_app_name, check_metric_name, truncate, MAX_ATTRS, MAX_ATTR_KEY_BYTES, MAX_ATTR_VALUE_BYTES, MAX_APP_NAME_BYTES, MAX_EVENTS_PER_BEACON, MAX_ID_BYTES, MAX_STACK_BYTES,
-    MAX_TEXT_BYTES,
+    check_app_name, check_metric_name, truncate, MAX_APP_NAME_BYTES, MAX_ATTRS, MAX_ATTR_KEY_BYTES,
+    MAX_ATTR_VALUE_BYTES, MAX_EVENTS_PER_BEACON, MAX_ID_BYTES, MAX_STACK_BYTES, MAX_TEXT_BYTES,
 };
 use canopy_wire::{Beacon, EventBody, SCHEMA_VERSION};
 
@@ -45,7 +45,10 @@ impl ValidateError {
 }
 
 fn invalid(field: impl Into<String>, problem: impl Into<String>) -> ValidateError {
-    ValidateError::InvalidField { field: field.into(), problem: problem.into() }
+    ValidateError::InvalidField {
+        field: field.into(),
+        problem: problem.into(),
+    }
 }
 
 /// Decodes and checks a beacon body.
@@ -53,26 +56,33 @@ pub fn validate(body: &[u8]) -> Result<Beacon, ValidateError> {
     if nesting_depth(body) > MAX_DEPTH {
         return Err(ValidateError::TooDeep);
     }
-    let mut beacon: Beacon = serde_json::from_slice(body).map_err(|error| match error.classify() {
-        serde_json::error::Category::Data => ValidateError::NotABeacon(error),
-        _ => ValidateError::MalformedJson(error),
-    })?;
+    let mut beacon: Beacon =
+        serde_json::from_slice(body).map_err(|error| match error.classify() {
+            serde_json::error::Category::Data => ValidateError::NotABeacon(error),
+            _ => ValidateError::MalformedJson(error),
+        })?;
     if beacon.schema != SCHEMA_VERSION {
-        return Err(ValidateError::UnsupportedSchema { found: beacon.schema });
+        return Err(ValidateError::UnsupportedSchema {
+            found: beacon.schema,
+        });
     }
     if beacon.events.len() > MAX_EVENTS_PER_BEACON {
-        return Err(ValidateError::TooManyEvents { found: beacon.events.len() });
+        return Err(ValidateError::TooManyEvents {
+            found: beacon.events.len(),
+        });
     }
     check_id("session_id", &beacon.session_id)?;
     check_id("view_id", &beacon.view_id)?;
     let mut cut = Cut::default();
     cut.text(&mut beacon.page_url, MAX_TEXT_BYTES);
     for (index, app) in beacon.apps.iter_mut().enumerate() {
-        check_app_name(&app.name).map_err(|problem| invalid(format!("apps[{index}].name"), problem))?;
+        check_app_name(&app.name)
+            .map_err(|problem| invalid(format!("apps[{index}].name"), problem))?;
         cut.text(&mut app.version, MAX_APP_NAME_BYTES);
     }
     for (index, event) in beacon.events.iter_mut().enumerate() {
-        check_app_name(&event.app).map_err(|problem| invalid(format!("events[{index}].app"), problem))?;
+        check_app_name(&event.app)
+            .map_err(|problem| invalid(format!("events[{index}].app"), problem))?;
         check_event_body(&mut event.body, &mut cut)
             .map_err(|(field, problem)| invalid(format!("events[{index}].{field}"), problem))?;
     }
@@ -82,7 +92,10 @@ pub fn validate(body: &[u8]) -> Result<Beacon, ValidateError> {
     Ok(beacon)
 }
 
-fn check_attrs(attrs: &mut canopy_wire::Attrs, cut: &mut Cut) -> Result<(), (&'static str, String)> {
+fn check_attrs(
+    attrs: &mut canopy_wire::Attrs,
+    cut: &mut Cut,
+) -> Result<(), (&'static str, String)> {
     if attrs.0.len() > MAX_ATTRS {
         return Err(("attrs", format!("at most {MAX_ATTRS} attributes")));
     }
@@ -132,7 +145,10 @@ fn nesting_depth(body: &[u8]) -> usize {
 
 fn check_id(field: &str, id: &str) -> Result<(), ValidateError> {
     if id.is_empty() || id.len() > MAX_ID_BYTES {
-        return Err(invalid(field, format!("must be 1 to {MAX_ID_BYTES} characters")));
+        return Err(invalid(
+            field,
+            format!("must be 1 to {MAX_ID_BYTES} characters"),
+        ));
     }
     Ok(())
 }
@@ -140,10 +156,20 @@ fn check_id(field: &str, id: &str) -> Result<(), ValidateError> {
 /// Range checks per kind, and cutting text to the shared limits.
 fn check_event_body(body: &mut EventBody, cut: &mut Cut) -> Result<(), (&'static str, String)> {
     let non_negative = |field: &'static str, value: f64| {
-        if value >= 0.0 { Ok(()) } else { Err((field, format!("must not be negative, got {value}"))) }
+        if value >= 0.0 {
+            Ok(())
+        } else {
+            Err((field, format!("must not be negative, got {value}")))
+        }
     };
     match body {
-        EventBody::Vital(vital) => non_negative("value", vital.value),
+        EventBody::Vital(vital) => {
+            cut.text(&mut vital.target, MAX_TEXT_BYTES);
+            cut.text(&mut vital.resource, MAX_TEXT_BYTES);
+            cut.text(&mut vital.event_type, MAX_APP_NAME_BYTES);
+            cut.text(&mut vital.owner, MAX_APP_NAME_BYTES);
+            non_negative("value", vital.value)
+        }
         EventBody::Navigation(nav) => {
             cut.text(&mut nav.nav_type, MAX_APP_NAME_BYTES);
             non_negative("ttfb", nav.ttfb)
@@ -201,9 +227,33 @@ mod tests {
             r#"{{"app":"cart","at":5,"kind":"error","source":"error","error_type":"Error","message":"{long}"}}"#
         );
         let beacon = validate(body(&event).as_bytes()).unwrap();
-        let EventBody::Error(report) = &beacon.events[0].body else { panic!() };
+        let EventBody::Error(report) = &beacon.events[0].body else {
+            panic!()
+        };
         assert!(report.message.len() <= MAX_TEXT_BYTES);
-        assert!(report.message.ends_with(canopy_wire::limits::TRUNCATION_MARK));
+        assert!(report
+            .message
+            .ends_with(canopy_wire::limits::TRUNCATION_MARK));
+    }
+
+    #[test]
+    fn vital_attribution_is_cut_to_the_limits() {
+        let long = "x".repeat(MAX_TEXT_BYTES + 10);
+        let event = format!(
+            r#"{{"app":"shell","at":5,"kind":"vital","name":"inp","value":48,"rating":"good",
+                "target":"{long}","event_type":"{long}","restored":true}}"#
+        );
+        let beacon = validate(body(&event).as_bytes()).unwrap();
+        let EventBody::Vital(vital) = &beacon.events[0].body else {
+            panic!()
+        };
+        assert!(
+            vital.target.len() <= MAX_TEXT_BYTES && vital.event_type.len() <= MAX_APP_NAME_BYTES
+        );
+        assert_eq!(
+            (vital.rating, vital.restored),
+            (Some(canopy_wire::Rating::Good), true)
+        );
     }
 
     #[test]
@@ -211,15 +261,53 @@ mod tests {
         let cases = [
             ("{not json", "malformed_json"),
             (r#"{"schema":1}"#, "invalid_beacon"),
-            (&body("").replace(r#""schema":1"#, r#""schema":99"#), "unsupported_schema"),
-            (&body(r#"{"app":"no spaces","at":1,"kind":"vital","name":"cls","value":0.1}"#), "invalid_field"),
-            (&body(r#"{"app":"cart","at":1,"kind":"vital","name":"lcp","value":-3}"#), "invalid_field"),
-            (&body(r#"{"app":"cart","at":1,"kind":"unknown"}"#), "invalid_beacon"),
-            (&body(&format!(r#"{{"app":"cart","deep":{}1{}}}"#, "[".repeat(9), "]".repeat(9))), "too_deep"),
+            (
+                &body("").replace(r#""schema":1"#, r#""schema":99"#),
+                "unsupported_schema",
+            ),
+            (
+                &body(r#"{"app":"no spaces","at":1,"kind":"vital","name":"cls","value":0.1}"#),
+                "invalid_field",
+            ),
+            (
+                &body(r#"{"app":"cart","at":1,"kind":"vital","name":"lcp","value":-3}"#),
+                "invalid_field",
+            ),
+            (
+                &body(r#"{"app":"cart","at":1,"kind":"unknown"}"#),
+                "invalid_beacon",
+            ),
+            (
+                &body(&format!(
+                    r#"{{"app":"cart","deep":{}1{}}}"#,
+                    "[".repeat(9),
+                    "]".repeat(9)
+                )),
+                "too_deep",
+            ),
         ];
         for (input, code) in cases {
-            assert_eq!(validate(input.as_bytes()).unwrap_err().code(), code, "{input}");
+            assert_eq!(
+                validate(input.as_bytes()).unwrap_err().code(),
+                code,
+                "{input}"
+            );
         }
+    }
+
+    /// Found by the fuzz target: without exact float parsing a re-encoded
+    /// beacon read back differently (1800000001.1 → 1800000001.1000001).
+    #[test]
+    fn a_validated_beacon_survives_a_json_round_trip() {
+        let beacon = validate(
+            body("")
+                .replace(r#""sent_at":10"#, r#""sent_at":1800000001.1"#)
+                .as_bytes(),
+        )
+        .unwrap();
+        let again = validate(&serde_json::to_vec(&beacon).unwrap()).unwrap();
+        assert_eq!(again, beacon);
+        assert_eq!(again.sent_at, 1_800_000_001.1);
     }
 
     #[test]
@@ -233,6 +321,8 @@ mod tests {
         let events = vec![event; MAX_EVENTS_PER_BEACON + 1].join(",");
         let error = validate(body(&events).as_bytes()).unwrap_err();
         assert_eq!(error.code(), "too_many_events");
-        assert!(error.to_string().contains(&(MAX_EVENTS_PER_BEACON + 1).to_string()));
+        assert!(error
+            .to_string()
+            .contains(&(MAX_EVENTS_PER_BEACON + 1).to_string()));
     }
 }

@@ -58,7 +58,11 @@ fn alerting_settings(database: &str, spool: &std::path::Path, role: Role, hook: 
         severity = "critical"
         channels = ["hook"]
         "#,
-        match role { Role::All => "all", Role::Ingest => "ingest", Role::Evaluator => "evaluator" }
+        match role {
+            Role::All => "all",
+            Role::Ingest => "ingest",
+            Role::Evaluator => "evaluator",
+        }
     ))
     .unwrap();
     settings.alerting = alerting;
@@ -89,7 +93,12 @@ fn view(id: usize, fails: bool) -> String {
     .to_string()
 }
 
-async fn send_views(http: &reqwest::Client, ingest: &[String], range: std::ops::Range<usize>, fails: bool) {
+async fn send_views(
+    http: &reqwest::Client,
+    ingest: &[String],
+    range: std::ops::Range<usize>,
+    fails: bool,
+) {
     for id in range {
         let base = &ingest[id % ingest.len()];
         let reply = http
@@ -105,7 +114,12 @@ async fn send_views(http: &reqwest::Client, ingest: &[String], range: std::ops::
 }
 
 fn statuses(received: &Received) -> Vec<String> {
-    received.lock().unwrap().iter().map(|body| body["status"].as_str().unwrap_or("?").to_owned()).collect()
+    received
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|body| body["status"].as_str().unwrap_or("?").to_owned())
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -114,39 +128,93 @@ async fn two_ingest_servers_and_one_evaluator_notify_each_transition_once() {
     let database = unique_database();
     let dirs: Vec<_> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
     let ingest = vec![
-        start(alerting_settings(&database, dirs[0].path(), Role::Ingest, &hook)).await,
-        start(alerting_settings(&database, dirs[1].path(), Role::Ingest, &hook)).await,
+        start(alerting_settings(
+            &database,
+            dirs[0].path(),
+            Role::Ingest,
+            &hook,
+        ))
+        .await,
+        start(alerting_settings(
+            &database,
+            dirs[1].path(),
+            Role::Ingest,
+            &hook,
+        ))
+        .await,
     ];
-    let evaluator = start(alerting_settings(&database, dirs[2].path(), Role::Evaluator, &hook)).await;
+    let evaluator = start(alerting_settings(
+        &database,
+        dirs[2].path(),
+        Role::Evaluator,
+        &hook,
+    ))
+    .await;
     let http = reqwest::Client::new();
 
     // An evaluator takes no beacons.
-    let refused = http.post(format!("{evaluator}/v1/beacon?key={KEY}")).body(view(0, false)).send().await.unwrap();
+    let refused = http
+        .post(format!("{evaluator}/v1/beacon?key={KEY}"))
+        .body(view(0, false))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(refused.status().as_u16(), 404);
 
     // Every other load of cart fails: availability 0.5 < 0.9.
     send_views(&http, &ingest, 0..5, true).await;
     send_views(&http, &ingest, 5..10, false).await;
-    eventually("the firing notification", || async { statuses(&received).contains(&"firing".to_owned()) }).await;
+    eventually("the firing notification", || async {
+        statuses(&received).contains(&"firing".to_owned())
+    })
+    .await;
     let firing = received.lock().unwrap()[0].clone();
     let alert = &firing["alerts"][0];
     assert_eq!(alert["labels"]["alertname"], "cart-availability");
     assert_eq!(alert["labels"]["app"], "cart");
     assert_eq!(alert["labels"]["severity"], "critical");
     assert_eq!(alert["endsAt"], "0001-01-01T00:00:00Z");
-    let alert_id = alert["annotations"]["alert_id"].as_str().unwrap().to_owned();
+    let alert_id = alert["annotations"]["alert_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
 
     // The API shows it, from an ingest server too; changes need the admin token.
     let listed: Value = serde_json::from_str(
-        &http.get(format!("{}/api/alerts?status=firing&app=cart", ingest[0])).send().await.unwrap().text().await.unwrap(),
+        &http
+            .get(format!("{}/api/alerts?status=firing&app=cart", ingest[0]))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
     )
     .unwrap();
     assert_eq!(listed["alerts"][0]["id"], alert_id.as_str());
-    let stats: Value =
-        serde_json::from_str(&http.get(format!("{}/api/alerts/stats", ingest[1])).send().await.unwrap().text().await.unwrap())
-            .unwrap();
-    assert_eq!((stats["active"].as_u64(), stats["by_severity"]["critical"].as_u64()), (Some(1), Some(1)));
-    let unauthorized = http.post(format!("{evaluator}/api/alerts/{alert_id}/ack")).send().await.unwrap();
+    let stats: Value = serde_json::from_str(
+        &http
+            .get(format!("{}/api/alerts/stats", ingest[1]))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        (
+            stats["active"].as_u64(),
+            stats["by_severity"]["critical"].as_u64()
+        ),
+        (Some(1), Some(1))
+    );
+    let unauthorized = http
+        .post(format!("{evaluator}/api/alerts/{alert_id}/ack"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(unauthorized.status().as_u16(), 401);
     let acked = http
         .post(format!("{evaluator}/api/alerts/{alert_id}/ack"))
@@ -164,15 +232,28 @@ async fn two_ingest_servers_and_one_evaluator_notify_each_transition_once() {
             break;
         }
     }
-    eventually("the resolved notification", || async { statuses(&received).contains(&"resolved".to_owned()) }).await;
+    eventually("the resolved notification", || async {
+        statuses(&received).contains(&"resolved".to_owned())
+    })
+    .await;
     tokio::time::sleep(Duration::from_secs(3)).await; // room for any duplicate to show up
-    assert_eq!(statuses(&received), ["firing", "resolved"], "each transition once");
+    assert_eq!(
+        statuses(&received),
+        ["firing", "resolved"],
+        "each transition once"
+    );
     let resolved = received.lock().unwrap()[1].clone();
     assert_ne!(resolved["alerts"][0]["endsAt"], "0001-01-01T00:00:00Z");
 
     // The delivery log and the alert history are in ClickHouse.
-    let clickhouse = clickhouse::Client::default().with_url(clickhouse_url()).with_database(&database);
-    let delivered: u64 = clickhouse.query("SELECT count() FROM notifications WHERE ok").fetch_one().await.unwrap();
+    let clickhouse = clickhouse::Client::default()
+        .with_url(clickhouse_url())
+        .with_database(&database);
+    let delivered: u64 = clickhouse
+        .query("SELECT count() FROM notifications WHERE ok")
+        .fetch_one()
+        .await
+        .unwrap();
     assert_eq!(delivered, 2);
     let history: Vec<String> = clickhouse
         .query("SELECT DISTINCT status FROM alert_history WHERE id = ? ORDER BY status")
@@ -184,7 +265,13 @@ async fn two_ingest_servers_and_one_evaluator_notify_each_transition_once() {
 }
 
 /// A health endpoint whose answer the test sets: 0 → 200, 1 → 500, 2 → too slow.
-async fn health_endpoint(host: &str) -> (String, Arc<std::sync::atomic::AtomicU8>, Arc<std::sync::atomic::AtomicU32>) {
+async fn health_endpoint(
+    host: &str,
+) -> (
+    String,
+    Arc<std::sync::atomic::AtomicU8>,
+    Arc<std::sync::atomic::AtomicU32>,
+) {
     use std::sync::atomic::{AtomicU32, AtomicU8, Ordering};
     let mode = Arc::new(AtomicU8::new(0));
     let hits = Arc::new(AtomicU32::new(0));
@@ -206,7 +293,9 @@ async fn health_endpoint(host: &str) -> (String, Arc<std::sync::atomic::AtomicU8
             }
         }),
     );
-    let listener = tokio::net::TcpListener::bind(format!("{host}:0")).await.unwrap();
+    let listener = tokio::net::TcpListener::bind(format!("{host}:0"))
+        .await
+        .unwrap();
     let url = format!("http://{}/health", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     (url, mode, hits)
@@ -228,9 +317,7 @@ async fn probes_record_ok_errors_and_timeouts_and_never_leave_the_allow_list() {
     let base = start(settings).await;
 
     let at = 1_800_000_000_000.0_f64;
-    let register = |app: &str, url: &str| {
-        json!({"app": app, "at": at, "kind": "app", "phase": "registered", "health_check": url, "dependencies": ["shell"]})
-    };
+    let register = |app: &str, url: &str| json!({"app": app, "at": at, "kind": "app", "phase": "registered", "health_check": url, "dependencies": ["shell"]});
     let beacon = json!({"schema": 1, "session_id": "s", "view_id": "v", "page_url": "http://shop.example/", "sent_at": at,
         "apps": [], "events": [register("cart", &health), register("catalog", &forbidden)]});
     let http = reqwest::Client::new();
@@ -243,7 +330,9 @@ async fn probes_record_ok_errors_and_timeouts_and_never_leave_the_allow_list() {
         .unwrap();
     assert_eq!(reply.status().as_u16(), 202);
 
-    let clickhouse = clickhouse::Client::default().with_url(clickhouse_url()).with_database(&database);
+    let clickhouse = clickhouse::Client::default()
+        .with_url(clickhouse_url())
+        .with_database(&database);
     let probes = |status: u16| {
         let clickhouse = clickhouse.clone();
         async move {
@@ -268,15 +357,40 @@ async fn probes_record_ok_errors_and_timeouts_and_never_leave_the_allow_list() {
         .unwrap();
     assert_eq!(error, "timed out");
     assert!((350.0..2_000.0).contains(&latency), "{latency} ms");
-    assert_eq!(forbidden_hits.load(Ordering::Relaxed), 0, "a health check outside the allow-list was requested");
+    assert_eq!(
+        forbidden_hits.load(Ordering::Relaxed),
+        0,
+        "a health check outside the allow-list was requested"
+    );
 
     // The apps API shows the registration and the probe metrics.
-    let apps: Value = serde_json::from_str(&http.get(format!("{base}/api/apps")).send().await.unwrap().text().await.unwrap()).unwrap();
-    let cart = apps["apps"].as_array().unwrap().iter().find(|a| a["name"] == "cart").unwrap().clone();
+    let apps: Value = serde_json::from_str(
+        &http
+            .get(format!("{base}/api/apps"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    let cart = apps["apps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == "cart")
+        .unwrap()
+        .clone();
     assert_eq!(cart["health_check"], health.as_str());
     assert_eq!(cart["dependencies"], json!(["shell"]));
-    let probe_availability = cart["metrics"]["probe_availability"]["value"].as_f64().unwrap();
-    assert!(probe_availability > 0.0 && probe_availability < 1.0, "{probe_availability}");
+    let probe_availability = cart["metrics"]["probe_availability"]["value"]
+        .as_f64()
+        .unwrap();
+    assert!(
+        probe_availability > 0.0 && probe_availability < 1.0,
+        "{probe_availability}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -291,28 +405,41 @@ async fn the_api_guards_reads_and_shows_declared_rules_applied_only_where_allowe
 
     let at = 1_800_000_000_000.0_f64;
     let slow_lcp = json!([{"name": "slow-lcp", "metric": "lcp", "operator": "gt", "threshold": 4000, "severity": "warning"}]);
-    let register = |app: &str| {
-        json!({"app": app, "at": at, "kind": "app", "phase": "registered", "declared_rules": slow_lcp.to_string()})
-    };
+    let register = |app: &str| json!({"app": app, "at": at, "kind": "app", "phase": "registered", "declared_rules": slow_lcp.to_string()});
     let beacon = json!({"schema": 1, "session_id": "s", "view_id": "v", "page_url": "http://shop.example/", "sent_at": at,
         "apps": [], "events": [register("cart"), register("catalog"),
                                {"app": "cart", "at": at, "kind": "vital", "name": "lcp", "value": 1200.0}]});
-    let reply = http.post(format!("{base}/v1/beacon?key={KEY}")).header("origin", ORIGIN).body(beacon.to_string()).send().await.unwrap();
+    let reply = http
+        .post(format!("{base}/v1/beacon?key={KEY}"))
+        .header("origin", ORIGIN)
+        .body(beacon.to_string())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(reply.status().as_u16(), 202);
 
     let get = |path: &str, token: Option<&str>| {
         let request = http.get(format!("{base}{path}"));
-        let request = match token { Some(token) => request.bearer_auth(token), None => request };
+        let request = match token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        };
         async move {
             let response = request.send().await.unwrap();
             let status = response.status().as_u16();
-            (status, serde_json::from_str::<Value>(&response.text().await.unwrap()).unwrap_or(Value::Null))
+            (
+                status,
+                serde_json::from_str::<Value>(&response.text().await.unwrap())
+                    .unwrap_or(Value::Null),
+            )
         }
     };
     assert_eq!(get("/api/rules", None).await.0, 401);
     assert_eq!(get("/api/rules", Some("wrong")).await.0, 401);
     eventually("both registrations stored", || async {
-        get("/api/rules", Some("reader")).await.1["declared_by_apps"].as_array().is_some_and(|d| d.len() == 2)
+        get("/api/rules", Some("reader")).await.1["declared_by_apps"]
+            .as_array()
+            .is_some_and(|d| d.len() == 2)
     })
     .await;
     let (status, rules) = get("/api/rules", Some("admin-secret")).await;
@@ -321,14 +448,30 @@ async fn the_api_guards_reads_and_shows_declared_rules_applied_only_where_allowe
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| (r["name"].as_str().unwrap().to_owned(), r["source"].as_str().unwrap().to_owned()))
+        .map(|r| {
+            (
+                r["name"].as_str().unwrap().to_owned(),
+                r["source"].as_str().unwrap().to_owned(),
+            )
+        })
         .collect();
-    assert_eq!(sources, [("cart-availability".into(), "config".into()), ("cart/slow-lcp".into(), "browser".into())]);
+    assert_eq!(
+        sources,
+        [
+            ("cart-availability".into(), "config".into()),
+            ("cart/slow-lcp".into(), "browser".into())
+        ]
+    );
     let applied: Vec<(String, bool)> = rules["declared_by_apps"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|d| (d["app"].as_str().unwrap().to_owned(), d["applied"].as_bool().unwrap()))
+        .map(|d| {
+            (
+                d["app"].as_str().unwrap().to_owned(),
+                d["applied"].as_bool().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(applied, [("cart".into(), true), ("catalog".into(), false)]);
 
@@ -337,8 +480,16 @@ async fn the_api_guards_reads_and_shows_declared_rules_applied_only_where_allowe
     assert_eq!(metrics["metrics"]["lcp"]["value"], 1200.0);
     assert_eq!(get("/api/apps/nobody/metrics", Some("reader")).await.0, 404);
     let (status, error) = get("/api/apps/cart/metrics?window=soon", Some("reader")).await;
-    assert_eq!((status, error["error"].as_str()), (400, Some("bad_request")));
-    let missing = http.post(format!("{base}/api/alerts/nope/resolve")).bearer_auth("admin-secret").send().await.unwrap();
+    assert_eq!(
+        (status, error["error"].as_str()),
+        (400, Some("bad_request"))
+    );
+    let missing = http
+        .post(format!("{base}/api/alerts/nope/resolve"))
+        .bearer_auth("admin-secret")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(missing.status().as_u16(), 404);
 }
 
@@ -366,23 +517,48 @@ async fn a_rule_on_a_pushed_custom_metric_fires() {
     let base = start(settings).await;
 
     let at = 1_800_000_000_000.0_f64;
-    let metric = |value: f64| json!({"app": "cart", "at": at, "kind": "metric", "name": "checkout_ms", "value": value,
-                                     "attrs": {"plan": "pro"}});
+    let metric = |value: f64| {
+        json!({"app": "cart", "at": at, "kind": "metric", "name": "checkout_ms", "value": value,
+                                     "attrs": {"plan": "pro"}})
+    };
     let beacon = json!({"schema": 1, "session_id": "s", "view_id": "v", "page_url": "http://shop.example/", "sent_at": at,
         "apps": [], "events": [metric(900.0), metric(2600.0), metric(3100.0),
                                {"app": "cart", "at": at, "kind": "custom", "name": "checkout_started"}]});
     let http = reqwest::Client::new();
-    let reply = http.post(format!("{base}/v1/beacon?key={KEY}")).header("origin", ORIGIN).body(beacon.to_string()).send().await.unwrap();
+    let reply = http
+        .post(format!("{base}/v1/beacon?key={KEY}"))
+        .header("origin", ORIGIN)
+        .body(beacon.to_string())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(reply.status().as_u16(), 202);
 
-    eventually("the firing notice", || async { statuses(&received).contains(&"firing".to_owned()) }).await;
+    eventually("the firing notice", || async {
+        statuses(&received).contains(&"firing".to_owned())
+    })
+    .await;
     let firing = received.lock().unwrap()[0].clone();
-    assert_eq!(firing["alerts"][0]["labels"]["metric"], "custom:checkout_ms");
-    let value: f64 = firing["alerts"][0]["annotations"]["value"].as_str().unwrap().parse().unwrap();
+    assert_eq!(
+        firing["alerts"][0]["labels"]["metric"],
+        "custom:checkout_ms"
+    );
+    let value: f64 = firing["alerts"][0]["annotations"]["value"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!(value > 2000.0, "{value}");
 
     let metrics: Value = serde_json::from_str(
-        &http.get(format!("{base}/api/apps/cart/metrics?window=1m")).send().await.unwrap().text().await.unwrap(),
+        &http
+            .get(format!("{base}/api/apps/cart/metrics?window=1m"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
     )
     .unwrap();
     let custom = &metrics["metrics"]["custom"]["checkout_ms"];
@@ -400,7 +576,13 @@ async fn a_failed_delivery_is_retried_with_backoff_and_logged() {
         "/hook",
         post(move || {
             let n = counter.fetch_add(1, Ordering::SeqCst);
-            async move { if n < 2 { axum::http::StatusCode::BAD_GATEWAY } else { axum::http::StatusCode::OK } }
+            async move {
+                if n < 2 {
+                    axum::http::StatusCode::BAD_GATEWAY
+                } else {
+                    axum::http::StatusCode::OK
+                }
+            }
         }),
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -415,9 +597,15 @@ async fn a_failed_delivery_is_retried_with_backoff_and_logged() {
     let http = reqwest::Client::new();
     send_views(&http, &[base], 0..4, true).await;
 
-    let clickhouse = clickhouse::Client::default().with_url(clickhouse_url()).with_database(&database);
+    let clickhouse = clickhouse::Client::default()
+        .with_url(clickhouse_url())
+        .with_database(&database);
     eventually("a delivered notice after retries", || async {
-        let ok: u64 = clickhouse.query("SELECT count() FROM notifications WHERE ok").fetch_one().await.unwrap_or(0);
+        let ok: u64 = clickhouse
+            .query("SELECT count() FROM notifications WHERE ok")
+            .fetch_one()
+            .await
+            .unwrap_or(0);
         ok == 1
     })
     .await;

@@ -29,7 +29,10 @@ async fn a_clickhouse_outage_under_load_loses_nothing() {
     tokio::time::sleep(Duration::from_secs(3)).await;
     let report = load.stop().await;
 
-    assert!(during_outage > 1_000, "beacons kept being acknowledged during the outage: {during_outage}");
+    assert!(
+        during_outage > 1_000,
+        "beacons kept being acknowledged during the outage: {during_outage}"
+    );
     let acknowledged = report.acknowledged.lock().unwrap().clone();
     assert_stored_exactly_once(&clickhouse.url(), &database, &acknowledged).await;
 }
@@ -51,7 +54,11 @@ async fn kill_9_of_the_server_under_load_loses_nothing() {
     let report = load.stop().await;
 
     let acknowledged = report.acknowledged.lock().unwrap().clone();
-    assert!(acknowledged.len() > 500, "{} acknowledged", acknowledged.len());
+    assert!(
+        acknowledged.len() > 500,
+        "{} acknowledged",
+        acknowledged.len()
+    );
     assert_stored_exactly_once(&clickhouse.url(), &database, &acknowledged).await;
 }
 
@@ -79,10 +86,19 @@ async fn a_full_log_refuses_with_503_and_keeps_what_it_acknowledged() {
     assert_eq!(refused.status().as_u16(), 503);
     assert_eq!(refused.headers()["retry-after"], "5");
     assert!(refused.text().await.unwrap().contains("\"spool_full\""));
-    assert!(report.statuses.lock().unwrap().iter().all(|status| *status == 503));
+    assert!(report
+        .statuses
+        .lock()
+        .unwrap()
+        .iter()
+        .all(|status| *status == 503));
 
     clickhouse.resume().await;
     let acknowledged = report.acknowledged.lock().unwrap().clone();
-    assert!(acknowledged.len() > 50, "{} acknowledged before the quota", acknowledged.len());
+    assert!(
+        acknowledged.len() > 50,
+        "{} acknowledged before the quota",
+        acknowledged.len()
+    );
     assert_stored_exactly_once(&clickhouse.url(), &database, &acknowledged).await;
 }

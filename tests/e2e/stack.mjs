@@ -21,7 +21,7 @@ export const CHROMIUM_ARGS = [
 export const KEY = 'e2e-public-key';
 
 /** The server's whole configuration: the environment must not override it. */
-function serverConfig({ ingestPort, demoPort, database, spool, extraConfig }) {
+function serverConfig({ ingestPort, demoPort, database, spool, extraConfig, origins }) {
   return `listen = "127.0.0.1:${ingestPort}"
 [clickhouse]
 url = "${CLICKHOUSE_URL}"
@@ -33,7 +33,7 @@ batch_interval_ms = 200
 [[projects]]
 name = "demo"
 key = "${KEY}"
-origins = ["http://127.0.0.1:${demoPort}"]
+origins = ${JSON.stringify([`http://127.0.0.1:${demoPort}`, ...origins])}
 ${extraConfig}
 `;
 }
@@ -74,8 +74,12 @@ function start(t, command, args) {
   return child;
 }
 
-/** Starts ingest server + demo site + Chromium for test `t`; `extraConfig` is TOML for the server. */
-export async function startStack(t, { extraConfig = '' } = {}) {
+/**
+ * Starts ingest server + demo site + Chromium for test `t`; `extraConfig` is TOML
+ * for the server, `origins` more page origins it accepts beacons from, `launch`
+ * more options for Chromium's launch.
+ */
+export async function startStack(t, { extraConfig = '', origins = [], launch = {} } = {}) {
   if (!CLICKHOUSE_URL || !INGEST_BIN) {
     throw new Error('CLICKHOUSE_URL and CANOPY_INGEST_BIN must be set (scripts/test sets both)');
   }
@@ -84,7 +88,7 @@ export async function startStack(t, { extraConfig = '' } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'canopy-e2e-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const config = join(dir, 'canopy-ingest.toml');
-  writeFileSync(config, serverConfig({ ingestPort, demoPort, database, spool: join(dir, 'spool'), extraConfig }));
+  writeFileSync(config, serverConfig({ ingestPort, demoPort, database, spool: join(dir, 'spool'), extraConfig, origins }));
   const ingest = start(t, INGEST_BIN, ['--config', config]);
   const ingestUrl = `http://127.0.0.1:${ingestPort}`;
   await waitFor(`${ingestUrl}/healthz`, 'ingest server').catch((error) => {
@@ -96,7 +100,7 @@ export async function startStack(t, { extraConfig = '' } = {}) {
   const demoUrl = `http://127.0.0.1:${demoPort}/`;
   await waitFor(demoUrl, 'demo site');
 
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, ...launch });
   t.after(() => browser.close());
   const setFaults = (faults) => fetch(`${demoUrl}__faults`, { method: 'POST', body: JSON.stringify(faults) });
   return { browser, demoUrl, ingestUrl, ingest, setFaults, query: (sql) => query(database, sql) };

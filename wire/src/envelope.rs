@@ -47,7 +47,7 @@ mod tests {
     }
 
     fn vital(value: f64) -> Event {
-        Event { app: "shell".into(), at: 1.0, body: EventBody::Vital(Vital { name: VitalName::Lcp, value }) }
+        Event { app: "shell".into(), at: 1.0, body: EventBody::Vital(Vital::new(VitalName::Lcp, value)) }
     }
 
     #[test]

@@ -86,12 +86,72 @@ pub struct CustomEvent {
     pub attrs: Attrs,
 }
 
-/// A Core Web Vital or related page metric.
+/// A Core Web Vital or related page metric, measured as web-vitals 6 does.
+/// Everything after `value` is optional on the wire (older agents send
+/// neither), and attribution fields are sent only when known.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Vital {
     pub name: VitalName,
     /// Milliseconds, except CLS which is unitless.
     pub value: f64,
+    /// The value's rating by [`VitalName::rating`]; absent from older agents.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rating: Option<Rating>,
+    /// CSS selector (as web-vitals' attribution builds it) of the LCP element,
+    /// the INP interaction's target, or the largest shift's source in the CLS window.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub target: String,
+    /// LCP: the URL of the image or video that painted, scrubbed of query and fragment.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub resource: String,
+    /// INP: the event type of the interaction's longest entry (`pointerup`, `click`, `keydown`…).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub event_type: String,
+    /// On the shell's page-level values: the app whose DOM caused the value.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub owner: String,
+    /// Measured after the page was restored from the back/forward cache.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub restored: bool,
+}
+
+impl Vital {
+    /// A value without rating or attribution.
+    pub fn new(name: VitalName, value: f64) -> Self {
+        Self {
+            name,
+            value,
+            rating: None,
+            target: String::new(),
+            resource: String::new(),
+            event_type: String::new(),
+            owner: String::new(),
+            restored: false,
+        }
+    }
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
+}
+
+/// How a value compares with the Core Web Vitals thresholds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Rating {
+    Good,
+    NeedsImprovement,
+    Poor,
+}
+
+impl Rating {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rating::Good => "good",
+            Rating::NeedsImprovement => "needs-improvement",
+            Rating::Poor => "poor",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -105,6 +165,8 @@ pub enum VitalName {
 }
 
 impl VitalName {
+    pub const ALL: [VitalName; 5] = [VitalName::Lcp, VitalName::Inp, VitalName::Cls, VitalName::Fcp, VitalName::Ttfb];
+
     pub fn as_str(self) -> &'static str {
         match self {
             VitalName::Lcp => "lcp",
@@ -112,6 +174,29 @@ impl VitalName {
             VitalName::Inp => "inp",
             VitalName::Fcp => "fcp",
             VitalName::Ttfb => "ttfb",
+        }
+    }
+
+    /// The upper bounds of good and of needs-improvement (web-vitals' thresholds).
+    pub fn thresholds(self) -> (f64, f64) {
+        match self {
+            VitalName::Lcp => (2500.0, 4000.0),
+            VitalName::Cls => (0.1, 0.25),
+            VitalName::Inp => (200.0, 500.0),
+            VitalName::Fcp => (1800.0, 3000.0),
+            VitalName::Ttfb => (800.0, 1800.0),
+        }
+    }
+
+    /// The rating of `value`: a value equal to a threshold is still the better rating.
+    pub fn rating(self, value: f64) -> Rating {
+        let (good, needs_improvement) = self.thresholds();
+        if value > needs_improvement {
+            Rating::Poor
+        } else if value > good {
+            Rating::NeedsImprovement
+        } else {
+            Rating::Good
         }
     }
 }
@@ -237,7 +322,7 @@ mod tests {
         let event = Event {
             app: "cart".into(),
             at: 1.5,
-            body: EventBody::Vital(Vital { name: VitalName::Cls, value: 0.25 }),
+            body: EventBody::Vital(Vital::new(VitalName::Cls, 0.25)),
         };
         let json = serde_json::to_value(&event).unwrap();
         assert_eq!(
@@ -245,6 +330,50 @@ mod tests {
             serde_json::json!({"app": "cart", "at": 1.5, "kind": "vital", "name": "cls", "value": 0.25})
         );
         assert_eq!(serde_json::from_value::<Event>(json).unwrap(), event);
+    }
+
+    #[test]
+    fn vital_attribution_is_optional_both_ways() {
+        let vital = Vital {
+            rating: Some(Rating::NeedsImprovement),
+            target: "#hero>img".into(),
+            resource: "https://cdn.example/hero.jpg".into(),
+            owner: "catalog".into(),
+            restored: true,
+            ..Vital::new(VitalName::Lcp, 2600.0)
+        };
+        let json = serde_json::to_value(&vital).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"name": "lcp", "value": 2600.0, "rating": "needs-improvement", "target": "#hero>img",
+                "resource": "https://cdn.example/hero.jpg", "owner": "catalog", "restored": true})
+        );
+        assert_eq!(serde_json::from_value::<Vital>(json).unwrap(), vital);
+        let old: Vital = serde_json::from_str(r#"{"name":"inp","value":40}"#).unwrap();
+        assert_eq!(old, Vital::new(VitalName::Inp, 40.0));
+    }
+
+    #[test]
+    fn ratings_follow_the_web_vitals_thresholds() {
+        let cases = [
+            (VitalName::Lcp, 2500.0, Rating::Good),
+            (VitalName::Lcp, 2500.1, Rating::NeedsImprovement),
+            (VitalName::Lcp, 4000.1, Rating::Poor),
+            (VitalName::Inp, 200.0, Rating::Good),
+            (VitalName::Inp, 500.0, Rating::NeedsImprovement),
+            (VitalName::Inp, 504.0, Rating::Poor),
+            (VitalName::Cls, 0.1, Rating::Good),
+            (VitalName::Cls, 0.25, Rating::NeedsImprovement),
+            (VitalName::Cls, 0.26, Rating::Poor),
+            (VitalName::Fcp, 1800.5, Rating::NeedsImprovement),
+            (VitalName::Fcp, 3000.5, Rating::Poor),
+            (VitalName::Ttfb, 800.0, Rating::Good),
+            (VitalName::Ttfb, 1800.5, Rating::Poor),
+        ];
+        for (name, value, rating) in cases {
+            assert_eq!(name.rating(value), rating, "{name:?} {value}");
+        }
+        assert_eq!(Rating::NeedsImprovement.as_str(), "needs-improvement");
     }
 
     #[test]

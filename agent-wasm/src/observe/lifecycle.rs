@@ -1,25 +1,37 @@
-//! Page lifecycle hooks: when to finalise vitals and send.
+//! Page lifecycle hooks: when to finalise vitals and send, and what a
+//! back/forward-cache restore starts.
 //!
 //! Hidden is the last moment a page is reliably alive (mobile browsers may
 //! discard it without unload), so vitals are reported and the queue flushed
 //! on `visibilitychange` → hidden and on `pagehide`; an interval sends the
-//! rest while the page is open.
+//! rest while the page is open. A `pageshow` with `persisted` is a page
+//! restored from the back/forward cache: a new view, measured afresh.
 
+use canopy_wire::{Vital, VitalName};
+use wasm_bindgen::JsValue;
 use web_sys::{EventTarget, Window};
 
-use super::{callback, string};
+use super::{call, callback, get, number, performance, string};
 use crate::agent::with_agent;
 
 pub fn install(window: &Window, flush_interval_ms: u32) {
     if let Some(document) = window.document() {
         let hidden_document = document.clone();
-        on(&document, "visibilitychange", move || {
+        on(&document, move |event| {
             if string(&hidden_document, "visibilityState").as_deref() == Some("hidden") {
+                let at = number(&event, "timeStamp");
+                with_agent(|agent| agent.vitals.first_hidden = agent.vitals.first_hidden.min(at));
                 finish_view();
             }
-        });
+        }, "visibilitychange");
     }
-    on(window, "pagehide", finish_view);
+    on(window, |_| finish_view(), "pagehide");
+    let restored = window.clone();
+    on(window, move |event| {
+        if get(&event, "persisted").as_bool() == Some(true) {
+            restore(&restored, number(&event, "timeStamp"));
+        }
+    }, "pageshow");
     let flush = callback(|_| {
         with_agent(|agent| agent.flush());
     });
@@ -29,13 +41,66 @@ pub fn install(window: &Window, flush_interval_ms: u32) {
 }
 
 fn finish_view() {
+    // Entries the browser has not delivered yet still count (web-vitals takes them too).
+    super::performance::take_records(None);
+    super::performance::finalize_lcp();
+    let interactions = interaction_count();
     with_agent(|agent| {
-        agent.report_vitals();
+        agent.report_vitals(interactions);
         agent.flush();
     });
 }
 
-fn on(target: &EventTarget, event_type: &str, handle: impl Fn() + 'static) {
+/// `performance.interactionCount`, where the browser has it.
+fn interaction_count() -> Option<f64> {
+    get(&performance(), "interactionCount").as_f64()
+}
+
+/// A restore from the back/forward cache at `restored_at` (ms since the time
+/// origin): a new view whose TTFB is 0, and whose FCP and LCP are the time
+/// to the second frame after the restore (as web-vitals measures them).
+fn restore(window: &Window, restored_at: f64) {
+    let hidden = string(&get(window, "document"), "visibilityState").as_deref() == Some("hidden");
+    let interactions = interaction_count().unwrap_or(0.0);
+    with_agent(|agent| {
+        agent.restart_view(if hidden { 0.0 } else { f64::INFINITY }, interactions);
+        let shell = agent.apps.shell().to_owned();
+        agent.record_vital(&shell, agent.now(), Vital::new(VitalName::Ttfb, 0.0));
+    });
+    let next = window.clone();
+    next_frame(
+        window,
+        Box::new(move || {
+            next_frame(
+                &next,
+                Box::new(move || {
+                    with_agent(|agent| {
+                        let now = agent.now();
+                        let value = (now - restored_at).max(0.0);
+                        let shell = agent.apps.shell().to_owned();
+                        agent.vitals.painted = true;
+                        agent.record_vital(&shell, now, Vital::new(VitalName::Fcp, value));
+                        agent.vitals.set_lcp(Vital::new(VitalName::Lcp, value));
+                    });
+                }),
+            )
+        }),
+    );
+}
+
+/// Runs `then` before the next frame (`requestAnimationFrame`). Boxed: one
+/// copy of the glue for both frames.
+fn next_frame(window: &Window, then: Box<dyn FnOnce()>) {
+    let mut then = Some(then);
+    let frame = callback(move |_| {
+        if let Some(then) = then.take() {
+            then();
+        }
+    });
+    let _ = call(window, "requestAnimationFrame", &frame.into());
+}
+
+fn on(target: &EventTarget, handle: impl Fn(JsValue) + 'static, event_type: &str) {
     // The same binding (with `capture`) as the error hooks: one import fewer.
-    let _ = target.add_event_listener_with_callback_and_bool(event_type, &callback(move |_| handle()), false);
+    let _ = target.add_event_listener_with_callback_and_bool(event_type, &callback(handle), false);
 }

@@ -1,37 +1,97 @@
 //! PerformanceObserver hooks: navigation, paint, LCP, layout shifts, event
-//! timing and resources.
+//! timing and resources, read as web-vitals 6 reads them.
+//!
+//! A prerendered page is observed from its activation on (entries are
+//! buffered, so none is lost), and its timings count from `activationStart`.
+//! Paints after the page was first hidden do not count (FCP, LCP); LCP is
+//! final at the first trusted click or keydown, or when the page hides.
+
+use std::cell::RefCell;
 
 use canopy_wire::limits::{truncate, MAX_TEXT_BYTES};
-use canopy_wire::{EventBody, Navigation, Resource, VitalName};
+use canopy_wire::{EventBody, Navigation, Resource, Vital, VitalName};
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::prelude::*;
-use web_sys::{PerformanceObserver, PerformanceObserverEntryList};
+use web_sys::{EventTarget, PerformanceObserver, PerformanceObserverEntryList, Window};
 
-use super::{callback, get, number, owner_of_node, string};
-use crate::agent::{scrub_url, vital, with_agent, Agent};
+use super::{
+    activation_start, callback, call, entries_by_type, get, number, owner_of_node, selector, string,
+};
+use crate::agent::{scrub_url, with_agent, Agent};
+use crate::vitals::InteractionEntry;
 
 /// Event Timing only reports events at least this long (ms); web-vitals uses 40.
 const EVENT_DURATION_THRESHOLD: f64 = 40.0;
 
-pub fn install() {
+const LCP: &str = "largest-contentful-paint";
+
+type Handler = fn(&mut Agent, JsValue);
+
+thread_local! {
+    /// Every observer with its entry type and handler, so entries still
+    /// queued can be taken when the page hides (`takeRecords`).
+    static OBSERVERS: RefCell<Vec<(&'static str, JsValue, Handler)>> = const { RefCell::new(Vec::new()) };
+}
+
+pub fn install(window: &Window) {
+    let document = get(window, "document");
+    if get(&document, "prerendering").as_bool() == Some(true) {
+        let window = window.clone();
+        let on_activation = callback(move |_| start(&window));
+        let _ = document.unchecked_ref::<EventTarget>().add_event_listener_with_callback_and_bool(
+            "prerenderingchange",
+            &on_activation,
+            false,
+        );
+    } else {
+        start(window);
+    }
+}
+
+fn start(window: &Window) {
+    let first_hidden = first_hidden(window);
+    with_agent(|agent| agent.vitals.first_hidden = first_hidden);
     observe("navigation", on_navigation);
     observe("paint", on_paint);
-    observe("largest-contentful-paint", on_lcp);
+    observe(LCP, on_lcp);
     observe("layout-shift", on_layout_shift);
     observe("event", on_event_timing);
+    // The first input is reported whatever its duration: an INP candidate too.
+    observe("first-input", on_event_timing);
     observe("resource", on_resource);
+    let finalize = callback(|event| {
+        if get(&event, "isTrusted").as_bool() == Some(true) {
+            finalize_lcp();
+        }
+    });
+    for event_type in ["keydown", "click"] {
+        let _ = window.add_event_listener_with_callback_and_bool(event_type, &finalize, true);
+    }
+}
+
+/// When the page was first hidden since activation, as web-vitals decides
+/// it: the first `hidden` visibility-state entry, else 0 if the page is
+/// hidden now (it loaded in the background), else never (infinity).
+fn first_hidden(window: &Window) -> f64 {
+    let activation = activation_start();
+    for entry in entries_by_type("visibility-state").iter() {
+        let start = number(&entry, "startTime");
+        if string(&entry, "name").as_deref() == Some("hidden") && start >= activation {
+            return start;
+        }
+    }
+    if string(&get(window, "document"), "visibilityState").as_deref() == Some("hidden") {
+        0.0
+    } else {
+        f64::INFINITY
+    }
 }
 
 /// Observes one entry type, buffered so entries from before the agent loaded
 /// count too. An entry type the browser lacks is skipped.
-fn observe(entry_type: &str, handle: fn(&mut Agent, JsValue)) {
+fn observe(entry_type: &'static str, handle: Handler) {
     let on_entries = callback(move |list: JsValue| {
-        let entries = list.unchecked_into::<PerformanceObserverEntryList>().get_entries();
-        with_agent(|agent| {
-            for entry in entries.iter() {
-                handle(agent, entry);
-            }
-        });
+        handle_all(&list.unchecked_into::<PerformanceObserverEntryList>().get_entries(), handle);
     });
     let Ok(observer) = PerformanceObserver::new(&on_entries) else { return };
     // web-sys only knows the older `entryTypes` form; `type` is needed for `buffered`.
@@ -42,7 +102,56 @@ fn observe(entry_type: &str, handle: fn(&mut Agent, JsValue)) {
         let _ = Reflect::set(&init, &"durationThreshold".into(), &EVENT_DURATION_THRESHOLD.into());
     }
     // Through `Function.call`, which catches what `observe` throws.
-    let _ = get(&observer, "observe").unchecked_into::<js_sys::Function>().call1(&observer, &init);
+    let _ = call(&observer, "observe", &init);
+    let _ = OBSERVERS.try_with(|observers| {
+        if let Ok(mut observers) = observers.try_borrow_mut() {
+            observers.push((entry_type, observer.into(), handle));
+        }
+    });
+}
+
+fn handle_all(entries: &Array, handle: Handler) {
+    with_agent(|agent| {
+        for entry in entries.iter() {
+            handle(agent, entry);
+        }
+    });
+}
+
+/// Handles the entries still queued in the observers of `only` (or of every
+/// type): the browser delivers them later, and the page may be going away.
+pub fn take_records(only: Option<&str>) {
+    each_observer(only, |observer, handle| {
+        if let Ok(entries) = call(observer, "takeRecords", &JsValue::UNDEFINED).dyn_into::<Array>() {
+            handle_all(&entries, handle);
+        }
+    });
+}
+
+/// LCP is final: take what is queued, then stop observing it.
+pub fn finalize_lcp() {
+    if with_agent(|agent| agent.vitals.lcp_final) != Some(false) {
+        return;
+    }
+    take_records(Some(LCP));
+    with_agent(|agent| agent.vitals.lcp_final = true);
+    each_observer(Some(LCP), |observer, _| {
+        let _ = call(observer, "disconnect", &JsValue::UNDEFINED);
+    });
+}
+
+/// Runs `f` on the observers of entry type `only` (or on all). The handlers
+/// never install observers, so the list stays borrowed meanwhile.
+fn each_observer(only: Option<&str>, mut f: impl FnMut(&JsValue, Handler)) {
+    let _ = OBSERVERS.try_with(|observers| {
+        if let Ok(observers) = observers.try_borrow() {
+            for (entry_type, observer, handle) in observers.iter() {
+                if only.is_none_or(|only| only == *entry_type) {
+                    f(observer, *handle);
+                }
+            }
+        }
+    });
 }
 
 fn on_navigation(agent: &mut Agent, nav: JsValue) {
@@ -63,41 +172,83 @@ fn on_navigation(agent: &mut Agent, nav: JsValue) {
     };
     let shell = agent.apps.shell().to_owned();
     agent.record(&shell, 0.0, EventBody::Navigation(timing));
-    agent.record(&shell, 0.0, vital(VitalName::Ttfb, ttfb));
+    agent.record_vital(&shell, 0.0, Vital::new(VitalName::Ttfb, ttfb));
 }
 
 fn on_paint(agent: &mut Agent, entry: JsValue) {
-    if string(&entry, "name").as_deref() == Some("first-contentful-paint") {
-        let start = number(&entry, "startTime");
+    let start = number(&entry, "startTime");
+    // Not if the page was hidden before it painted.
+    if string(&entry, "name").as_deref() == Some("first-contentful-paint") && start < agent.vitals.first_hidden {
+        agent.vitals.painted = true;
         let shell = agent.apps.shell().to_owned();
-        agent.record(&shell, start, vital(VitalName::Fcp, start));
+        agent.record_vital(&shell, start, Vital::new(VitalName::Fcp, (start - activation_start()).max(0.0)));
     }
 }
 
 fn on_lcp(agent: &mut Agent, entry: JsValue) {
-    let app = owner_of(agent, &get(&entry, "element"));
-    agent.vitals.set_lcp(&app, number(&entry, "startTime"));
+    let start = number(&entry, "startTime");
+    if agent.vitals.lcp_final || start >= agent.vitals.first_hidden {
+        return;
+    }
+    let element = get(&entry, "element");
+    let mut target = selector(&element);
+    if !element.is_object() {
+        // A removed element is still named by its id.
+        let id = string(&entry, "id").unwrap_or_default();
+        if !id.is_empty() {
+            target = ["#", &id].concat();
+        }
+    }
+    let mut resource = scrub_url(&string(&entry, "url").unwrap_or_default()).to_owned();
+    truncate(&mut target, MAX_TEXT_BYTES);
+    truncate(&mut resource, MAX_TEXT_BYTES);
+    let owner = owner_of(agent, &element);
+    agent.vitals.set_lcp(Vital {
+        target,
+        resource,
+        owner,
+        ..Vital::new(VitalName::Lcp, (start - activation_start()).max(0.0))
+    });
 }
 
 fn on_layout_shift(agent: &mut Agent, shift: JsValue) {
     if get(&shift, "hadRecentInput").as_bool() == Some(true) {
         return;
     }
-    let sources = get(&shift, "sources");
-    let first_node = match sources.dyn_ref::<Array>() {
-        Some(sources) => sources.iter().map(|source| get(&source, "node")).find(JsValue::is_object),
-        None => None,
-    };
-    let app = owner_of(agent, &first_node.unwrap_or(JsValue::NULL));
-    agent.vitals.add_layout_shift(&app, number(&shift, "value"));
+    // The shift's target, as web-vitals picks it: the first source that is an element, else the first.
+    let sources = get(&shift, "sources").dyn_into::<Array>().unwrap_or_default();
+    let mut node = get(&sources.get(0), "node");
+    for source in sources.iter() {
+        let source_node = get(&source, "node");
+        if number(&source_node, "nodeType") == 1.0 {
+            node = source_node;
+            break;
+        }
+    }
+    let owner = owner_of(agent, &node);
+    let mut target = selector(&node);
+    truncate(&mut target, MAX_TEXT_BYTES);
+    let shell = agent.apps.shell().to_owned();
+    agent.vitals.add_layout_shift(&shell, &owner, number(&shift, "startTime"), number(&shift, "value"), &target);
 }
 
 fn on_event_timing(agent: &mut Agent, timing: JsValue) {
-    if number(&timing, "interactionId") <= 0.0 {
+    let id = number(&timing, "interactionId");
+    if id <= 0.0 {
         return;
     }
-    let app = owner_of(agent, &get(&timing, "target"));
-    agent.vitals.add_interaction(&app, number(&timing, "duration"));
+    let node = get(&timing, "target");
+    let mut target = selector(&node);
+    truncate(&mut target, MAX_TEXT_BYTES);
+    let entry = InteractionEntry {
+        id,
+        duration: number(&timing, "duration"),
+        name: string(&timing, "name").unwrap_or_default(),
+        target,
+    };
+    let owner = owner_of(agent, &node);
+    let shell = agent.apps.shell().to_owned();
+    agent.vitals.add_interaction(&shell, &owner, &entry);
 }
 
 fn on_resource(agent: &mut Agent, resource: JsValue) {

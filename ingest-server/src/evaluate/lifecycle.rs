@@ -105,9 +105,20 @@ pub fn fingerprint(rule: &str, app: &str) -> String {
 }
 
 /// Advances the alert of `rule` for `app` given a measurement at `now`.
-pub fn step(rule: &Rule, app: &str, current: Option<&Alert>, measured: Option<Measurement>, now: Millis) -> Step {
-    let unchanged = || Step { alert: current.cloned(), changed: false, notice: None };
-    let Some(measured) = measured.filter(|m| m.samples >= rule.min_samples && m.value.is_finite()) else {
+pub fn step(
+    rule: &Rule,
+    app: &str,
+    current: Option<&Alert>,
+    measured: Option<Measurement>,
+    now: Millis,
+) -> Step {
+    let unchanged = || Step {
+        alert: current.cloned(),
+        changed: false,
+        notice: None,
+    };
+    let Some(measured) = measured.filter(|m| m.samples >= rule.min_samples && m.value.is_finite())
+    else {
         return unchanged();
     };
     let breached = rule.is_breached(measured.value);
@@ -119,24 +130,45 @@ pub fn step(rule: &Rule, app: &str, current: Option<&Alert>, measured: Option<Me
         None if breached => {
             let mut alert = new_alert(rule, app, measured.value, now);
             let notice = (for_ms == 0).then(|| fire(&mut alert, now));
-            Step { alert: Some(alert), changed: true, notice }
+            Step {
+                alert: Some(alert),
+                changed: true,
+                notice,
+            }
         }
-        None => Step { alert: current.cloned(), changed: false, notice: None },
+        None => Step {
+            alert: current.cloned(),
+            changed: false,
+            notice: None,
+        },
         Some(alert) => {
             let mut next = alert.clone();
             next.value = measured.value;
             next.updated_at = now;
             match alert.status {
                 Status::Pending if breached => {
-                    let notice = (now - alert.pending_since >= for_ms).then(|| fire(&mut next, now));
-                    Step { alert: Some(next), changed: true, notice }
+                    let notice =
+                        (now - alert.pending_since >= for_ms).then(|| fire(&mut next, now));
+                    Step {
+                        alert: Some(next),
+                        changed: true,
+                        notice,
+                    }
                 }
                 // The breach ended before `for` ran out: never fired, nothing to say.
-                Status::Pending => Step { alert: None, changed: true, notice: None },
+                Status::Pending => Step {
+                    alert: None,
+                    changed: true,
+                    notice: None,
+                },
                 Status::Firing if recovered => {
                     next.status = Status::Resolved;
                     next.resolved_at = Some(now);
-                    Step { alert: Some(next), changed: true, notice: Some(Notice::Resolved) }
+                    Step {
+                        alert: Some(next),
+                        changed: true,
+                        notice: Some(Notice::Resolved),
+                    }
                 }
                 Status::Firing => {
                     let due = alert.last_notified.is_none_or(|at| now - at >= repeat_ms);
@@ -144,13 +176,25 @@ pub fn step(rule: &Rule, app: &str, current: Option<&Alert>, measured: Option<Me
                         next.last_notified = Some(now);
                         Notice::Repeat
                     });
-                    Step { alert: Some(next), changed: true, notice }
+                    Step {
+                        alert: Some(next),
+                        changed: true,
+                        notice,
+                    }
                 }
                 Status::Resolved if recovered => {
                     next.silenced = false;
-                    Step { alert: Some(next), changed: true, notice: None }
+                    Step {
+                        alert: Some(next),
+                        changed: true,
+                        notice: None,
+                    }
                 }
-                Status::Resolved => Step { alert: Some(next), changed: true, notice: None },
+                Status::Resolved => Step {
+                    alert: Some(next),
+                    changed: true,
+                    notice: None,
+                },
             }
         }
     }
@@ -207,14 +251,24 @@ pub fn resolve_manually(alert: &mut Alert, now: Millis) {
 /// caused by that dependency.
 pub fn suppress(alerts: &mut [Alert], dependencies: &HashMap<String, Vec<String>>) {
     let firing = |alert: &Alert| alert.status == Status::Firing;
-    let critical_apps: Vec<String> =
-        alerts.iter().filter(|a| firing(a) && a.severity == Severity::Critical).map(|a| a.app.clone()).collect();
-    let firing_apps: Vec<String> = alerts.iter().filter(|a| firing(a)).map(|a| a.app.clone()).collect();
+    let critical_apps: Vec<String> = alerts
+        .iter()
+        .filter(|a| firing(a) && a.severity == Severity::Critical)
+        .map(|a| a.app.clone())
+        .collect();
+    let firing_apps: Vec<String> = alerts
+        .iter()
+        .filter(|a| firing(a))
+        .map(|a| a.app.clone())
+        .collect();
     for alert in alerts.iter_mut() {
         alert.inhibited = alert.severity < Severity::Critical && critical_apps.contains(&alert.app);
         alert.caused_by = dependencies
             .get(&alert.app)
-            .and_then(|deps| deps.iter().find(|dep| **dep != alert.app && firing_apps.contains(dep)))
+            .and_then(|deps| {
+                deps.iter()
+                    .find(|dep| **dep != alert.app && firing_apps.contains(dep))
+            })
             .cloned();
     }
 }
@@ -253,11 +307,17 @@ mod tests {
     }
 
     fn measure(value: f64) -> Option<Measurement> {
-        Some(Measurement { value, samples: 100 })
+        Some(Measurement {
+            value,
+            samples: 100,
+        })
     }
 
     /// Runs a sequence of (minute, value) through `step`, returning the notices.
-    fn run(rule: &Rule, values: &[(i64, Option<Measurement>)]) -> (Option<Alert>, Vec<(i64, Notice)>) {
+    fn run(
+        rule: &Rule,
+        values: &[(i64, Option<Measurement>)],
+    ) -> (Option<Alert>, Vec<(i64, Notice)>) {
         let mut alert = None;
         let mut notices = Vec::new();
         for (minute, measured) in values {
@@ -272,10 +332,21 @@ mod tests {
 
     #[test]
     fn pending_waits_for_the_for_duration_then_fires_once() {
-        let (alert, notices) = run(&rule(), &[(0, measure(0.1)), (1, measure(0.1)), (2, measure(0.1)), (3, measure(0.1))]);
+        let (alert, notices) = run(
+            &rule(),
+            &[
+                (0, measure(0.1)),
+                (1, measure(0.1)),
+                (2, measure(0.1)),
+                (3, measure(0.1)),
+            ],
+        );
         assert_eq!(notices, vec![(2, Notice::Firing)]);
         let alert = alert.unwrap();
-        assert_eq!((alert.status, alert.pending_since, alert.firing_since), (Status::Firing, 0, Some(2 * MINUTE)));
+        assert_eq!(
+            (alert.status, alert.pending_since, alert.firing_since),
+            (Status::Firing, 0, Some(2 * MINUTE))
+        );
     }
 
     #[test]
@@ -286,56 +357,114 @@ mod tests {
 
     #[test]
     fn zero_for_fires_at_once() {
-        let rule = Rule { for_duration: Duration::ZERO, ..rule() };
-        assert_eq!(run(&rule, &[(0, measure(0.1))]).1, vec![(0, Notice::Firing)]);
+        let rule = Rule {
+            for_duration: Duration::ZERO,
+            ..rule()
+        };
+        assert_eq!(
+            run(&rule, &[(0, measure(0.1))]).1,
+            vec![(0, Notice::Firing)]
+        );
     }
 
     #[test]
     fn hysteresis_keeps_it_firing_between_the_lines() {
-        let (alert, notices) =
-            run(&rule(), &[(0, measure(0.1)), (2, measure(0.1)), (3, measure(0.04)), (4, measure(0.03))]);
+        let (alert, notices) = run(
+            &rule(),
+            &[
+                (0, measure(0.1)),
+                (2, measure(0.1)),
+                (3, measure(0.04)),
+                (4, measure(0.03)),
+            ],
+        );
         assert_eq!(notices, vec![(2, Notice::Firing), (4, Notice::Resolved)]);
         assert_eq!(alert.unwrap().resolved_at, Some(4 * MINUTE));
     }
 
     #[test]
     fn too_few_samples_give_no_verdict() {
-        let few = Some(Measurement { value: 0.9, samples: 5 });
+        let few = Some(Measurement {
+            value: 0.9,
+            samples: 5,
+        });
         let (alert, notices) = run(&rule(), &[(0, few), (5, few)]);
         assert_eq!((alert, notices), (None, vec![]));
         // …and do not resolve a firing alert either.
-        let (alert, notices) = run(&rule(), &[(0, measure(0.1)), (2, measure(0.1)), (3, Some(Measurement { value: 0.0, samples: 1 }))]);
+        let (alert, notices) = run(
+            &rule(),
+            &[
+                (0, measure(0.1)),
+                (2, measure(0.1)),
+                (
+                    3,
+                    Some(Measurement {
+                        value: 0.0,
+                        samples: 1,
+                    }),
+                ),
+            ],
+        );
         assert_eq!(notices.len(), 1);
         assert_eq!(alert.unwrap().status, Status::Firing);
     }
 
     #[test]
     fn repeats_follow_the_interval_until_acknowledged() {
-        let rule = Rule { repeat_interval: Duration::from_secs(600), ..rule() };
+        let rule = Rule {
+            repeat_interval: Duration::from_secs(600),
+            ..rule()
+        };
         let values: Vec<_> = (0..=25).map(|m| (m, measure(0.2))).collect();
         let (_, notices) = run(&rule, &values);
-        assert_eq!(notices, vec![(2, Notice::Firing), (12, Notice::Repeat), (22, Notice::Repeat)]);
+        assert_eq!(
+            notices,
+            vec![
+                (2, Notice::Firing),
+                (12, Notice::Repeat),
+                (22, Notice::Repeat)
+            ]
+        );
 
         let mut alert = run(&rule, &values[..13]).0.unwrap();
         acknowledge(&mut alert, 13 * MINUTE);
         let step_after_ack = step(&rule, "cart", Some(&alert), measure(0.2), 30 * MINUTE);
         assert_eq!(step_after_ack.notice, None);
-        assert_eq!(step_after_ack.alert.as_ref().unwrap().status, Status::Firing);
-        let resolved = step(&rule, "cart", step_after_ack.alert.as_ref(), measure(0.0), 31 * MINUTE);
-        assert_eq!(resolved.notice, Some(Notice::Resolved), "acknowledged alerts still resolve");
+        assert_eq!(
+            step_after_ack.alert.as_ref().unwrap().status,
+            Status::Firing
+        );
+        let resolved = step(
+            &rule,
+            "cart",
+            step_after_ack.alert.as_ref(),
+            measure(0.0),
+            31 * MINUTE,
+        );
+        assert_eq!(
+            resolved.notice,
+            Some(Notice::Resolved),
+            "acknowledged alerts still resolve"
+        );
     }
 
     #[test]
     fn manual_resolve_silences_until_recovery() {
-        let mut alert = run(&rule(), &[(0, measure(0.1)), (2, measure(0.1))]).0.unwrap();
+        let mut alert = run(&rule(), &[(0, measure(0.1)), (2, measure(0.1))])
+            .0
+            .unwrap();
         resolve_manually(&mut alert, 3 * MINUTE);
         let still_breached = step(&rule(), "cart", Some(&alert), measure(0.2), 4 * MINUTE);
         assert_eq!(still_breached.notice, None);
         let kept = still_breached.alert.unwrap();
         assert!(kept.silenced && kept.status == Status::Resolved);
-        let recovered = step(&rule(), "cart", Some(&kept), measure(0.0), 5 * MINUTE).alert.unwrap();
+        let recovered = step(&rule(), "cart", Some(&kept), measure(0.0), 5 * MINUTE)
+            .alert
+            .unwrap();
         assert!(!recovered.silenced && !recovered.is_active());
-        let again = step(&rule(), "cart", Some(&recovered), measure(0.2), 6 * MINUTE).alert.unwrap();
+        let again = step(&rule(), "cart", Some(&recovered), measure(0.2), 6 * MINUTE)
+            .alert
+            .unwrap();
         assert_eq!(again.status, Status::Pending);
         assert_ne!(again.id, kept.id, "a new breach is a new alert");
         assert_eq!(again.fingerprint, kept.fingerprint);
@@ -344,7 +473,11 @@ mod tests {
     #[test]
     fn criticals_inhibit_warnings_and_dependencies_take_the_blame() {
         let firing = |app: &str, severity| {
-            let rule = Rule { severity, for_duration: Duration::ZERO, ..rule() };
+            let rule = Rule {
+                severity,
+                for_duration: Duration::ZERO,
+                ..rule()
+            };
             step(&rule, app, None, measure(0.5), 0).alert.unwrap()
         };
         let mut alerts = vec![
@@ -364,7 +497,10 @@ mod tests {
     #[test]
     fn fingerprints_are_stable_and_distinct() {
         assert_eq!(fingerprint("errors", "cart"), fingerprint("errors", "cart"));
-        assert_ne!(fingerprint("errors", "cart"), fingerprint("errors", "catalog"));
+        assert_ne!(
+            fingerprint("errors", "cart"),
+            fingerprint("errors", "catalog")
+        );
         assert_ne!(fingerprint("ab", "c"), fingerprint("a", "bc"));
     }
 }

@@ -68,14 +68,24 @@ pub async fn measure(
         query = query.bind(custom.unwrap_or_default());
     }
     let rows: Vec<(String, f64, u64)> = query.fetch_all().await?;
-    Ok(rows.into_iter().map(|(app, value, samples)| (app, Measurement { value, samples })).collect())
+    Ok(rows
+        .into_iter()
+        .map(|(app, value, samples)| (app, Measurement { value, samples }))
+        .collect())
 }
 
 /// Every custom metric of every app over `window`: (app, name, avg, p95, count).
-pub async fn custom_summary(client: &Client, window: Duration) -> Result<Vec<(String, String, f64, f64, u64)>, StoreError> {
+pub async fn custom_summary(
+    client: &Client,
+    window: Duration,
+) -> Result<Vec<(String, String, f64, f64, u64)>, StoreError> {
     let sql = "SELECT app, name, avg(value), toFloat64(quantile(0.95)(value)), count() FROM custom_metrics \
                WHERE at >= now64(3) - INTERVAL ? SECOND GROUP BY app, name ORDER BY app, name";
-    Ok(client.query(sql).bind(window.as_secs().max(1)).fetch_all().await?)
+    Ok(client
+        .query(sql)
+        .bind(window.as_secs().max(1))
+        .fetch_all()
+        .await?)
 }
 
 fn aggregate(aggregation: Aggregation, column: &str) -> String {

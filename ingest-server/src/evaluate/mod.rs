@@ -29,7 +29,10 @@ use rules::{default_rules, Rule};
 pub const REGISTRATION_HORIZON: Duration = Duration::from_secs(24 * 3600);
 
 pub fn now_millis() -> Millis {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as Millis).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as Millis)
+        .unwrap_or(0)
 }
 
 /// A rule in force, and where it came from.
@@ -52,23 +55,50 @@ pub struct DeclaredRule {
 
 /// The configured rules, the defaults, and the browser-declared rules of the
 /// apps the configuration trusts (each limited to its own app).
-pub fn rules_in_force(config: &AlertingConfig, registrations: &[Registration]) -> (Vec<RuleInForce>, Vec<DeclaredRule>) {
+pub fn rules_in_force(
+    config: &AlertingConfig,
+    registrations: &[Registration],
+) -> (Vec<RuleInForce>, Vec<DeclaredRule>) {
     let channels: Vec<String> = config.channels.iter().map(|c| c.name.clone()).collect();
-    let mut in_force: Vec<RuleInForce> =
-        config.rules.iter().map(|rule| RuleInForce { rule: rule.clone(), source: "config" }).collect();
+    let mut in_force: Vec<RuleInForce> = config
+        .rules
+        .iter()
+        .map(|rule| RuleInForce {
+            rule: rule.clone(),
+            source: "config",
+        })
+        .collect();
     if config.default_rules {
         let defaults = default_rules(&config.default_channels);
         let configured = |name: &str| config.rules.iter().any(|r| r.name == name);
-        in_force.extend(defaults.into_iter().filter(|r| !configured(&r.name)).map(|rule| RuleInForce { rule, source: "default" }));
+        in_force.extend(
+            defaults
+                .into_iter()
+                .filter(|r| !configured(&r.name))
+                .map(|rule| RuleInForce {
+                    rule,
+                    source: "default",
+                }),
+        );
     }
     let mut declared = Vec::new();
-    for registration in registrations.iter().filter(|r| !r.declared_rules.is_empty()) {
+    for registration in registrations
+        .iter()
+        .filter(|r| !r.declared_rules.is_empty())
+    {
         let trusted = config.browser_rules_for.contains(&registration.app);
         for rule in parse_declared(&registration.declared_rules, &registration.app, &channels) {
             if let (true, Ok(rule)) = (trusted, &rule) {
-                in_force.push(RuleInForce { rule: rule.clone(), source: "browser" });
+                in_force.push(RuleInForce {
+                    rule: rule.clone(),
+                    source: "browser",
+                });
             }
-            declared.push(DeclaredRule { app: registration.app.clone(), applied: trusted && rule.is_ok(), rule });
+            declared.push(DeclaredRule {
+                app: registration.app.clone(),
+                applied: trusted && rule.is_ok(),
+                rule,
+            });
         }
     }
     (in_force, declared)
@@ -100,7 +130,11 @@ pub struct Evaluator {
 
 impl Evaluator {
     pub fn new(store: Arc<Store>, notifier: Notifier, config: AlertingConfig) -> Self {
-        Self { store, notifier, config }
+        Self {
+            store,
+            notifier,
+            config,
+        }
     }
 
     pub async fn run(self, stop: watch::Receiver<bool>) {
@@ -116,37 +150,68 @@ impl Evaluator {
     pub async fn tick(&self, now: Millis) -> Result<(), StoreError> {
         let registrations = self.store.registrations(REGISTRATION_HORIZON).await?;
         let (rules, _) = rules_in_force(&self.config, &registrations);
-        let mut active: HashMap<(String, String), Alert> =
-            self.store.active_alerts().await?.into_iter().map(|a| ((a.rule.clone(), a.app.clone()), a)).collect();
+        let mut active: HashMap<(String, String), Alert> = self
+            .store
+            .active_alerts()
+            .await?
+            .into_iter()
+            .map(|a| ((a.rule.clone(), a.app.clone()), a))
+            .collect();
 
         type Key = (rules::Metric, Option<String>, rules::Aggregation, Duration);
         let mut measured: HashMap<Key, ByApp> = HashMap::new();
         let mut outcomes: Vec<Outcome> = Vec::new();
         for RuleInForce { rule, .. } in &rules {
-            let key = (rule.metric, rule.custom_metric.clone(), rule.aggregation(), rule.window);
+            let key = (
+                rule.metric,
+                rule.custom_metric.clone(),
+                rule.aggregation(),
+                rule.window,
+            );
             if !measured.contains_key(&key) {
                 let client = self.store.client();
-                let by_app = measure::measure(client, key.0, key.1.as_deref(), key.2, key.3).await?;
+                let by_app =
+                    measure::measure(client, key.0, key.1.as_deref(), key.2, key.3).await?;
                 measured.insert(key.clone(), by_app);
             }
             let by_app = &measured[&key];
-            let mut apps: Vec<String> = by_app.keys().filter(|app| rule.applies_to(app)).cloned().collect();
+            let mut apps: Vec<String> = by_app
+                .keys()
+                .filter(|app| rule.applies_to(app))
+                .cloned()
+                .collect();
             // Apps with an alert but no data this time still get a step (no verdict).
-            apps.extend(active.keys().filter(|(r, app)| *r == rule.name && !by_app.contains_key(app)).map(|(_, app)| app.clone()));
+            apps.extend(
+                active
+                    .keys()
+                    .filter(|(r, app)| *r == rule.name && !by_app.contains_key(app))
+                    .map(|(_, app)| app.clone()),
+            );
             for app in apps {
                 let current = active.remove(&(rule.name.clone(), app.clone()));
                 let step = step(rule, &app, current.as_ref(), by_app.get(&app).copied(), now);
                 if let Some(alert) = step.alert {
                     let previously_notified = current.and_then(|c| c.last_notified);
-                    outcomes.push(Outcome { alert, changed: step.changed, notice: step.notice, rule, previously_notified });
+                    outcomes.push(Outcome {
+                        alert,
+                        changed: step.changed,
+                        notice: step.notice,
+                        rule,
+                        previously_notified,
+                    });
                 }
             }
         }
 
         // Inhibition and causes are judged across every alert in play.
-        let dependencies: HashMap<String, Vec<String>> =
-            registrations.iter().map(|r| (r.app.clone(), r.dependencies.clone())).collect();
-        let mut alerts: Vec<Alert> = outcomes.iter().map(|outcome| outcome.alert.clone()).collect();
+        let dependencies: HashMap<String, Vec<String>> = registrations
+            .iter()
+            .map(|r| (r.app.clone(), r.dependencies.clone()))
+            .collect();
+        let mut alerts: Vec<Alert> = outcomes
+            .iter()
+            .map(|outcome| outcome.alert.clone())
+            .collect();
         suppress(&mut alerts, &dependencies);
 
         let mut to_save = Vec::new();
@@ -161,7 +226,9 @@ impl Evaluator {
                     to_send.push((alert.clone(), Notice::Resolved, outcome.rule))
                 }
                 Some(Notice::Resolved) | None => {}
-                Some(notice) if is_notified(&alert) => to_send.push((alert.clone(), notice, outcome.rule)),
+                Some(notice) if is_notified(&alert) => {
+                    to_send.push((alert.clone(), notice, outcome.rule))
+                }
                 // Suppressed: not said, so not recorded as said; once the
                 // suppression lifts, the next tick announces it.
                 Some(_) => {
@@ -175,7 +242,9 @@ impl Evaluator {
         }
         // Stored before sent: a crash in between loses a notice rather than
         // repeating it to every receiver.
-        self.store.save_alerts(&to_save.iter().collect::<Vec<_>>()).await?;
+        self.store
+            .save_alerts(&to_save.iter().collect::<Vec<_>>())
+            .await?;
         for (alert, notice, rule) in to_send {
             tracing::info!(alert = %alert.id, rule = %alert.rule, app = %alert.app, ?notice, value = alert.value, "alert notice");
             self.notifier.send(&alert, notice, &rule.channels);

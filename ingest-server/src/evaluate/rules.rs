@@ -61,8 +61,15 @@ impl Metric {
     /// The aggregations that make sense for this metric; the first is the default.
     pub fn aggregations(self) -> &'static [Aggregation] {
         match self {
-            Metric::ErrorRate | Metric::Availability | Metric::ProbeAvailability => &[Aggregation::Ratio],
-            Metric::ResponseTime => &[Aggregation::Avg, Aggregation::P95, Aggregation::P75, Aggregation::Max],
+            Metric::ErrorRate | Metric::Availability | Metric::ProbeAvailability => {
+                &[Aggregation::Ratio]
+            }
+            Metric::ResponseTime => &[
+                Aggregation::Avg,
+                Aggregation::P95,
+                Aggregation::P75,
+                Aggregation::Max,
+            ],
             Metric::Custom => &[
                 Aggregation::Avg,
                 Aggregation::Sum,
@@ -72,7 +79,12 @@ impl Metric {
                 Aggregation::P75,
                 Aggregation::P95,
             ],
-            _ => &[Aggregation::P75, Aggregation::P95, Aggregation::Avg, Aggregation::Max],
+            _ => &[
+                Aggregation::P75,
+                Aggregation::P95,
+                Aggregation::Avg,
+                Aggregation::Max,
+            ],
         }
     }
 }
@@ -204,12 +216,15 @@ impl Rule {
     /// Recovered: the breach condition no longer holds against the resolve
     /// threshold, which lies on the good side of the threshold (hysteresis).
     pub fn is_recovered(&self, value: f64) -> bool {
-        !self.operator.holds(value, self.resolve_threshold.unwrap_or(self.threshold))
+        !self
+            .operator
+            .holds(value, self.resolve_threshold.unwrap_or(self.threshold))
     }
 
     /// Refuses a rule that cannot work, naming it and the field.
     pub fn check(&self, channels: &[String]) -> Result<(), String> {
-        let problem = |field: &str, why: String| Err(format!("rule {:?}: {field}: {why}", self.name));
+        let problem =
+            |field: &str, why: String| Err(format!("rule {:?}: {field}: {why}", self.name));
         if self.name.is_empty() {
             return Err("a rule has an empty name".into());
         }
@@ -219,15 +234,31 @@ impl Rule {
             }
         }
         match (&self.metric, &self.custom_metric) {
-            (Metric::Custom, Some(name)) => {
-                canopy_wire::limits::check_metric_name(name).map_err(|why| format!("rule {:?}: custom_metric: {why}", self.name))?
+            (Metric::Custom, Some(name)) => canopy_wire::limits::check_metric_name(name)
+                .map_err(|why| format!("rule {:?}: custom_metric: {why}", self.name))?,
+            (Metric::Custom, None) => {
+                return problem(
+                    "custom_metric",
+                    "is required with metric = \"custom\"".into(),
+                )
             }
-            (Metric::Custom, None) => return problem("custom_metric", "is required with metric = \"custom\"".into()),
-            (_, Some(_)) => return problem("custom_metric", "applies only with metric = \"custom\"".into()),
+            (_, Some(_)) => {
+                return problem(
+                    "custom_metric",
+                    "applies only with metric = \"custom\"".into(),
+                )
+            }
             (_, None) => {}
         }
         if !self.metric.aggregations().contains(&self.aggregation()) {
-            return problem("aggregation", format!("{:?} does not apply to {}", self.aggregation(), self.metric.as_str()));
+            return problem(
+                "aggregation",
+                format!(
+                    "{:?} does not apply to {}",
+                    self.aggregation(),
+                    self.metric.as_str()
+                ),
+            );
         }
         if !self.threshold.is_finite() {
             return problem("threshold", "must be a number".into());
@@ -239,7 +270,13 @@ impl Rule {
                 Operator::Eq | Operator::Ne => resolve == self.threshold,
             };
             if !resolve.is_finite() || !on_good_side {
-                return problem("resolve_threshold", format!("{resolve} is not on the recovered side of {}", self.threshold));
+                return problem(
+                    "resolve_threshold",
+                    format!(
+                        "{resolve} is not on the recovered side of {}",
+                        self.threshold
+                    ),
+                );
             }
         }
         if self.window < Duration::from_secs(10) {
@@ -275,9 +312,30 @@ pub fn default_rules(channels: &[String]) -> Vec<Rule> {
         channels: channels.to_vec(),
     };
     vec![
-        rule("error-rate", Metric::ErrorRate, Operator::Gt, 0.05, 0.04, Severity::Critical),
-        rule("availability", Metric::Availability, Operator::Lt, 0.99, 0.995, Severity::Warning),
-        rule("response-time", Metric::ResponseTime, Operator::Gt, 3000.0, 2500.0, Severity::Warning),
+        rule(
+            "error-rate",
+            Metric::ErrorRate,
+            Operator::Gt,
+            0.05,
+            0.04,
+            Severity::Critical,
+        ),
+        rule(
+            "availability",
+            Metric::Availability,
+            Operator::Lt,
+            0.99,
+            0.995,
+            Severity::Warning,
+        ),
+        rule(
+            "response-time",
+            Metric::ResponseTime,
+            Operator::Gt,
+            3000.0,
+            2500.0,
+            Severity::Warning,
+        ),
     ]
 }
 
@@ -318,7 +376,10 @@ mod tests {
         let custom = rule(text);
         assert!(custom.check(&[]).is_ok());
         assert_eq!(custom.aggregation(), Aggregation::P95);
-        let ratio = Rule { aggregation: Some(Aggregation::Ratio), ..custom };
+        let ratio = Rule {
+            aggregation: Some(Aggregation::Ratio),
+            ..custom
+        };
         assert!(ratio.check(&[]).unwrap_err().contains("aggregation"));
     }
 
@@ -326,9 +387,17 @@ mod tests {
     fn hysteresis() {
         let rule = rule(ERROR_RATE);
         assert!(rule.is_breached(0.06) && !rule.is_breached(0.05));
-        assert!(!rule.is_recovered(0.04), "between the lines: neither breached nor recovered");
+        assert!(
+            !rule.is_recovered(0.04),
+            "between the lines: neither breached nor recovered"
+        );
         assert!(rule.is_recovered(0.03));
-        let lower = Rule { operator: Operator::Lt, threshold: 0.99, resolve_threshold: Some(0.995), ..rule.clone() };
+        let lower = Rule {
+            operator: Operator::Lt,
+            threshold: 0.99,
+            resolve_threshold: Some(0.995),
+            ..rule.clone()
+        };
         assert!(lower.is_breached(0.98) && !lower.is_recovered(0.992) && lower.is_recovered(0.996));
     }
 
@@ -338,16 +407,23 @@ mod tests {
             let mut rule = rule(ERROR_RATE);
             edit(&mut rule);
             let error = rule.check(&["ops".into()]).unwrap_err();
-            assert!(error.starts_with(&format!("rule \"errors\": {field}")), "{error}");
+            assert!(
+                error.starts_with(&format!("rule \"errors\": {field}")),
+                "{error}"
+            );
         };
         bad(&|r| r.aggregation = Some(Aggregation::P95), "aggregation");
         bad(&|r| r.resolve_threshold = Some(0.2), "resolve_threshold");
         bad(&|r| r.channels = vec!["pager".into()], "channels");
         bad(&|r| r.app = "not an app".into(), "app");
         bad(&|r| r.window = Duration::from_secs(5), "window");
-        bad(&|r| r.custom_metric = Some("checkout_ms".into()), "custom_metric");
+        bad(
+            &|r| r.custom_metric = Some("checkout_ms".into()),
+            "custom_metric",
+        );
         bad(&|r| r.metric = Metric::Custom, "custom_metric");
-        let unknown_field = toml::from_str::<Rule>(&format!("{ERROR_RATE}\nthreshhold = 1")).unwrap_err();
+        let unknown_field =
+            toml::from_str::<Rule>(&format!("{ERROR_RATE}\nthreshhold = 1")).unwrap_err();
         assert!(unknown_field.to_string().contains("threshhold"));
     }
 

@@ -54,19 +54,34 @@ pub struct Notifier {
 
 impl Notifier {
     pub fn new(channels: Vec<Channel>, store: Arc<Store>) -> Self {
-        let http = reqwest::Client::builder().timeout(REQUEST_TIMEOUT).build().unwrap_or_default();
-        Self { http, channels: Arc::new(channels), store }
+        let http = reqwest::Client::builder()
+            .timeout(REQUEST_TIMEOUT)
+            .build()
+            .unwrap_or_default();
+        Self {
+            http,
+            channels: Arc::new(channels),
+            store,
+        }
     }
 
     /// Sends `notice` about `alert` to the named channels, in the background.
     pub fn send(&self, alert: &Alert, notice: Notice, channel_names: &[String]) {
-        for channel in self.channels.iter().filter(|c| channel_names.contains(&c.name)) {
+        for channel in self
+            .channels
+            .iter()
+            .filter(|c| channel_names.contains(&c.name))
+        {
             let body = match channel.kind {
                 ChannelKind::Webhook => payload::alertmanager(alert, notice, &channel.name),
                 ChannelKind::Slack => payload::slack(alert, notice),
             };
             let (notifier, channel, alert) = (self.clone(), channel.clone(), alert.clone());
-            tokio::spawn(async move { notifier.deliver(&channel, &alert, notice, body.to_string()).await });
+            tokio::spawn(async move {
+                notifier
+                    .deliver(&channel, &alert, notice, body.to_string())
+                    .await
+            });
         }
     }
 
@@ -82,8 +97,14 @@ impl Notifier {
                 .send()
                 .await;
             let (ok, http_status, error) = match result {
-                Ok(response) if response.status().is_success() => (true, response.status().as_u16(), String::new()),
-                Ok(response) => (false, response.status().as_u16(), format!("HTTP {}", response.status())),
+                Ok(response) if response.status().is_success() => {
+                    (true, response.status().as_u16(), String::new())
+                }
+                Ok(response) => (
+                    false,
+                    response.status().as_u16(),
+                    format!("HTTP {}", response.status()),
+                ),
                 Err(error) => (false, 0, error.to_string()),
             };
             let record = DeliveryRecord {

@@ -74,7 +74,11 @@ pub fn alertmanager(alert: &Alert, notice: Notice, receiver: &str) -> Value {
 }
 
 pub fn slack(alert: &Alert, notice: Notice) -> Value {
-    let icon = if notice == Notice::Resolved { ":white_check_mark:" } else { ":red_circle:" };
+    let icon = if notice == Notice::Resolved {
+        ":white_check_mark:"
+    } else {
+        ":red_circle:"
+    };
     json!({ "text": format!("{icon} {}", summary(alert, notice)) })
 }
 
@@ -123,7 +127,13 @@ mod tests {
 
     #[test]
     fn slack_text_says_what_happened() {
-        let text = slack(&alert(), Notice::Resolved)["text"].as_str().unwrap().to_owned();
-        assert!(text.contains("[RESOLVED] critical errors on cart"), "{text}");
+        let text = slack(&alert(), Notice::Resolved)["text"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            text.contains("[RESOLVED] critical errors on cart"),
+            "{text}"
+        );
     }
 }

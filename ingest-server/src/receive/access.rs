@@ -15,7 +15,10 @@ enum OriginPattern {
     Any,
     Exact(String),
     /// `https://*.shop.example` → scheme `https://`, suffix `.shop.example`.
-    Subdomain { scheme: String, suffix: String },
+    Subdomain {
+        scheme: String,
+        suffix: String,
+    },
 }
 
 /// Origins something is allowed for: exact, `https://*.domain`, or `*`.
@@ -65,15 +68,25 @@ impl Access {
             .iter()
             .map(|project| {
                 let origins = OriginAllowList::new(&project.origins);
-                (project.key.clone(), ProjectAccess { name: project.name.clone(), origins })
+                (
+                    project.key.clone(),
+                    ProjectAccess {
+                        name: project.name.clone(),
+                        origins,
+                    },
+                )
             })
             .collect();
-        Self { by_key: Arc::new(by_key) }
+        Self {
+            by_key: Arc::new(by_key),
+        }
     }
 
     /// The project a request may send to, given its key and `Origin`.
     pub fn check(&self, key: Option<&str>, origin: Option<&str>) -> Result<&ProjectAccess, Denied> {
-        let project = key.and_then(|key| self.by_key.get(key)).ok_or(Denied::UnknownKey)?;
+        let project = key
+            .and_then(|key| self.by_key.get(key))
+            .ok_or(Denied::UnknownKey)?;
         match origin {
             Some(origin) if !project.origins.allows(origin) => Err(Denied::OriginNotAllowed),
             _ => Ok(project),
@@ -97,7 +110,10 @@ fn parse_pattern(text: &str) -> Option<OriginPattern> {
     }
     match host.strip_prefix('*') {
         Some(suffix) if suffix.starts_with('.') && suffix.len() > 1 => {
-            Some(OriginPattern::Subdomain { scheme: format!("{scheme}://"), suffix: suffix.to_owned() })
+            Some(OriginPattern::Subdomain {
+                scheme: format!("{scheme}://"),
+                suffix: suffix.to_owned(),
+            })
         }
         Some(_) => None,
         None => Some(OriginPattern::Exact(text)),
@@ -112,29 +128,65 @@ mod tests {
         Access::new(&[Project {
             name: "shop".into(),
             key: "shop-key-1".into(),
-            origins: vec!["https://shop.example".into(), "https://*.cdn.example".into()],
+            origins: vec![
+                "https://shop.example".into(),
+                "https://*.cdn.example".into(),
+            ],
         }])
     }
 
     #[test]
     fn keys_and_origins() {
         let access = access();
-        assert_eq!(access.check(Some("shop-key-1"), Some("https://shop.example")).unwrap().name, "shop");
-        assert!(access.check(Some("shop-key-1"), Some("https://eu.cdn.example")).is_ok());
+        assert_eq!(
+            access
+                .check(Some("shop-key-1"), Some("https://shop.example"))
+                .unwrap()
+                .name,
+            "shop"
+        );
+        assert!(access
+            .check(Some("shop-key-1"), Some("https://eu.cdn.example"))
+            .is_ok());
         assert!(access.check(Some("shop-key-1"), None).is_ok());
-        assert_eq!(access.check(Some("nope"), Some("https://shop.example")).unwrap_err(), Denied::UnknownKey);
+        assert_eq!(
+            access
+                .check(Some("nope"), Some("https://shop.example"))
+                .unwrap_err(),
+            Denied::UnknownKey
+        );
         assert_eq!(access.check(None, None).unwrap_err(), Denied::UnknownKey);
-        for origin in ["https://evil.example", "http://shop.example", "https://cdn.example", "https://x.cdn.example.evil"] {
-            assert_eq!(access.check(Some("shop-key-1"), Some(origin)).unwrap_err(), Denied::OriginNotAllowed, "{origin}");
+        for origin in [
+            "https://evil.example",
+            "http://shop.example",
+            "https://cdn.example",
+            "https://x.cdn.example.evil",
+        ] {
+            assert_eq!(
+                access.check(Some("shop-key-1"), Some(origin)).unwrap_err(),
+                Denied::OriginNotAllowed,
+                "{origin}"
+            );
         }
     }
 
     #[test]
     fn patterns() {
-        for good in ["*", "https://a.example", "http://127.0.0.1:8080", "https://*.a.example"] {
+        for good in [
+            "*",
+            "https://a.example",
+            "http://127.0.0.1:8080",
+            "https://*.a.example",
+        ] {
             assert!(is_origin_pattern(good), "{good}");
         }
-        for bad in ["a.example", "https://a.example/path", "ftp://a.example", "https://*a.example", "https://"] {
+        for bad in [
+            "a.example",
+            "https://a.example/path",
+            "ftp://a.example",
+            "https://*a.example",
+            "https://",
+        ] {
             assert!(!is_origin_pattern(bad), "{bad}");
         }
     }

@@ -26,13 +26,22 @@ pub enum DecodeError {
     #[error("body decompresses to more than {limit} bytes")]
     TooLarge { limit: usize },
     #[error("body is not valid {encoding}: {reason}")]
-    Corrupt { encoding: &'static str, reason: String },
+    Corrupt {
+        encoding: &'static str,
+        reason: String,
+    },
 }
 
 /// The body's encoding, from the query parameter or else the header.
 pub fn encoding(query: Option<&str>, headers: &HeaderMap) -> Result<Encoding, DecodeError> {
-    let header = headers.get(header::CONTENT_ENCODING).and_then(|v| v.to_str().ok());
-    match query.or(header).map(|name| name.trim().to_ascii_lowercase()).as_deref() {
+    let header = headers
+        .get(header::CONTENT_ENCODING)
+        .and_then(|v| v.to_str().ok());
+    match query
+        .or(header)
+        .map(|name| name.trim().to_ascii_lowercase())
+        .as_deref()
+    {
         None | Some("") | Some("identity") => Ok(Encoding::Identity),
         Some("gzip") => Ok(Encoding::Gzip),
         Some("deflate") => Ok(Encoding::Deflate),
@@ -44,6 +53,7 @@ pub fn encoding(query: Option<&str>, headers: &HeaderMap) -> Result<Encoding, De
 /// The decoded body, refusing more than `limit` bytes of output.
 pub fn decompress(body: &[u8], encoding: Encoding, limit: usize) -> Result<Vec<u8>, DecodeError> {
     let (name, reader): (&'static str, Box<dyn Read + '_>) = match encoding {
+        Encoding::Identity if body.len() > limit => return Err(DecodeError::TooLarge { limit }),
         Encoding::Identity => return Ok(body.to_vec()),
         Encoding::Gzip => ("gzip", Box::new(GzDecoder::new(body))),
         Encoding::Deflate => ("deflate", Box::new(ZlibDecoder::new(body))),
@@ -53,7 +63,10 @@ pub fn decompress(body: &[u8], encoding: Encoding, limit: usize) -> Result<Vec<u
     reader
         .take(limit as u64 + 1)
         .read_to_end(&mut decoded)
-        .map_err(|error| DecodeError::Corrupt { encoding: name, reason: error.to_string() })?;
+        .map_err(|error| DecodeError::Corrupt {
+            encoding: name,
+            reason: error.to_string(),
+        })?;
     if decoded.len() > limit {
         return Err(DecodeError::TooLarge { limit });
     }
@@ -78,24 +91,46 @@ mod tests {
     #[test]
     fn round_trips_within_the_limit() {
         let data = b"{\"hello\":\"world\"}".repeat(10);
-        assert_eq!(decompress(&gzip(&data), Encoding::Gzip, 1_000).unwrap(), data);
+        assert_eq!(
+            decompress(&gzip(&data), Encoding::Gzip, 1_000).unwrap(),
+            data
+        );
         let mut zlib = ZlibEncoder::new(Vec::new(), Compression::default());
         zlib.write_all(&data).unwrap();
-        assert_eq!(decompress(&zlib.finish().unwrap(), Encoding::Deflate, 1_000).unwrap(), data);
+        assert_eq!(
+            decompress(&zlib.finish().unwrap(), Encoding::Deflate, 1_000).unwrap(),
+            data
+        );
     }
 
     #[test]
     fn a_bomb_stops_at_the_limit() {
         let bomb = gzip(&vec![b'a'; 50_000_000]);
         assert!(bomb.len() < 100_000, "{} bytes", bomb.len());
-        assert_eq!(decompress(&bomb, Encoding::Gzip, 256 * 1024).unwrap_err(), DecodeError::TooLarge { limit: 256 * 1024 });
+        assert_eq!(
+            decompress(&bomb, Encoding::Gzip, 256 * 1024).unwrap_err(),
+            DecodeError::TooLarge { limit: 256 * 1024 }
+        );
+        assert_eq!(
+            decompress(&[b' '; 11], Encoding::Identity, 10).unwrap_err(),
+            DecodeError::TooLarge { limit: 10 }
+        );
     }
 
     #[test]
     fn corrupt_and_unknown_encodings_are_named() {
-        assert!(matches!(decompress(b"not gzip", Encoding::Gzip, 100), Err(DecodeError::Corrupt { encoding: "gzip", .. })));
+        assert!(matches!(
+            decompress(b"not gzip", Encoding::Gzip, 100),
+            Err(DecodeError::Corrupt {
+                encoding: "gzip",
+                ..
+            })
+        ));
         let headers = HeaderMap::new();
-        assert_eq!(encoding(Some("br"), &headers).unwrap_err(), DecodeError::UnknownEncoding("br".into()));
+        assert_eq!(
+            encoding(Some("br"), &headers).unwrap_err(),
+            DecodeError::UnknownEncoding("br".into())
+        );
         assert_eq!(encoding(None, &headers).unwrap(), Encoding::Identity);
         let mut headers = HeaderMap::new();
         headers.insert(header::CONTENT_ENCODING, "gzip".parse().unwrap());

@@ -70,32 +70,56 @@ async fn receive_beacon(
     let started = Instant::now();
     let key = params.key.as_deref();
     let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
-    state.access.check(key, origin).map_err(|denied| match denied {
-        Denied::UnknownKey => ApiError::UnknownKey,
-        Denied::OriginNotAllowed => ApiError::OriginNotAllowed(origin.unwrap_or_default().to_owned()),
-    })?;
-    let ip = client_ip(&headers, peer, state.settings.rate_limits.trust_forwarded_for);
-    state.rate_limiter.check(key.unwrap_or_default(), ip).map_err(ApiError::RateLimited)?;
+    state
+        .access
+        .check(key, origin)
+        .map_err(|denied| match denied {
+            Denied::UnknownKey => ApiError::UnknownKey,
+            Denied::OriginNotAllowed => {
+                ApiError::OriginNotAllowed(origin.unwrap_or_default().to_owned())
+            }
+        })?;
+    let ip = client_ip(
+        &headers,
+        peer,
+        state.settings.rate_limits.trust_forwarded_for,
+    );
+    state
+        .rate_limiter
+        .check(key.unwrap_or_default(), ip)
+        .map_err(ApiError::RateLimited)?;
 
     check_content_type(&headers)?;
     let body = body.map_err(|rejection| match rejection.status() {
-        StatusCode::PAYLOAD_TOO_LARGE => ApiError::BodyTooLarge { limit: state.settings.limits.max_body_bytes },
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::BodyTooLarge {
+            limit: state.settings.limits.max_body_bytes,
+        },
         _ => ApiError::BodyUnreadable(rejection.body_text()),
     })?;
     let encoding = decode::encoding(params.encoding.as_deref(), &headers)?;
-    let json = decode::decompress(&body, encoding, state.settings.limits.max_decompressed_bytes)?;
+    let json = decode::decompress(
+        &body,
+        encoding,
+        state.settings.limits.max_decompressed_bytes,
+    )?;
     let beacon = validate(&json)?;
     let events = beacon.events.len();
 
-    let user_agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok());
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok());
     let accepted = enrich::enrich(beacon, user_agent, now_ms());
-    let record = serde_json::to_vec(&accepted).map_err(|e| ApiError::BodyUnreadable(e.to_string()))?;
+    let record =
+        serde_json::to_vec(&accepted).map_err(|e| ApiError::BodyUnreadable(e.to_string()))?;
     state.spool.append(record).await?;
 
     metrics::counter!(BEACONS_ACCEPTED).increment(1);
     metrics::counter!(EVENTS_ACCEPTED).increment(events as u64);
     metrics::histogram!(ACK_SECONDS).record(started.elapsed().as_secs_f64());
-    Ok((StatusCode::ACCEPTED, Json(Acknowledged { accepted: events })))
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(Acknowledged { accepted: events }),
+    ))
 }
 
 fn key_from_query(query: &str) -> Option<String> {
@@ -111,16 +135,25 @@ fn client_ip(headers: &HeaderMap, peer: SocketAddr, trust_forwarded_for: bool) -
         let value = headers.get("x-forwarded-for")?.to_str().ok()?;
         value.split(',').next()?.trim().parse().ok()
     };
-    if trust_forwarded_for { forwarded().unwrap_or(peer.ip()) } else { peer.ip() }
+    if trust_forwarded_for {
+        forwarded().unwrap_or(peer.ip())
+    } else {
+        peer.ip()
+    }
 }
 
 fn now_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
 }
 
 /// Beacons are JSON, whatever the label: sendBeacon can only say text/plain.
 fn check_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
-    let Some(value) = headers.get(header::CONTENT_TYPE) else { return Ok(()) };
+    let Some(value) = headers.get(header::CONTENT_TYPE) else {
+        return Ok(());
+    };
     let content_type = value.to_str().unwrap_or("").to_ascii_lowercase();
     let essence = content_type.split(';').next().unwrap_or("").trim();
     match essence {

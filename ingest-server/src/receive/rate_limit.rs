@@ -31,8 +31,14 @@ impl RateLimiter {
                 .allow_burst(NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN))
         };
         Self {
-            per_key: Arc::new(governor::RateLimiter::keyed(quota(limits.per_key_per_second, limits.per_key_burst))),
-            per_ip: Arc::new(governor::RateLimiter::keyed(quota(limits.per_ip_per_second, limits.per_ip_burst))),
+            per_key: Arc::new(governor::RateLimiter::keyed(quota(
+                limits.per_key_per_second,
+                limits.per_key_burst,
+            ))),
+            per_ip: Arc::new(governor::RateLimiter::keyed(quota(
+                limits.per_ip_per_second,
+                limits.per_ip_burst,
+            ))),
         }
     }
 
@@ -54,8 +60,13 @@ impl RateLimiter {
     }
 }
 
-fn check<K: Hash + Eq + Clone>(limiter: &DefaultKeyedRateLimiter<K>, key: &K) -> Result<(), Duration> {
-    limiter.check_key(key).map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
+fn check<K: Hash + Eq + Clone>(
+    limiter: &DefaultKeyedRateLimiter<K>,
+    key: &K,
+) -> Result<(), Duration> {
+    limiter
+        .check_key(key)
+        .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
 }
 
 #[cfg(test)]
@@ -79,10 +90,16 @@ mod tests {
         assert!(limiter.check("k", a).is_ok());
         assert!(limiter.check("k", a).is_ok());
         let wait = limiter.check("k", a).unwrap_err();
-        assert!(wait > Duration::ZERO && wait <= Duration::from_secs(1), "{wait:?}");
+        assert!(
+            wait > Duration::ZERO && wait <= Duration::from_secs(1),
+            "{wait:?}"
+        );
         // Another IP still passes until the key's own bucket is empty.
         assert!(limiter.check("k", b).is_ok());
         assert!(limiter.check("k", b).is_err());
-        assert!(limiter.check("other-key", b).is_err(), "b's IP bucket is empty too");
+        assert!(
+            limiter.check("other-key", b).is_err(),
+            "b's IP bucket is empty too"
+        );
     }
 }

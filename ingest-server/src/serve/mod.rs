@@ -1,6 +1,8 @@
-//! Serve: health, readiness, metrics, and the JSON API ([`api`]).
+//! Serve: health, readiness, metrics, the JSON API ([`api`]) and the
+//! built-in dashboard ([`dashboard`]).
 
 pub mod api;
+pub mod dashboard;
 
 use axum::extract::State;
 use axum::http::{header, StatusCode};
@@ -12,12 +14,13 @@ use serde_json::{json, Value};
 use crate::metrics::SPOOL_BYTES;
 use crate::AppState;
 
-pub fn routes() -> Router<AppState> {
+pub fn routes(state: &AppState) -> Router<AppState> {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .merge(api::routes())
+        .merge(dashboard::routes(state))
 }
 
 /// The process is up.
@@ -36,10 +39,20 @@ async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
         "spool": if spool_ok { "ok" } else { "at its disk quota" },
         "spool_bytes": state.spool.disk_bytes(),
     });
-    (if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE }, Json(body))
+    (
+        if ready {
+            StatusCode::OK
+        } else {
+            StatusCode::SERVICE_UNAVAILABLE
+        },
+        Json(body),
+    )
 }
 
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     metrics::gauge!(SPOOL_BYTES).set(state.spool.disk_bytes() as f64);
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], crate::metrics::handle().render())
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        crate::metrics::handle().render(),
+    )
 }

@@ -25,7 +25,8 @@ pub fn path(dir: &Path) -> PathBuf {
 
 pub fn load(dir: &Path) -> io::Result<Cursor> {
     match fs::read(path(dir)) {
-        Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e)),
+        Ok(bytes) => serde_json::from_slice(&bytes)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e)),
         Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(Cursor::default()),
         Err(error) => Err(error),
     }
@@ -34,7 +35,8 @@ pub fn load(dir: &Path) -> io::Result<Cursor> {
 /// Replaces the cursor file atomically and durably.
 pub fn store(dir: &Path, cursor: &Cursor) -> io::Result<()> {
     let temporary = dir.join("cursor.json.tmp");
-    let bytes = serde_json::to_vec(cursor).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+    let bytes =
+        serde_json::to_vec(cursor).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
     {
         let file = fs::File::create(&temporary)?;
         io::Write::write_all(&mut &file, &bytes)?;
@@ -52,7 +54,10 @@ mod tests {
     fn round_trip_and_default() {
         let dir = tempfile::tempdir().unwrap();
         assert_eq!(load(dir.path()).unwrap(), Cursor::default());
-        let cursor = Cursor { committed: 41, in_flight: Some((42, 90)) };
+        let cursor = Cursor {
+            committed: 41,
+            in_flight: Some((42, 90)),
+        };
         store(dir.path(), &cursor).unwrap();
         assert_eq!(load(dir.path()).unwrap(), cursor);
     }

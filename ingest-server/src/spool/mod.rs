@@ -66,7 +66,10 @@ impl Spool {
     /// and starts the writer thread.
     pub fn open(config: &SpoolConfig) -> Result<(Spool, SpoolReader), SpoolError> {
         let dir = config.dir.clone();
-        let io_error = |source| SpoolError::Io { path: dir.clone(), source };
+        let io_error = |source| SpoolError::Io {
+            path: dir.clone(),
+            source,
+        };
         std::fs::create_dir_all(&dir).map_err(io_error)?;
         let segments = list_segments(&dir).map_err(io_error)?;
 
@@ -82,7 +85,10 @@ impl Spool {
                 }
                 disk_bytes -= recovered.cut_bytes;
                 let next_seq = recovered.last_seq.map_or(*first_seq, |seq| seq + 1);
-                (SegmentWriter::reopen(path, *first_seq, recovered.len).map_err(io_error)?, next_seq)
+                (
+                    SegmentWriter::reopen(path, *first_seq, recovered.len).map_err(io_error)?,
+                    next_seq,
+                )
             }
             None => (SegmentWriter::create(&dir, 1).map_err(io_error)?, 1),
         };
@@ -112,10 +118,12 @@ impl Spool {
             return Err(SpoolError::OverQuota);
         }
         let (done, result) = oneshot::channel();
-        self.queue.try_send(Append { payload, done }).map_err(|error| match error {
-            mpsc::error::TrySendError::Full(_) => SpoolError::QueueFull,
-            mpsc::error::TrySendError::Closed(_) => SpoolError::Closed,
-        })?;
+        self.queue
+            .try_send(Append { payload, done })
+            .map_err(|error| match error {
+                mpsc::error::TrySendError::Full(_) => SpoolError::QueueFull,
+                mpsc::error::TrySendError::Closed(_) => SpoolError::Closed,
+            })?;
         result.await.map_err(|_| SpoolError::Closed)?
     }
 
@@ -140,7 +148,12 @@ fn log_id(dir: &std::path::Path) -> io::Result<String> {
     // RandomState is seeded randomly per process; mixed with time and pid.
     use std::hash::{BuildHasher, Hasher};
     let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos());
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos(),
+    );
     hasher.write_u32(std::process::id());
     let id = format!("{:016x}", hasher.finish());
     std::fs::write(&path, &id)?;
@@ -174,7 +187,9 @@ fn write_loop(
         match segment.append(&buffer).and_then(|()| segment.sync()) {
             Ok(()) => {
                 next_seq += group.len() as u64;
-                shared.disk_bytes.fetch_add(buffer.len() as u64, Ordering::AcqRel);
+                shared
+                    .disk_bytes
+                    .fetch_add(buffer.len() as u64, Ordering::AcqRel);
                 shared.synced_seq.store(next_seq - 1, Ordering::Release);
                 shared.new_data.notify_one();
                 for append in group.drain(..) {
@@ -191,7 +206,10 @@ fn write_loop(
                 segment.len = written_before;
                 for append in group.drain(..) {
                     let source = io::Error::new(error.kind(), error.to_string());
-                    let _ = append.done.send(Err(SpoolError::Io { path: path.clone(), source }));
+                    let _ = append.done.send(Err(SpoolError::Io {
+                        path: path.clone(),
+                        source,
+                    }));
                 }
             }
         }

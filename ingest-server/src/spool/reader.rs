@@ -41,7 +41,12 @@ pub struct SpoolReader {
 impl SpoolReader {
     pub(super) fn open(shared: Arc<Shared>) -> io::Result<Self> {
         let cursor = cursor::load(&shared.dir)?;
-        Ok(Self { next_seq: cursor.committed + 1, shared, cursor, current: None })
+        Ok(Self {
+            next_seq: cursor.committed + 1,
+            shared,
+            cursor,
+            current: None,
+        })
     }
 
     /// This log's identity (part of every batch's deduplication token).
@@ -56,7 +61,10 @@ impl SpoolReader {
 
     /// Records logged but not yet stored.
     pub fn pending(&self) -> u64 {
-        self.shared.synced_seq.load(Ordering::Acquire).saturating_sub(self.cursor.committed)
+        self.shared
+            .synced_seq
+            .load(Ordering::Acquire)
+            .saturating_sub(self.cursor.committed)
     }
 
     /// A handle to wait on for new records without holding the reader.
@@ -67,12 +75,18 @@ impl SpoolReader {
     /// Reads the next records on disk, at most `max` and at most up to `until`.
     pub fn read(&mut self, max: usize, until: u64) -> io::Result<Batch> {
         let durable = self.shared.synced_seq.load(Ordering::Acquire).min(until);
-        let mut batch = Batch { first: self.next_seq, last: self.next_seq.saturating_sub(1), payloads: Vec::new() };
+        let mut batch = Batch {
+            first: self.next_seq,
+            last: self.next_seq.saturating_sub(1),
+            payloads: Vec::new(),
+        };
         while batch.payloads.len() < max && self.next_seq <= durable {
             if self.current.is_none() {
                 self.current = Some(self.open_segment_for(self.next_seq)?);
             }
-            let Some((first_seq, reader)) = self.current.as_mut() else { break };
+            let Some((first_seq, reader)) = self.current.as_mut() else {
+                break;
+            };
             let first_seq = *first_seq;
             match reader.next_record()? {
                 Next::Record { seq, payload } if seq >= self.next_seq => {
@@ -83,14 +97,24 @@ impl SpoolReader {
                 Next::Record { .. } => {} // before the cursor: stored already
                 Next::End { .. } => match self.segment_after(first_seq)? {
                     // The rest is in the next segment.
-                    Some(next) => self.current = Some((next, RecordReader::open(&segment_path(&self.shared.dir, next))?)),
+                    Some(next) => {
+                        self.current = Some((
+                            next,
+                            RecordReader::open(&segment_path(&self.shared.dir, next))?,
+                        ))
+                    }
                     None => break,
                 },
                 Next::Corrupt { offset } => {
                     // Only bit rot gets here (recovery cut torn tails): skip the segment.
                     let segment = first_seq;
                     let next = self.segment_after(segment)?;
-                    tracing::error!(segment, offset, skipped_to = next, "corrupt write-ahead log record");
+                    tracing::error!(
+                        segment,
+                        offset,
+                        skipped_to = next,
+                        "corrupt write-ahead log record"
+                    );
                     metrics::counter!(crate::metrics::SPOOL_CORRUPT_SEGMENTS).increment(1);
                     self.next_seq = next.unwrap_or(durable + 1);
                     self.current = None;
@@ -109,7 +133,10 @@ impl SpoolReader {
     /// Records that everything up to `last` is stored, and frees the segments
     /// that holds nothing newer.
     pub fn commit(&mut self, last: u64) -> io::Result<()> {
-        self.cursor = Cursor { committed: last, in_flight: None };
+        self.cursor = Cursor {
+            committed: last,
+            in_flight: None,
+        };
         cursor::store(&self.shared.dir, &self.cursor)?;
         let segments = list_segments(&self.shared.dir)?;
         // A segment is done when the next one starts at or before last + 1;
@@ -138,11 +165,19 @@ impl SpoolReader {
             .rev()
             .find(|(first, _)| *first <= seq)
             .or(segments.first())
-            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "the write-ahead log has no segments"))?;
+            .ok_or_else(|| {
+                io::Error::new(
+                    io::ErrorKind::NotFound,
+                    "the write-ahead log has no segments",
+                )
+            })?;
         Ok((*first_seq, RecordReader::open(path)?))
     }
 
     fn segment_after(&self, first_seq: u64) -> io::Result<Option<u64>> {
-        Ok(list_segments(&self.shared.dir)?.into_iter().map(|(first, _)| first).find(|first| *first > first_seq))
+        Ok(list_segments(&self.shared.dir)?
+            .into_iter()
+            .map(|(first, _)| first)
+            .find(|first| *first > first_seq))
     }
 }

@@ -53,16 +53,26 @@ pub struct RecordReader {
 }
 
 pub enum Next {
-    Record { seq: u64, payload: Vec<u8> },
+    Record {
+        seq: u64,
+        payload: Vec<u8>,
+    },
     /// End of file, or a record not (yet, or ever) complete: `offset` is where the good data ends.
-    End { offset: u64 },
+    End {
+        offset: u64,
+    },
     /// A complete record whose checksum does not match.
-    Corrupt { offset: u64 },
+    Corrupt {
+        offset: u64,
+    },
 }
 
 impl RecordReader {
     pub fn open(path: &Path) -> io::Result<Self> {
-        Ok(Self { reader: BufReader::new(File::open(path)?), offset: 0 })
+        Ok(Self {
+            reader: BufReader::new(File::open(path)?),
+            offset: 0,
+        })
     }
 
     pub fn next_record(&mut self) -> io::Result<Next> {
@@ -138,7 +148,11 @@ pub fn recover_segment(path: &Path) -> io::Result<Recovered> {
         file.set_len(end)?;
         file.sync_all()?;
     }
-    Ok(Recovered { last_seq, len: end, cut_bytes: len - end })
+    Ok(Recovered {
+        last_seq,
+        len: end,
+        cut_bytes: len - end,
+    })
 }
 
 /// Makes a directory entry (a new or removed file) durable.
@@ -155,14 +169,25 @@ pub struct SegmentWriter {
 
 impl SegmentWriter {
     pub fn create(dir: &Path, first_seq: u64) -> io::Result<Self> {
-        let file = OpenOptions::new().create(true).append(true).open(segment_path(dir, first_seq))?;
+        let file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(segment_path(dir, first_seq))?;
         sync_dir(dir)?;
-        Ok(Self { file, first_seq, len: 0 })
+        Ok(Self {
+            file,
+            first_seq,
+            len: 0,
+        })
     }
 
     pub fn reopen(path: &Path, first_seq: u64, len: u64) -> io::Result<Self> {
         let file = OpenOptions::new().append(true).open(path)?;
-        Ok(Self { file, first_seq, len })
+        Ok(Self {
+            file,
+            first_seq,
+            len,
+        })
     }
 
     pub fn append(&mut self, bytes: &[u8]) -> io::Result<()> {
@@ -198,7 +223,10 @@ mod tests {
         while let Next::Record { seq, payload } = reader.next_record().unwrap() {
             seen.push((seq, payload));
         }
-        assert_eq!(seen, vec![(1, b"one".to_vec()), (2, vec![]), (3, b"three".to_vec())]);
+        assert_eq!(
+            seen,
+            vec![(1, b"one".to_vec()), (2, vec![]), (3, b"three".to_vec())]
+        );
         assert_eq!(list_segments(dir.path()).unwrap(), vec![(1, path)]);
     }
 
@@ -208,7 +236,12 @@ mod tests {
         let path = segment_path(dir.path(), 7);
         write_records(&path, &[(7, b"whole"), (8, b"torn record")]);
         let full = fs::metadata(&path).unwrap().len();
-        OpenOptions::new().write(true).open(&path).unwrap().set_len(full - 4).unwrap();
+        OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_len(full - 4)
+            .unwrap();
 
         let recovered = recover_segment(&path).unwrap();
         assert_eq!(recovered.last_seq, Some(7));
@@ -226,7 +259,10 @@ mod tests {
         bytes[last] ^= 0xff;
         fs::write(&path, bytes).unwrap();
         let recovered = recover_segment(&path).unwrap();
-        assert_eq!((recovered.last_seq, recovered.cut_bytes), (Some(1), (HEADER_BYTES + 7) as u64));
+        assert_eq!(
+            (recovered.last_seq, recovered.cut_bytes),
+            (Some(1), (HEADER_BYTES + 7) as u64)
+        );
     }
 
     #[test]
@@ -237,8 +273,19 @@ mod tests {
         encode_record(1, b"late", &mut record);
         fs::write(&path, &record[..10]).unwrap();
         let mut reader = RecordReader::open(&path).unwrap();
-        assert!(matches!(reader.next_record().unwrap(), Next::End { offset: 0 }));
-        OpenOptions::new().append(true).open(&path).unwrap().write_all(&record[10..]).unwrap();
-        assert!(matches!(reader.next_record().unwrap(), Next::Record { seq: 1, .. }));
+        assert!(matches!(
+            reader.next_record().unwrap(),
+            Next::End { offset: 0 }
+        ));
+        OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap()
+            .write_all(&record[10..])
+            .unwrap();
+        assert!(matches!(
+            reader.next_record().unwrap(),
+            Next::Record { seq: 1, .. }
+        ));
     }
 }

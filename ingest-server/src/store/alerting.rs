@@ -15,7 +15,8 @@ use crate::evaluate::lifecycle::{Alert, Millis, Notice, Status};
 use crate::evaluate::rules::Severity;
 
 fn to_time(ms: Millis) -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
 fn to_millis(time: OffsetDateTime) -> Millis {
@@ -199,8 +200,12 @@ impl Store {
     }
 
     pub async fn alert(&self, id: &str) -> Result<Option<Alert>, StoreError> {
-        let row: Option<AlertRow> =
-            self.client.query("SELECT ?fields FROM alerts FINAL WHERE id = ?").bind(id).fetch_optional().await?;
+        let row: Option<AlertRow> = self
+            .client
+            .query("SELECT ?fields FROM alerts FINAL WHERE id = ?")
+            .bind(id)
+            .fetch_optional()
+            .await?;
         Ok(row.and_then(AlertRow::into_alert))
     }
 

@@ -41,7 +41,7 @@ pub async fn drain(
         if deadline.is_some_and(|at| Instant::now() >= at) {
             break;
         }
-        let batch = match next_batch(&reader, &config, interval, stopping).await {
+        let batch = match next_batch(&reader, &config, interval, &mut stop).await {
             Ok(batch) => batch,
             Err(error) => {
                 tracing::error!(%error, "cannot read the write-ahead log");
@@ -83,10 +83,19 @@ impl Decoded {
 }
 
 /// Reads and decodes the next records, off the async workers.
-async fn read_decoded(reader: &Arc<Mutex<SpoolReader>>, max: usize, until: u64) -> std::io::Result<Decoded> {
+async fn read_decoded(
+    reader: &Arc<Mutex<SpoolReader>>,
+    max: usize,
+    until: u64,
+) -> std::io::Result<Decoded> {
     with_reader(reader, move |r| {
         let batch = r.read(max, until)?;
-        let mut decoded = Decoded { first: batch.first, last: batch.last, accepted: Vec::new(), events: 0 };
+        let mut decoded = Decoded {
+            first: batch.first,
+            last: batch.last,
+            accepted: Vec::new(),
+            events: 0,
+        };
         for payload in &batch.payloads {
             match serde_json::from_slice::<Accepted>(payload) {
                 Ok(accepted) => {
@@ -106,7 +115,7 @@ async fn next_batch(
     reader: &Arc<Mutex<SpoolReader>>,
     config: &WriterConfig,
     interval: Duration,
-    stopping: bool,
+    stop: &mut watch::Receiver<bool>,
 ) -> std::io::Result<Decoded> {
     // The reader resumes right after the last confirmed batch, which is
     // where an unconfirmed one begins: reread exactly its records.
@@ -115,14 +124,22 @@ async fn next_batch(
     }
     let opened = Instant::now();
     let mut batch = read_decoded(reader, READ_CHUNK, u64::MAX).await?;
+    // A full chunk means more is on disk already: read on without waiting.
+    let mut backlog = batch.last + 1 - batch.first >= READ_CHUNK as u64;
     loop {
         let full = batch.events >= config.batch_rows;
         let waited = opened.elapsed() >= interval;
-        if batch.is_empty() || full || waited || stopping {
+        if batch.is_empty() || full || waited || *stop.borrow() {
             return Ok(batch);
         }
-        wait_for_records(reader, interval.saturating_sub(opened.elapsed())).await;
+        if !backlog {
+            tokio::select! {
+                _ = wait_for_records(reader, interval.saturating_sub(opened.elapsed())) => {}
+                _ = stop_requested(stop) => {}
+            }
+        }
         let more = read_decoded(reader, READ_CHUNK, u64::MAX).await?;
+        backlog = !more.is_empty() && more.last + 1 - more.first >= READ_CHUNK as u64;
         if !more.is_empty() {
             batch.last = more.last;
             batch.events += more.events;
@@ -139,16 +156,27 @@ async fn store_batch(
     stop: &mut watch::Receiver<bool>,
     mut deadline: Option<Instant>,
 ) -> bool {
-    let Decoded { first, last, accepted, .. } = batch;
+    let Decoded {
+        first,
+        last,
+        accepted,
+        ..
+    } = batch;
     if let Some(oldest) = accepted.first() {
-        let now_ms = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
-        metrics::gauge!(SPOOL_OLDEST_AGE_SECONDS).set((now_ms - oldest.received_at_ms).max(0) as f64 / 1000.0);
+        let now_ms = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(0);
+        metrics::gauge!(SPOOL_OLDEST_AGE_SECONDS)
+            .set((now_ms - oldest.received_at_ms).max(0) as f64 / 1000.0);
     }
     if let Err(error) = with_reader(reader, move |r| r.begin(first, last)).await {
         tracing::error!(%error, "cannot record the batch in the cursor");
         return true;
     }
-    let log_id = with_reader(reader, |r| Ok(r.log_id().to_owned())).await.unwrap_or_default();
+    let log_id = with_reader(reader, |r| Ok(r.log_id().to_owned()))
+        .await
+        .unwrap_or_default();
     let token = format!("canopy-{log_id}-{first}-{last}");
     let mut backoff = Duration::from_millis(200);
     loop {
@@ -181,7 +209,9 @@ async fn store_batch(
 
 async fn wait_for_records(reader: &Arc<Mutex<SpoolReader>>, timeout: Duration) {
     // Waited on outside the lock: the reader is locked only for I/O.
-    let Ok(signal) = reader.lock().map(|guard| guard.new_records()) else { return };
+    let Ok(signal) = reader.lock().map(|guard| guard.new_records()) else {
+        return;
+    };
     signal.wait(timeout).await;
 }
 
@@ -199,7 +229,9 @@ async fn with_reader<T: Send + 'static>(
 ) -> std::io::Result<T> {
     let reader = reader.clone();
     tokio::task::spawn_blocking(move || {
-        let mut guard = reader.lock().map_err(|_| std::io::Error::other("write-ahead log reader poisoned"))?;
+        let mut guard = reader
+            .lock()
+            .map_err(|_| std::io::Error::other("write-ahead log reader poisoned"))?;
         work(&mut guard)
     })
     .await

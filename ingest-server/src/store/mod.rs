@@ -5,6 +5,7 @@
 //! batch retried after a failure or a crash is stored once.
 
 pub mod alerting;
+pub mod dashboard;
 mod drain;
 mod rows;
 pub mod schema;
@@ -18,7 +19,9 @@ use crate::enrich::Accepted;
 use crate::metrics::{CLICKHOUSE_ERRORS, INSERT_BATCHES, INSERT_ROWS, INSERT_SECONDS};
 pub use drain::drain;
 pub use rows::Rows;
-use rows::{AppEventRow, CustomEventRow, CustomMetricRow, ErrorRow, NavigationRow, ResourceRow, VitalRow};
+use rows::{
+    AppEventRow, CustomEventRow, CustomMetricRow, ErrorRow, NavigationRow, ResourceRow, VitalRow,
+};
 use schema::Layout;
 
 #[derive(Debug, thiserror::Error)]
@@ -26,7 +29,13 @@ pub enum StoreError {
     #[error("clickhouse: {0}")]
     ClickHouse(#[from] clickhouse::error::Error),
     #[error("migration {version} ({name}) failed: {source}")]
-    Migration { version: u32, name: &'static str, source: clickhouse::error::Error },
+    Migration {
+        version: u32,
+        name: &'static str,
+        source: clickhouse::error::Error,
+    },
+    #[error("unexpected answer from clickhouse: {0}")]
+    Decode(#[source] serde_json::Error),
 }
 
 pub struct Store {
@@ -47,8 +56,11 @@ impl Store {
         };
         schema::migrate(&server, &config.database, &layout).await?;
         let client = server.with_database(&config.database);
-        for statement in schema::retention_statements(&layout, config.retention_days) {
-            client.query(&statement).execute().await?;
+        let retention = schema::retention_statements(&layout, config.retention_days);
+        let rollup_retention =
+            schema::rollup_retention_statements(&layout, config.rollup_retention_days);
+        for statement in retention.iter().chain(&rollup_retention) {
+            client.query(statement).execute().await?;
         }
         Ok(Self { client })
     }
@@ -68,16 +80,19 @@ impl Store {
     pub async fn insert_batch(&self, batch: &[Accepted], token: &str) -> Result<usize, StoreError> {
         let started = Instant::now();
         let rows = Rows::from_accepted(batch);
-        let result = async {
-            self.insert::<VitalRow>("vitals", &rows.vitals, token).await?;
-            self.insert::<NavigationRow>("navigations", &rows.navigations, token).await?;
-            self.insert::<ResourceRow>("resources", &rows.resources, token).await?;
-            self.insert::<ErrorRow>("errors", &rows.errors, token).await?;
-            self.insert::<AppEventRow>("app_events", &rows.app_events, token).await?;
-            self.insert::<CustomMetricRow>("custom_metrics", &rows.custom_metrics, token).await?;
-            self.insert::<CustomEventRow>("custom_events", &rows.custom_events, token).await
-        }
-        .await;
+        // One insert per table, all at once: each is its own HTTP request,
+        // and each carries the token, so a retry after a partial failure
+        // stores only what is missing.
+        let result = tokio::try_join!(
+            self.insert::<VitalRow>("vitals", &rows.vitals, token),
+            self.insert::<NavigationRow>("navigations", &rows.navigations, token),
+            self.insert::<ResourceRow>("resources", &rows.resources, token),
+            self.insert::<ErrorRow>("errors", &rows.errors, token),
+            self.insert::<AppEventRow>("app_events", &rows.app_events, token),
+            self.insert::<CustomMetricRow>("custom_metrics", &rows.custom_metrics, token),
+            self.insert::<CustomEventRow>("custom_events", &rows.custom_events, token),
+        )
+        .map(|_| ());
         if let Err(error) = result {
             metrics::counter!(CLICKHOUSE_ERRORS).increment(1);
             return Err(error);
@@ -89,12 +104,20 @@ impl Store {
     }
 
     /// `R` names the row type; `rows` may borrow from the batch.
-    async fn insert<R: RowWrite>(&self, table: &str, rows: &[R::Value<'_>], token: &str) -> Result<(), StoreError> {
+    async fn insert<R: RowWrite>(
+        &self,
+        table: &str,
+        rows: &[R::Value<'_>],
+        token: &str,
+    ) -> Result<(), StoreError> {
         if rows.is_empty() {
             return Ok(());
         }
-        let mut insert =
-            self.client.insert::<R>(table).await?.with_setting("insert_deduplication_token", token.to_owned());
+        let mut insert = self
+            .client
+            .insert::<R>(table)
+            .await?
+            .with_setting("insert_deduplication_token", token.to_owned());
         for row in rows {
             insert.write(row).await?;
         }

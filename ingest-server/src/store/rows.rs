@@ -55,7 +55,11 @@ macro_rules! event_row {
     };
 }
 
-event_row!(VitalRow<'a> { name: &'a str, value: f64 });
+event_row!(VitalRow<'a> {
+    name: &'a str, value: f64,
+    // Migration 3, in its order.
+    rating: &'a str, target: &'a str, resource: &'a str, event_type: &'a str, owner: &'a str, restored: bool,
+});
 event_row!(NavigationRow<'a> {
     nav_type: &'a str, dns: f64, tcp: f64, tls: f64, ttfb: f64, download: f64,
     dom_parse: f64, dom_ready: f64, load: f64, transfer_size: u64,
@@ -138,32 +142,78 @@ impl<'a> Rows<'a> {
 
     fn push(&mut self, c: &Context<'a>, body: &'a EventBody) {
         match body {
-            EventBody::Vital(v) => self.vitals.push(VitalRow::new(c, v.name.as_str(), v.value)),
+            EventBody::Vital(v) => self.vitals.push(VitalRow::new(
+                c,
+                v.name.as_str(),
+                v.value,
+                // An older agent sends no rating: the shared thresholds give it.
+                v.rating.unwrap_or_else(|| v.name.rating(v.value)).as_str(),
+                &v.target,
+                &v.resource,
+                &v.event_type,
+                &v.owner,
+                v.restored,
+            )),
             EventBody::Navigation(n) => self.navigations.push(NavigationRow::new(
-                c, &n.nav_type, n.dns, n.tcp, n.tls, n.ttfb, n.download, n.dom_parse, n.dom_ready, n.load,
+                c,
+                &n.nav_type,
+                n.dns,
+                n.tcp,
+                n.tls,
+                n.ttfb,
+                n.download,
+                n.dom_parse,
+                n.dom_ready,
+                n.load,
                 n.transfer_size,
             )),
-            EventBody::Resource(r) => {
-                self.resources.push(ResourceRow::new(c, &r.url, &r.initiator, r.duration, r.transfer_size))
-            }
-            EventBody::Error(e) => self.errors.push(ErrorRow::new(
-                c, e.source.as_str(), &e.error_type, &e.message, &e.stack, &e.url, e.line, e.column,
+            EventBody::Resource(r) => self.resources.push(ResourceRow::new(
+                c,
+                &r.url,
+                &r.initiator,
+                r.duration,
+                r.transfer_size,
             )),
-            EventBody::Metric(m) => self.custom_metrics.push(CustomMetricRow::new(c, &m.name, m.value, &m.attrs.0)),
-            EventBody::Custom(e) => self.custom_events.push(CustomEventRow::new(c, &e.name, &e.attrs.0)),
+            EventBody::Error(e) => self.errors.push(ErrorRow::new(
+                c,
+                e.source.as_str(),
+                &e.error_type,
+                &e.message,
+                &e.stack,
+                &e.url,
+                e.line,
+                e.column,
+            )),
+            EventBody::Metric(m) => self
+                .custom_metrics
+                .push(CustomMetricRow::new(c, &m.name, m.value, &m.attrs.0)),
+            EventBody::Custom(e) => self
+                .custom_events
+                .push(CustomEventRow::new(c, &e.name, &e.attrs.0)),
             EventBody::App(a) => self.app_events.push(AppEventRow::new(
-                c, a.phase.as_str(), &a.detail, &a.health_check, &a.dependencies, &a.declared_rules,
+                c,
+                a.phase.as_str(),
+                &a.detail,
+                &a.health_check,
+                &a.dependencies,
+                &a.declared_rules,
             )),
         }
     }
 }
 
 fn received_at(ms: i64) -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+    OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
 fn app_version<'a>(beacon: &'a Beacon, app: &str) -> &'a str {
-    beacon.apps.iter().find(|info| info.name == app).map(|info| info.version.as_str()).unwrap_or("")
+    beacon
+        .apps
+        .iter()
+        .find(|info| info.name == app)
+        .map(|info| info.version.as_str())
+        .unwrap_or("")
 }
 
 /// The event's time on the server's clock: browsers' clocks drift, but the
@@ -182,16 +232,26 @@ mod tests {
 
     fn accepted(events: Vec<Event>) -> Accepted {
         let received_at_ms = 1_800_000_000_000;
-        let client = Client { browser: "Chrome".into(), ..Client::default() };
-        Accepted { received_at_ms, client, beacon: Beacon {
-            schema: 1,
-            session_id: "s".into(),
-            view_id: "v".into(),
-            page_url: "http://x/".into(),
-            sent_at: 10_000.0,
-            apps: vec![AppInfo { name: "cart".into(), version: "2.0.0".into() }],
-            events,
-        } }
+        let client = Client {
+            browser: "Chrome".into(),
+            ..Client::default()
+        };
+        Accepted {
+            received_at_ms,
+            client,
+            beacon: Beacon {
+                schema: 1,
+                session_id: "s".into(),
+                view_id: "v".into(),
+                page_url: "http://x/".into(),
+                sent_at: 10_000.0,
+                apps: vec![AppInfo {
+                    name: "cart".into(),
+                    version: "2.0.0".into(),
+                }],
+                events,
+            },
+        }
     }
 
     #[test]
@@ -207,17 +267,33 @@ mod tests {
             column: 0,
         };
         let beacon = accepted(vec![
-            Event { app: "cart".into(), at: 9_000.0, body: EventBody::Error(error) },
-            Event { app: "shell".into(), at: 99_999.0, body: EventBody::Vital(Vital { name: VitalName::Lcp, value: 1.0 }) },
+            Event {
+                app: "cart".into(),
+                at: 9_000.0,
+                body: EventBody::Error(error),
+            },
+            Event {
+                app: "shell".into(),
+                at: 99_999.0,
+                body: EventBody::Vital(Vital::new(VitalName::Lcp, 1.0)),
+            },
         ]);
         let batch = [beacon];
         let rows = Rows::from_accepted(&batch);
         assert_eq!(rows.errors[0].browser, "Chrome");
-        assert_eq!((rows.errors.len(), rows.vitals.len(), rows.len()), (1, 1, 2));
+        assert_eq!(
+            (rows.errors.len(), rows.vitals.len(), rows.len()),
+            (1, 1, 2)
+        );
         assert_eq!(rows.errors[0].app_version, "2.0.0");
         assert_eq!(rows.errors[0].at, received - time::Duration::seconds(1));
         // An event "after" its beacon was sent is clamped to the receive time.
         assert_eq!(rows.vitals[0].at, received);
         assert_eq!(rows.vitals[0].app_version, "");
+        // No rating from the agent: the server rates the value itself.
+        assert_eq!(
+            (rows.vitals[0].rating, rows.vitals[0].restored),
+            ("good", false)
+        );
     }
 }

@@ -14,6 +14,11 @@ use serde::{Deserialize, Serialize};
 
 use super::StoreError;
 
+mod rollups;
+pub use rollups::{
+    fingerprint_sql, rollup_retention_statements, PAGE_PATH_SQL, QUANTILES, TOP_FRAME_SQL,
+};
+
 /// Columns every event table starts with (see ARCHITECTURE.md).
 const COMMON_COLUMNS: &[(&str, &str)] = &[
     ("received_at", "DateTime64(3)"),
@@ -31,7 +36,10 @@ const COMMON_COLUMNS: &[(&str, &str)] = &[
 
 /// Each event table and the columns of its own.
 pub const EVENT_TABLES: &[(&str, &[(&str, &str)])] = &[
-    ("vitals", &[("name", "LowCardinality(String)"), ("value", "Float64")]),
+    (
+        "vitals",
+        &[("name", "LowCardinality(String)"), ("value", "Float64")],
+    ),
     (
         "navigations",
         &[
@@ -49,7 +57,12 @@ pub const EVENT_TABLES: &[(&str, &[(&str, &str)])] = &[
     ),
     (
         "resources",
-        &[("url", "String"), ("initiator", "LowCardinality(String)"), ("duration", "Float64"), ("transfer_size", "UInt64")],
+        &[
+            ("url", "String"),
+            ("initiator", "LowCardinality(String)"),
+            ("duration", "Float64"),
+            ("transfer_size", "UInt64"),
+        ],
     ),
     (
         "errors",
@@ -63,7 +76,10 @@ pub const EVENT_TABLES: &[(&str, &[(&str, &str)])] = &[
             ("column", "UInt32"),
         ],
     ),
-    ("app_events", &[("phase", "LowCardinality(String)"), ("detail", "String")]),
+    (
+        "app_events",
+        &[("phase", "LowCardinality(String)"), ("detail", "String")],
+    ),
 ];
 
 /// Recent insert tokens a table remembers, so a retried batch is stored once.
@@ -180,26 +196,95 @@ struct Migration {
 }
 
 const MIGRATIONS: &[Migration] = &[
-    Migration { version: 1, name: "event tables", statements: create_event_tables },
-    Migration { version: 2, name: "alerting", statements: create_alerting_tables },
-    Migration { version: 4, name: "custom metrics and events", statements: create_custom_tables },
+    Migration {
+        version: 1,
+        name: "event tables",
+        statements: create_event_tables,
+    },
+    Migration {
+        version: 2,
+        name: "alerting",
+        statements: create_alerting_tables,
+    },
+    Migration {
+        version: 3,
+        name: "vital ratings and attribution",
+        statements: add_vital_attribution,
+    },
+    Migration {
+        version: 4,
+        name: "custom metrics and events",
+        statements: create_custom_tables,
+    },
+    Migration {
+        version: 5,
+        name: "rollups",
+        statements: rollups::create_rollups,
+    },
 ];
+
+/// What a vital carries besides its value (issue 3): its rating, the element
+/// or resource behind it, the interaction's event type, the app whose DOM
+/// caused a page-level value, and whether it was measured after a
+/// back/forward-cache restore. `VitalRow` lists them in this order.
+const VITAL_ATTRIBUTION_COLUMNS: &[(&str, &str)] = &[
+    ("rating", "LowCardinality(String)"),
+    ("target", "String"),
+    ("resource", "String"),
+    ("event_type", "LowCardinality(String)"),
+    ("owner", "LowCardinality(String)"),
+    ("restored", "Bool"),
+];
+
+fn add_vital_attribution(layout: &Layout, _database: &str) -> Vec<String> {
+    let columns: Vec<String> = VITAL_ATTRIBUTION_COLUMNS
+        .iter()
+        .map(|(column, kind)| format!("ADD COLUMN IF NOT EXISTS `{column}` {kind}"))
+        .collect();
+    layout
+        .tables_holding("vitals")
+        .into_iter()
+        .map(|table| {
+            format!(
+                "ALTER TABLE {table}{} {}",
+                layout.on_cluster(),
+                columns.join(", ")
+            )
+        })
+        .collect()
+}
 
 /// What apps push themselves: `pushMetric` and `pushEvent`.
 const CUSTOM_TABLES: &[(&str, &[(&str, &str)])] = &[
     (
         "custom_metrics",
-        &[("name", "LowCardinality(String)"), ("value", "Float64"), ("attrs", "Map(String, String)")],
+        &[
+            ("name", "LowCardinality(String)"),
+            ("value", "Float64"),
+            ("attrs", "Map(String, String)"),
+        ],
     ),
-    ("custom_events", &[("name", "LowCardinality(String)"), ("attrs", "Map(String, String)")]),
+    (
+        "custom_events",
+        &[
+            ("name", "LowCardinality(String)"),
+            ("attrs", "Map(String, String)"),
+        ],
+    ),
 ];
 
 fn create_custom_tables(layout: &Layout, database: &str) -> Vec<String> {
-    CUSTOM_TABLES.iter().flat_map(|(name, own)| create_table(layout, database, &event_table(name, own))).collect()
+    CUSTOM_TABLES
+        .iter()
+        .flat_map(|(name, own)| create_table(layout, database, &event_table(name, own)))
+        .collect()
 }
 
 fn create_event_tables(layout: &Layout, database: &str) -> Vec<String> {
-    EVENT_TABLES.iter().flat_map(|(name, own)| create_table(layout, database, &event_table(name, own))).collect()
+    EVENT_TABLES
+        .iter()
+        .flat_map(|(name, own)| create_table(layout, database, &event_table(name, own)))
+        .collect()
 }
 
 fn create_alerting_tables(layout: &Layout, database: &str) -> Vec<String> {
@@ -223,11 +308,19 @@ fn create_alerting_tables(layout: &Layout, database: &str) -> Vec<String> {
     };
     let specs = [
         alert_table("alerts", "ReplacingMergeTree(updated_at)", None, "id"),
-        alert_table("alert_history", "MergeTree", Some("toDate(updated_at)"), "(app, updated_at)"),
+        alert_table(
+            "alert_history",
+            "MergeTree",
+            Some("toDate(updated_at)"),
+            "(app, updated_at)",
+        ),
         log("notifications", NOTIFICATION_COLUMNS),
         log("probes", PROBE_COLUMNS),
     ];
-    let mut statements: Vec<String> = specs.iter().flat_map(|spec| create_table(layout, database, spec)).collect();
+    let mut statements: Vec<String> = specs
+        .iter()
+        .flat_map(|spec| create_table(layout, database, spec))
+        .collect();
     // What an app declared when it registered: its health check, the apps it
     // depends on, and the alert rules it asks for (applied only if allowed).
     for table in layout.tables_holding("app_events") {
@@ -241,18 +334,29 @@ fn create_alerting_tables(layout: &Layout, database: &str) -> Vec<String> {
 }
 
 fn create_table(layout: &Layout, database: &str, spec: &TableSpec) -> Vec<String> {
-    let columns: Vec<String> = spec.columns.iter().map(|(column, kind)| format!("    `{column}` {kind}")).collect();
+    let columns: Vec<String> = spec
+        .columns
+        .iter()
+        .map(|(column, kind)| format!("    `{column}` {kind}"))
+        .collect();
     let storage = layout.storage_table(spec.name);
     let on_cluster = layout.on_cluster();
     let engine = match layout {
         Layout::SingleNode => spec.engine.to_owned(),
         Layout::Cluster(_) => {
             let (kind, args) = spec.engine.split_once('(').unwrap_or((spec.engine, ")"));
-            let args = if args == ")" { ")".to_owned() } else { format!(", {args}") };
+            let args = if args == ")" {
+                ")".to_owned()
+            } else {
+                format!(", {args}")
+            };
             format!("Replicated{kind}('/clickhouse/tables/{{shard}}/{{database}}/{storage}', '{{replica}}'{args}")
         }
     };
-    let partition = spec.partition_by.map(|p| format!("PARTITION BY {p} ")).unwrap_or_default();
+    let partition = spec
+        .partition_by
+        .map(|p| format!("PARTITION BY {p} "))
+        .unwrap_or_default();
     let settings = if spec.deduplicated {
         format!("\nSETTINGS non_replicated_deduplication_window = {DEDUPLICATION_WINDOW}")
     } else {
@@ -298,9 +402,18 @@ struct AppliedMigration {
 
 /// Creates the database if needed and applies every migration not yet
 /// applied. Returns the versions it applied.
-pub async fn migrate(server: &Client, database: &str, layout: &Layout) -> Result<Vec<u32>, StoreError> {
+pub async fn migrate(
+    server: &Client,
+    database: &str,
+    layout: &Layout,
+) -> Result<Vec<u32>, StoreError> {
     let on_cluster = layout.on_cluster();
-    server.query(&format!("CREATE DATABASE IF NOT EXISTS `{database}`{on_cluster}")).execute().await?;
+    server
+        .query(&format!(
+            "CREATE DATABASE IF NOT EXISTS `{database}`{on_cluster}"
+        ))
+        .execute()
+        .await?;
     let client = server.clone().with_database(database);
     client
         .query(&format!(
@@ -309,18 +422,32 @@ pub async fn migrate(server: &Client, database: &str, layout: &Layout) -> Result
         ))
         .execute()
         .await?;
-    let applied: Vec<u32> = client.query("SELECT DISTINCT version FROM schema_migrations").fetch_all().await?;
+    let applied: Vec<u32> = client
+        .query("SELECT DISTINCT version FROM schema_migrations")
+        .fetch_all()
+        .await?;
     let mut newly_applied = Vec::new();
     for migration in MIGRATIONS.iter().filter(|m| !applied.contains(&m.version)) {
         for statement in (migration.statements)(layout, database) {
-            client.query(&statement).execute().await.map_err(|source| StoreError::Migration {
-                version: migration.version,
-                name: migration.name,
-                source,
-            })?;
+            client
+                .query(&statement)
+                .execute()
+                .await
+                .map_err(|source| StoreError::Migration {
+                    version: migration.version,
+                    name: migration.name,
+                    source,
+                })?;
         }
-        let mut insert = client.insert::<AppliedMigration>("schema_migrations").await?;
-        insert.write(&AppliedMigration { version: migration.version, name: migration.name.to_owned() }).await?;
+        let mut insert = client
+            .insert::<AppliedMigration>("schema_migrations")
+            .await?;
+        insert
+            .write(&AppliedMigration {
+                version: migration.version,
+                name: migration.name.to_owned(),
+            })
+            .await?;
         insert.end().await?;
         newly_applied.push(migration.version);
     }
@@ -333,21 +460,52 @@ mod tests {
 
     #[test]
     fn migrations_are_ordered() {
-        assert!(MIGRATIONS.windows(2).all(|pair| pair[0].version < pair[1].version));
+        assert!(MIGRATIONS
+            .windows(2)
+            .all(|pair| pair[0].version < pair[1].version));
     }
 
     #[test]
     fn alerting_tables_render_for_both_layouts() {
         let single = create_alerting_tables(&Layout::SingleNode, "canopy");
         assert!(single[0].starts_with("CREATE TABLE IF NOT EXISTS alerts ("));
-        assert!(single[0].ends_with("ENGINE = ReplacingMergeTree(updated_at)\nORDER BY id"), "{}", single[0]);
-        assert!(single.last().unwrap().starts_with("ALTER TABLE app_events ADD COLUMN IF NOT EXISTS health_check"));
+        assert!(
+            single[0].ends_with("ENGINE = ReplacingMergeTree(updated_at)\nORDER BY id"),
+            "{}",
+            single[0]
+        );
+        assert!(single
+            .last()
+            .unwrap()
+            .starts_with("ALTER TABLE app_events ADD COLUMN IF NOT EXISTS health_check"));
         let cluster = create_alerting_tables(&Layout::Cluster("rum".into()), "canopy");
         assert!(cluster[0].contains(
             "ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/alerts_local', '{replica}', updated_at)"
         ), "{}", cluster[0]);
         let alters: Vec<_> = cluster.iter().filter(|s| s.starts_with("ALTER")).collect();
-        assert_eq!(alters.len(), 2, "both the local and the Distributed table get the columns");
+        assert_eq!(
+            alters.len(),
+            2,
+            "both the local and the Distributed table get the columns"
+        );
+    }
+
+    #[test]
+    fn vital_attribution_reaches_every_table_holding_vitals() {
+        let single = add_vital_attribution(&Layout::SingleNode, "canopy");
+        assert_eq!(single.len(), 1);
+        assert!(single[0].starts_with(
+            "ALTER TABLE vitals ADD COLUMN IF NOT EXISTS `rating` LowCardinality(String), "
+        ));
+        assert!(
+            single[0].ends_with("ADD COLUMN IF NOT EXISTS `restored` Bool"),
+            "{}",
+            single[0]
+        );
+        let cluster = add_vital_attribution(&Layout::Cluster("rum".into()), "canopy");
+        assert_eq!(cluster.len(), 2);
+        assert!(cluster[0].starts_with("ALTER TABLE vitals_local ON CLUSTER `rum` ADD COLUMN"));
+        assert!(cluster[1].starts_with("ALTER TABLE vitals ON CLUSTER `rum` ADD COLUMN"));
     }
 
     #[test]
@@ -355,9 +513,14 @@ mod tests {
         let statements = create_event_tables(&Layout::SingleNode, "canopy");
         assert_eq!(statements.len(), EVENT_TABLES.len());
         let vitals = &statements[0];
-        assert!(vitals.starts_with("CREATE TABLE IF NOT EXISTS vitals ("), "{vitals}");
+        assert!(
+            vitals.starts_with("CREATE TABLE IF NOT EXISTS vitals ("),
+            "{vitals}"
+        );
         assert!(vitals.contains("ENGINE = MergeTree\nPARTITION BY toDate(at) ORDER BY (app, at)"));
-        assert!(vitals.contains("`app` LowCardinality(String)") && vitals.contains("`value` Float64"));
+        assert!(
+            vitals.contains("`app` LowCardinality(String)") && vitals.contains("`value` Float64")
+        );
         assert!(!vitals.contains("ON CLUSTER"));
     }
 
@@ -366,7 +529,9 @@ mod tests {
         let layout = Layout::Cluster("rum".into());
         let statements = create_event_tables(&layout, "canopy");
         assert_eq!(statements.len(), 2 * EVENT_TABLES.len());
-        assert!(statements[0].starts_with("CREATE TABLE IF NOT EXISTS vitals_local ON CLUSTER `rum` ("));
+        assert!(
+            statements[0].starts_with("CREATE TABLE IF NOT EXISTS vitals_local ON CLUSTER `rum` (")
+        );
         assert!(statements[0]
             .contains("ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/vitals_local', '{replica}')"));
         assert_eq!(
@@ -375,6 +540,8 @@ mod tests {
              ENGINE = Distributed(`rum`, `canopy`, vitals_local, cityHash64(session_id))"
         );
         let ttl = retention_statements(&layout, 30);
-        assert!(ttl[0].starts_with("ALTER TABLE vitals_local ON CLUSTER `rum` MODIFY TTL toDateTime(at) + INTERVAL 30 DAY"));
+        assert!(ttl[0].starts_with(
+            "ALTER TABLE vitals_local ON CLUSTER `rum` MODIFY TTL toDateTime(at) + INTERVAL 30 DAY"
+        ));
     }
 }

@@ -20,11 +20,15 @@ pub const CHROME_UA: &str =
 pub const TABLES: [&str; 5] = ["vitals", "navigations", "resources", "errors", "app_events"];
 
 pub fn clickhouse_url() -> String {
-    std::env::var("CLICKHOUSE_URL").expect("CLICKHOUSE_URL must point at a ClickHouse server (scripts/test starts one)")
+    std::env::var("CLICKHOUSE_URL")
+        .expect("CLICKHOUSE_URL must point at a ClickHouse server (scripts/test starts one)")
 }
 
 pub fn unique_database() -> String {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
     format!("canopy_test_{}_{nanos}", std::process::id())
 }
 
@@ -37,8 +41,11 @@ pub fn settings(clickhouse_url: &str, spool_dir: PathBuf) -> Settings {
     settings.writer.batch_interval_ms = 100;
     settings.rate_limits.per_ip_per_second = 10_000;
     settings.rate_limits.per_ip_burst = 10_000;
-    settings.projects =
-        vec![Project { name: "shop".into(), key: KEY.into(), origins: vec![ORIGIN.into(), "http://*.shop.example".into()] }];
+    settings.projects = vec![Project {
+        name: "shop".into(),
+        key: KEY.into(),
+        origins: vec![ORIGIN.into(), "http://*.shop.example".into()],
+    }];
     settings
 }
 
@@ -56,12 +63,21 @@ pub async fn start(adjust: impl FnOnce(&mut Settings)) -> TestServer {
     let mut settings = settings(&clickhouse_url(), spool.path().to_owned());
     adjust(&mut settings);
     settings.check().expect("test settings are valid");
-    let clickhouse = Client::default().with_url(&settings.clickhouse.url).with_database(&settings.clickhouse.database);
+    let clickhouse = Client::default()
+        .with_url(&settings.clickhouse.url)
+        .with_database(&settings.clickhouse.database);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let running = ingest_server::start(settings, listener).await.expect("server starts");
+    let running = ingest_server::start(settings, listener)
+        .await
+        .expect("server starts");
     let base = format!("http://{}", running.addr);
     std::mem::forget(running); // lives as long as the test process
-    TestServer { base, clickhouse, http: reqwest::Client::new(), _spool: spool }
+    TestServer {
+        base,
+        clickhouse,
+        http: reqwest::Client::new(),
+        _spool: spool,
+    }
 }
 
 /// A response's status, Retry-After and JSON body.
@@ -79,15 +95,23 @@ impl TestServer {
     pub async fn send(&self, request: reqwest::RequestBuilder) -> Reply {
         let response = request.send().await.unwrap();
         let status = response.status().as_u16();
-        let retry_after = response.headers().get("retry-after").map(|v| v.to_str().unwrap().parse().unwrap());
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .map(|v| v.to_str().unwrap().parse().unwrap());
         let text = response.text().await.unwrap();
         let body = serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}"));
-        Reply { status, retry_after, body }
+        Reply {
+            status,
+            retry_after,
+            body,
+        }
     }
 
     /// Posts `body` the way sendBeacon does (text/plain, with an allowed Origin).
     pub async fn post(&self, body: impl Into<reqwest::Body>) -> Reply {
-        self.send(self.beacon(&format!("key={KEY}")).body(body)).await
+        self.send(self.beacon(&format!("key={KEY}")).body(body))
+            .await
     }
 
     /// A beacon request as a browser sends it.
@@ -97,13 +121,23 @@ impl TestServer {
 
     /// A beacon request with some of the browser's headers replaced.
     pub fn beacon_with(&self, query: &str, headers: &[(&str, &str)]) -> reqwest::RequestBuilder {
-        let defaults = [("content-type", "text/plain;charset=UTF-8"), ("origin", ORIGIN), ("user-agent", CHROME_UA)];
+        let defaults = [
+            ("content-type", "text/plain;charset=UTF-8"),
+            ("origin", ORIGIN),
+            ("user-agent", CHROME_UA),
+        ];
         let mut request = self.http.post(self.beacon_url(query));
         for (name, value) in defaults {
-            let value = headers.iter().find(|(n, _)| *n == name).map_or(value, |(_, v)| v);
+            let value = headers
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map_or(value, |(_, v)| v);
             request = request.header(name, value);
         }
-        for (name, value) in headers.iter().filter(|(n, _)| !defaults.iter().any(|(d, _)| d == n)) {
+        for (name, value) in headers
+            .iter()
+            .filter(|(n, _)| !defaults.iter().any(|(d, _)| d == n))
+        {
             request = request.header(*name, *value);
         }
         request
@@ -127,19 +161,30 @@ impl TestServer {
         let before = self.total_rows().await;
         let reply = self.post(beacon(one_of_each_kind()).to_string()).await;
         assert_eq!(reply.status, 202, "{}", reply.body);
-        eventually("the barrier beacon to be stored", || async { self.total_rows().await >= before + 5 }).await;
+        eventually("the barrier beacon to be stored", || async {
+            self.total_rows().await >= before + 5
+        })
+        .await;
         self.total_rows().await
     }
 }
 
 /// Server warnings in the test output (RUST_LOG overrides).
 pub fn init_logs() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into());
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_test_writer()
+        .try_init();
 }
 
 pub async fn count(clickhouse: &Client, table: &str) -> u64 {
-    clickhouse.query(&format!("SELECT count() FROM {table}")).fetch_one().await.unwrap_or(0)
+    clickhouse
+        .query(&format!("SELECT count() FROM {table}"))
+        .fetch_one()
+        .await
+        .unwrap_or(0)
 }
 
 /// Polls `probe` for up to 20 s.

@@ -13,21 +13,37 @@ use serde_json::json;
 use super::{eventually, KEY, ORIGIN};
 
 fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_owned()
 }
 
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn terminate(child: &mut Child) {
-    let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+    let _ = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status();
     let _ = child.wait();
 }
 
 async fn wait_until_answers(url: &str, what: &str) {
     let http = reqwest::Client::new();
-    eventually(what, || async { http.get(url).send().await.is_ok_and(|r| r.status().is_success()) }).await;
+    eventually(what, || async {
+        http.get(url)
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+    })
+    .await;
 }
 
 /// The embedded ClickHouse (chdb-core) on a port and data directory of its own.
@@ -39,7 +55,11 @@ pub struct EmbeddedClickHouse {
 
 impl EmbeddedClickHouse {
     pub async fn start(data_dir: &Path) -> Self {
-        let mut clickhouse = Self { port: free_port(), data_dir: data_dir.to_owned(), child: None };
+        let mut clickhouse = Self {
+            port: free_port(),
+            data_dir: data_dir.to_owned(),
+            child: None,
+        };
         clickhouse.resume().await;
         clickhouse
     }
@@ -103,7 +123,11 @@ impl ServerProcess {
             ),
         )
         .unwrap();
-        let mut server = Self { port, config, child: None };
+        let mut server = Self {
+            port,
+            config,
+            child: None,
+        };
         server.resume().await;
         server
     }
@@ -171,7 +195,10 @@ impl Load {
         let report = Arc::new(LoadReport::default());
         let (task_stop, task_report) = (stop.clone(), report.clone());
         let task = tokio::spawn(async move {
-            let http = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().unwrap();
+            let http = reqwest::Client::builder()
+                .timeout(Duration::from_secs(5))
+                .build()
+                .unwrap();
             let pause = Duration::from_secs(1) / per_second;
             let mut id = 0u64;
             while !task_stop.load(Ordering::Relaxed) {
@@ -226,8 +253,14 @@ pub fn load_beacon(id: u64) -> serde_json::Value {
 
 /// Asserts every acknowledged beacon is stored exactly once (both its rows),
 /// waiting up to the deadline for the log to drain; and no beacon twice.
-pub async fn assert_stored_exactly_once(clickhouse_url: &str, database: &str, acknowledged: &[u64]) {
-    let client = clickhouse::Client::default().with_url(clickhouse_url).with_database(database);
+pub async fn assert_stored_exactly_once(
+    clickhouse_url: &str,
+    database: &str,
+    acknowledged: &[u64],
+) {
+    let client = clickhouse::Client::default()
+        .with_url(clickhouse_url)
+        .with_database(database);
     let deadline = Instant::now() + Duration::from_secs(90);
     loop {
         let vitals = per_session(&client, "vitals").await;
@@ -235,23 +268,46 @@ pub async fn assert_stored_exactly_once(clickhouse_url: &str, database: &str, ac
         let missing: Vec<u64> = acknowledged
             .iter()
             .copied()
-            .filter(|id| vitals.get(id).copied().unwrap_or(0) == 0 || errors.get(id).copied().unwrap_or(0) == 0)
+            .filter(|id| {
+                vitals.get(id).copied().unwrap_or(0) == 0
+                    || errors.get(id).copied().unwrap_or(0) == 0
+            })
             .collect();
-        let duplicated: Vec<(u64, u64)> = vitals.iter().chain(errors.iter()).filter(|(_, n)| **n > 1).map(|(id, n)| (*id, *n)).collect();
-        assert!(duplicated.is_empty(), "stored more than once: {duplicated:?}");
+        let duplicated: Vec<(u64, u64)> = vitals
+            .iter()
+            .chain(errors.iter())
+            .filter(|(_, n)| **n > 1)
+            .map(|(id, n)| (*id, *n))
+            .collect();
+        assert!(
+            duplicated.is_empty(),
+            "stored more than once: {duplicated:?}"
+        );
         if missing.is_empty() {
             return;
         }
-        assert!(Instant::now() < deadline, "{} acknowledged beacons never stored, e.g. {:?}", missing.len(), &missing[..missing.len().min(10)]);
+        assert!(
+            Instant::now() < deadline,
+            "{} acknowledged beacons never stored, e.g. {:?}",
+            missing.len(),
+            &missing[..missing.len().min(10)]
+        );
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
 }
 
-async fn per_session(client: &clickhouse::Client, table: &str) -> std::collections::HashMap<u64, u64> {
+async fn per_session(
+    client: &clickhouse::Client,
+    table: &str,
+) -> std::collections::HashMap<u64, u64> {
     let rows: Vec<(String, u64)> = client
-        .query(&format!("SELECT session_id, count() FROM {table} GROUP BY session_id"))
+        .query(&format!(
+            "SELECT session_id, count() FROM {table} GROUP BY session_id"
+        ))
         .fetch_all()
         .await
         .unwrap_or_else(|error| panic!("querying {table}: {error}"));
-    rows.into_iter().filter_map(|(session, n)| Some((session.strip_prefix("load-")?.parse().ok()?, n))).collect()
+    rows.into_iter()
+        .filter_map(|(session, n)| Some((session.strip_prefix("load-")?.parse().ok()?, n)))
+        .collect()
 }

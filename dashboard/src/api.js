@@ -1,0 +1,38 @@
+// Reads go through the server's JSON API (parameterised SQL on the server;
+// nothing here builds queries). Tokens live in localStorage, never in URLs.
+const READ_KEY = 'canopy.readToken';
+const ADMIN_KEY = 'canopy.adminToken';
+
+export const tokens = {
+  read: () => localStorage.getItem(READ_KEY) || '',
+  admin: () => localStorage.getItem(ADMIN_KEY) || '',
+  setRead: (t) => localStorage.setItem(READ_KEY, t),
+  setAdmin: (t) => localStorage.setItem(ADMIN_KEY, t),
+};
+
+export class ApiError extends Error {
+  constructor(status, body) {
+    super(body?.message || `HTTP ${status}`);
+    this.status = status;
+  }
+}
+
+async function call(path, { method = 'GET', token = tokens.read() } = {}) {
+  const headers = token ? { authorization: `Bearer ${token}` } : {};
+  const response = await fetch(path, { method, headers });
+  const body = await response.json().catch(() => null);
+  if (!response.ok) throw new ApiError(response.status, body);
+  return body;
+}
+
+export function rangeQuery(seconds) {
+  const to = Math.floor(Date.now() / 1000);
+  return `from=${to - seconds}&to=${to}`;
+}
+
+export const api = {
+  overview: (q) => call(`/api/dashboard/overview?${q}`),
+  app: (app, part, q) => call(`/api/dashboard/apps/${encodeURIComponent(app)}/${part}?${q}`),
+  alerts: () => call('/api/alerts'),
+  change: (id, action) => call(`/api/alerts/${encodeURIComponent(id)}/${action}`, { method: 'POST', token: tokens.admin() }),
+};

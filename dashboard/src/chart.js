@@ -1,0 +1,45 @@
+// Time-series charts with uPlot; horizontal threshold lines (web-vitals
+// good/poor and alert rules) drawn by a small plugin.
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+
+function thresholdPlugin(lines) {
+  return {
+    hooks: {
+      draw: [(u) => {
+        const { ctx } = u;
+        for (const { value, color, label } of lines) {
+          const y = u.valToPos(value, 'y', true);
+          if (y < u.bbox.top || y > u.bbox.top + u.bbox.height) continue;
+          ctx.save();
+          ctx.strokeStyle = color;
+          ctx.setLineDash([6, 4]);
+          ctx.lineWidth = 1.5 * devicePixelRatio;
+          ctx.beginPath();
+          ctx.moveTo(u.bbox.left, y);
+          ctx.lineTo(u.bbox.left + u.bbox.width, y);
+          ctx.stroke();
+          ctx.fillStyle = color;
+          ctx.font = `${11 * devicePixelRatio}px sans-serif`;
+          ctx.fillText(label, u.bbox.left + 4, y - 4);
+          ctx.restore();
+        }
+      }],
+    },
+  };
+}
+
+/** A chart of one series over `t` (Unix seconds) with threshold lines. */
+export function lineChart(container, { title, t, values, color = '#2563eb', lines = [], format = (v) => v }) {
+  const max = Math.max(0, ...values.filter((v) => v != null), ...lines.map((l) => l.value));
+  const opts = {
+    title,
+    width: Math.max(320, container.clientWidth || 480),
+    height: 200,
+    plugins: [thresholdPlugin(lines)],
+    scales: { y: { range: [0, max * 1.15 || 1] } },
+    series: [{}, { label: title, stroke: color, width: 2, spanGaps: true, points: { show: true, size: 4 }, value: (u, v) => (v == null ? '–' : format(v)) }],
+    axes: [{}, { values: (u, ticks) => ticks.map(format), size: 70 }],
+  };
+  return new uPlot(opts, [t, values], container);
+}

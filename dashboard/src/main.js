@@ -1,0 +1,117 @@
+// The built-in dashboard: overview cards, an app page with charts and
+// tables, and an alerts page. Routes live in the URL hash so the server
+// serves one page; every number comes from /api/dashboard/….
+import './style.css';
+import { api, ApiError, rangeQuery, tokens } from './api.js';
+import { lineChart } from './chart.js';
+import { VITALS, count, el, percent, rateRating, table, time, vital } from './format.js';
+
+const page = document.getElementById('page');
+const rangeSelect = document.getElementById('range');
+rangeSelect.value = localStorage.getItem('canopy.range') || '86400';
+rangeSelect.addEventListener('change', () => {
+  localStorage.setItem('canopy.range', rangeSelect.value);
+  render();
+});
+window.addEventListener('hashchange', render);
+
+const query = () => rangeQuery(Number(rangeSelect.value));
+
+async function render() {
+  const [, route, arg] = location.hash.split('/');
+  page.replaceChildren(el('p', { class: 'loading' }, 'Loading…'));
+  try {
+    if (route === 'app' && arg) await appPage(decodeURIComponent(arg));
+    else if (route === 'alerts') await alertsPage();
+    else await overviewPage();
+    page.dataset.ready = 'true';
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) return askToken('read', render);
+    page.replaceChildren(el('p', { class: 'error' }, `Could not load: ${error.message}`));
+  }
+}
+
+function askToken(kind, then) {
+  const input = el('input', { type: 'password', placeholder: `${kind} token` });
+  const save = () => { (kind === 'read' ? tokens.setRead : tokens.setAdmin)(input.value); then(); };
+  page.replaceChildren(el('form', { class: 'token', onsubmit: (e) => { e.preventDefault(); save(); } },
+    el('p', {}, `This server needs a ${kind} token.`), input, el('button', {}, 'Save')));
+}
+
+function metric(label, value, rating) {
+  return el('div', { class: `metric ${rating}`, 'data-rating': rating }, el('span', { class: 'label' }, label), el('span', { class: 'value' }, value));
+}
+
+async function overviewPage() {
+  const data = await api.overview(query());
+  const cards = data.apps.map((a) => el('a', { class: 'card', href: `#/app/${encodeURIComponent(a.app)}`, 'data-app': a.app },
+    el('h2', {}, a.app, a.active_alerts ? el('span', { class: 'badge' }, `${a.active_alerts} alert${a.active_alerts > 1 ? 's' : ''}`) : null),
+    el('p', { class: 'views' }, `${count(a.views)} views`),
+    el('div', { class: 'metrics' },
+      metric('Availability', percent(a.availability, 2), a.availability == null ? 'unknown' : rateRating(1 - a.availability, 0.01, 0.05)),
+      metric('Error rate', percent(a.error_rate), rateRating(a.error_rate, 0.01, 0.05)),
+      ['lcp', 'inp', 'cls'].map((n) => metric(`${VITALS[n].label} p75`, vital(n, a.vitals[n]?.p75), a.vitals[n]?.rating || 'unknown')))));
+  page.replaceChildren(el('h1', {}, 'Apps'), cards.length ? el('div', { class: 'cards' }, cards) : el('p', {}, 'No data in this range yet.'));
+}
+
+async function appPage(app) {
+  const q = query();
+  const [series, errors, resources, pages, browsers, probes] = await Promise.all(
+    ['series', 'errors', 'resources', 'pages', 'browsers', 'probes'].map((part) => api.app(app, part, q)));
+  const charts = el('div', { class: 'charts' });
+  page.replaceChildren(el('h1', {}, el('a', { href: '#/' }, 'Apps'), ' / ', app), charts,
+    el('h2', {}, 'Top errors'),
+    table(['message', 'top frame', 'count', 'views', 'first seen', 'last seen'],
+      errors.errors.map((e) => [e.message, el('code', {}, e.top_frame || '–'), count(e.count), count(e.views), time(e.first_seen), time(e.last_seen)])),
+    el('h2', {}, 'Slowest resources'),
+    table(['url', 'initiator', 'p75', 'p95', 'samples'],
+      resources.resources.map((r) => [r.url, r.initiator, vital('lcp', r.p75), vital('lcp', r.p95), count(r.samples)])),
+    el('h2', {}, 'Worst pages'), breakdown('page', pages.pages),
+    el('h2', {}, 'Browsers'), breakdown('browser', browsers.browsers),
+    el('h2', {}, 'Health probes'),
+    table(['time', 'probes', 'ok', 'avg latency', 'p95 latency'],
+      probes.probes.map((p) => [time(p.t * 1000), count(p.probes), percent(p.ok), vital('lcp', p.avg), vital('lcp', p.p95)])));
+  const rules = (metricName) => series.thresholds.filter((r) => r.metric === metricName)
+    .map((r) => ({ value: r.threshold, color: '#7c3aed', label: `alert ${r.rule} (${r.severity})` }));
+  const box = (name) => { const div = el('div', { class: 'chart', 'data-chart': name }); charts.append(div); return div; };
+  lineChart(box('error_rate'), { title: 'Error rate', t: series.t, values: series.series.error_rate, color: '#dc2626', lines: rules('error_rate'), format: (v) => percent(v) });
+  for (const name of ['lcp', 'inp', 'cls', 'fcp', 'ttfb']) {
+    const v = VITALS[name];
+    lineChart(box(name), {
+      title: `${v.label} p75`, t: series.t, values: series.series[name], format: (x) => vital(name, x),
+      lines: [{ value: v.good, color: '#16a34a', label: 'good' }, { value: v.poor, color: '#dc2626', label: 'poor' }, ...rules(name)],
+    });
+  }
+}
+
+function breakdown(what, rows) {
+  return table([what, 'LCP p75', 'INP p75', 'CLS p75', 'samples'], rows.map((r) => [
+    r.key || '(none)',
+    ...['lcp', 'inp', 'cls'].map((n) => el('span', { class: `rating ${r.vitals[n]?.rating || 'unknown'}` }, vital(n, r.vitals[n]?.p75))),
+    count(Object.values(r.vitals).reduce((s, v) => s + (v.samples || 0), 0)),
+  ]));
+}
+
+async function alertsPage() {
+  const { alerts } = await api.alerts();
+  const admin = el('input', { type: 'password', placeholder: 'admin token', value: tokens.admin() });
+  const status = el('p', { class: 'status' });
+  const act = async (id, action) => {
+    tokens.setAdmin(admin.value);
+    try {
+      await api.change(id, action);
+      await render();
+    } catch (error) {
+      status.textContent = `${action} failed: ${error.message}`;
+    }
+  };
+  const rows = alerts.map((a) => [a.app, a.rule, a.severity, a.status + (a.acknowledged ? ' (acknowledged)' : ''),
+    String(Math.round(a.value * 1000) / 1000), time(a.firing_since || a.pending_since),
+    a.status === 'resolved' ? '' : el('span', {},
+      el('button', { 'data-action': 'ack', disabled: a.acknowledged ? '' : null, onclick: () => act(a.id, 'ack') }, 'Ack'),
+      el('button', { 'data-action': 'resolve', onclick: () => act(a.id, 'resolve') }, 'Resolve'))]);
+  page.replaceChildren(el('h1', {}, 'Alerts'), el('label', {}, 'Admin token ', admin), status,
+    table(['app', 'rule', 'severity', 'status', 'value', 'since', ''], rows));
+}
+
+render();

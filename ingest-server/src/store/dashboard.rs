@@ -1,0 +1,212 @@
+//! The dashboard's reads. Everything but probes reads the per-minute
+//! rollups (migration 5), so a month costs about what an hour does; the
+//! range is minute-aligned by the caller so rollups and raw rows cover the
+//! same events. Every value from a request is bound (`?`), never spliced.
+
+use clickhouse::query::Query;
+use serde_json::Value;
+
+use super::schema::QUANTILES;
+use super::{Store, StoreError};
+
+/// A minute-aligned half-open range `[from, to)` in Unix seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Range {
+    pub from: u32,
+    pub to: u32,
+}
+
+const MINUTE_RANGE: &str = "minute >= toDateTime(?) AND minute < toDateTime(?)";
+
+impl Store {
+    /// Runs `query` and returns its rows as JSON objects (the dashboard's
+    /// answers are JSON anyway, so no row types to keep in step with SQL).
+    async fn json_rows(&self, query: Query) -> Result<Vec<Value>, StoreError> {
+        let bytes = query
+            .with_setting("output_format_json_quote_64bit_integers", "0")
+            .with_setting("output_format_json_quote_denormals", "0")
+            .fetch_bytes("JSONEachRow")?
+            .collect()
+            .await?;
+        bytes
+            .split(|b| *b == b'\n')
+            .filter(|line| !line.is_empty())
+            .map(|line| serde_json::from_slice(line).map_err(StoreError::Decode))
+            .collect()
+    }
+
+    /// Per app: views, error views, failed views, errors.
+    pub async fn app_totals(&self, range: Range) -> Result<Vec<Value>, StoreError> {
+        let sql = format!(
+            "SELECT app, uniqMerge(views) AS views, uniqMerge(error_views) AS error_views, \
+             uniqMerge(failed_views) AS failed_views, sum(errors) AS errors \
+             FROM rollup_app_minute WHERE {MINUTE_RANGE} GROUP BY app ORDER BY app"
+        );
+        self.json_rows(self.client().query(&sql).bind(range.from).bind(range.to))
+            .await
+    }
+
+    /// Per app and vital: samples and [p50, p75, p95].
+    pub async fn vital_totals(&self, range: Range) -> Result<Vec<Value>, StoreError> {
+        let sql = format!(
+            "SELECT app, name, sum(samples) AS samples, quantilesMerge({QUANTILES})(quantiles) AS q \
+             FROM rollup_vitals_minute WHERE {MINUTE_RANGE} GROUP BY app, name ORDER BY app, name"
+        );
+        self.json_rows(self.client().query(&sql).bind(range.from).bind(range.to))
+            .await
+    }
+
+    /// One app's views, error views and errors per bucket of `bucket` seconds.
+    pub async fn app_series(
+        &self,
+        app: &str,
+        range: Range,
+        bucket: u32,
+    ) -> Result<Vec<Value>, StoreError> {
+        let sql = format!(
+            "SELECT toUInt32(intDiv(toUInt32(minute), ?) * ?) AS t, uniqMerge(views) AS views, \
+             uniqMerge(error_views) AS error_views, sum(errors) AS errors \
+             FROM rollup_app_minute WHERE app = ? AND {MINUTE_RANGE} GROUP BY t ORDER BY t"
+        );
+        let query = self
+            .client()
+            .query(&sql)
+            .bind(bucket)
+            .bind(bucket)
+            .bind(app)
+            .bind(range.from)
+            .bind(range.to);
+        self.json_rows(query).await
+    }
+
+    /// One app's vitals per bucket: t, name, samples, [p50, p75, p95].
+    pub async fn vital_series(
+        &self,
+        app: &str,
+        range: Range,
+        bucket: u32,
+    ) -> Result<Vec<Value>, StoreError> {
+        let sql = format!(
+            "SELECT toUInt32(intDiv(toUInt32(minute), ?) * ?) AS t, name, sum(samples) AS samples, \
+             quantilesMerge({QUANTILES})(quantiles) AS q \
+             FROM rollup_vitals_minute WHERE app = ? AND {MINUTE_RANGE} GROUP BY t, name ORDER BY t, name"
+        );
+        let query = self
+            .client()
+            .query(&sql)
+            .bind(bucket)
+            .bind(bucket)
+            .bind(app)
+            .bind(range.from)
+            .bind(range.to);
+        self.json_rows(query).await
+    }
+
+    /// One app's vitals grouped by `dimension` (page path or browser).
+    pub async fn vitals_by(
+        &self,
+        app: &str,
+        range: Range,
+        dimension: Dimension,
+    ) -> Result<Vec<Value>, StoreError> {
+        let column = dimension.column();
+        let sql = format!(
+            "SELECT {column} AS key, name, sum(samples) AS samples, quantilesMerge({QUANTILES})(quantiles) AS q \
+             FROM rollup_vitals_minute WHERE app = ? AND {MINUTE_RANGE} GROUP BY key, name ORDER BY key, name"
+        );
+        self.json_rows(
+            self.client()
+                .query(&sql)
+                .bind(app)
+                .bind(range.from)
+                .bind(range.to),
+        )
+        .await
+    }
+
+    /// One app's errors grouped by fingerprint (message + top frame), most frequent first.
+    pub async fn top_errors(
+        &self,
+        app: &str,
+        range: Range,
+        limit: u32,
+    ) -> Result<Vec<Value>, StoreError> {
+        let sql = format!(
+            "SELECT fingerprint, any(message) AS message, any(top_frame) AS top_frame, sum(count) AS count, \
+             uniqMerge(views) AS views, toUnixTimestamp64Milli(min(first_seen)) AS first_seen, \
+             toUnixTimestamp64Milli(max(last_seen)) AS last_seen \
+             FROM rollup_errors_minute WHERE app = ? AND {MINUTE_RANGE} \
+             GROUP BY fingerprint ORDER BY count DESC, fingerprint LIMIT ?"
+        );
+        self.json_rows(
+            self.client()
+                .query(&sql)
+                .bind(app)
+                .bind(range.from)
+                .bind(range.to)
+                .bind(limit),
+        )
+        .await
+    }
+
+    /// One app's resources, slowest p75 first.
+    pub async fn slowest_resources(
+        &self,
+        app: &str,
+        range: Range,
+        limit: u32,
+    ) -> Result<Vec<Value>, StoreError> {
+        let sql = format!(
+            "SELECT url, initiator, sum(samples) AS samples, sum(bytes) AS bytes, \
+             quantilesMerge({QUANTILES})(quantiles) AS q \
+             FROM rollup_resources_minute WHERE app = ? AND {MINUTE_RANGE} \
+             GROUP BY url, initiator ORDER BY q[2] DESC, url LIMIT ?"
+        );
+        self.json_rows(
+            self.client()
+                .query(&sql)
+                .bind(app)
+                .bind(range.from)
+                .bind(range.to)
+                .bind(limit),
+        )
+        .await
+    }
+
+    /// One app's health probes per bucket (raw: probes are few).
+    pub async fn probe_series(
+        &self,
+        app: &str,
+        range: Range,
+        bucket: u32,
+    ) -> Result<Vec<Value>, StoreError> {
+        let sql = "SELECT toUInt32(intDiv(toUInt32(toDateTime(at)), ?) * ?) AS t, count() AS probes, \
+                   avg(ok) AS ok, avg(latency_ms) AS avg, quantile(0.95)(latency_ms) AS p95 \
+                   FROM probes WHERE app = ? AND at >= toDateTime(?) AND at < toDateTime(?) GROUP BY t ORDER BY t";
+        let query = self
+            .client()
+            .query(sql)
+            .bind(bucket)
+            .bind(bucket)
+            .bind(app)
+            .bind(range.from)
+            .bind(range.to);
+        self.json_rows(query).await
+    }
+}
+
+/// What the vitals of one app can be broken down by.
+#[derive(Debug, Clone, Copy)]
+pub enum Dimension {
+    Page,
+    Browser,
+}
+
+impl Dimension {
+    fn column(self) -> &'static str {
+        match self {
+            Dimension::Page => "page_path",
+            Dimension::Browser => "browser",
+        }
+    }
+}

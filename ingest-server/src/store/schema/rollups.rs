@@ -1,0 +1,330 @@
+//! Rollups (migration 5): per-app, per-minute aggregates kept by
+//! materialized views, so dashboards over days read thousands of rows
+//! instead of millions, and outlive raw events (`rollup_retention_days`).
+//!
+//! Each rollup is an `AggregatingMergeTree` whose sort key is every grouping
+//! column: rows with the same key are merged by combining their states.
+//! Several views may feed one table (availability failures come from
+//! `app_events` and from `errors`); a view fills only its own columns and the
+//! others keep empty states, which merge as nothing.
+//!
+//! The SELECT of each view is also its backfill, so a database that already
+//! holds events gets rollups for them (single node only: on a cluster each
+//! node's local tables would have to be backfilled on that node).
+
+use super::{create_table, Layout, TableSpec};
+
+/// How a stack's top frame is found (Chrome `at …`, Firefox/Safari `fn@url`):
+/// the first such line. Shared with the raw-table queries that must agree.
+pub const TOP_FRAME_SQL: &str = "arrayFirst(l -> (startsWith(l, 'at ') OR position(l, '@') > 0), \
+     arrayMap(l -> trimBoth(l), splitByChar('\\n', stack)))";
+
+/// An error's fingerprint: message and top frame.
+pub fn fingerprint_sql() -> String {
+    format!("lower(hex(cityHash64(message, {TOP_FRAME_SQL})))")
+}
+
+/// The page path a URL's row is grouped by (the URL is already scrubbed of
+/// query and fragment by the agent; `path` also drops the origin).
+pub const PAGE_PATH_SQL: &str = "path(page_url)";
+
+/// The quantiles every rollup keeps, in this order.
+pub const QUANTILES: &str = "0.5, 0.75, 0.95";
+
+struct Rollup {
+    table: &'static str,
+    columns: &'static [(&'static str, &'static str)],
+    order_by: &'static str,
+}
+
+const UNIQ: &str = "AggregateFunction(uniq, String)";
+const QUANTILE_STATE: &str = "AggregateFunction(quantiles(0.5, 0.75, 0.95), Float64)";
+const SUM: &str = "SimpleAggregateFunction(sum, UInt64)";
+
+/// The rollups and the views feeding each. SELECT lists name their columns
+/// so a view fills only those.
+fn rollups() -> Vec<(Rollup, Vec<FeedSql>)> {
+    let top_frame = TOP_FRAME_SQL;
+    let fingerprint = fingerprint_sql();
+    let page_path = PAGE_PATH_SQL;
+    vec![
+        (
+            Rollup {
+                table: "rollup_app_minute",
+                columns: &[
+                    ("app", "LowCardinality(String)"),
+                    ("minute", "DateTime"),
+                    ("views", UNIQ),
+                    ("error_views", UNIQ),
+                    ("failed_views", UNIQ),
+                    ("errors", SUM),
+                ],
+                order_by: "(app, minute)",
+            },
+            vec![
+                FeedSql::new("rollup_app_minute_views", "app_events",
+                    "app, toStartOfMinute(at) AS minute, uniqState(view_id) AS views".into(),
+                    "phase = 'registered'", "app, minute"),
+                FeedSql::new("rollup_app_minute_failed", "app_events",
+                    "app, toStartOfMinute(at) AS minute, uniqState(view_id) AS failed_views".into(),
+                    "phase = 'failed'", "app, minute"),
+                FeedSql::new("rollup_app_minute_errors", "errors",
+                    "app, toStartOfMinute(at) AS minute, \
+                     uniqStateIf(view_id, source IN ('error', 'rejection')) AS error_views, \
+                     uniqStateIf(view_id, source = 'resource_load' AND error_type = 'script') AS failed_views, \
+                     toUInt64(countIf(source IN ('error', 'rejection'))) AS errors".into(),
+                    "1", "app, minute"),
+            ],
+        ),
+        (
+            Rollup {
+                table: "rollup_vitals_minute",
+                columns: &[
+                    ("app", "LowCardinality(String)"),
+                    ("name", "LowCardinality(String)"),
+                    ("minute", "DateTime"),
+                    ("page_path", "String"),
+                    ("browser", "LowCardinality(String)"),
+                    ("samples", SUM),
+                    ("quantiles", QUANTILE_STATE),
+                ],
+                order_by: "(app, name, minute, page_path, browser)",
+            },
+            vec![FeedSql::new("rollup_vitals_minute_mv", "vitals",
+                format!("app, name, toStartOfMinute(at) AS minute, {page_path} AS page_path, browser, \
+                         count() AS samples, quantilesState({QUANTILES})(value) AS quantiles"),
+                "1", "app, name, minute, page_path, browser")],
+        ),
+        (
+            Rollup {
+                table: "rollup_errors_minute",
+                columns: &[
+                    ("app", "LowCardinality(String)"),
+                    ("minute", "DateTime"),
+                    ("fingerprint", "String"),
+                    ("message", "SimpleAggregateFunction(any, String)"),
+                    ("top_frame", "SimpleAggregateFunction(any, String)"),
+                    ("count", SUM),
+                    ("views", UNIQ),
+                    ("first_seen", "SimpleAggregateFunction(min, DateTime64(3))"),
+                    ("last_seen", "SimpleAggregateFunction(max, DateTime64(3))"),
+                ],
+                order_by: "(app, minute, fingerprint)",
+            },
+            // The fingerprint is computed in an inner SELECT: an outer
+            // `any(message) AS message` would shadow the column it hashes.
+            vec![FeedSql::new("rollup_errors_minute_mv", "errors",
+                "app, toStartOfMinute(at) AS minute, fp AS fingerprint, any(msg) AS message, any(frame) AS top_frame, \
+                 count() AS count, uniqState(view_id) AS views, min(at) AS first_seen, max(at) AS last_seen".into(),
+                "source IN ('error', 'rejection')", "app, minute, fingerprint")
+                .inner(format!("app, at, view_id, message AS msg, {top_frame} AS frame, {fingerprint} AS fp"))],
+        ),
+        (
+            Rollup {
+                table: "rollup_resources_minute",
+                columns: &[
+                    ("app", "LowCardinality(String)"),
+                    ("minute", "DateTime"),
+                    ("url", "String"),
+                    ("initiator", "LowCardinality(String)"),
+                    ("samples", SUM),
+                    ("bytes", SUM),
+                    ("quantiles", QUANTILE_STATE),
+                ],
+                order_by: "(app, minute, url, initiator)",
+            },
+            vec![FeedSql::new("rollup_resources_minute_mv", "resources",
+                format!("app, toStartOfMinute(at) AS minute, url, initiator, count() AS samples, \
+                         sum(transfer_size) AS bytes, quantilesState({QUANTILES})(duration) AS quantiles"),
+                "1", "app, minute, url, initiator")],
+        ),
+    ]
+}
+
+/// One view's SQL (owned, since some lists are built from shared snippets).
+struct FeedSql {
+    view: &'static str,
+    source: &'static str,
+    select: String,
+    filter: &'static str,
+    group_by: &'static str,
+    /// Columns computed per row before grouping, when the SELECT needs them.
+    inner: Option<String>,
+}
+
+impl FeedSql {
+    fn new(
+        view: &'static str,
+        source: &'static str,
+        select: String,
+        filter: &'static str,
+        group_by: &'static str,
+    ) -> Self {
+        Self {
+            view,
+            source,
+            select,
+            filter,
+            group_by,
+            inner: None,
+        }
+    }
+
+    fn inner(self, columns: String) -> Self {
+        Self {
+            inner: Some(columns),
+            ..self
+        }
+    }
+
+    fn query(&self, source_table: &str) -> String {
+        match &self.inner {
+            None => format!(
+                "SELECT {} FROM {source_table} WHERE {} GROUP BY {}",
+                self.select, self.filter, self.group_by
+            ),
+            Some(inner) => format!(
+                "SELECT {} FROM (SELECT {inner} FROM {source_table} WHERE {}) GROUP BY {}",
+                self.select, self.filter, self.group_by
+            ),
+        }
+    }
+}
+
+/// The rollup tables' names (for retention).
+pub fn rollup_tables() -> Vec<&'static str> {
+    rollups().iter().map(|(r, _)| r.table).collect()
+}
+
+/// Migration 5: rollup tables, the views that feed them, and a backfill.
+pub(super) fn create_rollups(layout: &Layout, database: &str) -> Vec<String> {
+    let mut statements = Vec::new();
+    for (rollup, feeds) in rollups() {
+        let spec = TableSpec {
+            name: rollup.table,
+            columns: rollup.columns.to_vec(),
+            engine: "AggregatingMergeTree",
+            // Months, not days: 395 days of daily partitions would be too many parts.
+            partition_by: Some("toYYYYMM(minute)"),
+            order_by: rollup.order_by,
+            deduplicated: false,
+            shard_by: "cityHash64(app)",
+        };
+        statements.extend(create_table(layout, database, &spec));
+        let target = layout.storage_table(rollup.table);
+        for feed in &feeds {
+            // On a cluster each node's view reads its local source and writes its local rollup.
+            let source = layout.storage_table(feed.source);
+            statements.push(format!(
+                "CREATE MATERIALIZED VIEW IF NOT EXISTS {}{} TO {target} AS {}",
+                feed.view,
+                layout.on_cluster(),
+                feed.query(&source)
+            ));
+        }
+        if *layout == Layout::SingleNode {
+            // Rows inserted while the migration runs (a second or so) may be
+            // counted by both the view and this backfill; on a fresh
+            // database both are empty.
+            for feed in &feeds {
+                let columns = column_names(&feed.select);
+                statements.push(format!(
+                    "INSERT INTO {target} ({columns}) {}",
+                    feed.query(feed.source)
+                ));
+            }
+        }
+    }
+    statements
+}
+
+/// The output names of a SELECT list (`expr AS name` or a bare column).
+fn column_names(select: &str) -> String {
+    split_top_level(select)
+        .iter()
+        .map(|item| {
+            item.rsplit_once(" AS ")
+                .map_or(item.trim(), |(_, name)| name.trim())
+                .to_owned()
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Splits on commas outside parentheses and quotes.
+fn split_top_level(list: &str) -> Vec<String> {
+    let (mut items, mut current, mut depth, mut quoted) = (Vec::new(), String::new(), 0i32, false);
+    for c in list.chars() {
+        match c {
+            '\'' => quoted = !quoted,
+            '(' if !quoted => depth += 1,
+            ')' if !quoted => depth -= 1,
+            ',' if !quoted && depth == 0 => {
+                items.push(std::mem::take(&mut current));
+                continue;
+            }
+            _ => {}
+        }
+        current.push(c);
+    }
+    items.push(current);
+    items
+}
+
+/// Rollup retention, applied at every start like the raw tables' TTL.
+pub fn rollup_retention_statements(layout: &Layout, days: u32) -> Vec<String> {
+    rollup_tables()
+        .into_iter()
+        .map(|name| {
+            format!(
+                "ALTER TABLE {}{} MODIFY TTL minute + INTERVAL {days} DAY SETTINGS materialize_ttl_after_modify = 0",
+                layout.storage_table(name),
+                layout.on_cluster()
+            )
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rollups_render_for_both_layouts() {
+        let single = create_rollups(&Layout::SingleNode, "canopy");
+        assert!(
+            single[0].starts_with("CREATE TABLE IF NOT EXISTS rollup_app_minute ("),
+            "{}",
+            single[0]
+        );
+        assert!(single[0].contains(
+            "ENGINE = AggregatingMergeTree\nPARTITION BY toYYYYMM(minute) ORDER BY (app, minute)"
+        ));
+        assert!(single.iter().any(|s| s.starts_with(
+            "CREATE MATERIALIZED VIEW IF NOT EXISTS rollup_app_minute_views TO rollup_app_minute AS SELECT app, "
+        )));
+        assert!(single
+            .iter()
+            .any(|s| s.starts_with("INSERT INTO rollup_app_minute (app, minute, views) SELECT")));
+
+        let cluster = create_rollups(&Layout::Cluster("rum".into()), "canopy");
+        assert!(cluster[0].contains("ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/rollup_app_minute_local'"));
+        assert!(cluster.iter().any(|s| s.starts_with(
+            "CREATE MATERIALIZED VIEW IF NOT EXISTS rollup_vitals_minute_mv ON CLUSTER `rum` TO rollup_vitals_minute_local AS SELECT"
+        ) && s.contains("FROM vitals_local")));
+        assert!(
+            !cluster.iter().any(|s| s.starts_with("INSERT")),
+            "no backfill on a cluster"
+        );
+        let ttl = rollup_retention_statements(&Layout::Cluster("rum".into()), 395);
+        assert!(ttl[0].starts_with("ALTER TABLE rollup_app_minute_local ON CLUSTER `rum` MODIFY TTL minute + INTERVAL 395 DAY"));
+    }
+
+    #[test]
+    fn select_lists_name_their_columns() {
+        assert_eq!(
+            column_names("app, f(a, 'x,y') AS b, count() AS c"),
+            "app, b, c"
+        );
+    }
+}
