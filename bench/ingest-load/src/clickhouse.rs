@@ -1,0 +1,109 @@
+//! The benchmark's ClickHouse: counting, cleaning up, checking what was stored.
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use ingest_server::config::ClickHouseConfig;
+use ingest_server::store::Store;
+
+use crate::*;
+
+pub(crate) struct ClickHouse {
+    pub(crate) url: String,
+    pub(crate) http: reqwest::Client,
+}
+
+impl ClickHouse {
+    pub(crate) async fn query(&self, sql: &str) -> anyhow::Result<String> {
+        let response = self
+            .http
+            .post(format!("{}/", self.url))
+            .body(sql.to_owned())
+            .send()
+            .await?;
+        let status = response.status();
+        let text = response.text().await?;
+        if !status.is_success() {
+            bail!("ClickHouse answered {status} to {sql:?}: {}", text.trim());
+        }
+        Ok(text.trim().to_owned())
+    }
+
+    pub(crate) async fn stored_events(&self, database: &str) -> anyhow::Result<u64> {
+        let sql = TABLES
+            .iter()
+            .map(|t| format!("SELECT count() AS c FROM {database}.{t}"))
+            .collect::<Vec<_>>()
+            .join(" UNION ALL ");
+        Ok(self
+            .query(&format!("SELECT sum(c) FROM ({sql})"))
+            .await?
+            .parse()?)
+    }
+
+    /// Drops a mode's database, so its parts stop being merged during the next mode.
+    pub(crate) async fn drop_database(&self, database: &str) -> anyhow::Result<()> {
+        self.query(&format!("DROP DATABASE IF EXISTS {database} SYNC"))
+            .await
+            .map(drop)
+    }
+
+    /// Waits (at most 30 s) until ClickHouse has no merges running: the
+    /// previous mode's background work is not charged to the next.
+    pub(crate) async fn settle(&self) -> anyhow::Result<()> {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline
+            && self.query("SELECT count() FROM system.merges").await? != "0"
+        {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        Ok(())
+    }
+
+    pub(crate) async fn fresh_store(&self, database: &str) -> anyhow::Result<Store> {
+        self.query(&format!("DROP DATABASE IF EXISTS {database}"))
+            .await?;
+        let config = ClickHouseConfig {
+            url: self.url.clone(),
+            database: database.to_owned(),
+            ..ClickHouseConfig::default()
+        };
+        Store::open(&config)
+            .await
+            .with_context(|| format!("preparing {database}"))
+    }
+
+    /// Waits until `expected` events are stored; how long that took.
+    pub(crate) async fn wait_for(
+        &self,
+        database: &str,
+        expected: u64,
+        timeout: Duration,
+    ) -> anyhow::Result<(Option<Duration>, u64)> {
+        let started = Instant::now();
+        loop {
+            let stored = self.stored_events(database).await?;
+            if stored >= expected {
+                return Ok((Some(started.elapsed()), stored));
+            }
+            if started.elapsed() > timeout {
+                return Ok((None, stored));
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+pub(crate) fn stored_check(expected: u64, stored: u64) -> String {
+    match stored.cmp(&expected) {
+        std::cmp::Ordering::Equal => format!("{stored} = {expected} ✔"),
+        std::cmp::Ordering::Less => {
+            format!("{stored} < {expected} ✘ ({} missing)", expected - stored)
+        }
+        std::cmp::Ordering::Greater => {
+            format!(
+                "{stored} > {expected} ({} more: sent but not acknowledged)",
+                stored - expected
+            )
+        }
+    }
+}
