@@ -15,6 +15,12 @@ use serde_json::{json, Value};
 
 type Received = Arc<Mutex<Vec<Value>>>;
 
+/// GETs a URL and reads its JSON body.
+async fn get_json(http: &reqwest::Client, url: String) -> Value {
+    let text = http.get(url).send().await.unwrap().text().await.unwrap();
+    serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}"))
+}
+
 /// An HTTP server that records every JSON body posted to it.
 async fn webhook_receiver() -> (String, Received) {
     let received: Received = Arc::default();
@@ -180,29 +186,13 @@ async fn two_ingest_servers_and_one_evaluator_notify_each_transition_once() {
         .to_owned();
 
     // The API shows it, from an ingest server too; changes need the admin token.
-    let listed: Value = serde_json::from_str(
-        &http
-            .get(format!("{}/api/alerts?status=firing&app=cart", ingest[0]))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap(),
+    let listed: Value = get_json(
+        &http,
+        format!("{}/api/alerts?status=firing&app=cart", ingest[0]),
     )
-    .unwrap();
+    .await;
     assert_eq!(listed["alerts"][0]["id"], alert_id.as_str());
-    let stats: Value = serde_json::from_str(
-        &http
-            .get(format!("{}/api/alerts/stats", ingest[1]))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap(),
-    )
-    .unwrap();
+    let stats: Value = get_json(&http, format!("{}/api/alerts/stats", ingest[1])).await;
     assert_eq!(
         (
             stats["active"].as_u64(),
@@ -364,17 +354,7 @@ async fn probes_record_ok_errors_and_timeouts_and_never_leave_the_allow_list() {
     );
 
     // The apps API shows the registration and the probe metrics.
-    let apps: Value = serde_json::from_str(
-        &http
-            .get(format!("{base}/api/apps"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap(),
-    )
-    .unwrap();
+    let apps: Value = get_json(&http, format!("{base}/api/apps")).await;
     let cart = apps["apps"]
         .as_array()
         .unwrap()
@@ -550,17 +530,7 @@ async fn a_rule_on_a_pushed_custom_metric_fires() {
         .unwrap();
     assert!(value > 2000.0, "{value}");
 
-    let metrics: Value = serde_json::from_str(
-        &http
-            .get(format!("{base}/api/apps/cart/metrics?window=1m"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap(),
-    )
-    .unwrap();
+    let metrics: Value = get_json(&http, format!("{base}/api/apps/cart/metrics?window=1m")).await;
     let custom = &metrics["metrics"]["custom"]["checkout_ms"];
     assert_eq!(custom["samples"], 3, "{metrics}");
     assert_eq!(custom["avg"], 2200.0);

@@ -19,6 +19,18 @@ pub struct Range {
 const MINUTE_RANGE: &str = "minute >= toDateTime(?) AND minute < toDateTime(?)";
 
 impl Store {
+    /// A per-bucket query over one app and range: binds the bucket (twice,
+    /// for `intDiv(minute, ?) * ?`), the app and the range, in that order.
+    fn bucketed(&self, sql: &str, bucket: u32, app: &str, range: Range) -> Query {
+        self.client()
+            .query(sql)
+            .bind(bucket)
+            .bind(bucket)
+            .bind(app)
+            .bind(range.from)
+            .bind(range.to)
+    }
+
     /// Runs `query` and returns its rows as JSON objects (the dashboard's
     /// answers are JSON anyway, so no row types to keep in step with SQL).
     async fn json_rows(&self, query: Query) -> Result<Vec<Value>, StoreError> {
@@ -68,15 +80,8 @@ impl Store {
              uniqMerge(error_views) AS error_views, sum(errors) AS errors \
              FROM rollup_app_minute WHERE app = ? AND {MINUTE_RANGE} GROUP BY t ORDER BY t"
         );
-        let query = self
-            .client()
-            .query(&sql)
-            .bind(bucket)
-            .bind(bucket)
-            .bind(app)
-            .bind(range.from)
-            .bind(range.to);
-        self.json_rows(query).await
+        self.json_rows(self.bucketed(&sql, bucket, app, range))
+            .await
     }
 
     /// One app's vitals per bucket: t, name, samples, [p50, p75, p95].
@@ -91,15 +96,8 @@ impl Store {
              quantilesMerge({QUANTILES})(quantiles) AS q \
              FROM rollup_vitals_minute WHERE app = ? AND {MINUTE_RANGE} GROUP BY t, name ORDER BY t, name"
         );
-        let query = self
-            .client()
-            .query(&sql)
-            .bind(bucket)
-            .bind(bucket)
-            .bind(app)
-            .bind(range.from)
-            .bind(range.to);
-        self.json_rows(query).await
+        self.json_rows(self.bucketed(&sql, bucket, app, range))
+            .await
     }
 
     /// One app's vitals grouped by `dimension` (page path or browser).
