@@ -106,17 +106,27 @@ async fn send_views(
     fails: bool,
 ) {
     for id in range {
-        let base = &ingest[id % ingest.len()];
-        let reply = http
-            .post(format!("{base}/v1/beacon?key={KEY}"))
-            .header("origin", ORIGIN)
-            .header("content-type", "text/plain")
-            .body(view(id, fails))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(reply.status().as_u16(), 202);
+        post_accepted(http, &ingest[id % ingest.len()], view(id, fails)).await;
     }
+}
+
+/// One page view's beacon (session "s", view "v") carrying `events`.
+fn page_view(events: Value) -> Value {
+    json!({"schema": 1, "session_id": "s", "view_id": "v", "page_url": "http://shop.example/",
+           "sent_at": 1_800_000_000_000.0_f64, "apps": [], "events": events})
+}
+
+/// Posts a beacon as sendBeacon does and expects it acknowledged.
+async fn post_accepted(http: &reqwest::Client, base: &str, body: String) {
+    let reply = http
+        .post(format!("{base}/v1/beacon?key={KEY}"))
+        .header("origin", ORIGIN)
+        .header("content-type", "text/plain")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status().as_u16(), 202);
 }
 
 fn statuses(received: &Received) -> Vec<String> {
@@ -308,17 +318,12 @@ async fn probes_record_ok_errors_and_timeouts_and_never_leave_the_allow_list() {
 
     let at = 1_800_000_000_000.0_f64;
     let register = |app: &str, url: &str| json!({"app": app, "at": at, "kind": "app", "phase": "registered", "health_check": url, "dependencies": ["shell"]});
-    let beacon = json!({"schema": 1, "session_id": "s", "view_id": "v", "page_url": "http://shop.example/", "sent_at": at,
-        "apps": [], "events": [register("cart", &health), register("catalog", &forbidden)]});
+    let beacon = page_view(json!([
+        register("cart", &health),
+        register("catalog", &forbidden)
+    ]));
     let http = reqwest::Client::new();
-    let reply = http
-        .post(format!("{base}/v1/beacon?key={KEY}"))
-        .header("origin", ORIGIN)
-        .body(beacon.to_string())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(reply.status().as_u16(), 202);
+    post_accepted(&http, &base, beacon.to_string()).await;
 
     let clickhouse = clickhouse::Client::default()
         .with_url(clickhouse_url())
@@ -386,17 +391,9 @@ async fn the_api_guards_reads_and_shows_declared_rules_applied_only_where_allowe
     let at = 1_800_000_000_000.0_f64;
     let slow_lcp = json!([{"name": "slow-lcp", "metric": "lcp", "operator": "gt", "threshold": 4000, "severity": "warning"}]);
     let register = |app: &str| json!({"app": app, "at": at, "kind": "app", "phase": "registered", "declared_rules": slow_lcp.to_string()});
-    let beacon = json!({"schema": 1, "session_id": "s", "view_id": "v", "page_url": "http://shop.example/", "sent_at": at,
-        "apps": [], "events": [register("cart"), register("catalog"),
-                               {"app": "cart", "at": at, "kind": "vital", "name": "lcp", "value": 1200.0}]});
-    let reply = http
-        .post(format!("{base}/v1/beacon?key={KEY}"))
-        .header("origin", ORIGIN)
-        .body(beacon.to_string())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(reply.status().as_u16(), 202);
+    let beacon = page_view(json!([register("cart"), register("catalog"),
+                               {"app": "cart", "at": at, "kind": "vital", "name": "lcp", "value": 1200.0}]));
+    post_accepted(&http, &base, beacon.to_string()).await;
 
     let get = |path: &str, token: Option<&str>| {
         let request = http.get(format!("{base}{path}"));
@@ -501,18 +498,10 @@ async fn a_rule_on_a_pushed_custom_metric_fires() {
         json!({"app": "cart", "at": at, "kind": "metric", "name": "checkout_ms", "value": value,
                                      "attrs": {"plan": "pro"}})
     };
-    let beacon = json!({"schema": 1, "session_id": "s", "view_id": "v", "page_url": "http://shop.example/", "sent_at": at,
-        "apps": [], "events": [metric(900.0), metric(2600.0), metric(3100.0),
-                               {"app": "cart", "at": at, "kind": "custom", "name": "checkout_started"}]});
+    let beacon = page_view(json!([metric(900.0), metric(2600.0), metric(3100.0),
+                               {"app": "cart", "at": at, "kind": "custom", "name": "checkout_started"}]));
     let http = reqwest::Client::new();
-    let reply = http
-        .post(format!("{base}/v1/beacon?key={KEY}"))
-        .header("origin", ORIGIN)
-        .body(beacon.to_string())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(reply.status().as_u16(), 202);
+    post_accepted(&http, &base, beacon.to_string()).await;
 
     eventually("the firing notice", || async {
         statuses(&received).contains(&"firing".to_owned())
