@@ -10,18 +10,9 @@ use clickhouse::Row;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use super::{Store, StoreError};
-use crate::evaluate::lifecycle::{Alert, Millis, Notice, Status};
+use super::{millis_of, time_from_millis, Store, StoreError};
+use crate::evaluate::lifecycle::{Alert, Notice, Status};
 use crate::evaluate::rules::Severity;
-
-fn to_time(ms: Millis) -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
-        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
-}
-
-fn to_millis(time: OffsetDateTime) -> Millis {
-    (time.unix_timestamp_nanos() / 1_000_000) as Millis
-}
 
 #[derive(Debug, Row, Serialize, Deserialize)]
 struct AlertRow {
@@ -62,15 +53,15 @@ impl From<&Alert> for AlertRow {
             status: alert.status.as_str().to_owned(),
             value: alert.value,
             threshold: alert.threshold,
-            pending_since: to_time(alert.pending_since),
-            firing_since: alert.firing_since.map(to_time),
-            resolved_at: alert.resolved_at.map(to_time),
+            pending_since: time_from_millis(alert.pending_since),
+            firing_since: alert.firing_since.map(time_from_millis),
+            resolved_at: alert.resolved_at.map(time_from_millis),
             acknowledged: alert.acknowledged,
             silenced: alert.silenced,
-            last_notified: alert.last_notified.map(to_time),
+            last_notified: alert.last_notified.map(time_from_millis),
             caused_by: alert.caused_by.clone().unwrap_or_default(),
             inhibited: alert.inhibited,
-            updated_at: to_time(alert.updated_at),
+            updated_at: time_from_millis(alert.updated_at),
         }
     }
 }
@@ -99,15 +90,15 @@ impl AlertRow {
             status,
             value: self.value,
             threshold: self.threshold,
-            pending_since: to_millis(self.pending_since),
-            firing_since: self.firing_since.map(to_millis),
-            resolved_at: self.resolved_at.map(to_millis),
+            pending_since: millis_of(self.pending_since),
+            firing_since: self.firing_since.map(millis_of),
+            resolved_at: self.resolved_at.map(millis_of),
             acknowledged: self.acknowledged,
             silenced: self.silenced,
-            last_notified: self.last_notified.map(to_millis),
+            last_notified: self.last_notified.map(millis_of),
             caused_by: Some(self.caused_by).filter(|c| !c.is_empty()),
             inhibited: self.inhibited,
-            updated_at: to_millis(self.updated_at),
+            updated_at: millis_of(self.updated_at),
         })
     }
 }

@@ -30,6 +30,8 @@ pub async fn drain(
     mut stop: watch::Receiver<bool>,
     stop_deadline: Duration,
 ) {
+    // Part of every batch token; constant for the log, so read once.
+    let log_id = reader.log_id().to_owned();
     let reader = Arc::new(Mutex::new(reader));
     let interval = Duration::from_millis(config.batch_interval_ms);
     let mut deadline: Option<Instant> = None;
@@ -62,7 +64,7 @@ pub async fn drain(
             }
             continue;
         }
-        if !store_batch(&reader, &store, batch, &mut stop, deadline).await {
+        if !store_batch(&reader, &log_id, &store, batch, &mut stop, deadline).await {
             break;
         }
     }
@@ -151,6 +153,7 @@ async fn next_batch(
 /// Inserts one batch until it lands; false if stopping cut the retries short.
 async fn store_batch(
     reader: &Arc<Mutex<SpoolReader>>,
+    log_id: &str,
     store: &Store,
     batch: Decoded,
     stop: &mut watch::Receiver<bool>,
@@ -174,9 +177,6 @@ async fn store_batch(
         tracing::error!(%error, "cannot record the batch in the cursor");
         return true;
     }
-    let log_id = with_reader(reader, |r| Ok(r.log_id().to_owned()))
-        .await
-        .unwrap_or_default();
     let token = format!("canopy-{log_id}-{first}-{last}");
     let mut backoff = Duration::from_millis(200);
     loop {

@@ -13,6 +13,7 @@ pub mod schema;
 use std::time::Instant;
 
 use clickhouse::{Client, RowWrite};
+use time::OffsetDateTime;
 
 use crate::config::ClickHouseConfig;
 use crate::enrich::Accepted;
@@ -23,6 +24,17 @@ use rows::{
     AppEventRow, CustomEventRow, CustomMetricRow, ErrorRow, NavigationRow, ResourceRow, VitalRow,
 };
 use schema::Layout;
+
+/// Epoch milliseconds as a ClickHouse `DateTime64(3)` value (the epoch
+/// itself if out of range).
+pub(crate) fn time_from_millis(ms: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+pub(crate) fn millis_of(time: OffsetDateTime) -> i64 {
+    (time.unix_timestamp_nanos() / 1_000_000) as i64
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -3,6 +3,7 @@
 
 use canopy_wire::{Beacon, Event, EventBody};
 
+use super::{millis_of, time_from_millis};
 use crate::enrich::{Accepted, Client};
 use clickhouse::Row;
 use serde::Serialize;
@@ -105,7 +106,11 @@ impl<'a> Rows<'a> {
     pub fn from_accepted(accepted: &'a [Accepted]) -> Self {
         let mut rows = Rows::default();
         for one in accepted {
-            rows.add_beacon(&one.beacon, &one.client, received_at(one.received_at_ms));
+            rows.add_beacon(
+                &one.beacon,
+                &one.client,
+                time_from_millis(one.received_at_ms),
+            );
         }
         rows
     }
@@ -202,11 +207,6 @@ impl<'a> Rows<'a> {
     }
 }
 
-fn received_at(ms: i64) -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
-        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
-}
-
 fn app_version<'a>(beacon: &'a Beacon, app: &str) -> &'a str {
     beacon
         .apps
@@ -219,7 +219,7 @@ fn app_version<'a>(beacon: &'a Beacon, app: &str) -> &'a str {
 /// The event's time on the server's clock: browsers' clocks drift, but the
 /// time between an event and its beacon being sent is measured on one clock.
 fn event_time(event: &Event, sent_at: f64, received_at: OffsetDateTime) -> OffsetDateTime {
-    let received_ms = (received_at.unix_timestamp_nanos() / 1_000_000) as f64;
+    let received_ms = millis_of(received_at) as f64;
     let age = (sent_at - event.at).clamp(0.0, MAX_EVENT_AGE_MS);
     let at_ms = (received_ms - age) as i128;
     OffsetDateTime::from_unix_timestamp_nanos(at_ms * 1_000_000).unwrap_or(received_at)
