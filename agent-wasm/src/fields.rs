@@ -79,7 +79,7 @@ impl<'a> Fields<'a> {
             truncate(&mut text, MAX_ATTR_VALUE_BYTES);
             pairs.push((name, text));
         }
-        Ok(canopy_wire::Attrs(pairs))
+        Ok(canopy_wire::Pairs(pairs))
     }
 
     /// An array, as JSON text (passed through to the server untouched).

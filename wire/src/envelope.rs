@@ -42,6 +42,7 @@ mod tests {
             page_url: "https://shop.example/".into(),
             sent_at: 2.0,
             apps: vec![],
+            dropped: 0,
             events: vec![],
         }
     }

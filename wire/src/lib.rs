@@ -6,11 +6,11 @@
 
 use serde::{Deserialize, Serialize};
 
-mod attrs;
 mod envelope;
 pub mod limits;
+mod pairs;
 
-pub use attrs::Attrs;
+pub use pairs::{Attrs, Pairs, Parts};
 pub use envelope::{assemble, body_len};
 
 /// Bumped only for changes an older server cannot read.
@@ -31,6 +31,10 @@ pub struct Beacon {
     /// The apps registered on the page when the beacon was built.
     #[serde(default)]
     pub apps: Vec<AppInfo>,
+    /// Events the agent dropped since its previous beacon (its queue was
+    /// full, or an event could never fit a request).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub dropped: u64,
     /// Kept last: [`assemble`] appends already-encoded events after the envelope.
     pub events: Vec<Event>,
 }
@@ -41,6 +45,12 @@ pub struct AppInfo {
     pub name: String,
     #[serde(default)]
     pub version: String,
+    /// The share of sessions the app reports from (its `sampleRate`); 1 when absent.
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub sample_rate: f64,
+    /// The app's own attributes (`registerApp({ attributes })`), for every event of it.
+    #[serde(default, skip_serializing_if = "Attrs::is_empty")]
+    pub attrs: Attrs,
 }
 
 /// Something that happened on the page, attributed to one app.
@@ -61,6 +71,10 @@ pub enum EventBody {
     Vital(Vital),
     Navigation(Navigation),
     Resource(Resource),
+    /// An app's resources of one view, summed up (the slowest are sent as `Resource`).
+    ResourceSummary(ResourceSummary),
+    /// A long animation frame (or, where the browser lacks those, a long task).
+    LongFrame(LongFrame),
     Error(ErrorReport),
     App(AppLifecycle),
     /// A number an app measured itself (`pushMetric`).
@@ -113,6 +127,13 @@ pub struct Vital {
     /// Measured after the page was restored from the back/forward cache.
     #[serde(default, skip_serializing_if = "is_false")]
     pub restored: bool,
+    /// LCP's sub-parts (`ttfb`, `load_delay`, `load_duration`, `render_delay`)
+    /// or INP's phases (`input_delay`, `processing`, `presentation`), in ms.
+    #[serde(default, skip_serializing_if = "Parts::is_empty")]
+    pub parts: Parts,
+    /// INP: the scripts that ran in the long animation frames of the interaction, longest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scripts: Vec<ScriptTiming>,
 }
 
 impl Vital {
@@ -127,12 +148,34 @@ impl Vital {
             event_type: String::new(),
             owner: String::new(),
             restored: false,
+            parts: Parts::default(),
+            scripts: Vec::new(),
         }
     }
 }
 
 fn is_false(value: &bool) -> bool {
     !*value
+}
+
+fn is_zero<N: Default + PartialEq>(value: &N) -> bool {
+    *value == N::default()
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+fn is_one(value: &f64) -> bool {
+    *value == 1.0
+}
+
+fn one_u32() -> u32 {
+    1
+}
+
+fn is_one_u32(value: &u32) -> bool {
+    *value == 1
 }
 
 /// How a value compares with the Core Web Vitals thresholds.
@@ -227,6 +270,44 @@ pub struct Resource {
     pub initiator: String,
     pub duration: f64,
     pub transfer_size: u64,
+    /// Served from the browser's cache (nothing transferred, something decoded).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub cache_hit: bool,
+}
+
+/// One app's resources in one view, summed up.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResourceSummary {
+    pub count: u32,
+    pub transfer_size: u64,
+    pub cache_hits: u32,
+    /// Sum of the resources' durations (ms).
+    pub duration: f64,
+}
+
+/// A frame the main thread took more than 50 ms to render.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LongFrame {
+    /// ms, from the frame's start to its render.
+    pub duration: f64,
+    /// ms the frame blocked input beyond the 50 ms budget.
+    pub blocking: f64,
+    /// The scripts that ran in it, longest first (none for a long task).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scripts: Vec<ScriptTiming>,
+}
+
+/// A script that ran in a long animation frame.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScriptTiming {
+    /// The script's URL, scrubbed of query and fragment; empty for inline code.
+    pub url: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub function: String,
+    /// What ran it: `DIV.onclick`, `Window.setTimeout`, `Response.json.then`…
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub invoker: String,
+    pub duration: f64,
 }
 
 /// An uncaught error, an unhandled rejection, or a failed resource load.
@@ -241,6 +322,26 @@ pub struct ErrorReport {
     /// The script (or failed resource) URL the error points at, if known.
     #[serde(default)]
     pub url: String,
+    #[serde(default)]
+    pub line: u32,
+    #[serde(default)]
+    pub column: u32,
+    /// The stack, parsed; top frame first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub frames: Vec<Frame>,
+    /// Occurrences this report stands for: the same error repeated in a view is
+    /// counted by the agent and sent again only as a count.
+    #[serde(default = "one_u32", skip_serializing_if = "is_one_u32")]
+    pub count: u32,
+}
+
+/// One frame of a stack trace.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Frame {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub function: String,
+    /// The script URL (or `<anonymous>`, `native`…).
+    pub file: String,
     #[serde(default)]
     pub line: u32,
     #[serde(default)]
@@ -386,6 +487,33 @@ mod tests {
         let EventBody::Error(report) = event.body else { panic!("not an error") };
         assert_eq!(report.source, ErrorSource::Rejection);
         assert_eq!((report.stack.as_str(), report.line), ("", 0));
+    }
+
+    #[test]
+    fn repeated_errors_carry_a_count_and_frames() {
+        let json = r#"{"app":"a","at":1,"kind":"error","source":"error","error_type":"TypeError","message":"x",
+            "frames":[{"function":"render","file":"https://x/a.js","line":3,"column":9}],"count":4}"#;
+        let EventBody::Error(report) = serde_json::from_str::<Event>(json).unwrap().body else { panic!("not an error") };
+        assert_eq!(report.count, 4);
+        assert_eq!(report.frames[0], Frame { function: "render".into(), file: "https://x/a.js".into(), line: 3, column: 9 });
+        let once = ErrorReport { count: 1, frames: vec![], ..report };
+        let json = serde_json::to_value(&once).unwrap();
+        assert!(json.get("count").is_none() && json.get("frames").is_none(), "defaults are not sent: {json}");
+        assert_eq!(serde_json::from_value::<ErrorReport>(json).unwrap().count, 1);
+    }
+
+    #[test]
+    fn long_frames_and_app_defaults() {
+        let event: Event = serde_json::from_str(
+            r#"{"app":"a","at":1,"kind":"long_frame","duration":120,"blocking":70,
+                "scripts":[{"url":"https://x/a.js","invoker":"DIV.onclick","duration":90}]}"#,
+        )
+        .unwrap();
+        let EventBody::LongFrame(frame) = event.body else { panic!("not a long frame") };
+        assert_eq!((frame.blocking, frame.scripts[0].function.as_str()), (70.0, ""));
+        let app: AppInfo = serde_json::from_str(r#"{"name":"cart"}"#).unwrap();
+        assert_eq!((app.sample_rate, app.attrs.is_empty()), (1.0, true));
+        assert_eq!(serde_json::to_string(&app).unwrap(), r#"{"name":"cart","version":""}"#);
     }
 
     #[test]

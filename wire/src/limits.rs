@@ -48,6 +48,11 @@ pub const MAX_ATTRS: usize = 16;
 pub const MAX_ATTR_KEY_BYTES: usize = 64;
 pub const MAX_ATTR_VALUE_BYTES: usize = 256;
 
+/// Most stack frames one error carries (the top ones), and most scripts one
+/// long frame or interaction names (the longest).
+pub const MAX_FRAMES: usize = 40;
+pub const MAX_SCRIPTS: usize = 8;
+
 /// Ends a value that was cut, so a reader knows it is not whole.
 pub const TRUNCATION_MARK: &str = "…";
 
