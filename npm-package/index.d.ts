@@ -9,8 +9,35 @@ export interface InitOptions {
   flushIntervalMs?: number;
   /** Most bytes of events kept while the server is unreachable (default 262144). */
   maxQueueBytes?: number;
+  /**
+   * Query parameters kept in the URLs the agent sends (page, resources, stack
+   * frames). Every other parameter and every fragment is removed. Default none.
+   */
+  keepQueryParams?: string[];
+  /**
+   * "summary" (default): per app and view, a count, bytes, cache hits and total
+   * time of its resources, plus its 5 slowest. "all": every resource.
+   */
+  resources?: 'summary' | 'all';
+  /** Gzip request bodies where the browser has CompressionStream. Default false. */
+  compress?: boolean;
+  /**
+   * Sees every event last. Return it (changed or not) to send it, or null to
+   * drop it; returning nothing keeps the object as the hook left it. If the hook
+   * throws, the event is sent unchanged.
+   */
+  beforeSend?: (event: CanopyEvent) => CanopyEvent | null | void;
   /** Where to load the agent's wasm from, if not next to this module. */
   wasmUrl?: string | URL;
+}
+
+/** An event as sent to the server (see wire/src/lib.rs for every kind's fields). */
+export interface CanopyEvent {
+  app: string;
+  /** Epoch milliseconds. */
+  at: number;
+  kind: 'vital' | 'navigation' | 'resource' | 'resource_summary' | 'long_frame' | 'error' | 'app' | 'metric' | 'custom';
+  [field: string]: unknown;
 }
 
 export interface AppRegistration {
@@ -19,9 +46,14 @@ export interface AppRegistration {
   version?: string;
   /**
    * Absolute URL prefixes the app's scripts and assets are served under; errors,
-   * resources and stack frames under them are attributed to this app.
+   * resources, long frames and stack frames under them are attributed to this
+   * app. Default: the directory of the bundle that calls registerApp.
    */
   assetPrefixes?: string[];
+  /** Share of sessions (0 to 1) whose events of this app are sent. Default 1. */
+  sampleRate?: number;
+  /** Attributes stored with every event of this app (at most 16). */
+  attributes?: Attrs;
   /** A URL the server may probe for the app's health (if its origin is allowed there). */
   healthCheck?: string;
   /** Apps this one depends on: their alerts explain this one's. */

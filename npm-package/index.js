@@ -64,8 +64,11 @@ function createHub() {
         });
       return started;
     },
-    registerApp(app) {
-      return callOrQueue('registerApp', app);
+    registerApp(app, stack) {
+      // A copy with the caller's stack, from which the agent infers where the
+      // app's bundle is served when it gives no assetPrefixes.
+      const registration = app && typeof app === 'object' ? { ...app, stack } : app;
+      return callOrQueue('registerApp', registration);
     },
     appMounted(name) {
       return callOrQueue('appMounted', name);
@@ -116,7 +119,7 @@ export function init(options) {
 
 /** Registers a micro-frontend; may be called before init(). */
 export function registerApp(app) {
-  return hub().registerApp(app);
+  return hub().registerApp(app, callerStack());
 }
 
 /** Reports that the app mounted: a successful load for availability. */
@@ -143,7 +146,8 @@ export function pushEvent(name, attrs) {
 }
 
 // This copy of the package is bundled into the calling app, so the stack's
-// script URLs are that app's: the agent attributes the call by them.
+// script URLs are that app's: the agent attributes the call by them (and
+// infers the app's asset prefix from them at registration).
 function callerStack() {
   try {
     return new Error().stack || '';

@@ -3,19 +3,23 @@
 
 use std::cell::RefCell;
 
-use canopy_wire::limits::{MAX_BEACON_BYTES, MAX_EVENTS_PER_BEACON};
-use canopy_wire::{Beacon, Event, EventBody, Vital, SCHEMA_VERSION};
+use canopy_wire::limits::{truncate, MAX_BEACON_BYTES, MAX_EVENTS_PER_BEACON, MAX_TEXT_BYTES};
+use canopy_wire::{Beacon, ErrorReport, Event, EventBody, LongFrame, Vital, SCHEMA_VERSION};
 use web_sys::Window;
 
 use crate::attribute::AppRegistry;
 use crate::batch::Queue;
 use crate::config::Config;
+use crate::repeats::{Repeats, Verdict};
+use crate::resources::{AppResources, ResourceSummaries};
+use crate::send::Delivery;
+use crate::session::{self, Session};
 use crate::vitals::PendingVitals;
-use crate::{json, send, session};
+use crate::{json, privacy};
 
-/// Error reports per view past which the agent stays quiet: a page stuck in an
-/// error loop must not turn into a request loop.
-const MAX_ERRORS_PER_VIEW: u32 = 100;
+/// Long frames per view past which the agent stays quiet (a janky page has
+/// one every frame).
+const MAX_LONG_FRAMES_PER_VIEW: u32 = 100;
 
 /// Queued bytes that trigger a flush before the interval comes round.
 const FLUSH_THRESHOLD_BYTES: usize = MAX_BEACON_BYTES / 2;
@@ -50,28 +54,43 @@ pub struct Agent {
     pub config: Config,
     pub apps: AppRegistry,
     pub vitals: PendingVitals,
+    pub resources: ResourceSummaries,
     window: Window,
     queue: Queue,
-    session_id: String,
+    delivery: Delivery,
+    session: Session,
     view_id: String,
     page_url: String,
-    errors_this_view: u32,
+    repeats: Repeats,
+    long_frames_this_view: u32,
+    /// The queue's drop count when the last beacon reported it.
+    dropped_reported: u64,
 }
 
 impl Agent {
     pub fn new(window: Window, config: Config) -> Self {
-        let page_url = window.location().href().map(|url| scrub_url(&url).to_owned()).unwrap_or_default();
+        let href = window.location().href().unwrap_or_default();
+        let page_url = privacy::scrub_url(&href, &config.keep_query_params);
         Self {
             apps: AppRegistry::new(config.shell.clone()),
             queue: Queue::new(config.max_queue_bytes),
+            delivery: Delivery::default(),
             vitals: PendingVitals::default(),
-            session_id: session::session_id(&window),
+            resources: ResourceSummaries::default(),
+            session: Session::restore(&window, js_sys::Date::now()),
             view_id: session::random_id(),
             page_url,
-            errors_this_view: 0,
+            repeats: Repeats::default(),
+            long_frames_this_view: 0,
+            dropped_reported: 0,
             window,
             config,
         }
+    }
+
+    /// The current view's URL, scrubbed.
+    pub fn page_url(&self) -> &str {
+        &self.page_url
     }
 
     /// Epoch milliseconds for a `performance.now()`-relative timestamp.
@@ -89,22 +108,49 @@ impl Agent {
         url.starts_with(&self.config.beacon_url)
     }
 
-    /// Queues an event for `app`, `relative_at` ms after the time origin.
+    /// `url` as it may leave the page (see [`privacy::scrub_url`]), cut to the text limit.
+    pub fn scrub(&self, url: &str) -> String {
+        let mut url = privacy::scrub_url(url, &self.config.keep_query_params);
+        truncate(&mut url, MAX_TEXT_BYTES);
+        url
+    }
+
+    /// Queues an event for `app`, `relative_at` ms after the time origin,
+    /// unless the app is sampled out of this session or `beforeSend` drops it.
     pub fn record(&mut self, app: &str, relative_at: f64, body: EventBody) {
-        let event = Event { app: app.to_owned(), at: self.epoch_ms(relative_at), body };
-        if let Some(encoded) = json::to_string(&event) {
-            self.queue.push(encoded);
+        if self.session.touch(js_sys::Date::now()) {
+            // Thirty idle minutes (or four hours) ended the session: what
+            // follows is a new session's, and a new view of it.
+            self.view_id = session::random_id();
         }
+        if !session::is_sampled(&self.session.id, app, self.apps.sample_rate(app)) {
+            return;
+        }
+        let event = Event { app: app.to_owned(), at: self.epoch_ms(relative_at), body };
+        let Some(mut encoded) = json::to_string(&event) else { return };
+        if let Some(hook) = &self.config.before_send {
+            let Some(changed) = privacy::before_send(hook, encoded) else { return };
+            encoded = changed;
+        }
+        self.queue.push(encoded);
         if self.queue.bytes() >= FLUSH_THRESHOLD_BYTES {
             self.flush();
         }
     }
 
-    /// Queues an error report unless this view already sent its share.
-    pub fn record_error(&mut self, app: &str, relative_at: f64, body: EventBody) {
-        if self.errors_this_view < MAX_ERRORS_PER_VIEW {
-            self.errors_this_view += 1;
-            self.record(app, relative_at, body);
+    /// Queues an error report, unless it repeats one this view already sent
+    /// (then it is counted) or the view sent its share of errors.
+    pub fn record_error(&mut self, app: &str, relative_at: f64, report: ErrorReport) {
+        if self.repeats.check(app, &report) == Verdict::Send {
+            self.record(app, relative_at, EventBody::Error(report));
+        }
+    }
+
+    /// Queues a long frame unless the view sent its share of them.
+    pub fn record_long_frame(&mut self, app: &str, relative_at: f64, frame: LongFrame) {
+        if self.long_frames_this_view < MAX_LONG_FRAMES_PER_VIEW {
+            self.long_frames_this_view += 1;
+            self.record(app, relative_at, EventBody::LongFrame(frame));
         }
     }
 
@@ -125,54 +171,72 @@ impl Agent {
         self.record(app, relative_at, EventBody::Vital(vital));
     }
 
-    /// Starts a new view of the same page (a back/forward-cache restore):
-    /// a new view id, a fresh error allowance, new vitals measurements.
-    pub fn restart_view(&mut self, first_hidden: f64, interactions_before: f64) {
-        self.view_id = session::random_id();
-        self.errors_this_view = 0;
-        self.vitals.restart(true, first_hidden, interactions_before);
+    /// Queues each app's resource summary and slowest resources so far.
+    pub fn report_resources(&mut self) {
+        let now = self.now();
+        for AppResources { app, summary, slowest } in self.resources.take() {
+            self.record(&app, now, EventBody::ResourceSummary(summary));
+            for (started, resource) in slowest {
+                self.record(&app, started, EventBody::Resource(resource));
+            }
+        }
     }
 
-    /// Sends everything queued, in as many requests as it takes.
+    /// Starts a new view: after a back/forward-cache restore (`restored`,
+    /// with vitals measured afresh) or an SPA route change to `page_url`.
+    pub fn start_view(&mut self, page_url: Option<&str>) {
+        self.view_id = session::random_id();
+        self.repeats = Repeats::default();
+        self.long_frames_this_view = 0;
+        if let Some(url) = page_url {
+            self.page_url = self.scrub(url);
+        }
+    }
+
+    /// Sends everything queued, in as many requests as it takes; repeated
+    /// errors go out as counts first.
     pub fn flush(&mut self) {
-        let Some(envelope) = json::to_string(&self.envelope()) else { return };
+        let now = self.now();
+        for (app, report) in self.repeats.take_counts() {
+            self.record(&app, now, EventBody::Error(report));
+        }
+        self.session.save(&self.window);
+        if self.delivery.is_waiting() {
+            return;
+        }
         loop {
+            let dropped = self.dropped();
+            let Some(envelope) = json::to_string(&self.envelope(dropped - self.dropped_reported)) else { return };
             let batch = self.queue.take_batch(envelope.len(), MAX_BEACON_BYTES, MAX_EVENTS_PER_BEACON);
             if batch.is_empty() {
                 break;
             }
+            self.dropped_reported = dropped;
             if let Some(body) = canopy_wire::assemble(&envelope, batch.iter().map(String::as_str)) {
-                send::send(&self.window, &self.config.beacon_url, &body);
+                self.delivery.send(&self.window, &self.config, body, batch.len() as u64);
             }
         }
     }
 
-    fn envelope(&self) -> Beacon {
+    /// Events lost so far: dropped from the full queue, or in bodies the collector kept refusing.
+    fn dropped(&self) -> u64 {
+        self.queue.dropped() + self.delivery.dropped_events
+    }
+
+    pub fn delivery(&mut self) -> &mut Delivery {
+        &mut self.delivery
+    }
+
+    fn envelope(&self, dropped: u64) -> Beacon {
         Beacon {
             schema: SCHEMA_VERSION,
-            session_id: self.session_id.clone(),
+            session_id: self.session.id.clone(),
             view_id: self.view_id.clone(),
             page_url: self.page_url.clone(),
             sent_at: js_sys::Date::now(),
             apps: self.apps.infos(),
+            dropped,
             events: Vec::new(),
         }
-    }
-}
-
-/// Query strings and fragments often carry tokens and personal data: drop them.
-pub fn scrub_url(url: &str) -> &str {
-    url.split(['?', '#']).next().unwrap_or(url)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::scrub_url;
-
-    #[test]
-    fn scrub_drops_query_and_fragment() {
-        assert_eq!(scrub_url("https://x.example/cart?token=1#top"), "https://x.example/cart");
-        assert_eq!(scrub_url("https://x.example/a#b?c"), "https://x.example/a");
-        assert_eq!(scrub_url("https://x.example/"), "https://x.example/");
     }
 }

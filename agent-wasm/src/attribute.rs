@@ -6,7 +6,7 @@
 //! `data-canopy-app` container in the browser-only part of the agent. Anything
 //! no app claims belongs to the page's shell app.
 
-use canopy_wire::AppInfo;
+use canopy_wire::{AppInfo, Frame};
 
 /// One app as registered, with the URL prefixes its assets are served under.
 #[derive(Debug, Clone, PartialEq)]
@@ -14,6 +14,9 @@ pub struct RegisteredApp {
     pub name: String,
     pub version: String,
     pub asset_prefixes: Vec<String>,
+    /// Share of sessions the app reports from (session-consistent, see `session::is_sampled`).
+    pub sample_rate: f64,
+    pub attrs: canopy_wire::Attrs,
 }
 
 /// Every app registered on the page, plus the shell that owns the rest.
@@ -47,7 +50,18 @@ impl AppRegistry {
 
     /// The apps as the beacon lists them.
     pub fn infos(&self) -> Vec<AppInfo> {
-        self.apps.iter().map(|app| AppInfo { name: app.name.clone(), version: app.version.clone() }).collect()
+        let info = |app: &RegisteredApp| AppInfo {
+            name: app.name.clone(),
+            version: app.version.clone(),
+            sample_rate: app.sample_rate,
+            attrs: app.attrs.clone(),
+        };
+        self.apps.iter().map(info).collect()
+    }
+
+    /// The share of sessions `name` reports from (1 for the shell and unknown names).
+    pub fn sample_rate(&self, name: &str) -> f64 {
+        self.apps.iter().find(|app| app.name == name).map_or(1.0, |app| app.sample_rate)
     }
 
     /// The app owning `url` by longest asset prefix, if any app claims it.
@@ -66,10 +80,10 @@ impl AppRegistry {
     }
 
     /// The app owning an error: the one its script URL points at, else the
-    /// first frame of its stack that an app claims, else the shell.
-    pub fn owner_of_error(&self, script_url: &str, stack: &str) -> &str {
+    /// first stack frame that an app claims, else the shell.
+    pub fn owner_of_error(&self, script_url: &str, frames: &[Frame]) -> &str {
         self.owner_of_url(script_url)
-            .or_else(|| stack_urls(stack).find_map(|url| self.owner_of_url(url)))
+            .or_else(|| frames.iter().find_map(|frame| self.owner_of_url(&frame.file)))
             .unwrap_or(&self.shell)
     }
 
@@ -79,16 +93,13 @@ impl AppRegistry {
     }
 }
 
-/// The script URLs a stack trace mentions, top frame first. Handles Chrome's
-/// `at f (https://x/a.js:1:2)` and Firefox/Safari's `f@https://x/a.js:1:2`.
-pub fn stack_urls(stack: &str) -> impl Iterator<Item = &str> {
-    // `split('\n')`, not `lines()`: a '\r' left at a line's end ends the URL
-    // like any whitespace, and `lines()` costs more wasm.
-    stack.split('\n').filter_map(|line| {
-        let start = ["https://", "http://", "file://"].iter().filter_map(|scheme| find(line, scheme)).min()?;
-        let url = line.get(start..)?.split(|c: char| c == ')' || c.is_whitespace()).next()?;
-        Some(strip_line_and_column(url))
-    })
+/// The asset prefix of the bundle that made a call: the directory of the
+/// first script in the call's stack (the npm package is bundled into each
+/// app, so its own frame is in the app's bundle).
+pub fn caller_prefix(frames: &[Frame]) -> Option<String> {
+    let file = crate::privacy::scrub_url(&frames.iter().find(|frame| find(&frame.file, "://").is_some())?.file, &[]);
+    let directory = file.rsplit_once('/')?.0;
+    Some([directory, "/"].concat())
 }
 
 /// The byte offset of `needle` in `haystack`, like `haystack.find(needle)`.
@@ -101,34 +112,24 @@ pub(crate) fn find(haystack: &str, needle: &str) -> Option<usize> {
     haystack.as_bytes().windows(needle.len()).position(|window| window == needle.as_bytes())
 }
 
-/// `https://x/a.js:10:5` → `https://x/a.js`. Strips up to two numeric suffixes.
-fn strip_line_and_column(location: &str) -> &str {
-    let mut url = location;
-    for _ in 0..2 {
-        match url.rsplit_once(':') {
-            Some((head, tail)) if !tail.is_empty() && tail.bytes().all(|b| b.is_ascii_digit()) => url = head,
-            _ => break,
-        }
-    }
-    url
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn app(name: &str, version: &str, prefix: &str) -> RegisteredApp {
+        RegisteredApp {
+            name: name.into(),
+            version: version.into(),
+            asset_prefixes: vec![prefix.into()],
+            sample_rate: 1.0,
+            attrs: Default::default(),
+        }
+    }
+
     fn registry() -> AppRegistry {
         let mut apps = AppRegistry::new("shell");
-        apps.register(RegisteredApp {
-            name: "catalog".into(),
-            version: "1.0.0".into(),
-            asset_prefixes: vec!["https://cdn.example/mfe/".into()],
-        });
-        apps.register(RegisteredApp {
-            name: "cart".into(),
-            version: "2.1.0".into(),
-            asset_prefixes: vec!["https://cdn.example/mfe/cart/".into()],
-        });
+        apps.register(app("catalog", "1.0.0", "https://cdn.example/mfe/"));
+        apps.register(app("cart", "2.1.0", "https://cdn.example/mfe/cart/"));
         apps
     }
 
@@ -144,18 +145,14 @@ mod tests {
     #[test]
     fn the_later_of_two_equal_prefixes_wins() {
         let mut apps = registry();
-        apps.register(RegisteredApp {
-            name: "cart-v2".into(),
-            version: "3.0.0".into(),
-            asset_prefixes: vec!["https://cdn.example/mfe/cart/".into()],
-        });
+        apps.register(app("cart-v2", "3.0.0", "https://cdn.example/mfe/cart/"));
         assert_eq!(apps.owner_of_url("https://cdn.example/mfe/cart/main.js"), Some("cart-v2"));
     }
 
     #[test]
     fn reregistering_replaces_instead_of_duplicating() {
         let mut apps = registry();
-        apps.register(RegisteredApp { name: "cart".into(), version: "2.2.0".into(), asset_prefixes: vec![] });
+        apps.register(RegisteredApp { asset_prefixes: vec![], ..app("cart", "2.2.0", "") });
         let infos = apps.infos();
         assert_eq!(infos.len(), 2);
         assert_eq!(infos[1].version, "2.2.0");
@@ -165,12 +162,21 @@ mod tests {
     #[test]
     fn errors_fall_back_to_stack_frames_then_shell() {
         let apps = registry();
-        let chrome = "TypeError: x is undefined\n    at render (https://cdn.example/mfe/cart/main.js:10:5)\n    at https://shell.example/app.js:1:1";
-        assert_eq!(apps.owner_of_error("", chrome), "cart");
-        let firefox = "render@https://elsewhere.example/lib.js:3:9\nmount@https://cdn.example/mfe/c.js:1:2";
-        assert_eq!(apps.owner_of_error("", firefox), "catalog");
-        assert_eq!(apps.owner_of_error("https://cdn.example/mfe/cart/x.js", firefox), "cart");
-        assert_eq!(apps.owner_of_error("", "no urls here"), "shell");
+        let chrome = crate::stack::parse(
+            "TypeError: x is undefined\n    at render (https://cdn.example/mfe/cart/main.js:10:5)\n    at https://shell.example/app.js:1:1",
+        );
+        assert_eq!(apps.owner_of_error("", &chrome), "cart");
+        let firefox = crate::stack::parse("render@https://elsewhere.example/lib.js:3:9\nmount@https://cdn.example/mfe/c.js:1:2");
+        assert_eq!(apps.owner_of_error("", &firefox), "catalog");
+        assert_eq!(apps.owner_of_error("https://cdn.example/mfe/cart/x.js", &firefox), "cart");
+        assert_eq!(apps.owner_of_error("", &crate::stack::parse("no urls here")), "shell");
+    }
+
+    #[test]
+    fn the_callers_prefix_is_its_bundles_directory() {
+        let stack = "Error\n    at callerStack (http://127.0.0.1:8080/mfe/cart/index.js:120:12)\n    at main (x)";
+        assert_eq!(caller_prefix(&crate::stack::parse(stack)).as_deref(), Some("http://127.0.0.1:8080/mfe/cart/"));
+        assert_eq!(caller_prefix(&crate::stack::parse("f@[native code]")), None);
     }
 
     #[test]
@@ -179,14 +185,5 @@ mod tests {
         for (haystack, needle) in cases {
             assert_eq!(find(haystack, needle), haystack.find(needle), "{haystack:?} {needle:?}");
         }
-    }
-
-    #[test]
-    fn stack_urls_strip_line_and_column_but_keep_ports() {
-        let stack = "at f (http://127.0.0.1:8080/a.js:10:5)\nat http://127.0.0.1:8080/b.js\ng@file:///c.js:7";
-        let urls: Vec<_> = stack_urls(stack).collect();
-        assert_eq!(urls, ["http://127.0.0.1:8080/a.js", "http://127.0.0.1:8080/b.js", "file:///c.js"]);
-        let windows_lines = "f@https://x/a.js:1:2\r\ng@https://x/b.js\r\n";
-        assert_eq!(stack_urls(windows_lines).collect::<Vec<_>>(), ["https://x/a.js", "https://x/b.js"]);
     }
 }

@@ -3,7 +3,7 @@
 use canopy_wire::limits::{check_app_name, MAX_APP_NAME_BYTES, MAX_BEACON_BYTES};
 use wasm_bindgen::JsValue;
 
-use crate::attribute::{find, RegisteredApp};
+use crate::attribute::{caller_prefix, find, RegisteredApp};
 use crate::fields::Fields;
 use crate::json;
 
@@ -21,6 +21,15 @@ pub struct InitOptions {
     pub shell: String,
     pub flush_interval_ms: Option<u32>,
     pub max_queue_bytes: Option<u32>,
+    /// Query parameters kept in URLs; every other one is scrubbed.
+    pub keep_query_params: Vec<String>,
+    /// `"summary"` (default) or `"all"`.
+    pub resources: Option<String>,
+    /// Gzip request bodies where the browser has `CompressionStream`.
+    pub compress: bool,
+    /// `beforeSend(event)`: returns the event to send (changed or not), or
+    /// `null` to drop it.
+    pub before_send: Option<js_sys::Function>,
 }
 
 /// `registerApp`'s argument.
@@ -34,6 +43,13 @@ pub struct AppOptions {
     pub dependencies: Vec<String>,
     /// Alert rules the app asks for, as JSON text (the server decides).
     pub rules: String,
+    /// Share of sessions the app reports from.
+    pub sample_rate: f64,
+    /// Attributes stored with every event of the app.
+    pub attributes: canopy_wire::Attrs,
+    /// The call stack of `registerApp`, passed by the npm package: where the
+    /// app's bundle is served when `assetPrefixes` is not given.
+    pub stack: String,
 }
 
 /// What a registration tells the server besides the app itself.
@@ -51,6 +67,11 @@ pub struct Config {
     pub shell: String,
     pub flush_interval_ms: u32,
     pub max_queue_bytes: usize,
+    pub keep_query_params: Vec<String>,
+    /// Send every resource, not a summary per app and the slowest few.
+    pub all_resources: bool,
+    pub compress: bool,
+    pub before_send: Option<js_sys::Function>,
 }
 
 fn default_shell() -> String {
@@ -67,6 +88,10 @@ impl InitOptions {
             shell: fields.string("shell")?.unwrap_or_else(default_shell),
             flush_interval_ms: fields.whole_number("flushIntervalMs")?,
             max_queue_bytes: fields.whole_number("maxQueueBytes")?,
+            keep_query_params: fields.strings("keepQueryParams")?.unwrap_or_default(),
+            resources: fields.string("resources")?,
+            compress: fields.boolean("compress")?.unwrap_or(false),
+            before_send: fields.function("beforeSend")?,
         })
     }
 
@@ -89,11 +114,20 @@ impl InitOptions {
             let (min, got) = (decimal(MAX_BEACON_BYTES), decimal(max_queue_bytes));
             return Err(["maxQueueBytes must be at least ", &min, ", got ", &got].concat());
         }
+        let all_resources = match self.resources.as_deref() {
+            None | Some("summary") => false,
+            Some("all") => true,
+            Some(other) => return Err(["resources must be \"summary\" or \"all\", got \"", other, "\""].concat()),
+        };
         Ok(Config {
             beacon_url: [endpoint, "/v1/beacon?key=", &self.key].concat(),
             shell: self.shell,
             flush_interval_ms,
             max_queue_bytes,
+            keep_query_params: self.keep_query_params,
+            all_resources,
+            compress: self.compress,
+            before_send: self.before_send,
         })
     }
 }
@@ -109,6 +143,9 @@ impl AppOptions {
             health_check: fields.string("healthCheck")?.unwrap_or_default(),
             dependencies: fields.strings("dependencies")?.unwrap_or_default(),
             rules: fields.json_array("rules")?.unwrap_or_default(),
+            sample_rate: fields.fraction("sampleRate")?.unwrap_or(1.0),
+            attributes: fields.attrs("attributes")?,
+            stack: fields.string("stack")?.unwrap_or_default(),
         })
     }
 
@@ -127,9 +164,20 @@ impl AppOptions {
         for dependency in &self.dependencies {
             check_app_name(dependency).map_err(|why| ["dependencies: ", &why].concat())?;
         }
+        let mut asset_prefixes = self.asset_prefixes;
+        if asset_prefixes.is_empty() {
+            asset_prefixes.extend(caller_prefix(&crate::stack::parse(&self.stack)));
+        }
         let declaration =
             Declaration { health_check: self.health_check, dependencies: self.dependencies, rules: self.rules };
-        Ok((RegisteredApp { name: self.name, version: self.version, asset_prefixes: self.asset_prefixes }, declaration))
+        let app = RegisteredApp {
+            name: self.name,
+            version: self.version,
+            asset_prefixes,
+            sample_rate: self.sample_rate,
+            attrs: self.attributes,
+        };
+        Ok((app, declaration))
     }
 }
 
@@ -150,6 +198,10 @@ mod tests {
             shell: default_shell(),
             flush_interval_ms: None,
             max_queue_bytes: None,
+            keep_query_params: vec![],
+            resources: None,
+            compress: false,
+            before_send: None,
         }
     }
 
@@ -175,6 +227,9 @@ mod tests {
                 health_check: "https://cdn.example/cart/health".into(),
                 dependencies: vec!["catalog".into()],
                 rules: String::new(),
+                sample_rate: 1.0,
+                attributes: Default::default(),
+                stack: String::new(),
             };
             edit(&mut app);
             app.into_app()
@@ -186,5 +241,23 @@ mod tests {
         assert!(app(|a| a.asset_prefixes = vec!["/cart/".into()]).unwrap_err().contains("assetPrefixes"));
         assert!(app(|a| a.health_check = "/health".into()).unwrap_err().starts_with("healthCheck"));
         assert!(app(|a| a.dependencies = vec!["no way".into()]).unwrap_err().starts_with("dependencies"));
+        let resources = InitOptions { resources: Some("some".into()), ..options("https://x") };
+        assert_eq!(resources.into_config().unwrap_err(), r#"resources must be "summary" or "all", got "some""#);
+    }
+
+    #[test]
+    fn asset_prefixes_default_to_the_calling_bundles_directory() {
+        let app = AppOptions {
+            name: "cart".into(),
+            version: String::new(),
+            asset_prefixes: vec![],
+            health_check: String::new(),
+            dependencies: vec![],
+            rules: String::new(),
+            sample_rate: 1.0,
+            attributes: Default::default(),
+            stack: "Error\n    at registerApp (https://cdn.example/cart/v2/main.js?x=1:9:9)".into(),
+        };
+        assert_eq!(app.into_app().unwrap().0.asset_prefixes, ["https://cdn.example/cart/v2/"]);
     }
 }

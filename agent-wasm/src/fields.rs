@@ -49,6 +49,24 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// A number from 0 to 1; `None` when absent.
+    pub fn fraction(&self, key: &str) -> Result<Option<f64>, String> {
+        let Some(value) = self.get(key)? else { return Ok(None) };
+        match value.as_f64() {
+            Some(number) if (0.0..=1.0).contains(&number) => Ok(Some(number)),
+            _ => Err([key, " must be a number from 0 to 1"].concat()),
+        }
+    }
+
+    pub fn boolean(&self, key: &str) -> Result<Option<bool>, String> {
+        self.get(key)?.map(|value| value.as_bool().ok_or_else(|| [key, " must be true or false"].concat())).transpose()
+    }
+
+    pub fn function(&self, key: &str) -> Result<Option<js_sys::Function>, String> {
+        let Some(value) = self.get(key)?.filter(|value| !value.is_null()) else { return Ok(None) };
+        value.dyn_into().map(Some).map_err(|_| [key, " must be a function"].concat())
+    }
+
     /// A finite number.
     pub fn number(&self, key: &str) -> Result<f64, String> {
         let value = self.get(key)?.and_then(|value| value.as_f64()).filter(|n| n.is_finite());

@@ -399,6 +399,13 @@ mod tests {
                 event_type: "keydown".into(),
                 owner: "catalog".into(),
                 restored: true,
+                parts: Pairs(vec![("ttfb".into(), 80.5), ("render_delay".into(), 2_532.0)]),
+                scripts: vec![ScriptTiming {
+                    url: String::new(),
+                    function: String::new(),
+                    invoker: "Window.setTimeout".into(),
+                    duration: 61.0,
+                }],
                 ..Vital::new(VitalName::Lcp, 2_612.5)
             }),
             EventBody::Vital(Vital::new(VitalName::Ttfb, 250.0)),
@@ -419,6 +426,18 @@ mod tests {
                 initiator: "script".into(),
                 duration: 41.89999999,
                 transfer_size: 0,
+                cache_hit: true,
+            }),
+            EventBody::ResourceSummary(ResourceSummary { count: 212, transfer_size: 1_048_576, cache_hits: 7, duration: 9_001.25 }),
+            EventBody::LongFrame(LongFrame {
+                duration: 183.0,
+                blocking: 120.5,
+                scripts: vec![ScriptTiming {
+                    url: "https://cdn.example/mfe/cart/main.js".into(),
+                    function: "onClick".into(),
+                    invoker: "BUTTON#buy.onclick".into(),
+                    duration: 150.25,
+                }],
             }),
             EventBody::Error(ErrorReport {
                 source: ErrorSource::ResourceLoad,
@@ -428,6 +447,8 @@ mod tests {
                 url: "https://x.example/a.png".into(),
                 line: 0,
                 column: 0,
+                frames: vec![],
+                count: 1,
             }),
             EventBody::Error(ErrorReport {
                 source: ErrorSource::Rejection,
@@ -437,6 +458,11 @@ mod tests {
                 url: "https://x/a.js".into(),
                 line: 4_294_967_295,
                 column: 17,
+                frames: vec![
+                    Frame { function: "f".into(), file: "https://x/a.js".into(), line: 1, column: 2 },
+                    Frame { function: String::new(), file: "<anonymous>".into(), line: 0, column: 0 },
+                ],
+                count: 3,
             }),
             EventBody::App(AppLifecycle::new(AppPhase::Registered, "")),
             EventBody::App(AppLifecycle::new(AppPhase::Failed, "mount threw")),
@@ -461,9 +487,15 @@ mod tests {
             page_url: "https://shop.example/cart".into(),
             sent_at: 1_732_000_000_999.0,
             apps: vec![
-                AppInfo { name: "catalog".into(), version: "2.3.1".into() },
-                AppInfo { name: "cart".into(), version: String::new() },
+                AppInfo {
+                    name: "catalog".into(),
+                    version: "2.3.1".into(),
+                    sample_rate: 0.25,
+                    attrs: Pairs(vec![("tenant".into(), "eu".into())]),
+                },
+                AppInfo { name: "cart".into(), version: String::new(), sample_rate: 1.0, attrs: Pairs::default() },
             ],
+            dropped: 12,
             events: vec![],
         };
         same_as_serde_json(&beacon);

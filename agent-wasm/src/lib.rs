@@ -14,8 +14,12 @@ mod fields;
 mod js;
 mod json;
 mod observe;
+mod privacy;
+mod repeats;
+mod resources;
 mod send;
 mod session;
+mod stack;
 pub mod vitals;
 
 use canopy_wire::{AppLifecycle, AppPhase, EventBody};
@@ -122,7 +126,7 @@ pub fn push_event(call: JsValue) -> Result<(), JsError> {
 fn record_custom(call: &str, read: Result<(String, EventBody), String>) -> Result<(), JsError> {
     let (stack, body) = read.map_err(|e| failure(call, &e))?;
     let recorded = with_agent(|agent| {
-        let app = agent.apps.owner_of_error("", &stack).to_owned();
+        let app = agent.apps.owner_of_error("", &stack::parse(&stack)).to_owned();
         agent.record(&app, agent.now(), body);
     });
     recorded.ok_or_else(|| failure(call, "call init first"))

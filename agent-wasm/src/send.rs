@@ -1,36 +1,195 @@
-//! Send: deliver a request body to the collector without holding up the page.
+//! Send: deliver request bodies to the collector without holding up the page.
 //!
-//! `sendBeacon` survives page unload and needs no response handling. When the
-//! browser refuses it (its keepalive budget is spent, or the body is too big),
-//! a `fetch` with `keepalive` is the fallback. Its promise's rejection is
-//! caught here: an unhandled rejection would be reported by our own listener.
-
-use std::cell::OnceCell;
+//! `sendBeacon` survives page unload and needs no response handling, so it
+//! goes first. When the browser refuses it (its keepalive budget is spent),
+//! `fetch` is the fallback: with `keepalive` while the page's 64 KiB budget of
+//! in-flight keepalive bytes allows, plainly otherwise. On that path the
+//! agent sees the answer: a 429 or 503 (or no answer at all) holds every
+//! send back until the body has been retried after `Retry-After` or an
+//! exponential backoff; a body refused five times is dropped and counted.
+//! Bodies are gzipped first where the page asked for it, the browser has
+//! `CompressionStream` and the page is visible (compressing is asynchronous,
+//! a hidden page may not live to finish it); the server learns the encoding
+//! from the URL, as `sendBeacon` cannot set headers.
 
 use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
 use web_sys::{RequestInit, Window};
 
-thread_local! {
-    static IGNORE_REJECTION: OnceCell<Closure<dyn FnMut(JsValue)>> = const { OnceCell::new() };
+use crate::agent::with_agent;
+use crate::config::Config;
+use crate::observe::get;
+
+/// What browsers allow in flight for all keepalive requests of a page.
+const KEEPALIVE_BUDGET: usize = 64 * 1024;
+/// Attempts of a body that keeps being refused, the first one included.
+const MAX_ATTEMPTS: u32 = 5;
+/// Backoff after the first refusal without `Retry-After` (ms), doubled each time.
+const FIRST_BACKOFF_MS: f64 = 1_000.0;
+/// Longest wait before a retry (ms), whatever `Retry-After` says.
+const MAX_BACKOFF_MS: f64 = 60_000.0;
+
+// Promise plumbing in JS: each callback is called exactly once, so a
+// `Closure::once_into_js` frees itself (a Rust closure per `then` branch
+// would leak the branch not taken).
+#[wasm_bindgen(inline_js = r#"
+export function gzip(text, done) {
+  try {
+    const stream = new Blob([text]).stream().pipeThrough(new CompressionStream('gzip'));
+    new Response(stream).arrayBuffer().then((buffer) => done(new Uint8Array(buffer)), () => done(null));
+  } catch {
+    done(null);
+  }
+}
+export function answered(promise, done) {
+  promise.then((response) => done(response), () => done(null));
+}
+"#)]
+extern "C" {
+    /// Gzips `text` and calls `done` with the bytes, or `null` if that failed.
+    fn gzip(text: &str, done: &JsValue);
+    /// Calls `done` with the response a `fetch` promise settles with, or `null`.
+    fn answered(promise: &js_sys::Promise, done: &JsValue);
 }
 
-pub fn send(window: &Window, url: &str, body: &str) {
-    let accepted = window.navigator().send_beacon_with_opt_str(url, Some(body)).unwrap_or(false);
-    if !accepted {
-        fetch_keepalive(window, url, body);
+/// A request body and where it goes.
+#[derive(Clone)]
+struct Request {
+    url: String,
+    /// A string, or the gzipped bytes.
+    body: JsValue,
+    len: usize,
+    /// Events in the body.
+    events: u64,
+}
+
+/// The delivery state: keepalive bytes in flight and the body waiting to be retried.
+#[derive(Default)]
+pub struct Delivery {
+    keepalive_in_flight: usize,
+    retry: Option<(Request, u32)>,
+    /// Bodies given up on, with the events they held.
+    pub dropped_events: u64,
+}
+
+impl Delivery {
+    /// Whether sends are held back until a refused body is retried.
+    pub fn is_waiting(&self) -> bool {
+        self.retry.is_some()
+    }
+
+    /// Sends `body` (JSON text of `events` events), compressed if configured.
+    pub fn send(&mut self, window: &Window, config: &Config, body: String, events: u64) {
+        let url = config.beacon_url.clone();
+        let visible = crate::observe::string(&get(window, "document"), "visibilityState").as_deref() == Some("visible");
+        let plain = Request { url: url.clone(), len: body.len(), body: JsValue::from_str(&body), events };
+        if !(config.compress && visible && crate::observe::global("CompressionStream").is_function()) {
+            return self.deliver(window, plain);
+        }
+        let on_compressed = Closure::once_into_js(move |bytes: JsValue| {
+            let request = match get(&bytes, "length").as_f64() {
+                Some(len) => Request { url: [url.as_str(), "&encoding=gzip"].concat(), body: bytes, len: len as usize, events },
+                None => plain,
+            };
+            with_window(|window| {
+                with_agent(|agent| agent.delivery().deliver(window, request));
+            });
+        });
+        gzip(&body, &on_compressed);
+    }
+
+    fn deliver(&mut self, window: &Window, request: Request) {
+        if !beacon(window, &request.url, &request.body) {
+            self.fetch(window, request, 1);
+        }
+    }
+
+    fn fetch(&mut self, window: &Window, request: Request, attempt: u32) {
+        let keepalive = self.keepalive_in_flight + request.len <= KEEPALIVE_BUDGET;
+        if keepalive {
+            self.keepalive_in_flight += request.len;
+        }
+        // A plain object: web-sys's RequestInit has no stable `keepalive` setter.
+        let init = Object::new();
+        let _ = Reflect::set(&init, &"method".into(), &"POST".into());
+        let _ = Reflect::set(&init, &"body".into(), &request.body);
+        let _ = Reflect::set(&init, &"keepalive".into(), &keepalive.into());
+        let promise = window.fetch_with_str_and_init(&request.url, init.unchecked_ref::<RequestInit>());
+        let len = if keepalive { request.len } else { 0 };
+        // No answer (`null`: the server is down, the network gone) reads as
+        // status 0: like a 503 without Retry-After.
+        let on_answer = Closure::once_into_js(move |response: JsValue| {
+            let status = get(&response, "status").as_f64().unwrap_or(0.0) as u16;
+            let retry_after = retry_after_ms(&response);
+            with_agent(|agent| agent.settled(len, request, attempt, status, retry_after));
+        });
+        answered(&promise, &on_answer);
+    }
+
+    /// A fetch ended with `status` (0: no answer). Returns whether sends
+    /// held back for a retry may go again.
+    fn settled(&mut self, keepalive_len: usize, request: Request, attempt: u32, status: u16, retry_after: Option<f64>) -> bool {
+        self.keepalive_in_flight = self.keepalive_in_flight.saturating_sub(keepalive_len);
+        let was_waiting = self.retry.is_some();
+        if !matches!(status, 0 | 429 | 503) {
+            // Accepted, or refused for good (a 4xx is the same on retry).
+            self.retry = None;
+            return was_waiting;
+        }
+        if attempt >= MAX_ATTEMPTS {
+            self.retry = None;
+            self.dropped_events += request.events;
+            return was_waiting;
+        }
+        let delay = retry_after.unwrap_or(FIRST_BACKOFF_MS * f64::from(1u32 << (attempt - 1))).min(MAX_BACKOFF_MS);
+        self.retry = Some((request, attempt + 1));
+        // The retry stays set while it is in flight: sends wait for its answer.
+        let on_time = Closure::once_into_js(|| {
+            with_window(|window| {
+                with_agent(|agent| {
+                    let delivery = agent.delivery();
+                    if let Some((request, attempt)) = delivery.retry.clone() {
+                        delivery.fetch(window, request, attempt);
+                    }
+                });
+            });
+        });
+        with_window(|window| {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(on_time.unchecked_ref(), delay as i32);
+        });
+        false
     }
 }
 
-fn fetch_keepalive(window: &Window, url: &str, body: &str) {
-    // A plain object: web-sys's RequestInit has no stable `keepalive` setter.
-    let init = Object::new();
-    let _ = Reflect::set(&init, &"method".into(), &"POST".into());
-    let _ = Reflect::set(&init, &"body".into(), &body.into());
-    let _ = Reflect::set(&init, &"keepalive".into(), &true.into());
-    let request = window.fetch_with_str_and_init(url, init.unchecked_ref::<RequestInit>());
-    let _ = IGNORE_REJECTION.try_with(|cell| {
-        let ignore = cell.get_or_init(|| Closure::new(|_: JsValue| {}));
-        let _ = request.catch(ignore);
+impl crate::agent::Agent {
+    /// A fetch of `request` was answered (or failed): a retry that succeeded
+    /// lets the queue go.
+    fn settled(&mut self, keepalive_len: usize, request: Request, attempt: u32, status: u16, retry_after: Option<f64>) {
+        if self.delivery().settled(keepalive_len, request, attempt, status, retry_after) {
+            self.flush();
+        }
+    }
+}
+
+/// `navigator.sendBeacon(url, body)`: whether the browser took it.
+fn beacon(window: &Window, url: &str, body: &JsValue) -> bool {
+    let send = get(&window.navigator(), "sendBeacon");
+    let Ok(send) = send.dyn_into::<js_sys::Function>() else { return false };
+    send.call2(&window.navigator(), &url.into(), body).ok().and_then(|taken| taken.as_bool()).unwrap_or(false)
+}
+
+/// `Retry-After` in ms, when the answer has one in seconds (the server's form).
+fn retry_after_ms(response: &JsValue) -> Option<f64> {
+    let headers = get(response, "headers");
+    let value = crate::observe::call(&headers, "get", &"Retry-After".into()).as_string()?;
+    let seconds: u32 = value.trim().parse().ok()?;
+    Some(f64::from(seconds) * 1_000.0)
+}
+
+fn with_window(f: impl FnOnce(&Window)) {
+    crate::WINDOW.with(|window| {
+        if let Some(window) = window {
+            f(window);
+        }
     });
 }

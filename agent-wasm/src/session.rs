@@ -1,8 +1,83 @@
 //! Session and view identity.
+//!
+//! A session is a tab's visit: it lives in sessionStorage (so reloads and
+//! route changes share it) and ends after 30 minutes without activity or 4
+//! hours in all, as Datadog RUM and Sentry count sessions. The rules are
+//! pure functions of the stored record and the clock, tested on the host.
 
 use js_sys::Math;
 
 const SESSION_KEY: &str = "canopy.session";
+/// A session ends after this long without an event (ms)…
+pub const IDLE_MS: f64 = 30.0 * 60.0 * 1000.0;
+/// …or this long after it started (ms).
+pub const MAX_MS: f64 = 4.0 * 3600.0 * 1000.0;
+
+/// The current session: its id, when it started and when it last saw activity
+/// (epoch ms).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Session {
+    pub id: String,
+    started: f64,
+    last_active: f64,
+}
+
+impl Session {
+    pub fn new(now: f64) -> Self {
+        Self { id: random_id(), started: now, last_active: now }
+    }
+
+    /// Records activity at `now`; starts a new session first if this one
+    /// expired. Returns whether it did.
+    pub fn touch(&mut self, now: f64) -> bool {
+        self.touch_with(now, random_id)
+    }
+
+    fn touch_with(&mut self, now: f64, new_id: fn() -> String) -> bool {
+        let expired = now - self.last_active > IDLE_MS || now - self.started > MAX_MS;
+        if expired {
+            *self = Session { id: new_id(), started: now, last_active: now };
+        }
+        self.last_active = now;
+        expired
+    }
+
+    /// `id started last_active` (whole ms), what sessionStorage keeps.
+    /// Integers: parsing them is a few bytes of wasm, parsing floats kilobytes.
+    fn encode(&self) -> String {
+        let ms = |time: f64| crate::json::to_string(&(time as u64)).unwrap_or_default();
+        [self.id.as_str(), " ", &ms(self.started), " ", &ms(self.last_active)].concat()
+    }
+
+    fn decode(text: &str) -> Option<Self> {
+        let mut parts = text.split(' ');
+        let id = parts.next().filter(|id| !id.is_empty() && id.len() <= 64)?.to_owned();
+        let mut time = || parts.next()?.parse::<u64>().ok().map(|ms| ms as f64);
+        let (started, last_active) = (time()?, time()?);
+        Some(Self { id, started, last_active })
+    }
+
+    /// The tab's session, continued from sessionStorage when it is still live.
+    pub fn restore(window: &web_sys::Window, now: f64) -> Self {
+        let stored = storage(window).and_then(|s| s.get_item(SESSION_KEY).ok().flatten());
+        let mut session = stored.as_deref().and_then(Session::decode).unwrap_or_else(|| Session::new(now));
+        session.touch(now);
+        session.save(window);
+        session
+    }
+
+    /// Keeps the session for the next page of the tab. Storage may be
+    /// unavailable (privacy modes, sandboxed frames): then each page has its own.
+    pub fn save(&self, window: &web_sys::Window) {
+        if let Some(storage) = storage(window) {
+            let _ = storage.set_item(SESSION_KEY, &self.encode());
+        }
+    }
+}
+
+fn storage(window: &web_sys::Window) -> Option<web_sys::Storage> {
+    window.session_storage().ok().flatten()
+}
 
 /// A random 128-bit id in hex. Math.random is enough: ids group events, they
 /// protect nothing.
@@ -21,23 +96,21 @@ fn push_hex8(out: &mut String, value: u32) {
     }
 }
 
-/// The tab's session id, kept in sessionStorage so reloads and route changes
-/// share it; a fresh one when storage is unavailable.
-pub fn session_id(window: &web_sys::Window) -> String {
-    let storage = window.session_storage().ok().flatten();
-    if let Some(id) = storage.as_ref().and_then(|s| s.get_item(SESSION_KEY).ok().flatten()) {
-        return id;
+/// Whether an app sampled at `rate` reports from session `session_id`: a
+/// hash of both, so the decision holds for the whole session on every page
+/// and differs between apps.
+pub fn is_sampled(session_id: &str, app: &str, rate: f64) -> bool {
+    // FNV-1a: tiny, and spreads short ids well enough for a coin toss.
+    let mut hash: u32 = 0x811c_9dc5;
+    for byte in session_id.bytes().chain([0]).chain(app.bytes()) {
+        hash = (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193);
     }
-    let id = random_id();
-    if let Some(storage) = storage {
-        let _ = storage.set_item(SESSION_KEY, &id);
-    }
-    id
+    f64::from(hash) / 4_294_967_296.0 < rate
 }
 
 #[cfg(test)]
 mod tests {
-    use super::push_hex8;
+    use super::*;
 
     #[test]
     fn hex8_matches_format() {
@@ -46,5 +119,58 @@ mod tests {
             push_hex8(&mut hex, value);
             assert_eq!(hex, format!("{value:08x}"));
         }
+    }
+
+    fn next_id() -> String {
+        "s2".into()
+    }
+
+    fn session(started: f64, last_active: f64) -> Session {
+        Session { id: "s1".into(), started, last_active }
+    }
+
+    #[test]
+    fn a_session_ends_after_thirty_idle_minutes() {
+        let mut live = session(0.0, 1_000.0);
+        assert!(!live.touch_with(1_000.0 + IDLE_MS, next_id));
+        assert_eq!(live.id, "s1");
+        assert!(live.touch_with(1_000.0 + 2.0 * IDLE_MS + 1.0, next_id));
+        assert_eq!(live.id, "s2");
+    }
+
+    #[test]
+    fn a_session_ends_after_four_hours_however_busy() {
+        let mut busy = session(0.0, 0.0);
+        let mut now = 0.0;
+        while now < MAX_MS {
+            assert!(!busy.touch_with(now, next_id), "at {now}");
+            now += 60_000.0;
+        }
+        assert!(busy.touch_with(MAX_MS + 1.0, next_id));
+        assert_eq!((busy.started, busy.last_active), (MAX_MS + 1.0, MAX_MS + 1.0));
+    }
+
+    #[test]
+    fn stored_sessions_round_trip_and_garbage_is_ignored() {
+        let stored = session(1_700_000_000_000.0, 1_700_000_100_000.0);
+        assert_eq!(Session::decode(&stored.encode()), Some(stored));
+        for garbage in ["", "abc", "id x y", "id 1", " 1 2"] {
+            assert_eq!(Session::decode(garbage), None, "{garbage:?}");
+        }
+    }
+
+    #[test]
+    fn sampling_is_stable_per_session_and_near_the_rate() {
+        assert!(is_sampled("s", "cart", 1.0));
+        assert!(!is_sampled("s", "cart", 0.0));
+        assert_eq!(is_sampled("abc", "cart", 0.5), is_sampled("abc", "cart", 0.5));
+        let kept = (0..10_000).filter(|i| is_sampled(&random_like(*i), "cart", 0.25)).count();
+        assert!((2_200..2_800).contains(&kept), "{kept} of 10000 at 0.25");
+    }
+
+    fn random_like(i: u32) -> String {
+        let mut id = String::new();
+        push_hex8(&mut id, i.wrapping_mul(2_654_435_761));
+        id
     }
 }

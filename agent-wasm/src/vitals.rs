@@ -11,7 +11,8 @@
 //! Pure logic, no browser calls: the observers in `observe/` feed it, and the
 //! host tests below pin the rules (session windows, the p98 interaction).
 
-use canopy_wire::{Vital, VitalName};
+use canopy_wire::limits::MAX_SCRIPTS;
+use canopy_wire::{Pairs, ScriptTiming, Vital, VitalName};
 
 /// A new session window starts after this gap between shifts (ms)…
 const SESSION_GAP_MS: f64 = 1_000.0;
@@ -21,6 +22,8 @@ const SESSION_CAP_MS: f64 = 5_000.0;
 const MAX_INTERACTIONS: usize = 10;
 /// One interaction is skipped per this many on the page: ~p98.
 const INTERACTIONS_PER_SKIP: f64 = 50.0;
+/// Long animation frames kept for INP attribution: the most recent.
+const RECENT_FRAMES: usize = 32;
 /// What web-vitals reports for a restored page whose interactions were all
 /// too short to be observed (ms).
 const RESTORED_SHORT_INP_MS: f64 = 8.0;
@@ -41,6 +44,8 @@ pub struct PendingVitals {
     pub lcp_final: bool,
     /// `performance.interactionCount` when this view started (a restore starts a new count).
     pub interactions_before: f64,
+    /// Recent long animation frames: the scripts behind a slow interaction.
+    pub frames: RecentFrames,
 }
 
 impl Default for PendingVitals {
@@ -53,6 +58,7 @@ impl Default for PendingVitals {
             first_hidden: f64::INFINITY,
             lcp_final: false,
             interactions_before: 0.0,
+            frames: RecentFrames::default(),
         }
     }
 }
@@ -61,6 +67,10 @@ impl Default for PendingVitals {
 #[derive(Debug, Clone, Default)]
 pub struct InteractionEntry {
     pub id: f64,
+    /// When the input happened, and when its handlers started and ended (ms since the time origin).
+    pub start: f64,
+    pub processing_start: f64,
+    pub processing_end: f64,
     pub duration: f64,
     /// The event type (`pointerdown`, `click`, `keydown`…).
     pub name: String,
@@ -144,7 +154,7 @@ impl PendingVitals {
                 Some(total) if is_shell => total - self.interactions_before,
                 _ => app.inp.count,
             };
-            app.report(&mut changed, INP, app.inp.vital(count, self.restored && is_shell));
+            app.report(&mut changed, INP, app.inp.vital(count, self.restored && is_shell, &self.frames));
             if let Some(lcp) = self.lcp.as_ref().filter(|lcp| is_shell || lcp.owner == app.app) {
                 app.report(&mut changed, LCP, Some(lcp.clone()));
             }
@@ -238,6 +248,35 @@ struct Interaction {
     event_type: String,
     target: String,
     owner: String,
+    /// The longest entry's input time and handler start and end.
+    start: f64,
+    processing_start: f64,
+    processing_end: f64,
+}
+
+impl Interaction {
+    fn timed_by(&mut self, entry: &InteractionEntry) {
+        self.latency = entry.duration;
+        entry.name.clone_into(&mut self.event_type);
+        self.start = entry.start;
+        self.processing_start = entry.processing_start;
+        self.processing_end = entry.processing_end;
+    }
+
+    /// The phases of the longest entry, as web-vitals' attribution names
+    /// them: waiting for the main thread, running handlers, then until the
+    /// next frame was presented. They add up to the latency.
+    fn parts(&self) -> Pairs<f64> {
+        // Within the interaction, in order (max/min: `clamp` would link float formatting for its panic).
+        let end = self.start + self.latency;
+        let processing_start = self.processing_start.max(self.start).min(end);
+        let processing_end = self.processing_end.max(processing_start).min(end);
+        Pairs(vec![
+            ("input_delay".into(), processing_start - self.start),
+            ("processing".into(), processing_end - processing_start),
+            ("presentation".into(), self.start + self.latency - processing_end),
+        ])
+    }
 }
 
 impl Interactions {
@@ -250,8 +289,7 @@ impl Interactions {
             Some(index) => {
                 let interaction = &mut self.longest[index];
                 if entry.duration > interaction.latency {
-                    interaction.latency = entry.duration;
-                    entry.name.clone_into(&mut interaction.event_type);
+                    interaction.timed_by(entry);
                 }
                 // The target is the first one known; web-vitals keeps it.
                 if interaction.target.is_empty() {
@@ -264,13 +302,18 @@ impl Interactions {
                 if self.longest.len() >= MAX_INTERACTIONS && entry.duration <= shortest {
                     return;
                 }
-                self.longest.push(Interaction {
+                let mut interaction = Interaction {
                     id: entry.id,
-                    latency: entry.duration,
-                    event_type: entry.name.clone(),
+                    latency: 0.0,
+                    event_type: String::new(),
                     target: entry.target.clone(),
                     owner: owner.to_owned(),
-                });
+                    start: 0.0,
+                    processing_start: 0.0,
+                    processing_end: 0.0,
+                };
+                interaction.timed_by(entry);
+                self.longest.push(interaction);
                 self.longest.len() - 1
             }
         };
@@ -284,13 +327,15 @@ impl Interactions {
 
     /// INP for `count` interactions on the page; `restored` pages report a
     /// short one when every interaction was too short to be observed.
-    fn vital(&self, count: f64, restored: bool) -> Option<Vital> {
+    fn vital(&self, count: f64, restored: bool, frames: &RecentFrames) -> Option<Vital> {
         let skip = (count / INTERACTIONS_PER_SKIP) as usize;
         match self.longest.get(skip.min(self.longest.len().wrapping_sub(1))) {
             Some(worst) => Some(Vital {
                 target: worst.target.clone(),
                 event_type: worst.event_type.clone(),
                 owner: worst.owner.clone(),
+                parts: worst.parts(),
+                scripts: frames.scripts_during(worst.start, worst.start + worst.latency),
                 ..Vital::new(VitalName::Inp, worst.latency)
             }),
             None if restored && count > 0.0 => Some(Vital::new(VitalName::Inp, RESTORED_SHORT_INP_MS)),
@@ -299,12 +344,61 @@ impl Interactions {
     }
 }
 
+/// The most recent long animation frames, with their scripts.
+#[derive(Debug, Default)]
+pub struct RecentFrames {
+    frames: Vec<(f64, f64, Vec<ScriptTiming>)>,
+}
+
+impl RecentFrames {
+    /// A frame from `start` to `end` (ms since the time origin).
+    pub fn add(&mut self, start: f64, end: f64, scripts: Vec<ScriptTiming>) {
+        if self.frames.len() == RECENT_FRAMES {
+            self.frames.remove(0);
+        }
+        self.frames.push((start, end, scripts));
+    }
+
+    /// The scripts of the frames overlapping `start..end`, longest first.
+    fn scripts_during(&self, start: f64, end: f64) -> Vec<ScriptTiming> {
+        let mut scripts: Vec<ScriptTiming> = Vec::new();
+        for (frame_start, frame_end, frame_scripts) in &self.frames {
+            if *frame_start <= end && *frame_end >= start {
+                scripts.extend(frame_scripts.iter().cloned());
+            }
+        }
+        longest_first(&mut scripts);
+        scripts
+    }
+}
+
+/// Sorts scripts longest first (stable) and keeps the [`MAX_SCRIPTS`] longest.
+/// An insertion sort: the lists are short, and core's sort costs 4 KB of wasm.
+pub fn longest_first(scripts: &mut Vec<ScriptTiming>) {
+    for sorted in 1..scripts.len() {
+        let mut index = sorted;
+        while index > 0 && scripts[index - 1].duration < scripts[index].duration {
+            scripts.swap(index - 1, index);
+            index -= 1;
+        }
+    }
+    scripts.truncate(MAX_SCRIPTS);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn entry(id: f64, duration: f64, name: &str) -> InteractionEntry {
-        InteractionEntry { id, duration, name: name.into(), target: ["#", name].concat() }
+        InteractionEntry {
+            id,
+            start: 1_000.0,
+            processing_start: 1_010.0,
+            processing_end: 1_030.0,
+            duration,
+            name: name.into(),
+            target: ["#", name].concat(),
+        }
     }
 
     fn values(changed: &[(String, Vital)]) -> Vec<(&str, VitalName, f64)> {
@@ -382,11 +476,46 @@ mod tests {
         inp.add(&entry(7.0, 48.0, "pointerdown"), "shell");
         inp.add(&entry(7.0, 120.0, "click"), "shell");
         inp.add(&entry(7.0, 120.0, "pointerup"), "shell");
-        let vital = inp.vital(1.0, false).unwrap();
+        let vital = inp.vital(1.0, false, &RecentFrames::default()).unwrap();
         assert_eq!((vital.value, vital.event_type.as_str()), (120.0, "click"));
         // The target is the first entry's.
         assert_eq!(vital.target, "#pointerdown");
         assert_eq!(inp.count, 1.0);
+    }
+
+    #[test]
+    fn inp_names_its_phases_and_the_scripts_of_its_frames() {
+        let mut vitals = PendingVitals::default();
+        let script = |url: &str, duration: f64| ScriptTiming {
+            url: url.into(),
+            function: String::new(),
+            invoker: "BUTTON.onclick".into(),
+            duration,
+        };
+        vitals.frames.add(900.0, 980.0, vec![script("https://x/before.js", 70.0)]);
+        vitals.frames.add(990.0, 1_200.0, vec![script("https://x/a.js", 60.0), script("https://x/b.js", 150.0)]);
+        vitals.frames.add(5_000.0, 5_100.0, vec![script("https://x/later.js", 90.0)]);
+        vitals.add_interaction("shell", "shell", &entry(3.0, 136.0, "click"));
+        let (_, inp) = vitals.take_changed("shell", Some(1.0)).pop().unwrap();
+        let parts: Vec<(&str, f64)> = inp.parts.0.iter().map(|(name, ms)| (name.as_str(), *ms)).collect();
+        assert_eq!(parts, [("input_delay", 10.0), ("processing", 20.0), ("presentation", 106.0)]);
+        let urls: Vec<&str> = inp.scripts.iter().map(|s| s.url.as_str()).collect();
+        assert_eq!(urls, ["https://x/b.js", "https://x/a.js"]);
+    }
+
+    #[test]
+    fn longest_first_is_a_stable_sort_kept_to_the_limit() {
+        let script = |url: &str, duration: f64| ScriptTiming {
+            url: url.into(),
+            function: String::new(),
+            invoker: String::new(),
+            duration,
+        };
+        let mut scripts: Vec<ScriptTiming> =
+            (0..20).map(|i| script(&i.to_string(), f64::from(i % 5))).collect();
+        longest_first(&mut scripts);
+        let order: Vec<&str> = scripts.iter().map(|s| s.url.as_str()).collect();
+        assert_eq!(order, ["4", "9", "14", "19", "3", "8", "13", "18"]);
     }
 
     #[test]
@@ -395,13 +524,13 @@ mod tests {
         for (i, duration) in [200.0, 560.0, 96.0, 304.0, 48.0].into_iter().enumerate() {
             inp.add(&entry(i as f64 * 7.0 + 1.0, duration, "click"), "shell");
         }
-        assert_eq!(inp.vital(5.0, false).unwrap().value, 560.0);
-        assert_eq!(inp.vital(49.0, false).unwrap().value, 560.0);
-        assert_eq!(inp.vital(50.0, false).unwrap().value, 304.0);
-        assert_eq!(inp.vital(149.0, false).unwrap().value, 200.0);
-        assert_eq!(inp.vital(150.0, false).unwrap().value, 96.0);
+        assert_eq!(inp.vital(5.0, false, &RecentFrames::default()).unwrap().value, 560.0);
+        assert_eq!(inp.vital(49.0, false, &RecentFrames::default()).unwrap().value, 560.0);
+        assert_eq!(inp.vital(50.0, false, &RecentFrames::default()).unwrap().value, 304.0);
+        assert_eq!(inp.vital(149.0, false, &RecentFrames::default()).unwrap().value, 200.0);
+        assert_eq!(inp.vital(150.0, false, &RecentFrames::default()).unwrap().value, 96.0);
         // Never past the candidates kept.
-        assert_eq!(inp.vital(10_000.0, false).unwrap().value, 48.0);
+        assert_eq!(inp.vital(10_000.0, false, &RecentFrames::default()).unwrap().value, 48.0);
     }
 
     #[test]

@@ -1,85 +1,146 @@
 //! Error hooks: uncaught errors, unhandled rejections, and failed loads of
 //! scripts, styles and images (seen in the capture phase of `error`).
+//!
+//! A micro-frontend's chunk that fails to load (a `<script>` or stylesheet
+//! under its asset prefix, or a dynamic `import()` of one) means the app is
+//! not there for the user: besides the error, it is reported as a failed
+//! load of that app, which availability counts.
 
 use canopy_wire::limits::{truncate, MAX_STACK_BYTES, MAX_TEXT_BYTES};
-use canopy_wire::{ErrorReport, ErrorSource, EventBody};
+use canopy_wire::{AppLifecycle, AppPhase, ErrorReport, ErrorSource, EventBody};
 use wasm_bindgen::prelude::*;
 use web_sys::{Element, ErrorEvent, PromiseRejectionEvent, Window};
 
 use super::{callback, get, number, string};
-use crate::agent::{scrub_url, with_agent};
+use crate::agent::{with_agent, Agent};
+use crate::attribute::find;
+
+/// What a hook read from the event, before attribution and scrubbing.
+struct Caught {
+    source: ErrorSource,
+    error_type: String,
+    message: String,
+    stack: String,
+    /// The script the error points at, or the resource that failed to load.
+    url: String,
+    line: u32,
+    column: u32,
+    /// The failed resource was a script or stylesheet: perhaps an app's chunk.
+    chunk: bool,
+}
 
 pub fn install(window: &Window) {
     listen(window, "error", on_error);
     listen(window, "unhandledrejection", on_rejection);
 }
 
-fn listen(window: &Window, event_type: &str, handle: fn(JsValue) -> Option<(String, ErrorReport)>) {
+fn listen(window: &Window, event_type: &str, read: fn(JsValue) -> Option<Caught>) {
     let on_event = callback(move |event| {
-        let Some((script_url, report)) = handle(event) else { return };
-        with_agent(|agent| {
-            let app = agent.apps.owner_of_error(&script_url, &report.stack).to_owned();
-            agent.record_error(&app, agent.now(), EventBody::Error(report));
-        });
+        let Some(caught) = read(event) else { return };
+        with_agent(|agent| record(agent, caught));
     });
     // Capture phase: load errors of elements do not bubble to the window.
     let _ = window.add_event_listener_with_callback_and_bool(event_type, &on_event, true);
 }
 
-fn on_error(event: JsValue) -> Option<(String, ErrorReport)> {
+fn record(agent: &mut Agent, caught: Caught) {
+    let mut frames = crate::stack::parse(&caught.stack);
+    for frame in &mut frames {
+        frame.file = agent.scrub(&frame.file);
+    }
+    let app = agent.apps.owner_of_error(&caught.url, &frames).to_owned();
+    let now = agent.now();
+    let failed_chunk = if caught.chunk { Some(caught.url.as_str()) } else { chunk_in_message(&caught.message) };
+    if let Some(chunk) = failed_chunk {
+        if let Some(owner) = agent.apps.owner_of_url(chunk).map(str::to_owned) {
+            let detail = ["chunk failed to load: ", &agent.scrub(chunk)].concat();
+            agent.record(&owner, now, EventBody::App(AppLifecycle::new(AppPhase::Failed, detail)));
+        }
+    }
+    let mut report = ErrorReport {
+        source: caught.source,
+        error_type: caught.error_type,
+        message: caught.message,
+        stack: caught.stack,
+        url: agent.scrub(&caught.url),
+        line: caught.line,
+        column: caught.column,
+        frames,
+        count: 1,
+    };
+    truncate(&mut report.error_type, MAX_TEXT_BYTES);
+    truncate(&mut report.message, MAX_TEXT_BYTES);
+    truncate(&mut report.stack, MAX_STACK_BYTES);
+    agent.record_error(&app, now, report);
+}
+
+fn on_error(event: JsValue) -> Option<Caught> {
     if event.has_type::<ErrorEvent>() {
         let thrown = get(&event, "error");
-        let report = report(
-            ErrorSource::Error,
-            string(&thrown, "name").unwrap_or_else(|| "Error".to_owned()),
+        return Some(Caught {
+            source: ErrorSource::Error,
+            error_type: string(&thrown, "name").unwrap_or_else(|| "Error".to_owned()),
             // The thrown error's own message; the event's adds "Uncaught ".
-            string(&thrown, "message").or_else(|| string(&event, "message")).unwrap_or_default(),
-            string(&thrown, "stack").unwrap_or_default(),
-            string(&event, "filename").unwrap_or_default(),
-            number(&event, "lineno") as u32,
-            number(&event, "colno") as u32,
-        );
-        return Some((report.url.clone(), report));
+            message: string(&thrown, "message").or_else(|| string(&event, "message")).unwrap_or_default(),
+            stack: string(&thrown, "stack").unwrap_or_default(),
+            url: string(&event, "filename").unwrap_or_default(),
+            line: number(&event, "lineno") as u32,
+            column: number(&event, "colno") as u32,
+            chunk: false,
+        });
     }
     // Not an ErrorEvent: an element failed to load its resource.
     let element = get(&event, "target").dyn_into::<Element>().ok()?;
     let url = string(&element, "src").or_else(|| string(&element, "href")).unwrap_or_default();
     // tagName is ASCII-uppercased in HTML documents; undo just that (no Unicode tables).
     let tag = string(&element, "tagName").unwrap_or_default().to_ascii_lowercase();
-    let message = ["failed to load ", &tag, " ", crate::agent::scrub_url(&url)].concat();
-    let report = report(ErrorSource::ResourceLoad, tag, message, String::new(), url.clone(), 0, 0);
-    Some((url, report))
+    Some(Caught {
+        source: ErrorSource::ResourceLoad,
+        message: ["failed to load ", &tag, " ", crate::privacy::scrub_url(&url, &[]).as_str()].concat(),
+        chunk: tag == "script" || tag == "link",
+        error_type: tag,
+        stack: String::new(),
+        url,
+        line: 0,
+        column: 0,
+    })
 }
 
-fn on_rejection(event: JsValue) -> Option<(String, ErrorReport)> {
+fn on_rejection(event: JsValue) -> Option<Caught> {
     if !event.has_type::<PromiseRejectionEvent>() {
         return None;
     }
     let reason = get(&event, "reason");
-    let stack = string(&reason, "stack").unwrap_or_default();
     let (error_type, message) = match string(&reason, "message") {
         Some(message) => (string(&reason, "name").unwrap_or_else(|| "Error".to_owned()), message),
         // A rejection with a non-Error reason: keep what it says.
         None => ("UnhandledRejection".to_owned(), describe(&reason)),
     };
-    Some((String::new(), report(ErrorSource::Rejection, error_type, message, stack, String::new(), 0, 0)))
+    Some(Caught {
+        source: ErrorSource::Rejection,
+        error_type,
+        message,
+        stack: string(&reason, "stack").unwrap_or_default(),
+        url: String::new(),
+        line: 0,
+        column: 0,
+        chunk: false,
+    })
 }
 
-fn report(
-    source: ErrorSource,
-    mut error_type: String,
-    mut message: String,
-    mut stack: String,
-    url: String,
-    line: u32,
-    column: u32,
-) -> ErrorReport {
-    let mut url = scrub_url(&url).to_owned();
-    truncate(&mut error_type, MAX_TEXT_BYTES);
-    truncate(&mut message, MAX_TEXT_BYTES);
-    truncate(&mut url, MAX_TEXT_BYTES);
-    truncate(&mut stack, MAX_STACK_BYTES);
-    ErrorReport { source, error_type, message, stack, url, line, column }
+/// The chunk URL in the message of a failed dynamic `import()` (Chrome:
+/// "Failed to fetch dynamically imported module: URL", Firefox: "error
+/// loading dynamically imported module: URL") or of webpack's
+/// `ChunkLoadError` ("Loading chunk 7 failed. (error: URL)").
+fn chunk_in_message(message: &str) -> Option<&str> {
+    let is_chunk = ["dynamically imported module", "Loading chunk", "Loading CSS chunk"]
+        .iter()
+        .any(|phrase| find(message, phrase).is_some());
+    if !is_chunk {
+        return None;
+    }
+    let start = ["https://", "http://"].iter().filter_map(|scheme| find(message, scheme)).min()?;
+    message.get(start..)?.split(|c: char| c == ')' || c.is_whitespace()).next()
 }
 
 /// `String(value)` for primitives, JSON for plain objects; never throws.
@@ -93,4 +154,21 @@ fn describe(value: &JsValue) -> String {
         }
     }
     crate::js::string_of(value).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::chunk_in_message;
+
+    #[test]
+    fn failed_dynamic_imports_name_their_chunk() {
+        let chrome = "Failed to fetch dynamically imported module: https://cdn.example/cart/chunk-7.js";
+        assert_eq!(chunk_in_message(chrome), Some("https://cdn.example/cart/chunk-7.js"));
+        let firefox = "error loading dynamically imported module: http://127.0.0.1:9/cart/c.js";
+        assert_eq!(chunk_in_message(firefox), Some("http://127.0.0.1:9/cart/c.js"));
+        let webpack = "Loading chunk 7 failed.\n(error: https://cdn.example/cart/7.js)";
+        assert_eq!(chunk_in_message(webpack), Some("https://cdn.example/cart/7.js"));
+        assert_eq!(chunk_in_message("fetch failed: https://api.example/x"), None);
+        assert_eq!(chunk_in_message("Loading chunk 7 failed."), None);
+    }
 }

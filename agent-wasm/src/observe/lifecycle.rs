@@ -47,12 +47,13 @@ fn finish_view() {
     let interactions = interaction_count();
     with_agent(|agent| {
         agent.report_vitals(interactions);
+        agent.report_resources();
         agent.flush();
     });
 }
 
 /// `performance.interactionCount`, where the browser has it.
-fn interaction_count() -> Option<f64> {
+pub(super) fn interaction_count() -> Option<f64> {
     get(&performance(), "interactionCount").as_f64()
 }
 
@@ -63,7 +64,8 @@ fn restore(window: &Window, restored_at: f64) {
     let hidden = string(&get(window, "document"), "visibilityState").as_deref() == Some("hidden");
     let interactions = interaction_count().unwrap_or(0.0);
     with_agent(|agent| {
-        agent.restart_view(if hidden { 0.0 } else { f64::INFINITY }, interactions);
+        agent.start_view(None);
+        agent.vitals.restart(true, if hidden { 0.0 } else { f64::INFINITY }, interactions);
         let shell = agent.apps.shell().to_owned();
         agent.record_vital(&shell, agent.now(), Vital::new(VitalName::Ttfb, 0.0));
     });

@@ -9,6 +9,8 @@
 //! event timing).
 
 mod errors;
+mod frames;
+mod history;
 mod lifecycle;
 mod performance;
 
@@ -20,17 +22,18 @@ pub fn install(window: &Window, flush_interval_ms: u32) {
     performance::install(window);
     errors::install(window);
     lifecycle::install(window, flush_interval_ms);
+    history::install(window);
 }
 
 /// Calls `handle` with the first argument of each call, for as long as the
 /// page lives. One closure type for every hook: each type costs glue.
-fn callback(handle: impl FnMut(JsValue) + 'static) -> js_sys::Function {
+pub(crate) fn callback(handle: impl FnMut(JsValue) + 'static) -> js_sys::Function {
     Closure::<dyn FnMut(JsValue)>::new(handle).into_js_value().unchecked_into()
 }
 
 /// `value[key]` for an object; `undefined` when absent, when reading it
 /// throws, or when `value` is not an object (a thrown string, a null node).
-fn get(value: &JsValue, key: &str) -> JsValue {
+pub(crate) fn get(value: &JsValue, key: &str) -> JsValue {
     if !value.is_object() {
         return JsValue::UNDEFINED;
     }
@@ -38,7 +41,7 @@ fn get(value: &JsValue, key: &str) -> JsValue {
 }
 
 /// `target[method](argument)`; `undefined` when there is no such method or it throws.
-fn call(target: &JsValue, method: &str, argument: &JsValue) -> JsValue {
+pub(crate) fn call(target: &JsValue, method: &str, argument: &JsValue) -> JsValue {
     let method = get(target, method);
     if !method.is_function() {
         return JsValue::UNDEFINED;
@@ -46,9 +49,14 @@ fn call(target: &JsValue, method: &str, argument: &JsValue) -> JsValue {
     method.unchecked_into::<js_sys::Function>().call1(target, argument).unwrap_or(JsValue::UNDEFINED)
 }
 
+/// A global of the page (`window[name]`).
+pub(crate) fn global(name: &str) -> JsValue {
+    crate::WINDOW.with(|window| window.as_ref().map_or(JsValue::UNDEFINED, |window| get(window, name)))
+}
+
 /// The page's `performance`.
 fn performance() -> JsValue {
-    crate::WINDOW.with(|window| window.as_ref().map_or(JsValue::UNDEFINED, |window| get(window, "performance")))
+    global("performance")
 }
 
 /// `performance.getEntriesByType(entry_type)`, as an array (empty if unsupported).
@@ -67,7 +75,7 @@ fn number(value: &JsValue, key: &str) -> f64 {
 }
 
 /// A string property, if there is one.
-fn string(value: &JsValue, key: &str) -> Option<String> {
+pub(crate) fn string(value: &JsValue, key: &str) -> Option<String> {
     get(value, key).as_string()
 }
 

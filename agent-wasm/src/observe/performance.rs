@@ -9,15 +9,15 @@
 use std::cell::RefCell;
 
 use canopy_wire::limits::{truncate, MAX_TEXT_BYTES};
-use canopy_wire::{EventBody, Navigation, Resource, Vital, VitalName};
+use canopy_wire::{EventBody, Navigation, Pairs, Parts, Resource, Vital, VitalName};
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::prelude::*;
 use web_sys::{EventTarget, PerformanceObserver, PerformanceObserverEntryList, Window};
 
 use super::{
-    activation_start, callback, call, entries_by_type, get, number, owner_of_node, selector, string,
+    activation_start, callback, call, entries_by_type, get, number, owner_of_node, performance, selector, string,
 };
-use crate::agent::{scrub_url, with_agent, Agent};
+use crate::agent::{with_agent, Agent};
 use crate::vitals::InteractionEntry;
 
 /// Event Timing only reports events at least this long (ms); web-vitals uses 40.
@@ -25,7 +25,7 @@ const EVENT_DURATION_THRESHOLD: f64 = 40.0;
 
 const LCP: &str = "largest-contentful-paint";
 
-type Handler = fn(&mut Agent, JsValue);
+pub(super) type Handler = fn(&mut Agent, JsValue);
 
 thread_local! {
     /// Every observer with its entry type and handler, so entries still
@@ -59,6 +59,7 @@ fn start(window: &Window) {
     // The first input is reported whatever its duration: an INP candidate too.
     observe("first-input", on_event_timing);
     observe("resource", on_resource);
+    super::frames::install();
     let finalize = callback(|event| {
         if get(&event, "isTrusted").as_bool() == Some(true) {
             finalize_lcp();
@@ -89,7 +90,7 @@ fn first_hidden(window: &Window) -> f64 {
 
 /// Observes one entry type, buffered so entries from before the agent loaded
 /// count too. An entry type the browser lacks is skipped.
-fn observe(entry_type: &'static str, handle: Handler) {
+pub(super) fn observe(entry_type: &'static str, handle: Handler) {
     let on_entries = callback(move |list: JsValue| {
         handle_all(&list.unchecked_into::<PerformanceObserverEntryList>().get_entries(), handle);
     });
@@ -199,16 +200,55 @@ fn on_lcp(agent: &mut Agent, entry: JsValue) {
             target = ["#", &id].concat();
         }
     }
-    let mut resource = scrub_url(&string(&entry, "url").unwrap_or_default()).to_owned();
+    let url = string(&entry, "url").unwrap_or_default();
     truncate(&mut target, MAX_TEXT_BYTES);
-    truncate(&mut resource, MAX_TEXT_BYTES);
     let owner = owner_of(agent, &element);
+    let value = (start - activation_start()).max(0.0);
     agent.vitals.set_lcp(Vital {
         target,
-        resource,
+        resource: agent.scrub(&url),
         owner,
-        ..Vital::new(VitalName::Lcp, (start - activation_start()).max(0.0))
+        parts: lcp_parts(&url, value),
+        ..Vital::new(VitalName::Lcp, value)
     });
+}
+
+/// LCP's four sub-parts, as web-vitals' attribution computes them: time to
+/// first byte, then until the LCP resource was requested, its load, and
+/// until the element rendered. They add up to the LCP value (or to when the
+/// resource finished, if the browser reports that later). Text (no
+/// resource) has no load: the time after TTFB is all render delay.
+fn lcp_parts(url: &str, lcp: f64) -> Parts {
+    let activation = activation_start();
+    let navigation = entries_by_type("navigation").get(0);
+    let ttfb = (number(&navigation, "responseStart") - activation).max(0.0);
+    let resource = if url.is_empty() {
+        JsValue::UNDEFINED
+    } else {
+        call(&performance(), "getEntriesByName", &url.into())
+            .dyn_into::<Array>()
+            .unwrap_or_default()
+            .iter()
+            .find(|entry| string(entry, "entryType").as_deref() == Some("resource"))
+            .unwrap_or(JsValue::UNDEFINED)
+    };
+    let mut request_start = ttfb;
+    let mut response_end = ttfb;
+    if resource.is_object() {
+        let requested = match number(&resource, "requestStart") {
+            0.0 => number(&resource, "startTime"),
+            requested => requested,
+        };
+        request_start = (requested - activation).max(ttfb);
+        response_end = (number(&resource, "responseEnd") - activation).max(request_start);
+    }
+    let render = lcp.max(response_end);
+    Pairs(vec![
+        ("ttfb".into(), ttfb),
+        ("load_delay".into(), request_start - ttfb),
+        ("load_duration".into(), response_end - request_start),
+        ("render_delay".into(), render - response_end),
+    ])
 }
 
 fn on_layout_shift(agent: &mut Agent, shift: JsValue) {
@@ -242,6 +282,9 @@ fn on_event_timing(agent: &mut Agent, timing: JsValue) {
     truncate(&mut target, MAX_TEXT_BYTES);
     let entry = InteractionEntry {
         id,
+        start: number(&timing, "startTime"),
+        processing_start: number(&timing, "processingStart"),
+        processing_end: number(&timing, "processingEnd"),
         duration: number(&timing, "duration"),
         name: string(&timing, "name").unwrap_or_default(),
         target,
@@ -257,15 +300,22 @@ fn on_resource(agent: &mut Agent, resource: JsValue) {
         return;
     }
     let app = agent.apps.owner_of_url_or_shell(&url).to_owned();
-    let mut url = scrub_url(&url).to_owned();
-    truncate(&mut url, MAX_TEXT_BYTES);
+    let transfer_size = number(&resource, "transferSize");
     let body = Resource {
-        url,
+        url: agent.scrub(&url),
         initiator: string(&resource, "initiatorType").unwrap_or_default(),
         duration: number(&resource, "duration"),
-        transfer_size: number(&resource, "transferSize") as u64,
+        transfer_size: transfer_size as u64,
+        // Nothing over the network, yet a body: the browser's cache served it.
+        // (Cross-origin resources without Timing-Allow-Origin report 0 for both.)
+        cache_hit: transfer_size == 0.0 && number(&resource, "decodedBodySize") > 0.0,
     };
-    agent.record(&app, number(&resource, "startTime"), EventBody::Resource(body));
+    let started = number(&resource, "startTime");
+    if agent.config.all_resources {
+        agent.record(&app, started, EventBody::Resource(body));
+    } else {
+        agent.resources.add(&app, started, body);
+    }
 }
 
 /// The app owning a DOM node (an LCP element, a shift source, an event

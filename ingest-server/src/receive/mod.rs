@@ -41,6 +41,8 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .allow_credentials(true)
         .allow_methods([Method::POST])
         .allow_headers([header::CONTENT_TYPE, header::CONTENT_ENCODING])
+        // The agent reads it to back off after a 429 or 503 on its fetch path.
+        .expose_headers([header::RETRY_AFTER])
         .max_age(std::time::Duration::from_secs(86_400));
     Router::new()
         .route("/v1/beacon", post(receive_beacon))
