@@ -99,3 +99,16 @@ export function pushEvent(name: string, attrs?: Attrs): boolean;
 
 /** Sends everything queued now. */
 export function flush(): void;
+
+export interface AgentStats {
+  /** Events waiting to be sent, and their bytes. */
+  queuedEvents: number;
+  queuedBytes: number;
+  /** Events lost: dropped from the full queue or refused by the server five times. */
+  dropped: number;
+  /** The agent's wasm memory, in bytes. */
+  memoryBytes: number;
+}
+
+/** What the agent holds and has lost, or null before it runs. */
+export function stats(): AgentStats | null;

@@ -85,6 +85,13 @@ function createHub() {
     flush() {
       if (agent) call('flush');
     },
+    stats() {
+      try {
+        return agent ? agent.stats() : null;
+      } catch {
+        return null;
+      }
+    },
   };
 }
 
@@ -159,4 +166,9 @@ function callerStack() {
 /** Sends everything queued now. */
 export function flush() {
   hub().flush();
+}
+
+/** What the agent holds and has lost, or null before it runs. */
+export function stats() {
+  return hub().stats ? hub().stats() : null;
 }

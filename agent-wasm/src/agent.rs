@@ -223,6 +223,11 @@ impl Agent {
         self.queue.dropped() + self.delivery.dropped_events
     }
 
+    /// Queued events and bytes, and events lost so far.
+    pub fn held(&self) -> (usize, usize, u64) {
+        (self.queue.len(), self.queue.bytes(), self.dropped())
+    }
+
     pub fn delivery(&mut self) -> &mut Delivery {
         &mut self.delivery
     }

@@ -148,6 +148,24 @@ fn failure(call: &str, why: &str) -> JsError {
     JsError::new(&[call, ": ", why].concat())
 }
 
+/// The agent's own health: events and bytes it holds, events it lost, and
+/// the wasm memory it uses. For diagnostics and the delivery tests.
+#[wasm_bindgen]
+pub fn stats() -> JsValue {
+    let Some((queued_events, queued_bytes, dropped)) = with_agent(|agent| agent.held()) else { return JsValue::NULL };
+    let memory_bytes = observe::get(&observe::get(&wasm_bindgen::memory(), "buffer"), "byteLength");
+    let stats = js_sys::Object::new();
+    for (key, value) in [
+        ("queuedEvents", JsValue::from(queued_events as f64)),
+        ("queuedBytes", JsValue::from(queued_bytes as f64)),
+        ("dropped", JsValue::from(dropped as f64)),
+        ("memoryBytes", memory_bytes),
+    ] {
+        let _ = js_sys::Reflect::set(&stats, &key.into(), &value);
+    }
+    stats.into()
+}
+
 /// Sends everything queued now (also happens on an interval and when the page hides).
 #[wasm_bindgen]
 pub fn flush() {

@@ -1,12 +1,15 @@
 //! Send: deliver request bodies to the collector without holding up the page.
 //!
 //! `sendBeacon` survives page unload and needs no response handling, so it
-//! goes first. When the browser refuses it (its keepalive budget is spent),
-//! `fetch` is the fallback: with `keepalive` while the page's 64 KiB budget of
-//! in-flight keepalive bytes allows, plainly otherwise. On that path the
-//! agent sees the answer: a 429 or 503 (or no answer at all) holds every
-//! send back until the body has been retried after `Retry-After` or an
-//! exponential backoff; a body refused five times is dropped and counted.
+//! goes first. When the browser refuses it (the page's 64 KiB budget of
+//! in-flight keepalive bytes, shared with beacons, is spent), `fetch` is the
+//! fallback: a plain one while the page is visible (it needs no budget), one
+//! with `keepalive` when the page is hiding and the agent's own keepalive
+//! bytes in flight leave room. On that path the agent sees the answer: a 429
+//! or 503 (or no answer at all) holds every send back until the body has
+//! been retried after `Retry-After` or an exponential backoff; a body refused
+//! five times, or refused while another waits for its retry, is dropped and
+//! its events counted.
 //! Bodies are gzipped first where the page asked for it, the browser has
 //! `CompressionStream` and the page is visible (compressing is asynchronous,
 //! a hidden page may not live to finish it); the server learns the encoding
@@ -81,7 +84,7 @@ impl Delivery {
     /// Sends `body` (JSON text of `events` events), compressed if configured.
     pub fn send(&mut self, window: &Window, config: &Config, body: String, events: u64) {
         let url = config.beacon_url.clone();
-        let visible = crate::observe::string(&get(window, "document"), "visibilityState").as_deref() == Some("visible");
+        let visible = is_visible(window);
         let plain = Request { url: url.clone(), len: body.len(), body: JsValue::from_str(&body), events };
         if !(config.compress && visible && crate::observe::global("CompressionStream").is_function()) {
             return self.deliver(window, plain);
@@ -105,7 +108,7 @@ impl Delivery {
     }
 
     fn fetch(&mut self, window: &Window, request: Request, attempt: u32) {
-        let keepalive = self.keepalive_in_flight + request.len <= KEEPALIVE_BUDGET;
+        let keepalive = !is_visible(window) && self.keepalive_in_flight + request.len <= KEEPALIVE_BUDGET;
         if keepalive {
             self.keepalive_in_flight += request.len;
         }
@@ -136,10 +139,15 @@ impl Delivery {
             self.retry = None;
             return was_waiting;
         }
-        if attempt >= MAX_ATTEMPTS {
-            self.retry = None;
+        // Only one body waits for a retry (memory stays bounded); the first
+        // attempt of another one, refused meanwhile, is given up on.
+        let is_other = attempt == 1 && was_waiting;
+        if attempt >= MAX_ATTEMPTS || is_other {
+            if !is_other {
+                self.retry = None;
+            }
             self.dropped_events += request.events;
-            return was_waiting;
+            return was_waiting && !is_other;
         }
         let delay = retry_after.unwrap_or(FIRST_BACKOFF_MS * f64::from(1u32 << (attempt - 1))).min(MAX_BACKOFF_MS);
         self.retry = Some((request, attempt + 1));
@@ -169,6 +177,10 @@ impl crate::agent::Agent {
             self.flush();
         }
     }
+}
+
+fn is_visible(window: &Window) -> bool {
+    crate::observe::string(&get(window, "document"), "visibilityState").as_deref() == Some("visible")
 }
 
 /// `navigator.sendBeacon(url, body)`: whether the browser took it.

@@ -5,22 +5,19 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import http from 'node:http';
 import { tmpdir } from 'node:os';
-import { dirname, extname, join, normalize } from 'node:path';
+import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { ROOT, bodyOf, startPageServer } from './pages.mjs';
 import { CHROMIUM_ARGS, KEY, eventually, startStack } from './stack.mjs';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MOUNTS = [
   ['/oracle/', fileURLToPath(new URL('oracle/', import.meta.url))],
   ['/agent/', join(ROOT, 'npm-package/')],
   ['/web-vitals/', dirname(fileURLToPath(import.meta.resolve('web-vitals')))],
 ];
-const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm' };
 
 /**
  * How close Canopy's value must be to web-vitals'. Both read the same entries
@@ -51,41 +48,21 @@ function image(w, h) {
 }
 
 /** The pages' own server: scenario pages, the built agent, web-vitals, slow images, and the reports. */
-async function startPageServer(t) {
+async function startOracleServer(t) {
   const reports = [];
-  const hits = [];
-  const server = http.createServer(async (request, response) => {
-    const url = new URL(request.url, 'http://localhost');
-    hits.push(url.pathname + url.search);
-    try {
-      if (url.pathname === '/report' && request.method === 'POST') {
-        let body = '';
-        for await (const chunk of request) body += chunk;
-        reports.push(JSON.parse(body));
-        return response.end();
-      }
-      if (url.pathname.startsWith('/img/')) {
-        // An image of w×h after `delay` ms: a late LCP candidate.
-        await sleep(Number(url.searchParams.get('delay') ?? 0));
-        response.writeHead(200, { 'content-type': 'image/svg+xml' });
-        return response.end(image(Number(url.searchParams.get('w') ?? 100), Number(url.searchParams.get('h') ?? 100)));
-      }
-      const mount = MOUNTS.find(([prefix]) => url.pathname.startsWith(prefix));
-      if (!mount) throw Object.assign(new Error('not found'), { code: 'ENOENT' });
-      const file = join(mount[1], normalize(url.pathname.slice(mount[0].length)).replace(/^(\.\.[/\\])+/, ''));
-      const body = await readFile(file);
-      // No `no-store`: it would keep pages out of the back/forward cache.
-      response.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
-      response.end(body);
-    } catch (error) {
-      response.writeHead(error.code === 'ENOENT' || error.code === 'EISDIR' ? 404 : 500);
+  const routes = {
+    '/report': async (request, response) => {
+      reports.push(JSON.parse(await bodyOf(request)));
       response.end();
-    }
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => server.close());
-  const origin = `http://127.0.0.1:${server.address().port}`;
-  return { origin, reports, hits };
+    },
+    // An image of w×h after `delay` ms: a late LCP candidate.
+    '/img/': async (request, response, url) => {
+      await sleep(Number(url.searchParams.get('delay') ?? 0));
+      response.writeHead(200, { 'content-type': 'image/svg+xml' });
+      response.end(image(Number(url.searchParams.get('w') ?? 100), Number(url.searchParams.get('h') ?? 100)));
+    },
+  };
+  return { ...(await startPageServer(t, { mounts: MOUNTS, routes })), reports };
 }
 
 /** The last value web-vitals reported per metric, for the first view (`restored` false) or the restored one. */
@@ -183,7 +160,7 @@ function pageUrl(server, stack, scenario) {
 }
 
 test('Canopy measures the web vitals web-vitals 6 measures', async (t) => {
-  const server = await startPageServer(t);
+  const server = await startOracleServer(t);
   // Playwright turns the back/forward cache off by default; these scenarios need it.
   const stack = await startStack(t, { origins: [server.origin], launch: { ignoreDefaultArgs: ['--disable-back-forward-cache'] } });
   const summary = [];

@@ -48,9 +48,10 @@ fn record(agent: &mut Agent, caught: Caught) {
     for frame in &mut frames {
         frame.file = agent.scrub(&frame.file);
     }
-    let app = agent.apps.owner_of_error(&caught.url, &frames).to_owned();
-    let now = agent.now();
     let failed_chunk = if caught.chunk { Some(caught.url.as_str()) } else { chunk_in_message(&caught.message) };
+    // A failed dynamic import has no stack of the app's: its chunk's URL names the app.
+    let app = agent.apps.owner_of_error(failed_chunk.unwrap_or(&caught.url), &frames).to_owned();
+    let now = agent.now();
     if let Some(chunk) = failed_chunk {
         if let Some(owner) = agent.apps.owner_of_url(chunk).map(str::to_owned) {
             let detail = ["chunk failed to load: ", &agent.scrub(chunk)].concat();

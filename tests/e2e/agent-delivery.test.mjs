@@ -1,0 +1,215 @@
+// Delivery and privacy, against a collector played by the test's own server
+// (the real ingest server cannot be told to answer 429 on cue): retries after
+// 429, the fetch fallback when sendBeacon refuses, the 60,000-byte request
+// limit, a collector that is down, sessions, SPA views, beforeSend, the URL
+// keep-list and sampling. The real server's side of the same wire is
+// covered by the other end-to-end tests.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { chromium } from 'playwright-core';
+import { ROOT, bodyOf, startPageServer } from './pages.mjs';
+import { CHROMIUM_ARGS, eventually } from './stack.mjs';
+
+const HERE = new URL('agent/', import.meta.url).pathname;
+
+/**
+ * A page server whose /v1/beacon records each request and answers with what
+ * `answer()` returns (status and headers), 202 by default.
+ */
+async function startCollector(t) {
+  const requests = [];
+  const collector = { requests, answer: () => ({ status: 202 }) };
+  const beacon = async (request, response, url) => {
+    const body = await bodyOf(request);
+    requests.push({ at: Date.now(), bytes: Buffer.byteLength(body), url: url.pathname + url.search, beacon: JSON.parse(body) });
+    const { status, headers = {} } = collector.answer(requests.length);
+    response.writeHead(status, headers);
+    response.end();
+  };
+  const server = await startPageServer(t, {
+    mounts: [['/pages/', HERE], ['/agent/', join(ROOT, 'npm-package/')]],
+    routes: { '/v1/beacon': beacon },
+  });
+  return Object.assign(collector, server, {
+    events: () => requests.flatMap((r) => r.beacon.events),
+  });
+}
+
+async function startBrowser(t) {
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  t.after(() => browser.close());
+  return browser;
+}
+
+/** Opens the delivery page with `options` for init; `refuseBeacons` makes sendBeacon return false. */
+async function openPage(browser, collector, { options = {}, app = {}, refuseBeacons = false, hash = '' } = {}) {
+  const page = await browser.newPage();
+  const problems = [];
+  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+  // The browser logs refused requests as console errors of its own; anything else is a problem.
+  const isNetworkLog = (text) => text.startsWith('Failed to load resource');
+  page.on('console', (message) => message.type() === 'error' && !isNetworkLog(message.text()) && problems.push(`console: ${message.text()}`));
+  page.problems = problems;
+  if (refuseBeacons) {
+    await page.addInitScript(() => {
+      window.beaconsRefused = 0;
+      navigator.sendBeacon = () => (window.beaconsRefused++, false);
+    });
+  }
+  const query = new URLSearchParams({ options: JSON.stringify(options), app: JSON.stringify(app) });
+  page.url0 = `${collector.origin}/pages/delivery.html?${query}${hash}`;
+  await page.goto(page.url0);
+  await page.waitForSelector('html[data-agent="ready"]');
+  return page;
+}
+
+const customEvents = (collector, name) => collector.events().filter((e) => e.kind === 'custom' && e.name === name);
+
+test('delivery', async (t) => {
+  const browser = await startBrowser(t);
+
+  await t.test('a 429 is retried after Retry-After on the fetch path', async (t) => {
+    const collector = await startCollector(t);
+    collector.answer = (n) => (n === 1 ? { status: 429, headers: { 'retry-after': '1' } } : { status: 202 });
+    const page = await openPage(browser, collector, { refuseBeacons: true });
+    await page.evaluate(() => {
+      canopy.pushEvent('checkout', { step: 1 });
+      canopy.flush();
+    });
+    await eventually('the retry', () => collector.requests.length >= 2, 10);
+    const [refused, retried] = collector.requests;
+    assert.deepEqual(retried.beacon, refused.beacon, 'the same body again');
+    assert.ok(retried.at - refused.at >= 900, `retried after ${retried.at - refused.at} ms, Retry-After was 1 s`);
+    assert.equal(customEvents(collector, 'checkout').length, 2, 'sent twice, stored once the server takes it');
+    assert.ok(await page.evaluate(() => window.beaconsRefused) >= 1);
+    assert.deepEqual(page.problems, []);
+  });
+
+  await t.test('when sendBeacon refuses, fetch delivers', async (t) => {
+    const collector = await startCollector(t);
+    const page = await openPage(browser, collector, { refuseBeacons: true });
+    await page.evaluate(() => {
+      canopy.pushEvent('fallback');
+      canopy.flush();
+    });
+    await eventually('the event by fetch', () => customEvents(collector, 'fallback').length === 1);
+    assert.ok(await page.evaluate(() => window.beaconsRefused) >= 1, 'sendBeacon was tried first');
+  });
+
+  await t.test('500 events go out in requests of at most 60,000 bytes', async (t) => {
+    const collector = await startCollector(t);
+    const page = await openPage(browser, collector);
+    await page.evaluate(() => {
+      for (let i = 0; i < 500; i++) canopy.pushEvent('bulk', { i, text: 'x'.repeat(200) });
+      canopy.flush();
+    });
+    await eventually('all 500 events', () => customEvents(collector, 'bulk').length === 500);
+    const sizes = collector.requests.map((r) => r.bytes);
+    assert.ok(sizes.length >= 3, `${sizes.length} requests`);
+    assert.ok(Math.max(...sizes) <= 60_000, `largest request ${Math.max(...sizes)} bytes`);
+    const seen = customEvents(collector, 'bulk').map((e) => Number(e.attrs.i)).sort((a, b) => a - b);
+    assert.deepEqual(seen, [...Array(500).keys()], 'each event exactly once');
+  });
+
+  await t.test('a collector that is down costs bounded memory and no page errors', async (t) => {
+    const collector = await startCollector(t);
+    collector.answer = () => ({ status: 503 }); // down, as far as the agent can tell
+    const page = await openPage(browser, collector, { refuseBeacons: true, options: { maxQueueBytes: 100_000 } });
+    const stats = await page.evaluate(async () => {
+      for (let round = 0; round < 20; round++) {
+        for (let i = 0; i < 500; i++) canopy.pushEvent('lost', { round, text: 'y'.repeat(200) });
+        canopy.flush();
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      return canopy.stats();
+    });
+    assert.ok(stats.queuedBytes <= 100_000, `queue ${stats.queuedBytes} bytes`);
+    assert.ok(stats.dropped >= 5_000, `${stats.dropped} of 10,000 events dropped and counted`);
+    assert.ok(stats.memoryBytes <= 4 * 1024 * 1024, `wasm memory ${stats.memoryBytes} bytes`);
+    // Backing off: at most the one waiting body is retried in the next 1.5 s.
+    const before = collector.requests.length;
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    assert.ok(collector.requests.length - before <= 1, `${collector.requests.length - before} requests while backing off`);
+    assert.deepEqual(page.problems, []);
+    // Back up: the retry goes through and the drop count is reported.
+    collector.answer = () => ({ status: 202 });
+    await eventually('delivery to resume', () => collector.requests.some((r) => r.beacon.dropped > 0), 15);
+  });
+});
+
+test('sessions, views and privacy', async (t) => {
+  const browser = await startBrowser(t);
+
+  await t.test('the session survives a reload; an SPA route change starts a view', async (t) => {
+    const collector = await startCollector(t);
+    const page = await openPage(browser, collector, { hash: '#top' });
+    await page.evaluate(() => {
+      canopy.pushEvent('first');
+      canopy.flush();
+    });
+    await page.evaluate(() => history.pushState({}, '', '/pages/other.html?route=2&token=secret#x'));
+    await page.evaluate(() => {
+      canopy.pushEvent('second');
+      canopy.flush();
+    });
+    await page.goto(page.url0); // the next page of the same tab
+    await page.waitForSelector('html[data-agent="ready"]');
+    await page.evaluate(() => {
+      canopy.pushEvent('third');
+      canopy.flush();
+    });
+    const beacons = await eventually('three views', () => {
+      const found = ['first', 'second', 'third'].map((name) =>
+        collector.requests.find((r) => r.beacon.events.some((e) => e.kind === 'custom' && e.name === name))?.beacon);
+      return found.every(Boolean) && found;
+    });
+    const [first, second, third] = beacons;
+    assert.equal(new Set(beacons.map((b) => b.session_id)).size, 1, 'one session');
+    assert.equal(new Set(beacons.map((b) => b.view_id)).size, 3, 'three views');
+    assert.equal(first.page_url, `${collector.origin}/pages/delivery.html`, 'query and fragment scrubbed');
+    assert.equal(second.page_url, `${collector.origin}/pages/other.html`, 'the route, scrubbed');
+    assert.equal(third.page_url, first.page_url);
+  });
+
+  await t.test('beforeSend drops, edits, and survives throwing; kept parameters stay', async (t) => {
+    const collector = await startCollector(t);
+    const beforeSend = `
+      if (event.kind !== 'custom') return event;
+      if (event.name === 'secret') return null;
+      if (event.name === 'boom') throw new Error('hook bug');
+      event.attrs = { ...event.attrs, edited: 'yes' };
+      return event;`;
+    const page = await openPage(browser, collector, { options: { beforeSend, keepQueryParams: ['route'] } });
+    await page.evaluate(() => {
+      history.pushState({}, '', '/pages/delivery.html?route=7&token=t');
+      for (const name of ['secret', 'boom', 'plain']) canopy.pushEvent(name, { a: 1 });
+      canopy.flush();
+    });
+    await eventually('the events', () => customEvents(collector, 'plain').length === 1);
+    assert.equal(customEvents(collector, 'secret').length, 0, 'dropped by the hook');
+    assert.deepEqual(customEvents(collector, 'boom')[0].attrs, { a: '1' }, 'sent unchanged when the hook throws');
+    assert.deepEqual(customEvents(collector, 'plain')[0].attrs, { a: '1', edited: 'yes' });
+    const routed = collector.requests.find((r) => r.beacon.events.some((e) => e.name === 'plain')).beacon;
+    assert.equal(routed.page_url, `${collector.origin}/pages/delivery.html?route=7`);
+    assert.deepEqual(page.problems, []);
+  });
+
+  await t.test('an app sampled out sends nothing; attributes ride with the app', async (t) => {
+    const collector = await startCollector(t);
+    const page = await openPage(browser, collector, { app: { sampleRate: 0, attributes: { tenant: 'eu' } } });
+    await page.evaluate(() => {
+      // Its own prefix: the calls below come from the shop's bundle (the package's URL).
+      canopy.registerApp({ name: 'kept', assetPrefixes: ['https://elsewhere.example/'], attributes: { team: 'search' } });
+      canopy.pushEvent('from-shop');
+      canopy.flush();
+    });
+    await eventually('a beacon', () => collector.requests.length > 0);
+    const apps = Object.fromEntries(collector.requests.at(-1).beacon.apps.map((a) => [a.name, a]));
+    assert.deepEqual(apps.shop.attrs, { tenant: 'eu' });
+    assert.equal(apps.shop.sample_rate, 0);
+    assert.deepEqual(apps.kept.attrs, { team: 'search' });
+    assert.ok(!collector.events().some((e) => e.app === 'shop'), 'nothing of the sampled-out app');
+    assert.ok(collector.events().some((e) => e.app === 'kept'), 'the other app reports');
+  });
+});
