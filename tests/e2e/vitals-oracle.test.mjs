@@ -5,13 +5,12 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import http from 'node:http';
 import { tmpdir } from 'node:os';
-import { dirname, extname, join, normalize } from 'node:path';
+import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { readBody, startPageServer } from './page-server.mjs';
 import { CHROMIUM_ARGS, KEY, eventually, startStack } from './stack.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -20,7 +19,6 @@ const MOUNTS = [
   ['/agent/', join(ROOT, 'npm-package/')],
   ['/web-vitals/', dirname(fileURLToPath(import.meta.resolve('web-vitals')))],
 ];
-const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm' };
 
 /**
  * How close Canopy's value must be to web-vitals'. Both read the same entries
@@ -33,59 +31,16 @@ const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '
 const TOLERANCE = { ttfb: 0.001, fcp: 0.001, lcp: 0.001, inp: 0.001, cls: 1e-9 };
 const RESTORED_PAINT_TOLERANCE_MS = 17;
 
-/**
- * An SVG of w×h tiles in varied colours. Chromium ignores images of under
- * 0.05 bits per displayed pixel for LCP (a plain rectangle is one), so the
- * tiles give it about a bit per 20 pixels.
- */
-function image(w, h) {
-  const tiles = [];
-  let seed = w * 31 + h;
-  const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648);
-  for (let y = 0; y < h; y += 20) {
-    for (let x = 0; x < w; x += 20) {
-      tiles.push(`<rect x="${x}" y="${y}" width="20" height="20" fill="#${(next() % 0xffffff).toString(16).padStart(6, '0')}"/>`);
-    }
-  }
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}">${tiles.join('')}</svg>`;
-}
-
 /** The pages' own server: scenario pages, the built agent, web-vitals, slow images, and the reports. */
-async function startPageServer(t) {
+async function startOracleServer(t) {
   const reports = [];
-  const hits = [];
-  const server = http.createServer(async (request, response) => {
-    const url = new URL(request.url, 'http://localhost');
-    hits.push(url.pathname + url.search);
-    try {
-      if (url.pathname === '/report' && request.method === 'POST') {
-        let body = '';
-        for await (const chunk of request) body += chunk;
-        reports.push(JSON.parse(body));
-        return response.end();
-      }
-      if (url.pathname.startsWith('/img/')) {
-        // An image of w×h after `delay` ms: a late LCP candidate.
-        await sleep(Number(url.searchParams.get('delay') ?? 0));
-        response.writeHead(200, { 'content-type': 'image/svg+xml' });
-        return response.end(image(Number(url.searchParams.get('w') ?? 100), Number(url.searchParams.get('h') ?? 100)));
-      }
-      const mount = MOUNTS.find(([prefix]) => url.pathname.startsWith(prefix));
-      if (!mount) throw Object.assign(new Error('not found'), { code: 'ENOENT' });
-      const file = join(mount[1], normalize(url.pathname.slice(mount[0].length)).replace(/^(\.\.[/\\])+/, ''));
-      const body = await readFile(file);
-      // No `no-store`: it would keep pages out of the back/forward cache.
-      response.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
-      response.end(body);
-    } catch (error) {
-      response.writeHead(error.code === 'ENOENT' || error.code === 'EISDIR' ? 404 : 500);
-      response.end();
-    }
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => server.close());
-  const origin = `http://127.0.0.1:${server.address().port}`;
-  return { origin, reports, hits };
+  const collect = async (request, response) => {
+    reports.push(JSON.parse(await readBody(request)));
+    response.end();
+  };
+  const server = await startPageServer({ mounts: MOUNTS, routes: [['/report', collect]] });
+  t.after(server.close);
+  return { ...server, reports };
 }
 
 /** The last value web-vitals reported per metric, for the first view (`restored` false) or the restored one. */
@@ -183,7 +138,7 @@ function pageUrl(server, stack, scenario) {
 }
 
 test('Canopy measures the web vitals web-vitals 6 measures', async (t) => {
-  const server = await startPageServer(t);
+  const server = await startOracleServer(t);
   // Playwright turns the back/forward cache off by default; these scenarios need it.
   const stack = await startStack(t, { origins: [server.origin], launch: { ignoreDefaultArgs: ['--disable-back-forward-cache'] } });
   const summary = [];
