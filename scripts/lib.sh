@@ -48,3 +48,34 @@ start_embedded_clickhouse() { # port data-dir log
   wait_for_url "http://127.0.0.1:$port/ping" "the embedded ClickHouse (log: $log)" 90
   export CLICKHOUSE_URL="http://127.0.0.1:$port"
 }
+
+# CPU time, to tell how much of a benchmark's machine was someone else's:
+# busy jiffies of all CPUs (/proc/stat), and the user + system seconds of this
+# shell's finished children from a file holding bash's `times` output (`times`
+# must run in the script's own shell: in $(...) it would see the subshell's).
+busy_jiffies() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
+children_seconds() { tail -1 "$1" | awk '{ for (i = 1; i <= 2; i++) { split($i, t, /[ms]/); s += t[1] * 60 + t[2] } print s }'; }
+
+# Replaces the section "## TITLE" of a Markdown document (up to the next "## "
+# heading) with the contents of SECTION_FILE, which starts with that heading,
+# leaving the other sections as they are; appends it if the document has none.
+write_doc_section() { # title section-file document
+  python3 - "$1" "$2" "$3" <<'PY'
+import os, sys
+title, section_path, doc_path = sys.argv[1:4]
+section = open(section_path, encoding="utf-8").read().rstrip("\n") + "\n"
+if os.path.exists(doc_path):
+    lines = open(doc_path, encoding="utf-8").read().splitlines(keepends=True)
+else:
+    lines = ["# Performance\n", "\n", "Measured sizes and timings. Each section says how it was measured and how to measure it again.\n"]
+start = next((i for i, line in enumerate(lines) if line.rstrip() == "## " + title), None)
+if start is None:
+    text = "".join(lines).rstrip("\n") + "\n\n" + section
+else:
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+    after = "".join(lines[end:])
+    text = "".join(lines[:start]) + section + ("\n" + after if after else "")
+os.makedirs(os.path.dirname(doc_path) or ".", exist_ok=True)
+open(doc_path, "w", encoding="utf-8").write(text)
+PY
+}

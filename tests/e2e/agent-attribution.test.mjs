@@ -8,9 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { build } from 'esbuild';
-import { ROOT, startPageServer } from './pages.mjs';
+import { startPageServer } from './page-server.mjs';
 import { KEY, eventually, startStack } from './stack.mjs';
 
+const ROOT = new URL('../../', import.meta.url).pathname;
 const HERE = new URL('agent/', import.meta.url).pathname;
 
 /** Bundles agent/mfe.js once per app, as two teams would, into `dir`/<app>/main.js. */
@@ -32,9 +33,10 @@ test('errors, failed chunks and long frames land on the app they came from, with
   const dir = mkdtempSync(join(tmpdir(), 'canopy-mfe-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   await buildApps(dir);
-  const server = await startPageServer(t, {
+  const server = await startPageServer({
     mounts: [['/pages/', HERE], ['/agent/', join(ROOT, 'npm-package/')], ['/mfe/', dir]],
   });
+  t.after(() => server.close());
   const stack = await startStack(t, { origins: [server.origin] });
   const page = await stack.browser.newPage();
   const pageErrors = [];

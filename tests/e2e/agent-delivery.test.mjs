@@ -8,9 +8,10 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { chromium } from 'playwright-core';
-import { ROOT, bodyOf, startPageServer } from './pages.mjs';
+import { readBody, startPageServer } from './page-server.mjs';
 import { CHROMIUM_ARGS, eventually } from './stack.mjs';
 
+const ROOT = new URL('../../', import.meta.url).pathname;
 const HERE = new URL('agent/', import.meta.url).pathname;
 
 /**
@@ -21,16 +22,17 @@ async function startCollector(t) {
   const requests = [];
   const collector = { requests, answer: () => ({ status: 202 }) };
   const beacon = async (request, response, url) => {
-    const body = await bodyOf(request);
+    const body = await readBody(request);
     requests.push({ at: Date.now(), bytes: Buffer.byteLength(body), url: url.pathname + url.search, beacon: JSON.parse(body) });
     const { status, headers = {} } = collector.answer(requests.length);
     response.writeHead(status, headers);
     response.end();
   };
-  const server = await startPageServer(t, {
+  const server = await startPageServer({
     mounts: [['/pages/', HERE], ['/agent/', join(ROOT, 'npm-package/')]],
-    routes: { '/v1/beacon': beacon },
+    routes: [['/v1/beacon', beacon]],
   });
+  t.after(() => server.close());
   return Object.assign(collector, server, {
     events: () => requests.flatMap((r) => r.beacon.events),
   });

@@ -10,9 +10,10 @@ import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { ROOT, bodyOf, startPageServer } from './pages.mjs';
+import { readBody, startPageServer } from './page-server.mjs';
 import { CHROMIUM_ARGS, KEY, eventually, startStack } from './stack.mjs';
 
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MOUNTS = [
   ['/oracle/', fileURLToPath(new URL('oracle/', import.meta.url))],
   ['/agent/', join(ROOT, 'npm-package/')],
@@ -30,39 +31,16 @@ const MOUNTS = [
 const TOLERANCE = { ttfb: 0.001, fcp: 0.001, lcp: 0.001, inp: 0.001, cls: 1e-9 };
 const RESTORED_PAINT_TOLERANCE_MS = 17;
 
-/**
- * An SVG of w×h tiles in varied colours. Chromium ignores images of under
- * 0.05 bits per displayed pixel for LCP (a plain rectangle is one), so the
- * tiles give it about a bit per 20 pixels.
- */
-function image(w, h) {
-  const tiles = [];
-  let seed = w * 31 + h;
-  const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648);
-  for (let y = 0; y < h; y += 20) {
-    for (let x = 0; x < w; x += 20) {
-      tiles.push(`<rect x="${x}" y="${y}" width="20" height="20" fill="#${(next() % 0xffffff).toString(16).padStart(6, '0')}"/>`);
-    }
-  }
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}">${tiles.join('')}</svg>`;
-}
-
 /** The pages' own server: scenario pages, the built agent, web-vitals, slow images, and the reports. */
 async function startOracleServer(t) {
   const reports = [];
-  const routes = {
-    '/report': async (request, response) => {
-      reports.push(JSON.parse(await bodyOf(request)));
-      response.end();
-    },
-    // An image of w×h after `delay` ms: a late LCP candidate.
-    '/img/': async (request, response, url) => {
-      await sleep(Number(url.searchParams.get('delay') ?? 0));
-      response.writeHead(200, { 'content-type': 'image/svg+xml' });
-      response.end(image(Number(url.searchParams.get('w') ?? 100), Number(url.searchParams.get('h') ?? 100)));
-    },
+  const collect = async (request, response) => {
+    reports.push(JSON.parse(await readBody(request)));
+    response.end();
   };
-  return { ...(await startPageServer(t, { mounts: MOUNTS, routes })), reports };
+  const server = await startPageServer({ mounts: MOUNTS, routes: [['/report', collect]] });
+  t.after(server.close);
+  return { ...server, reports };
 }
 
 /** The last value web-vitals reported per metric, for the first view (`restored` false) or the restored one. */
