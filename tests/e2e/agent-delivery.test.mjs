@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { chromium } from 'playwright-core';
-import { readBody, startPageServer } from './page-server.mjs';
+import { gunzipSync } from 'node:zlib';
+import { startPageServer } from './page-server.mjs';
 import { CHROMIUM_ARGS, eventually } from './stack.mjs';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -22,8 +23,11 @@ async function startCollector(t) {
   const requests = [];
   const collector = { requests, answer: () => ({ status: 202 }) };
   const beacon = async (request, response, url) => {
-    const body = await readBody(request);
-    requests.push({ at: Date.now(), bytes: Buffer.byteLength(body), url: url.pathname + url.search, beacon: JSON.parse(body) });
+    const chunks = [];
+    for await (const chunk of request) chunks.push(chunk);
+    const raw = Buffer.concat(chunks);
+    const body = url.searchParams.get('encoding') === 'gzip' ? gunzipSync(raw) : raw;
+    requests.push({ at: Date.now(), bytes: raw.length, url: url.pathname + url.search, beacon: JSON.parse(body.toString()) });
     const { status, headers = {} } = collector.answer(requests.length);
     response.writeHead(status, headers);
     response.end();
@@ -112,6 +116,20 @@ test('delivery', async (t) => {
     assert.ok(Math.max(...sizes) <= 60_000, `largest request ${Math.max(...sizes)} bytes`);
     const seen = customEvents(collector, 'bulk').map((e) => Number(e.attrs.i)).sort((a, b) => a - b);
     assert.deepEqual(seen, [...Array(500).keys()], 'each event exactly once');
+  });
+
+  await t.test('bodies are gzipped where the page asks for it, and the URL says so', async (t) => {
+    const collector = await startCollector(t);
+    const page = await openPage(browser, collector, { options: { compress: true } });
+    await page.evaluate(() => {
+      for (let i = 0; i < 50; i++) canopy.pushEvent('zipped', { i, text: 'z'.repeat(100) });
+      canopy.flush();
+    });
+    await eventually('the gzipped events', () => customEvents(collector, 'zipped').length === 50);
+    const zipped = collector.requests.filter((r) => r.url.includes('encoding=gzip'));
+    assert.ok(zipped.length >= 1, 'sent with encoding=gzip');
+    const json = Buffer.byteLength(JSON.stringify(zipped[0].beacon));
+    assert.ok(zipped[0].bytes < json / 3, `${zipped[0].bytes} bytes gzipped for ${json} of JSON`);
   });
 
   await t.test('a collector that is down costs bounded memory and no page errors', async (t) => {
