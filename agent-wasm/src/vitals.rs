@@ -22,6 +22,8 @@ const SESSION_CAP_MS: f64 = 5_000.0;
 const MAX_INTERACTIONS: usize = 10;
 /// One interaction is skipped per this many on the page: ~p98.
 const INTERACTIONS_PER_SKIP: f64 = 50.0;
+/// Event entries presented within this many ms of each other were in one frame.
+const FRAME_GROUP_MS: f64 = 8.0;
 /// Long animation frames kept for INP attribution: the most recent.
 const RECENT_FRAMES: usize = 32;
 /// What web-vitals reports for a restored page whose interactions were all
@@ -263,9 +265,19 @@ impl Interaction {
         self.processing_end = entry.processing_end;
     }
 
-    /// The phases of the longest entry, as web-vitals' attribution names
-    /// them: waiting for the main thread, running handlers, then until the
-    /// next frame was presented. They add up to the latency.
+    /// Another entry of the interaction: if it was presented in the same
+    /// frame (within 8 ms, as web-vitals groups them), its handlers count
+    /// as processing too (a click's `pointerdown`, `pointerup` and `click`).
+    fn same_frame(&mut self, entry: &InteractionEntry) {
+        if (entry.start + entry.duration - (self.start + self.latency)).abs() <= FRAME_GROUP_MS {
+            self.processing_start = self.processing_start.min(entry.processing_start);
+            self.processing_end = self.processing_end.max(entry.processing_end);
+        }
+    }
+
+    /// The phases as web-vitals' attribution names them: from the longest
+    /// entry's input to the first handler of its frame, the handlers, then
+    /// until the frame was presented. They add up to the latency.
     fn parts(&self) -> Pairs<f64> {
         // Within the interaction, in order (max/min: `clamp` would link float formatting for its panic).
         let end = self.start + self.latency;
@@ -290,6 +302,8 @@ impl Interactions {
                 let interaction = &mut self.longest[index];
                 if entry.duration > interaction.latency {
                     interaction.timed_by(entry);
+                } else {
+                    interaction.same_frame(entry);
                 }
                 // The target is the first one known; web-vitals keeps it.
                 if interaction.target.is_empty() {
@@ -501,6 +515,28 @@ mod tests {
         assert_eq!(parts, [("input_delay", 10.0), ("processing", 20.0), ("presentation", 106.0)]);
         let urls: Vec<&str> = inp.scripts.iter().map(|s| s.url.as_str()).collect();
         assert_eq!(urls, ["https://x/b.js", "https://x/a.js"]);
+    }
+
+    #[test]
+    fn inp_processing_spans_the_handlers_of_its_frame() {
+        let mut inp = Interactions::default();
+        // pointerdown (longest), then click's handlers in the same frame, then a
+        // pointerup presented a frame later.
+        let at = |start: f64, duration: f64, processing: (f64, f64), name: &str| InteractionEntry {
+            id: 4.0,
+            start,
+            processing_start: processing.0,
+            processing_end: processing.1,
+            duration,
+            name: name.into(),
+            target: String::new(),
+        };
+        inp.add(&at(1_000.0, 200.0, (1_004.0, 1_010.0), "pointerdown"), "shell");
+        inp.add(&at(1_060.0, 136.0, (1_062.0, 1_150.0), "click"), "shell");
+        inp.add(&at(1_100.0, 130.0, (1_230.0, 1_231.0), "pointerup"), "shell");
+        let vital = inp.vital(1.0, false, &RecentFrames::default()).unwrap();
+        let parts: Vec<f64> = vital.parts.0.iter().map(|(_, ms)| *ms).collect();
+        assert_eq!(parts, [4.0, 146.0, 50.0]);
     }
 
     #[test]

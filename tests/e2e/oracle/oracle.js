@@ -18,6 +18,11 @@ const appOf = (node) => {
 };
 
 const TARGETS = { LCP: 'target', INP: 'interactionTarget', CLS: 'largestShiftTarget' };
+// web-vitals' attribution names for the parts Canopy sends as `parts`.
+const PARTS = {
+  LCP: { ttfb: 'timeToFirstByte', load_delay: 'resourceLoadDelay', load_duration: 'resourceLoadDuration', render_delay: 'elementRenderDelay' },
+  INP: { input_delay: 'inputDelay', processing: 'processingDuration', presentation: 'presentationDelay' },
+};
 const report = (metric) => {
   const attribution = metric.attribution || {};
   const kept = {
@@ -30,6 +35,7 @@ const report = (metric) => {
     target: attribution[TARGETS[metric.name]] ?? '',
     url: attribution.url ?? '',
     eventType: metric.name === 'INP' ? (metric.entries[0]?.name ?? '') : '',
+    parts: Object.fromEntries(Object.entries(PARTS[metric.name] ?? {}).map(([part, name]) => [part, attribution[name]])),
     activationStart: performance.getEntriesByType('navigation')[0]?.activationStart ?? 0,
   };
   oracle.reports.push(kept);
