@@ -324,6 +324,42 @@ async fn every_endpoint_agrees_with_the_raw_tables() {
         "top parsed frame: {frames:?}"
     );
 
+    // Long frames per bucket, and the scripts that ran longest in them.
+    let long_frames = get(
+        &server,
+        &format!("/api/dashboard/apps/cart/long-frames?{query}&bucket=3600"),
+    )
+    .await;
+    let (from, to) = range_of(&long_frames);
+    let raw_frames = raw(
+        &server,
+        "SELECT count() AS frames, sum(blocking) AS blocking, quantile(0.95)(duration) AS p95 \
+        FROM long_frames WHERE {range} AND app = 'cart'",
+        from,
+        to,
+    )
+    .await;
+    let buckets = long_frames["frames"].as_array().unwrap();
+    assert_eq!(buckets.len(), 1, "{long_frames}");
+    for field in ["frames", "blocking", "p95"] {
+        close(&buckets[0][field], &raw_frames[0][field], field);
+    }
+    let scripts = long_frames["scripts"].as_array().unwrap();
+    assert_eq!(scripts.len(), 2, "{long_frames}");
+    assert_eq!(
+        (
+            &scripts[0]["function"],
+            &scripts[0]["invoker"],
+            &scripts[0]["frames"],
+            &scripts[0]["duration"]
+        ),
+        (
+            &json!("render"),
+            &json!("DIV.onclick"),
+            &json!(4),
+            &json!(280)
+        )
+    );
 
     // Slowest resources.
     let resources = get(
