@@ -9,6 +9,8 @@ pub const EVENTS_ACCEPTED: &str = "canopy_events_accepted_total";
 /// Labelled by `reason`: the error code of the response.
 pub const BEACONS_REJECTED: &str = "canopy_beacons_rejected_total";
 pub const FIELDS_TRUNCATED: &str = "canopy_fields_truncated_total";
+/// Events agents report having dropped (queue full, or too large to send).
+pub const AGENT_DROPPED_EVENTS: &str = "canopy_agent_dropped_events_total";
 pub const ACK_SECONDS: &str = "canopy_beacon_ack_seconds";
 pub const SPOOL_BYTES: &str = "canopy_spool_bytes";
 pub const SPOOL_PENDING_RECORDS: &str = "canopy_spool_pending_records";

@@ -5,14 +5,16 @@
 
 use canopy_wire::limits::{
     check_app_name, check_metric_name, truncate, MAX_APP_NAME_BYTES, MAX_ATTRS, MAX_ATTR_KEY_BYTES,
-    MAX_ATTR_VALUE_BYTES, MAX_EVENTS_PER_BEACON, MAX_ID_BYTES, MAX_STACK_BYTES, MAX_TEXT_BYTES,
+    MAX_ATTR_VALUE_BYTES, MAX_EVENTS_PER_BEACON, MAX_FRAMES, MAX_ID_BYTES, MAX_SCRIPTS,
+    MAX_STACK_BYTES, MAX_TEXT_BYTES,
 };
-use canopy_wire::{Beacon, EventBody, SCHEMA_VERSION};
+use canopy_wire::{Beacon, EventBody, Frame, Parts, ScriptTiming, SCHEMA_VERSION};
 
 /// Most apps one app may declare it depends on.
 const MAX_DEPENDENCIES: usize = 16;
 
-/// Deepest JSON nesting accepted; a beacon needs 4 levels.
+/// Deepest JSON nesting accepted; a beacon needs 5 levels (a script of a
+/// long frame: beacon, events, event, scripts, script).
 pub const MAX_DEPTH: usize = 8;
 
 #[derive(Debug, thiserror::Error)]
@@ -79,6 +81,12 @@ pub fn validate(body: &[u8]) -> Result<Beacon, ValidateError> {
         check_app_name(&app.name)
             .map_err(|problem| invalid(format!("apps[{index}].name"), problem))?;
         cut.text(&mut app.version, MAX_APP_NAME_BYTES);
+        if !(0.0..=1.0).contains(&app.sample_rate) {
+            let problem = format!("must be from 0 to 1, got {}", app.sample_rate);
+            return Err(invalid(format!("apps[{index}].sample_rate"), problem));
+        }
+        check_attrs(&mut app.attrs, &mut cut)
+            .map_err(|(field, problem)| invalid(format!("apps[{index}].{field}"), problem))?;
     }
     for (index, event) in beacon.events.iter_mut().enumerate() {
         check_app_name(&event.app)
@@ -89,16 +97,14 @@ pub fn validate(body: &[u8]) -> Result<Beacon, ValidateError> {
     if cut.0 > 0 {
         metrics::counter!(crate::metrics::FIELDS_TRUNCATED).increment(cut.0);
     }
+    // Counted here, with the other figures a beacon reports about itself:
+    // those events are lost whether or not this beacon is stored.
+    metrics::counter!(crate::metrics::AGENT_DROPPED_EVENTS).increment(beacon.dropped);
     Ok(beacon)
 }
 
-fn check_attrs(
-    attrs: &mut canopy_wire::Attrs,
-    cut: &mut Cut,
-) -> Result<(), (&'static str, String)> {
-    if attrs.0.len() > MAX_ATTRS {
-        return Err(("attrs", format!("at most {MAX_ATTRS} attributes")));
-    }
+fn check_attrs(attrs: &mut canopy_wire::Attrs, cut: &mut Cut) -> Result<(), FieldProblem> {
+    at_most("attrs", &attrs.0, MAX_ATTRS)?;
     for (key, value) in &mut attrs.0 {
         cut.text(key, MAX_ATTR_KEY_BYTES);
         cut.text(value, MAX_ATTR_VALUE_BYTES);
@@ -153,21 +159,67 @@ fn check_id(field: &str, id: &str) -> Result<(), ValidateError> {
     Ok(())
 }
 
+/// A field's problem: its path below the event, and what is wrong.
+type FieldProblem = (&'static str, String);
+
+/// Durations and sizes: a finite number, not below zero.
+fn non_negative(field: &'static str, value: f64) -> Result<(), FieldProblem> {
+    if value.is_finite() && value >= 0.0 {
+        Ok(())
+    } else {
+        Err((field, format!("must be a number ≥ 0, got {value}")))
+    }
+}
+
+/// At most `max` items, else the field's problem.
+fn at_most<T>(field: &'static str, items: &[T], max: usize) -> Result<(), FieldProblem> {
+    if items.len() > max {
+        return Err((field, format!("at most {max} entries, got {}", items.len())));
+    }
+    Ok(())
+}
+
+/// LCP sub-parts and INP phases: plain names, finite non-negative milliseconds.
+/// They are named values like attributes, so the attribute count bounds them.
+fn check_parts(parts: &Parts) -> Result<(), FieldProblem> {
+    at_most("parts", &parts.0, MAX_ATTRS)?;
+    for (name, ms) in &parts.0 {
+        check_metric_name(name).map_err(|problem| ("parts", problem))?;
+        non_negative("parts", *ms)?;
+    }
+    Ok(())
+}
+
+fn check_scripts(scripts: &mut [ScriptTiming], cut: &mut Cut) -> Result<(), FieldProblem> {
+    at_most("scripts", scripts, MAX_SCRIPTS)?;
+    for script in scripts {
+        cut.text(&mut script.url, MAX_TEXT_BYTES);
+        cut.text(&mut script.function, MAX_TEXT_BYTES);
+        cut.text(&mut script.invoker, MAX_TEXT_BYTES);
+        non_negative("scripts.duration", script.duration)?;
+    }
+    Ok(())
+}
+
+fn check_frames(frames: &mut [Frame], cut: &mut Cut) -> Result<(), FieldProblem> {
+    at_most("frames", frames, MAX_FRAMES)?;
+    for frame in frames {
+        cut.text(&mut frame.function, MAX_TEXT_BYTES);
+        cut.text(&mut frame.file, MAX_TEXT_BYTES);
+    }
+    Ok(())
+}
+
 /// Range checks per kind, and cutting text to the shared limits.
-fn check_event_body(body: &mut EventBody, cut: &mut Cut) -> Result<(), (&'static str, String)> {
-    let non_negative = |field: &'static str, value: f64| {
-        if value >= 0.0 {
-            Ok(())
-        } else {
-            Err((field, format!("must not be negative, got {value}")))
-        }
-    };
+fn check_event_body(body: &mut EventBody, cut: &mut Cut) -> Result<(), FieldProblem> {
     match body {
         EventBody::Vital(vital) => {
             cut.text(&mut vital.target, MAX_TEXT_BYTES);
             cut.text(&mut vital.resource, MAX_TEXT_BYTES);
             cut.text(&mut vital.event_type, MAX_APP_NAME_BYTES);
             cut.text(&mut vital.owner, MAX_APP_NAME_BYTES);
+            check_parts(&vital.parts)?;
+            check_scripts(&mut vital.scripts, cut)?;
             non_negative("value", vital.value)
         }
         EventBody::Navigation(nav) => {
@@ -179,12 +231,30 @@ fn check_event_body(body: &mut EventBody, cut: &mut Cut) -> Result<(), (&'static
             cut.text(&mut resource.initiator, MAX_APP_NAME_BYTES);
             non_negative("duration", resource.duration)
         }
+        EventBody::ResourceSummary(summary) => {
+            if summary.cache_hits > summary.count {
+                let problem = format!(
+                    "{} exceeds the count, {}",
+                    summary.cache_hits, summary.count
+                );
+                return Err(("cache_hits", problem));
+            }
+            non_negative("duration", summary.duration)
+        }
+        EventBody::LongFrame(frame) => {
+            non_negative("duration", frame.duration)?;
+            non_negative("blocking", frame.blocking)?;
+            check_scripts(&mut frame.scripts, cut)
+        }
         EventBody::Error(report) => {
             cut.text(&mut report.error_type, MAX_APP_NAME_BYTES);
             cut.text(&mut report.message, MAX_TEXT_BYTES);
             cut.text(&mut report.url, MAX_TEXT_BYTES);
             cut.text(&mut report.stack, MAX_STACK_BYTES);
-            Ok(())
+            if report.count == 0 {
+                return Err(("count", "must be at least 1".into()));
+            }
+            check_frames(&mut report.frames, cut)
         }
         EventBody::Metric(metric) => {
             check_metric_name(&metric.name).map_err(|problem| ("name", problem))?;
@@ -198,9 +268,7 @@ fn check_event_body(body: &mut EventBody, cut: &mut Cut) -> Result<(), (&'static
             cut.text(&mut lifecycle.detail, MAX_TEXT_BYTES);
             cut.text(&mut lifecycle.health_check, MAX_TEXT_BYTES);
             cut.text(&mut lifecycle.declared_rules, MAX_STACK_BYTES);
-            if lifecycle.dependencies.len() > MAX_DEPENDENCIES {
-                return Err(("dependencies", format!("at most {MAX_DEPENDENCIES} apps")));
-            }
+            at_most("dependencies", &lifecycle.dependencies, MAX_DEPENDENCIES)?;
             for dependency in &lifecycle.dependencies {
                 check_app_name(dependency).map_err(|problem| ("dependencies", problem))?;
             }

@@ -11,7 +11,9 @@ use serde_json::{json, Value};
 const FIREFOX_UA: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0";
 
 /// Demo-shaped traffic: several views of cart and catalog, on two pages and
-/// two browsers, with vitals, resources, errors (two fingerprints), a failed
+/// two browsers, with vitals (LCP sub-parts, INP phases and scripts),
+/// resources and their per-view summaries, long frames, errors (three
+/// fingerprints, one from parsed frames; repeats sent as counts), a failed
 /// mount and a failed chunk load.
 async fn send_traffic(server: &TestServer) {
     let at = 1_799_999_999_000.0_f64;
@@ -27,17 +29,36 @@ async fn send_traffic(server: &TestServer) {
             json!({"app": "shell", "at": at, "kind": "vital", "name": "lcp", "value": 900.0 + 310.0 * f64::from(view)}),
             json!({"app": "shell", "at": at, "kind": "vital", "name": "ttfb", "value": 20.0 + f64::from(view)}),
             json!({"app": "cart", "at": at, "kind": "vital", "name": "cls", "value": 0.02 * f64::from(view)}),
-            json!({"app": "cart", "at": at, "kind": "vital", "name": "inp", "value": 40.0 + 37.0 * f64::from(view)}),
-            json!({"app": "cart", "at": at, "kind": "vital", "name": "lcp", "value": 1500.0 + 200.0 * f64::from(view)}),
+            json!({"app": "cart", "at": at, "kind": "vital", "name": "inp", "value": 40.0 + 37.0 * f64::from(view),
+                   "parts": {"input_delay": 5.0 + f64::from(view), "processing": 30.0 + 30.0 * f64::from(view), "presentation": 5.0 + 6.0 * f64::from(view)},
+                   "scripts": [{"url": "http://shop.example/mfe/cart/cart.js", "function": "addToCart", "invoker": "BUTTON.onclick", "duration": 30.0 * f64::from(view)}]}),
+            json!({"app": "cart", "at": at, "kind": "vital", "name": "lcp", "value": 1500.0 + 200.0 * f64::from(view),
+                   "parts": {"ttfb": 20.0, "load_delay": 400.0, "load_duration": 900.0 + 200.0 * f64::from(view), "render_delay": 180.0}}),
+            json!({"app": "cart", "at": at, "kind": "resource_summary", "count": 2, "transfer_size": 5500,
+                   "cache_hits": view % 2, "duration": 110.0 + 10.0 * f64::from(view)}),
             json!({"app": "cart", "at": at, "kind": "resource", "url": "http://shop.example/mfe/cart/cart.js",
                    "initiator": "script", "duration": 10.0 + f64::from(view), "transfer_size": 5300}),
             json!({"app": "cart", "at": at, "kind": "resource", "url": "http://shop.example/api/cart",
                    "initiator": "fetch", "duration": 100.0 + 9.0 * f64::from(view), "transfer_size": 200}),
         ];
         if view % 4 == 0 {
+            // The agent sends a repeat as a count: 1, 2 and 3 occurrences.
             events.push(json!({"app": "cart", "at": at, "kind": "error", "source": "error", "error_type": "TypeError",
                 "message": "Checkout failed", "stack": "TypeError: Checkout failed\n    at pay (http://shop.example/mfe/cart/cart.js:1:2)\n    at x (y.js:3:4)",
-                "url": "http://shop.example/mfe/cart/cart.js", "line": 1, "column": 2}));
+                "url": "http://shop.example/mfe/cart/cart.js", "line": 1, "column": 2, "count": view / 4 + 1}));
+        }
+        if view % 6 == 5 {
+            events.push(json!({"app": "cart", "at": at, "kind": "error", "source": "error", "error_type": "RangeError",
+                "message": "total out of range", "url": "http://shop.example/mfe/cart/cart.js", "line": 20, "column": 7,
+                "frames": [{"function": "total", "file": "http://shop.example/mfe/cart/cart.js", "line": 20, "column": 7},
+                           {"file": "http://shop.example/mfe/cart/cart.js", "line": 31, "column": 2}],
+                "count": 2}));
+        }
+        if view % 3 == 0 {
+            events.push(json!({"app": "cart", "at": at, "kind": "long_frame", "duration": 90.0 + 10.0 * f64::from(view),
+                "blocking": 40.0 + 10.0 * f64::from(view),
+                "scripts": [{"url": "http://shop.example/mfe/cart/cart.js", "function": "render", "invoker": "DIV.onclick", "duration": 70.0},
+                            {"url": "http://shop.example/mfe/cart/vendor.js", "invoker": "Window.setTimeout", "duration": 15.0}]}));
         }
         if view % 5 == 1 {
             events.push(json!({"app": "cart", "at": at, "kind": "error", "source": "rejection", "error_type": "Error",
@@ -52,6 +73,7 @@ async fn send_traffic(server: &TestServer) {
                 "message": "failed to load", "stack": "", "url": "http://shop.example/mfe/catalog/chunk.js", "line": 0, "column": 0}));
         }
         let mut body = beacon(Value::Array(events));
+        body["apps"][0]["attrs"] = json!({"team": "checkout"});
         body["view_id"] = json!(format!("view-{view}"));
         body["session_id"] = json!(format!("sess-{}", view / 2));
         body["page_url"] = json!(page);
@@ -76,7 +98,9 @@ async fn send_traffic(server: &TestServer) {
         ("app_events", 26),
         ("vitals", 61),
         ("resources", 25),
-        ("errors", 8),
+        ("errors", 10),
+        ("resource_summaries", 12),
+        ("long_frames", 4),
     ] {
         common::eventually(table, || async { server.count(table).await == rows }).await;
     }
@@ -110,20 +134,7 @@ async fn raw(server: &TestServer, sql: &str, from: u64, to: u64) -> Vec<Value> {
         "{range}",
         &format!("at >= toDateTime({from}) AND at < toDateTime({to})"),
     );
-    let bytes = server
-        .clickhouse
-        .query(&sql)
-        .with_setting("output_format_json_quote_64bit_integers", "0")
-        .fetch_bytes("JSONEachRow")
-        .unwrap()
-        .collect()
-        .await
-        .unwrap();
-    bytes
-        .split(|b| *b == b'\n')
-        .filter(|l| !l.is_empty())
-        .map(|l| serde_json::from_slice(l).unwrap())
-        .collect()
+    common::json_rows(&server.clickhouse, &sql).await
 }
 
 fn close(a: &Value, b: &Value, what: &str) {
@@ -165,7 +176,7 @@ async fn every_endpoint_agrees_with_the_raw_tables() {
     };
     let totals = raw(&server, "SELECT v.app AS app, v.n AS views, e.n AS error_views, e.c AS errors, f.n AS failed_views FROM \
         (SELECT app, uniqExact(view_id) AS n FROM app_events WHERE {range} AND phase = 'registered' GROUP BY app) AS v \
-        LEFT JOIN (SELECT app, uniqExactIf(view_id, source IN ('error', 'rejection')) AS n, countIf(source IN ('error', 'rejection')) AS c \
+        LEFT JOIN (SELECT app, uniqExactIf(view_id, source IN ('error', 'rejection')) AS n, sumIf(count, source IN ('error', 'rejection')) AS c \
                    FROM errors WHERE {range} GROUP BY app) AS e ON v.app = e.app \
         LEFT JOIN (SELECT app, uniqExact(view_id) AS n FROM (SELECT app, view_id FROM app_events WHERE {range} AND phase = 'failed' \
                    UNION ALL SELECT app, view_id FROM errors WHERE {range} AND source = 'resource_load' AND error_type = 'script') \
@@ -195,8 +206,8 @@ async fn every_endpoint_agrees_with_the_raw_tables() {
     );
     assert_eq!(
         app("cart")["errors"],
-        3 + 3 + 1,
-        "two fingerprints, and the barrier beacon's error"
+        (1 + 2 + 3) + 3 + 2 * 2 + 1,
+        "occurrences of three fingerprints, and the barrier beacon's error"
     );
     let vitals = raw(
         &server,
@@ -269,16 +280,21 @@ async fn every_endpoint_agrees_with_the_raw_tables() {
         "default rule drawn"
     );
 
-    // Top errors by fingerprint (message + top frame).
+    // Top errors by fingerprint (message + top frame), repeats counted.
     let errors = get(&server, &format!("/api/dashboard/apps/cart/errors?{query}")).await;
     let (from, to) = range_of(&errors);
     let fingerprint = ingest_server::store::schema::fingerprint_sql();
-    let top_frame = ingest_server::store::schema::TOP_FRAME_SQL;
+    let top_frame = ingest_server::store::schema::top_frame_sql();
     let raw_errors = raw(&server, &format!("SELECT {fingerprint} AS fp, any(message) AS msg, any({top_frame}) AS frame, \
-        count() AS count, toUnixTimestamp64Milli(min(at)) AS first_seen, toUnixTimestamp64Milli(max(at)) AS last_seen \
+        sum(count) AS count, toUnixTimestamp64Milli(min(at)) AS first_seen, toUnixTimestamp64Milli(max(at)) AS last_seen \
         FROM errors WHERE {{range}} AND app = 'cart' AND source IN ('error', 'rejection') GROUP BY fp ORDER BY count DESC, fp"), from, to).await;
     let api_errors = errors["errors"].as_array().unwrap();
-    assert_eq!(api_errors.len(), 3, "two fingerprints and the barrier's");
+    assert_eq!(api_errors.len(), 4, "three fingerprints and the barrier's");
+    assert_eq!(
+        (api_errors[0]["message"].as_str(), &api_errors[0]["count"]),
+        (Some("Checkout failed"), &json!(6)),
+        "counts summed: {api_errors:?}"
+    );
     for (api, row) in api_errors.iter().zip(&raw_errors) {
         assert_eq!(api["fingerprint"], row["fp"]);
         for (a, r) in [
@@ -302,6 +318,47 @@ async fn every_endpoint_agrees_with_the_raw_tables() {
     assert!(
         frames.contains(&"fetchPrice@http://shop.example/mfe/cart/cart.js:9:1"),
         "Firefox frame: {frames:?}"
+    );
+    assert!(
+        frames.contains(&"at total (http://shop.example/mfe/cart/cart.js:20:7)"),
+        "top parsed frame: {frames:?}"
+    );
+
+    // Long frames per bucket, and the scripts that ran longest in them.
+    let long_frames = get(
+        &server,
+        &format!("/api/dashboard/apps/cart/long-frames?{query}&bucket=3600"),
+    )
+    .await;
+    let (from, to) = range_of(&long_frames);
+    let raw_frames = raw(
+        &server,
+        "SELECT count() AS frames, sum(blocking) AS blocking, quantile(0.95)(duration) AS p95 \
+        FROM long_frames WHERE {range} AND app = 'cart'",
+        from,
+        to,
+    )
+    .await;
+    let buckets = long_frames["frames"].as_array().unwrap();
+    assert_eq!(buckets.len(), 1, "{long_frames}");
+    for field in ["frames", "blocking", "p95"] {
+        close(&buckets[0][field], &raw_frames[0][field], field);
+    }
+    let scripts = long_frames["scripts"].as_array().unwrap();
+    assert_eq!(scripts.len(), 2, "{long_frames}");
+    assert_eq!(
+        (
+            &scripts[0]["function"],
+            &scripts[0]["invoker"],
+            &scripts[0]["frames"],
+            &scripts[0]["duration"]
+        ),
+        (
+            &json!("render"),
+            &json!("DIV.onclick"),
+            &json!(4),
+            &json!(280)
+        )
     );
 
     // Slowest resources.

@@ -14,16 +14,17 @@
 //! Whatever decodes and validates must then: respect the shared limits;
 //! re-encode with serde_json and validate again to an equal beacon; survive
 //! the write-ahead log record (`enrich::Accepted` through serde_json) intact;
-//! and become exactly one ClickHouse row per event.
+//! and become exactly one ClickHouse row per event (and one for the agent's
+//! drop count when it reports drops).
 #![no_main]
 
 use std::io::Write;
 
 use canopy_wire::limits::{
     check_app_name, check_metric_name, MAX_APP_NAME_BYTES, MAX_ATTRS, MAX_ATTR_KEY_BYTES, MAX_ATTR_VALUE_BYTES,
-    MAX_EVENTS_PER_BEACON, MAX_ID_BYTES, MAX_STACK_BYTES, MAX_TEXT_BYTES,
+    MAX_EVENTS_PER_BEACON, MAX_FRAMES, MAX_ID_BYTES, MAX_SCRIPTS, MAX_STACK_BYTES, MAX_TEXT_BYTES,
 };
-use canopy_wire::{Beacon, CustomEvent, CustomMetric, EventBody};
+use canopy_wire::{Attrs, Beacon, CustomEvent, CustomMetric, EventBody};
 use flate2::write::GzEncoder;
 use flate2::Compression;
 use ingest_server::enrich::{enrich, Accepted};
@@ -116,13 +117,13 @@ fn check_decoded(json: &[u8]) {
     assert_eq!(again, beacon, "validate is not idempotent over a serde_json round trip");
 
     // What the endpoint logs, and the drain reads back and turns into rows.
-    let events = beacon.events.len();
+    let rows = beacon.events.len() + usize::from(beacon.dropped > 0);
     let accepted = enrich(beacon, Some(USER_AGENT), 1_800_000_000_000);
     let record = serde_json::to_vec(&accepted).expect("an accepted beacon encodes");
     let logged: Accepted = serde_json::from_slice(&record).expect("a write-ahead log record decodes");
     assert_eq!(logged, accepted, "the write-ahead log record changed the beacon");
     let batch = [logged];
-    assert_eq!(Rows::from_accepted(&batch).len(), events, "not one row per event");
+    assert_eq!(Rows::from_accepted(&batch).len(), rows, "not one row per event");
 }
 
 fn check_limits(beacon: &Beacon) {
@@ -134,6 +135,8 @@ fn check_limits(beacon: &Beacon) {
     for app in &beacon.apps {
         assert!(check_app_name(&app.name).is_ok(), "app {:?}", app.name);
         assert!(app.version.len() <= MAX_APP_NAME_BYTES);
+        assert!((0.0..=1.0).contains(&app.sample_rate), "sample rate {}", app.sample_rate);
+        check_attrs(&app.attrs);
     }
     for event in &beacon.events {
         assert!(check_app_name(&event.app).is_ok(), "event app {:?}", event.app);
@@ -141,7 +144,14 @@ fn check_limits(beacon: &Beacon) {
         let value = serde_json::to_value(&event.body).expect("an event encodes");
         assert_strings_within(&value, MAX_STACK_BYTES);
         match &event.body {
-            EventBody::Vital(vital) => assert!(vital.value >= 0.0),
+            EventBody::Vital(vital) => {
+                assert!(vital.value >= 0.0 && vital.parts.0.len() <= MAX_ATTRS && vital.scripts.len() <= MAX_SCRIPTS);
+                assert!(vital.parts.0.iter().all(|(name, ms)| check_metric_name(name).is_ok() && *ms >= 0.0));
+            }
+            EventBody::LongFrame(frame) => assert!(
+                frame.duration >= 0.0 && frame.blocking >= 0.0 && frame.scripts.len() <= MAX_SCRIPTS
+            ),
+            EventBody::ResourceSummary(summary) => assert!(summary.cache_hits <= summary.count && summary.duration >= 0.0),
             EventBody::Resource(resource) => assert!(
                 resource.url.len() <= MAX_TEXT_BYTES
                     && resource.initiator.len() <= MAX_APP_NAME_BYTES
@@ -151,16 +161,22 @@ fn check_limits(beacon: &Beacon) {
                 report.error_type.len() <= MAX_APP_NAME_BYTES
                     && report.message.len() <= MAX_TEXT_BYTES
                     && report.url.len() <= MAX_TEXT_BYTES
+                    && report.frames.len() <= MAX_FRAMES
+                    && report.count >= 1
             ),
             EventBody::Metric(CustomMetric { name, attrs, .. }) | EventBody::Custom(CustomEvent { name, attrs }) => {
                 assert!(check_metric_name(name).is_ok(), "name {name:?}");
-                assert!(attrs.0.len() <= MAX_ATTRS, "{} attributes", attrs.0.len());
-                for (key, value) in &attrs.0 {
-                    assert!(key.len() <= MAX_ATTR_KEY_BYTES && value.len() <= MAX_ATTR_VALUE_BYTES);
-                }
+                check_attrs(attrs);
             }
             _ => {}
         }
+    }
+}
+
+fn check_attrs(attrs: &Attrs) {
+    assert!(attrs.0.len() <= MAX_ATTRS, "{} attributes", attrs.0.len());
+    for (key, value) in &attrs.0 {
+        assert!(key.len() <= MAX_ATTR_KEY_BYTES && value.len() <= MAX_ATTR_VALUE_BYTES);
     }
 }
 

@@ -57,6 +57,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/api/dashboard/apps/{app}/pages", get(pages))
         .route("/api/dashboard/apps/{app}/browsers", get(browsers))
         .route("/api/dashboard/apps/{app}/probes", get(probes))
+        .route("/api/dashboard/apps/{app}/long-frames", get(long_frames))
         .route(
             "/dashboard",
             get(|| async { Redirect::permanent("/dashboard/") }),
@@ -360,6 +361,23 @@ async fn probes(
     Ok(Json(
         json!({ "app": app, "from": range.from, "to": range.to, "bucket": bucket, "probes": rows }),
     ))
+}
+
+/// Long animation frames per bucket, and the scripts that ran longest in them.
+async fn long_frames(
+    State(state): State<AppState>,
+    AppRange { app, range, params }: AppRange,
+) -> Result<Json<Value>, ApiError> {
+    let bucket = bucket(&params, range)?;
+    let frames = state.store.long_frame_series(&app, range, bucket).await?;
+    let scripts = state
+        .store
+        .long_frame_scripts(&app, range, LIST_LIMIT)
+        .await?;
+    Ok(Json(json!({
+        "app": app, "from": range.from, "to": range.to, "bucket": bucket,
+        "frames": frames, "scripts": scripts,
+    })))
 }
 
 #[cfg(test)]

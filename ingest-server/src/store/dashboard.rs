@@ -17,6 +17,8 @@ pub struct Range {
 }
 
 const MINUTE_RANGE: &str = "minute >= toDateTime(?) AND minute < toDateTime(?)";
+/// The same range on a raw table's event time.
+const AT_RANGE: &str = "at >= toDateTime(?) AND at < toDateTime(?)";
 
 impl Store {
     /// A per-bucket query over one app and range: binds the bucket (twice,
@@ -29,6 +31,17 @@ impl Store {
             .bind(app)
             .bind(range.from)
             .bind(range.to)
+    }
+
+    /// A list query over one app and range: binds the app, the range and the
+    /// most rows to return, in that order.
+    fn listed(&self, sql: &str, app: &str, range: Range, limit: u32) -> Query {
+        self.client()
+            .query(sql)
+            .bind(app)
+            .bind(range.from)
+            .bind(range.to)
+            .bind(limit)
     }
 
     /// Runs `query` and returns its rows as JSON objects (the dashboard's
@@ -136,15 +149,7 @@ impl Store {
              FROM rollup_errors_minute WHERE app = ? AND {MINUTE_RANGE} \
              GROUP BY fingerprint ORDER BY count DESC, fingerprint LIMIT ?"
         );
-        self.json_rows(
-            self.client()
-                .query(&sql)
-                .bind(app)
-                .bind(range.from)
-                .bind(range.to)
-                .bind(limit),
-        )
-        .await
+        self.json_rows(self.listed(&sql, app, range, limit)).await
     }
 
     /// One app's resources, slowest p75 first.
@@ -160,15 +165,7 @@ impl Store {
              FROM rollup_resources_minute WHERE app = ? AND {MINUTE_RANGE} \
              GROUP BY url, initiator ORDER BY q[2] DESC, url LIMIT ?"
         );
-        self.json_rows(
-            self.client()
-                .query(&sql)
-                .bind(app)
-                .bind(range.from)
-                .bind(range.to)
-                .bind(limit),
-        )
-        .await
+        self.json_rows(self.listed(&sql, app, range, limit)).await
     }
 
     /// One app's health probes per bucket (raw: probes are few).
@@ -178,18 +175,46 @@ impl Store {
         range: Range,
         bucket: u32,
     ) -> Result<Vec<Value>, StoreError> {
-        let sql = "SELECT toUInt32(intDiv(toUInt32(toDateTime(at)), ?) * ?) AS t, count() AS probes, \
-                   avg(ok) AS ok, avg(latency_ms) AS avg, quantile(0.95)(latency_ms) AS p95 \
-                   FROM probes WHERE app = ? AND at >= toDateTime(?) AND at < toDateTime(?) GROUP BY t ORDER BY t";
-        let query = self
-            .client()
-            .query(sql)
-            .bind(bucket)
-            .bind(bucket)
-            .bind(app)
-            .bind(range.from)
-            .bind(range.to);
-        self.json_rows(query).await
+        let sql = format!(
+            "SELECT toUInt32(intDiv(toUInt32(toDateTime(at)), ?) * ?) AS t, count() AS probes, \
+             avg(ok) AS ok, avg(latency_ms) AS avg, quantile(0.95)(latency_ms) AS p95 \
+             FROM probes WHERE app = ? AND {AT_RANGE} GROUP BY t ORDER BY t"
+        );
+        self.json_rows(self.bucketed(&sql, bucket, app, range))
+            .await
+    }
+
+    /// One app's long animation frames per bucket: how many, the input they
+    /// blocked (ms), and their p95 duration. Raw, like probes: no rollup yet.
+    pub async fn long_frame_series(
+        &self,
+        app: &str,
+        range: Range,
+        bucket: u32,
+    ) -> Result<Vec<Value>, StoreError> {
+        let sql = format!(
+            "SELECT toUInt32(intDiv(toUInt32(toDateTime(at)), ?) * ?) AS t, count() AS frames, \
+             sum(blocking) AS blocking, quantile(0.95)(duration) AS p95 \
+             FROM long_frames WHERE app = ? AND {AT_RANGE} GROUP BY t ORDER BY t"
+        );
+        self.json_rows(self.bucketed(&sql, bucket, app, range))
+            .await
+    }
+
+    /// The scripts that ran longest in one app's long frames, longest total first.
+    pub async fn long_frame_scripts(
+        &self,
+        app: &str,
+        range: Range,
+        limit: u32,
+    ) -> Result<Vec<Value>, StoreError> {
+        let sql = format!(
+            "SELECT script.url AS url, script.invoker AS invoker, script.function AS function, \
+             count() AS frames, sum(script.duration) AS duration \
+             FROM long_frames ARRAY JOIN scripts AS script WHERE app = ? AND {AT_RANGE} \
+             GROUP BY url, invoker, function ORDER BY duration DESC, url LIMIT ?"
+        );
+        self.json_rows(self.listed(&sql, app, range, limit)).await
     }
 }
 

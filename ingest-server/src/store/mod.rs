@@ -21,7 +21,8 @@ use crate::metrics::{CLICKHOUSE_ERRORS, INSERT_BATCHES, INSERT_ROWS, INSERT_SECO
 pub use drain::drain;
 pub use rows::Rows;
 use rows::{
-    AppEventRow, CustomEventRow, CustomMetricRow, ErrorRow, NavigationRow, ResourceRow, VitalRow,
+    AgentDropRow, AppEventRow, CustomEventRow, CustomMetricRow, ErrorRow, LongFrameRow,
+    NavigationRow, ResourceRow, ResourceSummaryRow, VitalRow,
 };
 use schema::Layout;
 
@@ -103,6 +104,13 @@ impl Store {
             self.insert::<AppEventRow>("app_events", &rows.app_events, token),
             self.insert::<CustomMetricRow>("custom_metrics", &rows.custom_metrics, token),
             self.insert::<CustomEventRow>("custom_events", &rows.custom_events, token),
+            self.insert::<ResourceSummaryRow>(
+                "resource_summaries",
+                &rows.resource_summaries,
+                token
+            ),
+            self.insert::<LongFrameRow>("long_frames", &rows.long_frames, token),
+            self.insert::<AgentDropRow>("agent_drops", &rows.agent_drops, token),
         )
         .map(|_| ());
         if let Err(error) = result {

@@ -1,7 +1,7 @@
 //! The ClickHouse rows a beacon becomes: one table per kind of event, each
 //! with the same leading columns (see ARCHITECTURE.md for why).
 
-use canopy_wire::{Beacon, Event, EventBody};
+use canopy_wire::{AppInfo, Beacon, Event, EventBody, Frame, ScriptTiming};
 
 use super::{millis_of, time_from_millis};
 use crate::enrich::{Accepted, Client};
@@ -13,9 +13,10 @@ use time::OffsetDateTime;
 const MAX_EVENT_AGE_MS: f64 = 24.0 * 3600.0 * 1000.0;
 
 /// Declares a row type with the columns every event table shares, and a
-/// constructor taking them as [`Context`].
+/// constructor taking them as [`Context`]. A field may carry attributes
+/// (`#[serde(rename = "scripts.url")]` for a column of a `Nested` one).
 macro_rules! event_row {
-    ($name:ident<$lt:lifetime> { $($field:ident : $ty:ty),* $(,)? }) => {
+    ($name:ident<$lt:lifetime> { $($(#[$attr:meta])* $field:ident : $ty:ty),* $(,)? }) => {
         #[derive(Debug, Row, Serialize)]
         pub struct $name<$lt> {
             #[serde(with = "clickhouse::serde::time::datetime64::millis")]
@@ -31,7 +32,9 @@ macro_rules! event_row {
             pub browser_version: &$lt str,
             pub os: &$lt str,
             pub device: &$lt str,
-            $(pub $field: $ty,)*
+            /// Migration 6: last in every table, so listed last.
+            pub app_attrs: &$lt [(String, String)],
+            $($(#[$attr])* pub $field: $ty,)*
         }
 
         impl<$lt> $name<$lt> {
@@ -41,7 +44,7 @@ macro_rules! event_row {
                     received_at: context.received_at,
                     at: context.at,
                     app: context.app,
-                    app_version: context.app_version,
+                    app_version: context.app_info.map_or("", |info| info.version.as_str()),
                     session_id: context.session_id,
                     view_id: context.view_id,
                     page_url: context.page_url,
@@ -49,6 +52,7 @@ macro_rules! event_row {
                     browser_version: context.client.browser_version.as_str(),
                     os: context.client.os.as_str(),
                     device: context.client.device.as_str(),
+                    app_attrs: context.app_info.map_or(&[], |info| info.attrs.0.as_slice()),
                     $($field,)*
                 }
             }
@@ -60,19 +64,42 @@ event_row!(VitalRow<'a> {
     name: &'a str, value: f64,
     // Migration 3, in its order.
     rating: &'a str, target: &'a str, resource: &'a str, event_type: &'a str, owner: &'a str, restored: bool,
+    // Migration 6.
+    parts: &'a [(String, f64)],
+    #[serde(rename = "scripts.url")] script_urls: Vec<&'a str>,
+    #[serde(rename = "scripts.function")] script_functions: Vec<&'a str>,
+    #[serde(rename = "scripts.invoker")] script_invokers: Vec<&'a str>,
+    #[serde(rename = "scripts.duration")] script_durations: Vec<f64>,
 });
 event_row!(NavigationRow<'a> {
     nav_type: &'a str, dns: f64, tcp: f64, tls: f64, ttfb: f64, download: f64,
     dom_parse: f64, dom_ready: f64, load: f64, transfer_size: u64,
 });
-event_row!(ResourceRow<'a> { url: &'a str, initiator: &'a str, duration: f64, transfer_size: u64 });
+event_row!(ResourceRow<'a> { url: &'a str, initiator: &'a str, duration: f64, transfer_size: u64, cache_hit: bool });
 event_row!(ErrorRow<'a> {
     source: &'a str, error_type: &'a str, message: &'a str, stack: &'a str,
     url: &'a str, line: u32, column: u32,
+    // Migration 6.
+    #[serde(rename = "frames.function")] frame_functions: Vec<&'a str>,
+    #[serde(rename = "frames.file")] frame_files: Vec<&'a str>,
+    #[serde(rename = "frames.line")] frame_lines: Vec<u32>,
+    #[serde(rename = "frames.column")] frame_columns: Vec<u32>,
+    count: u32,
 });
 event_row!(AppEventRow<'a> {
     phase: &'a str, detail: &'a str, health_check: &'a str, dependencies: &'a [String], declared_rules: &'a str,
+    sample_rate: f64,
 });
+event_row!(ResourceSummaryRow<'a> { count: u32, transfer_size: u64, cache_hits: u32, duration: f64 });
+event_row!(LongFrameRow<'a> {
+    duration: f64, blocking: f64,
+    #[serde(rename = "scripts.url")] script_urls: Vec<&'a str>,
+    #[serde(rename = "scripts.function")] script_functions: Vec<&'a str>,
+    #[serde(rename = "scripts.invoker")] script_invokers: Vec<&'a str>,
+    #[serde(rename = "scripts.duration")] script_durations: Vec<f64>,
+});
+// `app` is empty: the agent is one per page.
+event_row!(AgentDropRow<'a> { dropped: u64 });
 
 event_row!(CustomMetricRow<'a> { name: &'a str, value: f64, attrs: &'a [(String, String)] });
 event_row!(CustomEventRow<'a> { name: &'a str, attrs: &'a [(String, String)] });
@@ -82,7 +109,8 @@ struct Context<'a> {
     received_at: OffsetDateTime,
     at: OffsetDateTime,
     app: &'a str,
-    app_version: &'a str,
+    /// The app as it registered: its version and attributes (none if it did not).
+    app_info: Option<&'a AppInfo>,
     session_id: &'a str,
     view_id: &'a str,
     page_url: &'a str,
@@ -99,6 +127,10 @@ pub struct Rows<'a> {
     pub app_events: Vec<AppEventRow<'a>>,
     pub custom_metrics: Vec<CustomMetricRow<'a>>,
     pub custom_events: Vec<CustomEventRow<'a>>,
+    pub resource_summaries: Vec<ResourceSummaryRow<'a>>,
+    pub long_frames: Vec<LongFrameRow<'a>>,
+    /// Not an event: one row per beacon reporting drops.
+    pub agent_drops: Vec<AgentDropRow<'a>>,
 }
 
 impl<'a> Rows<'a> {
@@ -116,18 +148,23 @@ impl<'a> Rows<'a> {
     }
 
     fn add_beacon(&mut self, beacon: &'a Beacon, client: &'a Client, received_at: OffsetDateTime) {
+        let context = |app: &'a str, at| Context {
+            received_at,
+            at,
+            app,
+            app_info: beacon.apps.iter().find(|info| info.name == app),
+            session_id: &beacon.session_id,
+            view_id: &beacon.view_id,
+            page_url: &beacon.page_url,
+            client,
+        };
         for event in &beacon.events {
-            let context = Context {
-                received_at,
-                at: event_time(event, beacon.sent_at, received_at),
-                app: &event.app,
-                app_version: app_version(beacon, &event.app),
-                session_id: &beacon.session_id,
-                view_id: &beacon.view_id,
-                page_url: &beacon.page_url,
-                client,
-            };
-            self.push(&context, &event.body);
+            let at = event_time(event, beacon.sent_at, received_at);
+            self.push(&context(&event.app, at), &event.body);
+        }
+        if beacon.dropped > 0 {
+            let row = AgentDropRow::new(&context("", received_at), beacon.dropped);
+            self.agent_drops.push(row);
         }
     }
 
@@ -139,6 +176,9 @@ impl<'a> Rows<'a> {
             + self.app_events.len()
             + self.custom_metrics.len()
             + self.custom_events.len()
+            + self.resource_summaries.len()
+            + self.long_frames.len()
+            + self.agent_drops.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -147,18 +187,26 @@ impl<'a> Rows<'a> {
 
     fn push(&mut self, c: &Context<'a>, body: &'a EventBody) {
         match body {
-            EventBody::Vital(v) => self.vitals.push(VitalRow::new(
-                c,
-                v.name.as_str(),
-                v.value,
-                // An older agent sends no rating: the shared thresholds give it.
-                v.rating.unwrap_or_else(|| v.name.rating(v.value)).as_str(),
-                &v.target,
-                &v.resource,
-                &v.event_type,
-                &v.owner,
-                v.restored,
-            )),
+            EventBody::Vital(v) => {
+                let scripts = ScriptColumns::of(&v.scripts);
+                self.vitals.push(VitalRow::new(
+                    c,
+                    v.name.as_str(),
+                    v.value,
+                    // An older agent sends no rating: the shared thresholds give it.
+                    v.rating.unwrap_or_else(|| v.name.rating(v.value)).as_str(),
+                    &v.target,
+                    &v.resource,
+                    &v.event_type,
+                    &v.owner,
+                    v.restored,
+                    &v.parts.0,
+                    scripts.urls,
+                    scripts.functions,
+                    scripts.invokers,
+                    scripts.durations,
+                ))
+            }
             EventBody::Navigation(n) => self.navigations.push(NavigationRow::new(
                 c,
                 &n.nav_type,
@@ -178,17 +226,45 @@ impl<'a> Rows<'a> {
                 &r.initiator,
                 r.duration,
                 r.transfer_size,
+                r.cache_hit,
             )),
-            EventBody::Error(e) => self.errors.push(ErrorRow::new(
+            EventBody::ResourceSummary(r) => self.resource_summaries.push(ResourceSummaryRow::new(
                 c,
-                e.source.as_str(),
-                &e.error_type,
-                &e.message,
-                &e.stack,
-                &e.url,
-                e.line,
-                e.column,
+                r.count,
+                r.transfer_size,
+                r.cache_hits,
+                r.duration,
             )),
+            EventBody::LongFrame(f) => {
+                let scripts = ScriptColumns::of(&f.scripts);
+                self.long_frames.push(LongFrameRow::new(
+                    c,
+                    f.duration,
+                    f.blocking,
+                    scripts.urls,
+                    scripts.functions,
+                    scripts.invokers,
+                    scripts.durations,
+                ))
+            }
+            EventBody::Error(e) => {
+                let frames = FrameColumns::of(&e.frames);
+                self.errors.push(ErrorRow::new(
+                    c,
+                    e.source.as_str(),
+                    &e.error_type,
+                    &e.message,
+                    &e.stack,
+                    &e.url,
+                    e.line,
+                    e.column,
+                    frames.functions,
+                    frames.files,
+                    frames.lines,
+                    frames.columns,
+                    e.count,
+                ))
+            }
             EventBody::Metric(m) => self
                 .custom_metrics
                 .push(CustomMetricRow::new(c, &m.name, m.value, &m.attrs.0)),
@@ -202,18 +278,49 @@ impl<'a> Rows<'a> {
                 &a.health_check,
                 &a.dependencies,
                 &a.declared_rules,
+                // An app missing from the beacon's list reports every session.
+                c.app_info.map_or(1.0, |info| info.sample_rate),
             )),
         }
     }
 }
 
-fn app_version<'a>(beacon: &'a Beacon, app: &str) -> &'a str {
-    beacon
-        .apps
-        .iter()
-        .find(|info| info.name == app)
-        .map(|info| info.version.as_str())
-        .unwrap_or("")
+/// Scripts as the arrays of a `scripts` Nested column.
+struct ScriptColumns<'a> {
+    urls: Vec<&'a str>,
+    functions: Vec<&'a str>,
+    invokers: Vec<&'a str>,
+    durations: Vec<f64>,
+}
+
+impl<'a> ScriptColumns<'a> {
+    fn of(scripts: &'a [ScriptTiming]) -> Self {
+        Self {
+            urls: scripts.iter().map(|s| s.url.as_str()).collect(),
+            functions: scripts.iter().map(|s| s.function.as_str()).collect(),
+            invokers: scripts.iter().map(|s| s.invoker.as_str()).collect(),
+            durations: scripts.iter().map(|s| s.duration).collect(),
+        }
+    }
+}
+
+/// Stack frames as the arrays of the `frames` Nested column.
+struct FrameColumns<'a> {
+    functions: Vec<&'a str>,
+    files: Vec<&'a str>,
+    lines: Vec<u32>,
+    columns: Vec<u32>,
+}
+
+impl<'a> FrameColumns<'a> {
+    fn of(frames: &'a [Frame]) -> Self {
+        Self {
+            functions: frames.iter().map(|f| f.function.as_str()).collect(),
+            files: frames.iter().map(|f| f.file.as_str()).collect(),
+            lines: frames.iter().map(|f| f.line).collect(),
+            columns: frames.iter().map(|f| f.column).collect(),
+        }
+    }
 }
 
 /// The event's time on the server's clock: browsers' clocks drift, but the
@@ -228,7 +335,7 @@ fn event_time(event: &Event, sent_at: f64, received_at: OffsetDateTime) -> Offse
 #[cfg(test)]
 mod tests {
     use super::*;
-    use canopy_wire::{AppInfo, ErrorReport, ErrorSource, Vital, VitalName};
+    use canopy_wire::{ErrorReport, ErrorSource, Pairs, Vital, VitalName};
 
     fn accepted(events: Vec<Event>) -> Accepted {
         let received_at_ms = 1_800_000_000_000;
@@ -248,7 +355,10 @@ mod tests {
                 apps: vec![AppInfo {
                     name: "cart".into(),
                     version: "2.0.0".into(),
+                    sample_rate: 0.5,
+                    attrs: Pairs(vec![("team".into(), "checkout".into())]),
                 }],
+                dropped: 3,
                 events,
             },
         }
@@ -265,6 +375,8 @@ mod tests {
             url: String::new(),
             line: 0,
             column: 0,
+            frames: vec![],
+            count: 2,
         };
         let beacon = accepted(vec![
             Event {
@@ -282,10 +394,26 @@ mod tests {
         let rows = Rows::from_accepted(&batch);
         assert_eq!(rows.errors[0].browser, "Chrome");
         assert_eq!(
-            (rows.errors.len(), rows.vitals.len(), rows.len()),
-            (1, 1, 2)
+            (
+                rows.errors.len(),
+                rows.vitals.len(),
+                rows.agent_drops.len(),
+                rows.len()
+            ),
+            (1, 1, 1, 3)
         );
         assert_eq!(rows.errors[0].app_version, "2.0.0");
+        // The app's attributes go on each of its rows; the shell registered none.
+        assert_eq!(
+            rows.errors[0].app_attrs,
+            [("team".to_owned(), "checkout".to_owned())]
+        );
+        assert!(rows.vitals[0].app_attrs.is_empty());
+        assert_eq!(rows.errors[0].count, 2);
+        assert_eq!(
+            (rows.agent_drops[0].app, rows.agent_drops[0].dropped),
+            ("", 3)
+        );
         assert_eq!(rows.errors[0].at, received - time::Duration::seconds(1));
         // An event "after" its beacon was sent is clamped to the receive time.
         assert_eq!(rows.vitals[0].at, received);

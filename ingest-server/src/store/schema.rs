@@ -14,9 +14,10 @@ use serde::{Deserialize, Serialize};
 
 use super::StoreError;
 
+mod detail;
 mod rollups;
 pub use rollups::{
-    fingerprint_sql, rollup_retention_statements, PAGE_PATH_SQL, QUANTILES, TOP_FRAME_SQL,
+    fingerprint_sql, rollup_retention_statements, top_frame_sql, PAGE_PATH_SQL, QUANTILES,
 };
 
 /// Columns every event table starts with (see ARCHITECTURE.md).
@@ -221,6 +222,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "rollups",
         statements: rollups::create_rollups,
     },
+    Migration {
+        version: 6,
+        name: "vital parts, long frames, stack frames, error counts, app attributes",
+        statements: detail::add_detail,
+    },
 ];
 
 /// What a vital carries besides its value (issue 3): its rating, the element
@@ -237,12 +243,17 @@ const VITAL_ATTRIBUTION_COLUMNS: &[(&str, &str)] = &[
 ];
 
 fn add_vital_attribution(layout: &Layout, _database: &str) -> Vec<String> {
-    let columns: Vec<String> = VITAL_ATTRIBUTION_COLUMNS
+    add_columns(layout, "vitals", VITAL_ATTRIBUTION_COLUMNS)
+}
+
+/// `ALTER TABLE … ADD COLUMN IF NOT EXISTS` for every table holding `table`.
+fn add_columns(layout: &Layout, table: &str, columns: &[(&str, &str)]) -> Vec<String> {
+    let columns: Vec<String> = columns
         .iter()
         .map(|(column, kind)| format!("ADD COLUMN IF NOT EXISTS `{column}` {kind}"))
         .collect();
     layout
-        .tables_holding("vitals")
+        .tables_holding(table)
         .into_iter()
         .map(|table| {
             format!(
@@ -377,12 +388,19 @@ fn create_table(layout: &Layout, database: &str, spec: &TableSpec) -> Vec<String
     statements
 }
 
-/// Statements that set every event table's retention (run at each startup:
-/// it comes from the configuration, not from a migration).
-pub fn retention_statements(layout: &Layout, days: u32) -> Vec<String> {
+/// Every event table, in the order the migrations create them.
+fn event_tables(
+) -> impl Iterator<Item = &'static (&'static str, &'static [(&'static str, &'static str)])> {
     EVENT_TABLES
         .iter()
         .chain(CUSTOM_TABLES)
+        .chain(detail::DETAIL_TABLES)
+}
+
+/// Statements that set every event table's retention (run at each startup:
+/// it comes from the configuration, not from a migration).
+pub fn retention_statements(layout: &Layout, days: u32) -> Vec<String> {
+    event_tables()
         .map(|(name, _)| {
             format!(
                 "ALTER TABLE {}{} MODIFY TTL toDateTime(at) + INTERVAL {days} DAY \

@@ -187,6 +187,23 @@ pub async fn count(clickhouse: &Client, table: &str) -> u64 {
         .unwrap_or(0)
 }
 
+/// The rows of `sql` as JSON objects (64-bit integers as numbers).
+pub async fn json_rows(clickhouse: &Client, sql: &str) -> Vec<Value> {
+    let bytes = clickhouse
+        .query(sql)
+        .with_setting("output_format_json_quote_64bit_integers", "0")
+        .fetch_bytes("JSONEachRow")
+        .unwrap()
+        .collect()
+        .await
+        .unwrap();
+    bytes
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| serde_json::from_slice(l).unwrap())
+        .collect()
+}
+
 /// Polls `probe` for up to 20 s.
 pub async fn eventually<F, Fut>(what: &str, mut probe: F)
 where

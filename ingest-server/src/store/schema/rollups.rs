@@ -14,14 +14,63 @@
 
 use super::{create_table, Layout, TableSpec};
 
-/// How a stack's top frame is found (Chrome `at …`, Firefox/Safari `fn@url`):
-/// the first such line. Shared with the raw-table queries that must agree.
-pub const TOP_FRAME_SQL: &str = "arrayFirst(l -> (startsWith(l, 'at ') OR position(l, '@') > 0), \
+/// How a raw stack's top frame is found (Chrome `at …`, Firefox/Safari
+/// `fn@url`): the first such line.
+const STACK_TOP_FRAME_SQL: &str =
+    "arrayFirst(l -> (startsWith(l, 'at ') OR position(l, '@') > 0), \
      arrayMap(l -> trimBoth(l), splitByChar('\\n', stack)))";
+
+/// The agent's top parsed frame, written as Chrome writes a stack line
+/// (`at fn (file:line:column)`, or `at file:line:column` without a name), so
+/// an error whose stack Chrome wrote keeps its fingerprint when parsed frames arrive.
+const PARSED_TOP_FRAME_SQL: &str = "concat('at ', \
+     if(frames.function[1] = '', '', concat(frames.function[1], ' (')), \
+     frames.file[1], ':', toString(frames.line[1]), ':', toString(frames.column[1]), \
+     if(frames.function[1] = '', '', ')'))";
+
+/// How error rows are counted and their top frame found. Migration 5 saw one
+/// row per occurrence and raw stacks only; migration 6 added `count` (the
+/// agent sends a repeated error once, then only its count) and parsed
+/// `frames`, and recreates the views that count errors. Rows from before it
+/// (`count` 1, no frames) give the same figures either way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum ErrorRows {
+    OnePerOccurrence,
+    Counted,
+}
+
+impl ErrorRows {
+    /// The occurrences one row stands for.
+    fn occurrences(self) -> &'static str {
+        match self {
+            ErrorRows::OnePerOccurrence => "1",
+            ErrorRows::Counted => "count",
+        }
+    }
+
+    fn top_frame(self) -> String {
+        match self {
+            ErrorRows::OnePerOccurrence => STACK_TOP_FRAME_SQL.to_owned(),
+            ErrorRows::Counted => {
+                format!("if(empty(frames.file), {STACK_TOP_FRAME_SQL}, {PARSED_TOP_FRAME_SQL})")
+            }
+        }
+    }
+
+    fn fingerprint(self) -> String {
+        format!("lower(hex(cityHash64(message, {})))", self.top_frame())
+    }
+}
+
+/// An error's top frame: the top parsed frame, else the stack's first frame
+/// line. Shared with the raw-table queries that must agree with the rollups.
+pub fn top_frame_sql() -> String {
+    ErrorRows::Counted.top_frame()
+}
 
 /// An error's fingerprint: message and top frame.
 pub fn fingerprint_sql() -> String {
-    format!("lower(hex(cityHash64(message, {TOP_FRAME_SQL})))")
+    ErrorRows::Counted.fingerprint()
 }
 
 /// The page path a URL's row is grouped by (the URL is already scrubbed of
@@ -41,11 +90,12 @@ const UNIQ: &str = "AggregateFunction(uniq, String)";
 const QUANTILE_STATE: &str = "AggregateFunction(quantiles(0.5, 0.75, 0.95), Float64)";
 const SUM: &str = "SimpleAggregateFunction(sum, UInt64)";
 
-/// The rollups and the views feeding each. SELECT lists name their columns
-/// so a view fills only those.
-fn rollups() -> Vec<(Rollup, Vec<FeedSql>)> {
-    let top_frame = TOP_FRAME_SQL;
-    let fingerprint = fingerprint_sql();
+/// The rollups and the views feeding each, counting errors as `errors` says.
+/// SELECT lists name their columns so a view fills only those.
+fn rollups(errors: ErrorRows) -> Vec<(Rollup, Vec<FeedSql>)> {
+    let occurrences = errors.occurrences();
+    let top_frame = errors.top_frame();
+    let fingerprint = errors.fingerprint();
     let page_path = PAGE_PATH_SQL;
     vec![
         (
@@ -69,10 +119,10 @@ fn rollups() -> Vec<(Rollup, Vec<FeedSql>)> {
                     "app, toStartOfMinute(at) AS minute, uniqState(view_id) AS failed_views".into(),
                     "phase = 'failed'", "app, minute"),
                 FeedSql::new("rollup_app_minute_errors", "errors",
-                    "app, toStartOfMinute(at) AS minute, \
+                    format!("app, toStartOfMinute(at) AS minute, \
                      uniqStateIf(view_id, source IN ('error', 'rejection')) AS error_views, \
                      uniqStateIf(view_id, source = 'resource_load' AND error_type = 'script') AS failed_views, \
-                     toUInt64(countIf(source IN ('error', 'rejection'))) AS errors".into(),
+                     toUInt64(sumIf({occurrences}, source IN ('error', 'rejection'))) AS errors"),
                     "1", "app, minute"),
             ],
         ),
@@ -115,9 +165,9 @@ fn rollups() -> Vec<(Rollup, Vec<FeedSql>)> {
             // `any(message) AS message` would shadow the column it hashes.
             vec![FeedSql::new("rollup_errors_minute_mv", "errors",
                 "app, toStartOfMinute(at) AS minute, fp AS fingerprint, any(msg) AS message, any(frame) AS top_frame, \
-                 count() AS count, uniqState(view_id) AS views, min(at) AS first_seen, max(at) AS last_seen".into(),
+                 toUInt64(sum(n)) AS count, uniqState(view_id) AS views, min(at) AS first_seen, max(at) AS last_seen".into(),
                 "source IN ('error', 'rejection')", "app, minute, fingerprint")
-                .inner(format!("app, at, view_id, message AS msg, {top_frame} AS frame, {fingerprint} AS fp"))],
+                .inner(format!("app, at, view_id, message AS msg, {occurrences} AS n, {top_frame} AS frame, {fingerprint} AS fp"))],
         ),
         (
             Rollup {
@@ -193,13 +243,48 @@ impl FeedSql {
 
 /// The rollup tables' names (for retention).
 pub fn rollup_tables() -> Vec<&'static str> {
-    rollups().iter().map(|(r, _)| r.table).collect()
+    rollups(ErrorRows::Counted)
+        .iter()
+        .map(|(r, _)| r.table)
+        .collect()
+}
+
+/// `CREATE MATERIALIZED VIEW` for one feed of the rollup `table`. On a
+/// cluster each node's view reads its local source and writes its local rollup.
+fn create_view(layout: &Layout, table: &str, feed: &FeedSql) -> String {
+    format!(
+        "CREATE MATERIALIZED VIEW IF NOT EXISTS {}{} TO {} AS {}",
+        feed.view,
+        layout.on_cluster(),
+        layout.storage_table(table),
+        feed.query(&layout.storage_table(feed.source))
+    )
+}
+
+/// Migration 6: the views reading `errors` again, now summing `count` and
+/// fingerprinting by the top parsed frame. The rollups keep their rows: on
+/// rows from before, the new views compute the same. A view is dropped and
+/// created again, so rows inserted by another server in between (well under
+/// a second) reach no rollup.
+pub(super) fn recount_errors(layout: &Layout) -> Vec<String> {
+    let mut statements = Vec::new();
+    for (rollup, feeds) in rollups(ErrorRows::Counted) {
+        for feed in feeds.iter().filter(|feed| feed.source == "errors") {
+            statements.push(format!(
+                "DROP VIEW IF EXISTS {}{}",
+                feed.view,
+                layout.on_cluster()
+            ));
+            statements.push(create_view(layout, rollup.table, feed));
+        }
+    }
+    statements
 }
 
 /// Migration 5: rollup tables, the views that feed them, and a backfill.
 pub(super) fn create_rollups(layout: &Layout, database: &str) -> Vec<String> {
     let mut statements = Vec::new();
-    for (rollup, feeds) in rollups() {
+    for (rollup, feeds) in rollups(ErrorRows::OnePerOccurrence) {
         let spec = TableSpec {
             name: rollup.table,
             columns: rollup.columns.to_vec(),
@@ -213,14 +298,7 @@ pub(super) fn create_rollups(layout: &Layout, database: &str) -> Vec<String> {
         statements.extend(create_table(layout, database, &spec));
         let target = layout.storage_table(rollup.table);
         for feed in &feeds {
-            // On a cluster each node's view reads its local source and writes its local rollup.
-            let source = layout.storage_table(feed.source);
-            statements.push(format!(
-                "CREATE MATERIALIZED VIEW IF NOT EXISTS {}{} TO {target} AS {}",
-                feed.view,
-                layout.on_cluster(),
-                feed.query(&source)
-            ));
+            statements.push(create_view(layout, rollup.table, feed));
         }
         if *layout == Layout::SingleNode {
             // Rows inserted while the migration runs (a second or so) may be
