@@ -63,7 +63,7 @@ test('errors, failed chunks and long frames land on the app they came from, with
 
   const errors = await eventually('the errors of both apps', async () => {
     const rows = await stack.query(
-      `SELECT app, source, error_type, message, sum(count) AS n, any(frame_files[1]) AS top_file, any(frame_lines[1]) AS top_line
+      `SELECT app, source, error_type, message, sum(count) AS n, any(frames.file[1]) AS top_file, any(frames.line[1]) AS top_line
        FROM errors GROUP BY app, source, error_type, message ORDER BY app, source`,
     );
     return rows.length >= 4 && rows.find((r) => r.message === 'alpha exploded')?.n === 5 && rows;
@@ -83,12 +83,17 @@ test('errors, failed chunks and long frames land on the app they came from, with
   assert.match(failed[0].detail, /^chunk failed to load: .*\/mfe\/alpha\/missing-chunk\.js$/);
 
   const frames = await eventually('long frames of both apps', async () => {
-    const rows = await stack.query('SELECT app, duration, script_urls FROM long_frames ORDER BY app');
+    const rows = await stack.query('SELECT app, duration, scripts.url AS script_urls FROM long_frames ORDER BY app');
     return ['alpha', 'beta'].every((app) => rows.some((r) => r.app === app && r.duration >= 160)) && rows;
   });
   for (const app of ['alpha', 'beta']) {
     const frame = frames.find((r) => r.app === app && r.duration >= 160);
     assert.ok(frame.script_urls.some((url) => url.includes(`/mfe/${app}/main.js`)), JSON.stringify(frame));
+  }
+
+  const summaries = await stack.query('SELECT app, sum(count) AS n FROM resource_summaries GROUP BY app ORDER BY app');
+  for (const app of ['alpha', 'beta']) {
+    assert.ok(summaries.some((s) => s.app === app && s.n >= 1), `${app}'s resources summed up: ${JSON.stringify(summaries)}`);
   }
 
   assert.deepEqual(agents, { wasm: 1, hubs: 1 }, 'three copies of the package, one agent');

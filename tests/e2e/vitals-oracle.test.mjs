@@ -30,6 +30,8 @@ const MOUNTS = [
  */
 const TOLERANCE = { ttfb: 0.001, fcp: 0.001, lcp: 0.001, inp: 0.001, cls: 1e-9 };
 const RESTORED_PAINT_TOLERANCE_MS = 17;
+/** LCP sub-parts and INP phases: computed from the same entries, so float noise only. */
+const PARTS_TOLERANCE_MS = 0.001;
 
 /** The pages' own server: scenario pages, the built agent, web-vitals, slow images, and the reports. */
 async function startOracleServer(t) {
@@ -56,7 +58,7 @@ function oracleValues(server, scenario, restored = false) {
 /** Canopy's vitals for a scenario page: the last row per app, name and view. */
 async function canopyValues(stack, server, scenario) {
   const rows = await stack.query(
-    `SELECT app, name, value, rating, target, resource, event_type, owner, restored, view_id FROM vitals
+    `SELECT app, name, value, rating, target, resource, event_type, owner, restored, view_id, parts FROM vitals
      WHERE page_url = '${server.origin}/oracle/${scenario}.html' ORDER BY at, received_at`,
   );
   const last = {};
@@ -92,6 +94,26 @@ function assertMatches(scenario, canopy, oracle, names, { restored = false, tole
     assert.ok(diff <= bound, `${scenario} ${name}: Canopy ${mine.value}, web-vitals ${theirs.value} (more than ${bound} apart)`);
     assert.equal(mine.rating, theirs.rating, `${scenario} ${name} rating`);
     assert.equal(mine.restored, restored, `${scenario} ${name} restored flag`);
+  }
+  console.log(results.map((r) => `  ${r.scenario} ${r.name}: canopy ${r.canopy} web-vitals ${r.webVitals} (diff ${r.diff})`).join('\n'));
+  return results;
+}
+
+/**
+ * Canopy's `parts` of the shell's vitals against web-vitals' attribution of
+ * the same values (LCP sub-parts, INP phases), each within PARTS_TOLERANCE_MS.
+ */
+function assertParts(scenario, canopy, oracle, names) {
+  const results = [];
+  for (const name of names) {
+    const mine = canopy[`shell:${name}`].parts;
+    const theirs = oracle[name].parts;
+    assert.deepEqual(Object.keys(mine).sort(), Object.keys(theirs).sort(), `${scenario} ${name} parts`);
+    for (const [part, value] of Object.entries(theirs)) {
+      const diff = Math.abs(mine[part] - value);
+      results.push({ scenario, name: `${name} ${part}`, canopy: mine[part], webVitals: value, diff });
+      assert.ok(diff <= PARTS_TOLERANCE_MS, `${scenario} ${name} ${part}: Canopy ${mine[part]}, web-vitals ${value}`);
+    }
   }
   console.log(results.map((r) => `  ${r.scenario} ${r.name}: canopy ${r.canopy} web-vitals ${r.webVitals} (diff ${r.diff})`).join('\n'));
   return results;
@@ -196,6 +218,7 @@ test('Canopy measures the web vitals web-vitals 6 measures', async (t) => {
     assert.equal(canopy['shell:inp'].target, '#search');
     assert.equal(canopy['shell:inp'].owner, 'shell');
     assert.equal(canopy['shell:lcp'].target, oracle.lcp.target, 'LCP target');
+    summary.push(...assertParts('inp', canopy, oracle, ['inp', 'lcp']));
     for (const app of ['catalog', 'cart']) {
       const expected = p98(events.filter((e) => e.app === app));
       assert.equal(canopy[`${app}:inp`]?.value, expected, `${app} INP`);
@@ -235,6 +258,7 @@ test('Canopy measures the web vitals web-vitals 6 measures', async (t) => {
     await page.context().close();
     const oracle = oracleValues(server, 'lcp');
     summary.push(...assertMatches('lcp', canopy, oracle, ['lcp', 'fcp', 'cls', 'ttfb', 'inp']));
+    summary.push(...assertParts('lcp', canopy, oracle, ['lcp']));
     const lcp = canopy['shell:lcp'];
     assert.equal(lcp.target, oracle.lcp.target);
     assert.equal(lcp.target, '#hero');

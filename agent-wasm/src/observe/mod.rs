@@ -31,10 +31,10 @@ pub(crate) fn callback(handle: impl FnMut(JsValue) + 'static) -> js_sys::Functio
     Closure::<dyn FnMut(JsValue)>::new(handle).into_js_value().unchecked_into()
 }
 
-/// `value[key]` for an object; `undefined` when absent, when reading it
-/// throws, or when `value` is not an object (a thrown string, a null node).
+/// `value[key]` for an object or function; `undefined` when absent, when
+/// reading it throws, or when `value` is neither (a thrown string, a null node).
 pub(crate) fn get(value: &JsValue, key: &str) -> JsValue {
-    if !value.is_object() {
+    if !(value.is_object() || value.is_function()) {
         return JsValue::UNDEFINED;
     }
     Reflect::get(value, &key.into()).unwrap_or(JsValue::UNDEFINED)
