@@ -18,6 +18,7 @@ const wasm = {
   pushMetric: glue.pushMetric,
   pushEvent: glue.pushEvent,
   flush: glue.flush,
+  stats: glue.stats,
 };
 
 const HUB = Symbol.for('canopy.agent.hub');

@@ -96,9 +96,16 @@ while (at < wasm.length) {
       const [field, afterField] = readName(wasm, afterModule);
       const afterDescription = skipImportDescription(wasm, afterField);
       if (!moduleNames.has(module)) moduleNames.set(module, shortName(moduleNames.size));
-      if (importNames.has(field)) throw new Error(`minify-wasm-names: import ${field} appears twice`);
-      importNames.set(field, shortName(importNames.size));
-      body.push(...encoded(moduleNames.get(module)), ...encoded(importNames.get(field)));
+      // An inline_js function taking JS values as they are is imported
+      // straight from its snippet module, under its own name: only the
+      // glue's own shims (module "./<name>_bg.js") can be renamed.
+      let short = field;
+      if (module === `./${name}_bg.js`) {
+        if (importNames.has(field)) throw new Error(`minify-wasm-names: import ${field} appears twice`);
+        short = shortName(importNames.size);
+        importNames.set(field, short);
+      }
+      body.push(...encoded(moduleNames.get(module)), ...encoded(short));
       body.push(...wasm.subarray(afterField, afterDescription));
       entry = afterDescription;
     }
