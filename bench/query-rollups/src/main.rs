@@ -91,18 +91,14 @@ async fn main() -> anyhow::Result<()> {
     };
     let ranges = [
         (
-            "24 h",
+            "24 h".to_owned(),
             Range {
                 from: end - 86_400,
                 to: end,
             },
         ),
         (
-            if args.days == 7 {
-                "7 days"
-            } else {
-                "whole period"
-            },
+            format!("{} days", args.days),
             Range {
                 from: end - args.days * 86_400,
                 to: end,
@@ -110,24 +106,24 @@ async fn main() -> anyhow::Result<()> {
         ),
     ];
     let mut agreements = Vec::new();
-    for (label, range) in ranges {
+    for (label, range) in &ranges {
         eprintln!("query-rollups: checking that both sources answer alike over {label}");
-        let rollups = overviews.read(Source::Rollups, range, "check").await?;
-        let raw = overviews.read(Source::Raw, range, "check").await?;
+        let rollups = overviews.read(Source::Rollups, *range, "check").await?;
+        let raw = overviews.read(Source::Raw, *range, "check").await?;
         let exact = overviews
-            .exact_vitals(range, &check::exact_levels())
+            .exact_vitals(*range, &check::exact_levels())
             .await?;
         let agreement = check::compare(&rollups, &raw, &exact)
             .with_context(|| format!("the overview over {label}"))?;
-        agreements.push((label, agreement));
+        agreements.push((label.clone(), agreement));
     }
 
     let cases: Vec<Case> = ranges
         .iter()
-        .flat_map(|&(range_label, range)| {
+        .flat_map(|(range_label, range)| {
             [Source::Rollups, Source::Raw].map(|source| Case {
-                range_label,
-                range,
+                range_label: range_label.clone(),
+                range: *range,
                 source,
             })
         })

@@ -17,7 +17,7 @@ pub struct Report<'a> {
     pub loaded: &'a Loaded,
     pub tables: &'a [TableSize],
     /// Per range: its label and how the sources agreed.
-    pub agreements: &'a [(&'static str, Agreement)],
+    pub agreements: &'a [(String, Agreement)],
     pub cases: &'a [Case],
     pub timed: &'a [Timed],
 }
@@ -148,7 +148,7 @@ impl Report<'_> {
     }
 
     /// Each range with the summaries of its rollups and raw-events cases.
-    fn pairs<'s>(&self, summaries: &'s [Summary]) -> Vec<(&'static str, &'s Summary, &'s Summary)> {
+    fn pairs<'s>(&'s self, summaries: &'s [Summary]) -> Vec<(&'s str, &'s Summary, &'s Summary)> {
         let summary_of = |range_label: &str, source: Source| {
             self.cases
                 .iter()
@@ -160,11 +160,11 @@ impl Report<'_> {
             .iter()
             .filter(|case| case.source == Source::Rollups)
             .filter_map(|case| {
-                let rollups = summary_of(case.range_label, Source::Rollups)?;
+                let rollups = summary_of(&case.range_label, Source::Rollups)?;
                 Some((
-                    case.range_label,
+                    case.range_label.as_str(),
                     rollups,
-                    summary_of(case.range_label, Source::Raw)?,
+                    summary_of(&case.range_label, Source::Raw)?,
                 ))
             })
             .collect()

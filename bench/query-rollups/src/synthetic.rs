@@ -114,12 +114,12 @@ impl Plan {
     pub fn description(&self) -> String {
         let per_view: Vec<String> = SHAPES
             .iter()
-            .filter_map(|shape| Some(format!("{} {}", shape.per_view?, shape.table)))
+            .filter_map(|shape| Some(format!("{} {}", shape.table, shape.per_view?)))
             .collect();
         format!(
             "{} page views of 8 apps (a shell and 7 MFEs, each view running the shell and two) over the {} \
              whole UTC days before the run, with a daily cycle; {VIEWS_PER_SESSION} views per session, {PAGES} \
-             page paths, 5 browsers; per view {}; {} errors on random views",
+             page paths, 5 browsers; rows per view: {}; {} errors on random views",
             grouped(self.views),
             self.days,
             per_view.join(", "),

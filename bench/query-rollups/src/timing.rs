@@ -16,7 +16,7 @@ use crate::overview::{Overviews, Source};
 
 /// One thing to time: the overview over a range, from one source.
 pub struct Case {
-    pub range_label: &'static str,
+    pub range_label: String,
     pub range: Range,
     pub source: Source,
 }
