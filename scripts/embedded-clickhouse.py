@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Run a local ClickHouse for development and tests, from the `chdb-core` wheel.
 
-    .canopy/venv/bin/python scripts/embedded-clickhouse.py --data-dir DIR [--port 8123]
+    .canopy/venv/bin/python scripts/embedded-clickhouse.py --data-dir DIR [--port 8123] [--query-log]
 
 Serves ClickHouse's HTTP interface on 127.0.0.1:PORT (loopback only: no auth),
 prints `clickhouse ready on http://127.0.0.1:PORT` once /ping answers, then runs
@@ -121,6 +121,9 @@ def main():
     parser.add_argument("--port", type=int, default=8123, help="HTTP port (default 8123)")
     parser.add_argument("--data-dir", required=True, help="where config.xml and the data live (created if missing)")
     parser.add_argument("--host", default=HOST, choices=[HOST], help="always 127.0.0.1")
+    # Off by default: logging every query costs the ingest benchmark's inserts a little.
+    parser.add_argument("--query-log", action="store_true",
+                        help="keep system.query_log (what each query read, how long it took)")
     args = parser.parse_args()
     base = f"http://{HOST}:{args.port}"
     if not port_is_free(args.port):
@@ -144,6 +147,8 @@ def main():
     # The engine reads config.xml from the working directory and may write
     # beside it, so both live in the data dir, never in the caller's directory.
     data_dir = os.path.abspath(args.data_dir)
+    query_log = ("<query_log><database>system</database><table>query_log</table></query_log>"
+                 if args.query_log else "")
     try:
         os.makedirs(data_dir, exist_ok=True)
         with open(os.path.join(data_dir, "config.xml"), "w") as f:
@@ -152,6 +157,7 @@ def main():
                     f"<listen_host>{HOST}</listen_host>"
                     # ClickHouse's shipped default (30 s when unset); see "How it stops".
                     "<keep_alive_timeout>3</keep_alive_timeout>"
+                    f"{query_log}"
                     f"<path>{escape(os.path.join(data_dir, 'clickhouse'))}/</path>"
                     "</clickhouse>\n")
     except OSError as e:

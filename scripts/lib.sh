@@ -41,34 +41,84 @@ wait_for_url() { # url what seconds
 }
 
 # Starts the embedded ClickHouse (chdb-core) on loopback and exports CLICKHOUSE_URL.
-start_embedded_clickhouse() { # port data-dir log
+# More arguments go to scripts/embedded-clickhouse.py (e.g. --query-log).
+start_embedded_clickhouse() { # port data-dir log [flag...]
   local port=$1 data_dir=$2 log=$3
-  "$VENV/bin/python" "$ROOT/scripts/embedded-clickhouse.py" --port "$port" --data-dir "$data_dir" >"$log" 2>&1 &
+  "$VENV/bin/python" "$ROOT/scripts/embedded-clickhouse.py" --port "$port" --data-dir "$data_dir" "${@:4}" >"$log" 2>&1 &
   CHILDREN+=($!)
   wait_for_url "http://127.0.0.1:$port/ping" "the embedded ClickHouse (log: $log)" 90
   export CLICKHOUSE_URL="http://127.0.0.1:$port"
 }
 
-# CPU time, to tell how much of a benchmark's machine was someone else's:
-# busy jiffies of all CPUs (/proc/stat), and the user + system seconds of this
-# shell's finished children from a file holding bash's `times` output (`times`
-# must run in the script's own shell: in $(...) it would see the subshell's).
+# --- For the benchmarks (scripts/bench, scripts/bench-queries) ---
+
+# A temporary work directory (WORK, removed on exit) and an embedded
+# ClickHouse of its own with its data in it (CLICKHOUSE_URL, CLICKHOUSE_PID,
+# CLICKHOUSE_VERSION). Flags go to scripts/embedded-clickhouse.py.
+start_bench_clickhouse() { # name [flag...]
+  WORK="$(mktemp -d "${TMPDIR:-/tmp}/canopy-$1.XXXXXX")"
+  trap 'stop_children; rm -rf "$WORK"' EXIT
+  say "$1: starting an embedded ClickHouse of its own (data in $WORK)"
+  start_embedded_clickhouse "$(free_port)" "$WORK/clickhouse" "$WORK/clickhouse.log" "${@:2}"
+  CLICKHOUSE_PID="${CHILDREN[-1]}"
+  CLICKHOUSE_VERSION="$(curl -fsS --data-binary 'SELECT version() FORMAT TabSeparated' "$CLICKHOUSE_URL/")"
+}
+
+# CPU accounting, to tell how much of the machine was someone else's during a
+# measurement: jiffies from /proc/stat (all CPUs), the ClickHouse process's
+# own, and the calling script's children's (bash's `times`). Call cpu_start
+# and cpu_summary from the script's own shell, not in $(...): `times` in a
+# subshell would see the subshell's children.
 busy_jiffies() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
+steal_jiffies() { awk '/^cpu / { print $9 }' /proc/stat; }
+process_jiffies() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
 children_seconds() { tail -1 "$1" | awk '{ for (i = 1; i <= 2; i++) { split($i, t, /[ms]/); s += t[1] * 60 + t[2] } print s }'; }
 
-# Replaces the section "## TITLE" of a Markdown document (up to the next "## "
-# heading) with the contents of SECTION_FILE, which starts with that heading,
-# leaving the other sections as they are; appends it if the document has none.
-write_doc_section() { # title section-file document
-  python3 - "$1" "$2" "$3" <<'PY'
+cpu_start() { # work-dir clickhouse-pid
+  times >"$1/times0"
+  CPU_START=("$(busy_jiffies)" "$(steal_jiffies)" "$(process_jiffies "$2")" "$(children_seconds "$1/times0")" "$SECONDS")
+}
+
+# Sets CPU_SUMMARY to a sentence on the time since cpu_start: how busy the
+# cores were, how much of it was ClickHouse, the script's own processes
+# (named by the third argument) and other work.
+cpu_summary() { # work-dir clickhouse-pid "what the script's own processes are"
+  times >"$1/times1"
+  CPU_SUMMARY="$(awk -v b="$(($(busy_jiffies) - CPU_START[0]))" -v st="$(($(steal_jiffies) - CPU_START[1]))" \
+    -v ch="$(($(process_jiffies "$2") - CPU_START[2]))" -v own0="${CPU_START[3]}" -v own1="$(children_seconds "$1/times1")" \
+    -v wall="$((SECONDS - CPU_START[4]))" -v n="$(nproc)" -v own_name="$3" 'BEGIN {
+  total = b / 100; bench = ch / 100 + own1 - own0; other = total - bench; if (other < 0) other = 0
+  printf "Over the %d s run the %d cores were %.0f%% busy: the benchmark (ClickHouse %.0f CPU-s, %s %.0f CPU-s) and %.0f CPU-s of other work (%.2f cores on average)%s.",
+    wall, n, 100 * total / (wall * n), ch / 100, own_name, own1 - own0, other, other / wall, (st > 0 ? sprintf("; %.1f CPU-s stolen by the hypervisor", st / 100) : "")
+}')"
+}
+
+# Where a measurement ran: cores, CPU, memory, kernel, compiler, ClickHouse,
+# and the commit of the measured code (marked if the given paths have
+# uncommitted changes). Two lines.
+machine_description() { # clickhouse-version what path...
+  local clickhouse_version=$1 what=$2 revision
+  shift 2
+  revision="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+  git -C "$ROOT" diff --quiet HEAD -- "$@" 2>/dev/null || revision="$revision + uncommitted changes"
+  echo "$(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')), $(awk '/MemTotal/ { printf "%.1f", $2 / 1048576 }' /proc/meminfo) GB memory, $(uname -sr);"
+  echo "$(rustc --version), ClickHouse $clickhouse_version (embedded, chdb-core), $what at $revision."
+}
+
+# Writes a section into docs/PERFORMANCE.md: replaces the one with the same
+# heading (the section file's first line, "## …") up to the next "## "
+# heading, or appends it; the other sections stay as they are.
+write_performance_section() { # section-file
+  python3 - "$1" "$ROOT/docs/PERFORMANCE.md" <<'PY'
 import os, sys
-title, section_path, doc_path = sys.argv[1:4]
+section_path, doc_path = sys.argv[1], sys.argv[2]
 section = open(section_path, encoding="utf-8").read().rstrip("\n") + "\n"
+heading = section.splitlines()[0].rstrip()
 if os.path.exists(doc_path):
     lines = open(doc_path, encoding="utf-8").read().splitlines(keepends=True)
 else:
     lines = ["# Performance\n", "\n", "Measured sizes and timings. Each section says how it was measured and how to measure it again.\n"]
-start = next((i for i, line in enumerate(lines) if line.rstrip() == "## " + title), None)
+start = next((i for i, line in enumerate(lines) if line.rstrip() == heading), None)
 if start is None:
     text = "".join(lines).rstrip("\n") + "\n\n" + section
 else:

@@ -82,6 +82,15 @@ impl Store {
         &self.client
     }
 
+    /// The same store, sending a ClickHouse setting with every query (the
+    /// query benchmark tags its queries with `log_comment` to find what each
+    /// read in `system.query_log`).
+    pub fn with_setting(&self, name: &str, value: &str) -> Self {
+        Self {
+            client: self.client.clone().with_setting(name, value),
+        }
+    }
+
     /// Whether ClickHouse answers.
     pub async fn ping(&self) -> Result<(), StoreError> {
         self.client.query("SELECT 1").execute().await?;
