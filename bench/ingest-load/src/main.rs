@@ -4,7 +4,7 @@
 //! every kind):
 //!
 //! - **ceiling**: ClickHouse's own bulk insert of the same rows: the server's
-//!   insert code (`Store::insert_batch`, RowBinary over HTTP, one INSERT per
+//!   insert code (`Store::insert_batch`: RowBinary over HTTP, one INSERT per
 //!   table) fed large ready-made batches by a few parallel streams;
 //! - **floor**: the naive server, played by this process: per beacon,
 //!   validate, then one synchronous INSERT per table, and wait;

@@ -3,9 +3,9 @@
 
 use canopy_wire::{Beacon, Event, EventBody};
 
+use super::row_binary::{append_row, RowBinaryError};
 use super::{millis_of, time_from_millis};
 use crate::enrich::{Accepted, Client};
-use clickhouse::Row;
 use serde::Serialize;
 use time::OffsetDateTime;
 
@@ -16,7 +16,7 @@ const MAX_EVENT_AGE_MS: f64 = 24.0 * 3600.0 * 1000.0;
 /// constructor taking them as [`Context`].
 macro_rules! event_row {
     ($name:ident<$lt:lifetime> { $($field:ident : $ty:ty),* $(,)? }) => {
-        #[derive(Debug, Row, Serialize)]
+        #[derive(Debug, Serialize)]
         pub struct $name<$lt> {
             #[serde(with = "clickhouse::serde::time::datetime64::millis")]
             pub received_at: OffsetDateTime,
@@ -35,6 +35,12 @@ macro_rules! event_row {
         }
 
         impl<$lt> $name<$lt> {
+            /// The columns, in the order the fields are encoded.
+            pub const COLUMNS: &'static [&'static str] = &[
+                "received_at", "at", "app", "app_version", "session_id", "view_id", "page_url",
+                "browser", "browser_version", "os", "device", $(stringify!($field)),*
+            ];
+
             #[allow(clippy::too_many_arguments)]
             fn new(context: &Context<$lt>, $($field: $ty),*) -> Self {
                 Self {
@@ -76,6 +82,26 @@ event_row!(AppEventRow<'a> {
 
 event_row!(CustomMetricRow<'a> { name: &'a str, value: f64, attrs: &'a [(String, String)] });
 event_row!(CustomEventRow<'a> { name: &'a str, attrs: &'a [(String, String)] });
+
+/// The event tables, in the order [`Rows::append_row_binary`] encodes them
+/// (and a write-ahead log record lists them), each with its columns.
+pub const TABLES: [(&str, &[&str]); TABLE_COUNT] = [
+    ("vitals", VitalRow::COLUMNS),
+    ("navigations", NavigationRow::COLUMNS),
+    ("resources", ResourceRow::COLUMNS),
+    ("errors", ErrorRow::COLUMNS),
+    ("app_events", AppEventRow::COLUMNS),
+    ("custom_metrics", CustomMetricRow::COLUMNS),
+    ("custom_events", CustomEventRow::COLUMNS),
+];
+pub const TABLE_COUNT: usize = 7;
+
+/// Where one table's rows went in an encoding: how many, and their bytes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TableSpan {
+    pub rows: usize,
+    pub bytes: usize,
+}
 
 /// The shared leading columns of one event's row.
 struct Context<'a> {
@@ -145,6 +171,23 @@ impl<'a> Rows<'a> {
         self.len() == 0
     }
 
+    /// Appends every table's rows to `out` as RowBinary, table after table
+    /// in [`TABLES`] order; what each table took.
+    pub fn append_row_binary(
+        &self,
+        out: &mut Vec<u8>,
+    ) -> Result<[TableSpan; TABLE_COUNT], RowBinaryError> {
+        Ok([
+            append_table(&self.vitals, out)?,
+            append_table(&self.navigations, out)?,
+            append_table(&self.resources, out)?,
+            append_table(&self.errors, out)?,
+            append_table(&self.app_events, out)?,
+            append_table(&self.custom_metrics, out)?,
+            append_table(&self.custom_events, out)?,
+        ])
+    }
+
     fn push(&mut self, c: &Context<'a>, body: &'a EventBody) {
         match body {
             EventBody::Vital(v) => self.vitals.push(VitalRow::new(
@@ -205,6 +248,17 @@ impl<'a> Rows<'a> {
             )),
         }
     }
+}
+
+fn append_table<R: Serialize>(rows: &[R], out: &mut Vec<u8>) -> Result<TableSpan, RowBinaryError> {
+    let start = out.len();
+    for row in rows {
+        append_row(row, out)?;
+    }
+    Ok(TableSpan {
+        rows: rows.len(),
+        bytes: out.len() - start,
+    })
 }
 
 fn app_version<'a>(beacon: &'a Beacon, app: &str) -> &'a str {
