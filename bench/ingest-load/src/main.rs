@@ -134,10 +134,7 @@ async fn canopy(
         spool_at_end as f64 / 1e6
     ));
     notes.extend(server_side_acks(&histogram_before, &histogram_after));
-    let metrics = drain_metrics(&http, &server.base).await;
-    if !metrics.is_empty() {
-        notes.push(metrics);
-    }
+    notes.extend(drain_and_log_metrics(&http, &server.base).await);
     let saturated_rate = tally.acked_beacons as f64 / seconds;
     let end_to_end = lag.map(|lag| acked_events as f64 / (seconds + lag.as_secs_f64()));
     if let Some(lag) = lag {
