@@ -139,10 +139,9 @@ impl TableBatch {
 
 #[cfg(test)]
 mod tests {
-    use canopy_wire::{AppInfo, Beacon, Event, EventBody, Vital, VitalName};
+    use canopy_wire::{Event, EventBody, Vital, VitalName};
 
     use super::*;
-    use crate::enrich::Client;
 
     fn accepted(session: &str, vitals: usize) -> Accepted {
         let event = Event {
@@ -150,22 +149,9 @@ mod tests {
             at: 9_000.0,
             body: EventBody::Vital(Vital::new(VitalName::Lcp, 1200.0)),
         };
-        Accepted {
-            received_at_ms: 1_800_000_000_000,
-            client: Client::default(),
-            beacon: Beacon {
-                schema: 1,
-                session_id: session.into(),
-                view_id: "v".into(),
-                page_url: "http://x/".into(),
-                sent_at: 10_000.0,
-                apps: vec![AppInfo {
-                    name: "cart".into(),
-                    version: "2.0.0".into(),
-                }],
-                events: vec![event; vitals],
-            },
-        }
+        let mut accepted = super::super::rows::tests::accepted(vec![event; vitals]);
+        accepted.beacon.session_id = session.into();
+        accepted
     }
 
     #[test]

@@ -280,11 +280,12 @@ fn event_time(event: &Event, sent_at: f64, received_at: OffsetDateTime) -> Offse
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use canopy_wire::{AppInfo, ErrorReport, ErrorSource, Vital, VitalName};
 
-    fn accepted(events: Vec<Event>) -> Accepted {
+    /// A beacon of `events`, accepted from Chrome.
+    pub(in crate::store) fn accepted(events: Vec<Event>) -> Accepted {
         let received_at_ms = 1_800_000_000_000;
         let client = Client {
             browser: "Chrome".into(),
