@@ -16,6 +16,10 @@ pub const SPOOL_BYTES: &str = "canopy_spool_bytes";
 pub const SPOOL_PENDING_RECORDS: &str = "canopy_spool_pending_records";
 pub const SPOOL_OLDEST_AGE_SECONDS: &str = "canopy_spool_oldest_age_seconds";
 pub const SPOOL_CORRUPT_SEGMENTS: &str = "canopy_spool_corrupt_segments_total";
+/// Group commits: one write and one fsync each (records per fsync = records / this).
+pub const SPOOL_SYNCS: &str = "canopy_spool_syncs_total";
+/// How long a group commit's write and fsync took.
+pub const SPOOL_SYNC_SECONDS: &str = "canopy_spool_sync_seconds";
 pub const INSERT_BATCHES: &str = "canopy_insert_batches_total";
 pub const INSERT_ROWS: &str = "canopy_insert_rows_total";
 pub const INSERT_SECONDS: &str = "canopy_insert_seconds";

@@ -3,7 +3,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use ingest_server::enrich::Accepted;
+use ingest_server::store::record::TableBatch;
 
 use crate::*;
 
@@ -16,11 +16,11 @@ pub(crate) async fn ceiling(
 ) -> anyhow::Result<ModeResult> {
     const DATABASE: &str = "bench_ceiling";
     let store = Arc::new(clickhouse.fresh_store(DATABASE).await?);
-    let batch: Arc<Vec<Accepted>> = Arc::new(
-        (0..args.bulk_beacons as u64)
-            .map(|i| accepted(&beacon_body(template, "ceiling", i)))
-            .collect::<Result<_, _>>()?,
-    );
+    let beacons = (0..args.bulk_beacons as u64)
+        .map(|i| accepted(&beacon_body(template, "ceiling", i)))
+        .collect::<Result<Vec<_>, _>>()?;
+    // Encoded once, as the server's drain finds its batches in the log.
+    let batch = Arc::new(TableBatch::from_accepted(&beacons)?);
     let max_batches = (args.max_beacons / args.bulk_beacons.max(1) as u64).max(1);
     let next = Arc::new(AtomicU64::new(0));
     let latencies = Arc::new(Mutex::new(Latencies::default()));
@@ -111,9 +111,11 @@ pub(crate) async fn floor(
                 }
                 let one = Instant::now();
                 let body = beacon_body(&template, "floor", id);
-                let result = match accepted(&body) {
-                    Ok(beacon) => store
-                        .insert_batch(std::slice::from_ref(&beacon), &format!("bench-floor-{id}"))
+                let result = match accepted(&body).and_then(|beacon| {
+                    Ok(TableBatch::from_accepted(std::slice::from_ref(&beacon))?)
+                }) {
+                    Ok(rows) => store
+                        .insert_batch(&rows, &format!("bench-floor-{id}"))
                         .await
                         .map_err(anyhow::Error::from),
                     Err(error) => Err(error),

@@ -4,7 +4,7 @@
 //! every kind):
 //!
 //! - **ceiling**: ClickHouse's own bulk insert of the same rows: the server's
-//!   insert code (`Store::insert_batch`, RowBinary over HTTP, one INSERT per
+//!   insert code (`Store::insert_batch`: RowBinary over HTTP, one INSERT per
 //!   table) fed large ready-made batches by a few parallel streams;
 //! - **floor**: the naive server, played by this process: per beacon,
 //!   validate, then one synchronous INSERT per table, and wait;
@@ -134,10 +134,7 @@ async fn canopy(
         spool_at_end as f64 / 1e6
     ));
     notes.extend(server_side_acks(&histogram_before, &histogram_after));
-    let metrics = drain_metrics(&http, &server.base).await;
-    if !metrics.is_empty() {
-        notes.push(metrics);
-    }
+    notes.extend(drain_and_log_metrics(&http, &server.base).await);
     let saturated_rate = tally.acked_beacons as f64 / seconds;
     let end_to_end = lag.map(|lag| acked_events as f64 / (seconds + lag.as_secs_f64()));
     if let Some(lag) = lag {

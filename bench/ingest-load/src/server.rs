@@ -205,10 +205,11 @@ pub(crate) fn server_side_acks(before: &[(f64, f64)], after: &[(f64, f64)]) -> O
     ))
 }
 
-/// Lines of the server's Prometheus text that say how the drain batched.
-pub(crate) async fn drain_metrics(http: &reqwest::Client, base: &str) -> String {
+/// What the server's Prometheus text says about how the drain batched and
+/// how the write-ahead log grouped its fsyncs (over the server's life so far).
+pub(crate) async fn drain_and_log_metrics(http: &reqwest::Client, base: &str) -> Vec<String> {
     let Ok(response) = http.get(format!("{base}/metrics")).send().await else {
-        return String::new();
+        return Vec::new();
     };
     let text = response.text().await.unwrap_or_default();
     let value = |name: &str| -> Option<f64> {
@@ -219,16 +220,32 @@ pub(crate) async fn drain_metrics(http: &reqwest::Client, base: &str) -> String 
             .parse()
             .ok()
     };
-    match (
+    let mut lines = Vec::new();
+    if let (Some(batches), Some(rows), Some(seconds)) = (
         value("canopy_insert_batches_total"),
         value("canopy_insert_rows_total"),
         value("canopy_insert_seconds_sum"),
     ) {
-        (Some(batches), Some(rows), Some(seconds)) if batches > 0.0 => format!(
-            "drain: {batches} inserts of {:.0} rows on average, {:.0} ms each on average",
-            rows / batches,
-            seconds / batches * 1000.0
-        ),
-        _ => String::new(),
+        if batches > 0.0 {
+            lines.push(format!(
+                "drain: {batches} inserts of {:.0} rows on average, {:.0} ms each on average",
+                rows / batches,
+                seconds / batches * 1000.0
+            ));
+        }
     }
+    if let (Some(syncs), Some(records), Some(seconds)) = (
+        value("canopy_spool_syncs_total"),
+        value("canopy_beacons_accepted_total"),
+        value("canopy_spool_sync_seconds_sum"),
+    ) {
+        if syncs > 0.0 {
+            lines.push(format!(
+                "write-ahead log: {syncs} group commits of {:.1} beacons on average, {:.2} ms each (write + fsync) on average",
+                records / syncs,
+                seconds / syncs * 1000.0
+            ));
+        }
+    }
+    lines
 }

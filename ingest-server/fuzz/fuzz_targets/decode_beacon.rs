@@ -12,10 +12,10 @@
 //! | 3 | limit byte, gzipped here | exactly the input, or `TooLarge` past the limit |
 //!
 //! Whatever decodes and validates must then: respect the shared limits;
-//! re-encode with serde_json and validate again to an equal beacon; survive
-//! the write-ahead log record (`enrich::Accepted` through serde_json) intact;
-//! and become exactly one ClickHouse row per event (and one for the agent's
-//! drop count when it reports drops).
+//! re-encode with serde_json and validate again to an equal beacon; and
+//! become a write-ahead log record (`store::record`) that reads back as
+//! exactly one ClickHouse row per event (and one for the agent's drop count
+//! when it reports drops), the same rows it was made of.
 #![no_main]
 
 use std::io::Write;
@@ -27,8 +27,9 @@ use canopy_wire::limits::{
 use canopy_wire::{Attrs, Beacon, CustomEvent, CustomMetric, EventBody};
 use flate2::write::GzEncoder;
 use flate2::Compression;
-use ingest_server::enrich::{enrich, Accepted};
+use ingest_server::enrich::enrich;
 use ingest_server::receive::decode::{decompress, DecodeError, Encoding};
+use ingest_server::store::record::{self, TableBatch};
 use ingest_server::store::Rows;
 use ingest_server::validate::validate;
 use libfuzzer_sys::fuzz_target;
@@ -116,14 +117,17 @@ fn check_decoded(json: &[u8]) {
     });
     assert_eq!(again, beacon, "validate is not idempotent over a serde_json round trip");
 
-    // What the endpoint logs, and the drain reads back and turns into rows.
-    let rows = beacon.events.len() + usize::from(beacon.dropped > 0);
+    // What the endpoint logs, and the drain reads back as rows to insert.
+    let events = beacon.events.len() + usize::from(beacon.dropped > 0);
     let accepted = enrich(beacon, Some(USER_AGENT), 1_800_000_000_000);
-    let record = serde_json::to_vec(&accepted).expect("an accepted beacon encodes");
-    let logged: Accepted = serde_json::from_slice(&record).expect("a write-ahead log record decodes");
-    assert_eq!(logged, accepted, "the write-ahead log record changed the beacon");
-    let batch = [logged];
-    assert_eq!(Rows::from_accepted(&batch).len(), rows, "not one row per event");
+    let logged = record::encode(&accepted).expect("an accepted beacon encodes");
+    let mut batch = TableBatch::default();
+    let added = batch.add(&logged).expect("a write-ahead log record reads back");
+    assert_eq!((added.rows, batch.rows()), (events, events), "not one row per event");
+    let mut rows = Vec::new();
+    Rows::from_accepted(std::slice::from_ref(&accepted)).append_row_binary(&mut rows).expect("rows encode");
+    let read_back: Vec<u8> = batch.tables.iter().flat_map(|table| table.bytes.iter().copied()).collect();
+    assert_eq!(read_back, rows, "the write-ahead log record changed the rows");
 }
 
 fn check_limits(beacon: &Beacon) {

@@ -26,6 +26,7 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::error::ApiError;
 use crate::metrics::{ACK_SECONDS, BEACONS_ACCEPTED, EVENTS_ACCEPTED};
+use crate::store::record;
 use crate::validate::validate;
 use crate::{enrich, AppState};
 use access::Denied;
@@ -111,8 +112,7 @@ async fn receive_beacon(
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok());
     let accepted = enrich::enrich(beacon, user_agent, now_ms());
-    let record =
-        serde_json::to_vec(&accepted).map_err(|e| ApiError::BodyUnreadable(e.to_string()))?;
+    let record = record::encode(&accepted).map_err(|e| ApiError::BodyUnreadable(e.to_string()))?;
     state.spool.append(record).await?;
 
     metrics::counter!(BEACONS_ACCEPTED).increment(1);

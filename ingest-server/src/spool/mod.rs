@@ -18,6 +18,7 @@ use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot, Notify};
 
 use crate::config::SpoolConfig;
+use crate::metrics::{SPOOL_SYNCS, SPOOL_SYNC_SECONDS};
 pub use reader::{Batch, SpoolReader};
 use segment::{encode_record, list_segments, recover_segment, segment_path, SegmentWriter};
 
@@ -184,8 +185,11 @@ fn write_loop(
             encode_record(next_seq + index as u64, &append.payload, &mut buffer);
         }
         let written_before = segment.len;
+        let started = std::time::Instant::now();
         match segment.append(&buffer).and_then(|()| segment.sync()) {
             Ok(()) => {
+                metrics::counter!(SPOOL_SYNCS).increment(1);
+                metrics::histogram!(SPOOL_SYNC_SECONDS).record(started.elapsed().as_secs_f64());
                 next_seq += group.len() as u64;
                 shared
                     .disk_bytes

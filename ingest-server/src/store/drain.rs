@@ -11,9 +11,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use tokio::sync::watch;
 
+use super::record::TableBatch;
 use super::Store;
 use crate::config::WriterConfig;
-use crate::enrich::Accepted;
 use crate::metrics::{SPOOL_OLDEST_AGE_SECONDS, SPOOL_PENDING_RECORDS};
 use crate::spool::SpoolReader;
 
@@ -70,44 +70,56 @@ pub async fn drain(
     }
 }
 
-/// Logged beacons, decoded, with their sequence numbers `first..=last`.
+/// Logged beacons' rows, with their sequence numbers `first..=last`.
 struct Decoded {
     first: u64,
     last: u64,
-    accepted: Vec<Accepted>,
-    events: usize,
+    rows: TableBatch,
+    /// When the oldest of them was received (epoch milliseconds).
+    oldest_ms: Option<i64>,
 }
 
 impl Decoded {
+    fn empty() -> Self {
+        Decoded {
+            first: 1,
+            last: 0,
+            rows: TableBatch::default(),
+            oldest_ms: None,
+        }
+    }
+
     fn is_empty(&self) -> bool {
         self.last < self.first
     }
 }
 
-/// Reads and decodes the next records, off the async workers.
-async fn read_decoded(
+/// Reads at most `max` more records, up to `until`, into `decoded` (extending
+/// its range), off the async workers; how many it read.
+async fn read_into(
     reader: &Arc<Mutex<SpoolReader>>,
+    mut decoded: Decoded,
     max: usize,
     until: u64,
-) -> std::io::Result<Decoded> {
+) -> std::io::Result<(Decoded, usize)> {
     with_reader(reader, move |r| {
         let batch = r.read(max, until)?;
-        let mut decoded = Decoded {
-            first: batch.first,
-            last: batch.last,
-            accepted: Vec::new(),
-            events: 0,
-        };
+        if batch.payloads.is_empty() {
+            return Ok((decoded, 0));
+        }
+        if decoded.is_empty() {
+            decoded.first = batch.first;
+        }
+        decoded.last = batch.last;
         for payload in &batch.payloads {
-            match serde_json::from_slice::<Accepted>(payload) {
-                Ok(accepted) => {
-                    decoded.events += accepted.beacon.events.len();
-                    decoded.accepted.push(accepted);
+            match decoded.rows.add(payload) {
+                Ok(added) => {
+                    decoded.oldest_ms.get_or_insert(added.received_at_ms);
                 }
                 Err(error) => tracing::error!(%error, "unreadable write-ahead log record skipped"),
             }
         }
-        Ok(decoded)
+        Ok((decoded, batch.payloads.len()))
     })
     .await
 }
@@ -122,31 +134,26 @@ async fn next_batch(
     // The reader resumes right after the last confirmed batch, which is
     // where an unconfirmed one begins: reread exactly its records.
     if let Some((_, last)) = with_reader(reader, |r| Ok(r.in_flight())).await? {
-        return read_decoded(reader, usize::MAX, last).await;
+        return Ok(read_into(reader, Decoded::empty(), usize::MAX, last)
+            .await?
+            .0);
     }
     let opened = Instant::now();
-    let mut batch = read_decoded(reader, READ_CHUNK, u64::MAX).await?;
-    // A full chunk means more is on disk already: read on without waiting.
-    let mut backlog = batch.last + 1 - batch.first >= READ_CHUNK as u64;
+    let (mut batch, mut read) = read_into(reader, Decoded::empty(), READ_CHUNK, u64::MAX).await?;
     loop {
-        let full = batch.events >= config.batch_rows;
+        let full = batch.rows.rows() >= config.batch_rows;
         let waited = opened.elapsed() >= interval;
         if batch.is_empty() || full || waited || *stop.borrow() {
             return Ok(batch);
         }
-        if !backlog {
+        // A full chunk means more is on disk already: read on without waiting.
+        if read < READ_CHUNK {
             tokio::select! {
                 _ = wait_for_records(reader, interval.saturating_sub(opened.elapsed())) => {}
                 _ = stop_requested(stop) => {}
             }
         }
-        let more = read_decoded(reader, READ_CHUNK, u64::MAX).await?;
-        backlog = !more.is_empty() && more.last + 1 - more.first >= READ_CHUNK as u64;
-        if !more.is_empty() {
-            batch.last = more.last;
-            batch.events += more.events;
-            batch.accepted.extend(more.accepted);
-        }
+        (batch, read) = read_into(reader, batch, READ_CHUNK, u64::MAX).await?;
     }
 }
 
@@ -162,16 +169,15 @@ async fn store_batch(
     let Decoded {
         first,
         last,
-        accepted,
-        ..
+        rows,
+        oldest_ms,
     } = batch;
-    if let Some(oldest) = accepted.first() {
+    if let Some(oldest_ms) = oldest_ms {
         let now_ms = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_millis() as i64)
             .unwrap_or(0);
-        metrics::gauge!(SPOOL_OLDEST_AGE_SECONDS)
-            .set((now_ms - oldest.received_at_ms).max(0) as f64 / 1000.0);
+        metrics::gauge!(SPOOL_OLDEST_AGE_SECONDS).set((now_ms - oldest_ms).max(0) as f64 / 1000.0);
     }
     if let Err(error) = with_reader(reader, move |r| r.begin(first, last)).await {
         tracing::error!(%error, "cannot record the batch in the cursor");
@@ -180,7 +186,7 @@ async fn store_batch(
     let token = format!("canopy-{log_id}-{first}-{last}");
     let mut backoff = Duration::from_millis(200);
     loop {
-        match store.insert_batch(&accepted, &token).await {
+        match store.insert_batch(&rows, &token).await {
             Ok(rows) => {
                 tracing::debug!(first, last, rows, "stored a batch");
                 break;

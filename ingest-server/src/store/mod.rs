@@ -7,23 +7,22 @@
 pub mod alerting;
 pub mod dashboard;
 mod drain;
+pub mod record;
+mod row_binary;
 mod rows;
 pub mod schema;
 
 use std::time::Instant;
 
-use clickhouse::{Client, RowWrite};
+use bytes::Bytes;
+use clickhouse::Client;
 use time::OffsetDateTime;
 
 use crate::config::ClickHouseConfig;
-use crate::enrich::Accepted;
 use crate::metrics::{CLICKHOUSE_ERRORS, INSERT_BATCHES, INSERT_ROWS, INSERT_SECONDS};
 pub use drain::drain;
+use record::TableBatch;
 pub use rows::Rows;
-use rows::{
-    AgentDropRow, AppEventRow, CustomEventRow, CustomMetricRow, ErrorRow, LongFrameRow,
-    NavigationRow, ResourceRow, ResourceSummaryRow, VitalRow,
-};
 use schema::Layout;
 
 /// Epoch milliseconds as a ClickHouse `DateTime64(3)` value (the epoch
@@ -99,56 +98,47 @@ impl Store {
 
     /// Inserts the rows of `batch`, one insert per table, all with `token`.
     /// Returns the number of rows.
-    pub async fn insert_batch(&self, batch: &[Accepted], token: &str) -> Result<usize, StoreError> {
+    pub async fn insert_batch(&self, batch: &TableBatch, token: &str) -> Result<usize, StoreError> {
         let started = Instant::now();
-        let rows = Rows::from_accepted(batch);
         // One insert per table, all at once: each is its own HTTP request,
         // and each carries the token, so a retry after a partial failure
         // stores only what is missing.
-        let result = tokio::try_join!(
-            self.insert::<VitalRow>("vitals", &rows.vitals, token),
-            self.insert::<NavigationRow>("navigations", &rows.navigations, token),
-            self.insert::<ResourceRow>("resources", &rows.resources, token),
-            self.insert::<ErrorRow>("errors", &rows.errors, token),
-            self.insert::<AppEventRow>("app_events", &rows.app_events, token),
-            self.insert::<CustomMetricRow>("custom_metrics", &rows.custom_metrics, token),
-            self.insert::<CustomEventRow>("custom_events", &rows.custom_events, token),
-            self.insert::<ResourceSummaryRow>(
-                "resource_summaries",
-                &rows.resource_summaries,
-                token
-            ),
-            self.insert::<LongFrameRow>("long_frames", &rows.long_frames, token),
-            self.insert::<AgentDropRow>("agent_drops", &rows.agent_drops, token),
-        )
-        .map(|_| ());
-        if let Err(error) = result {
+        let inserts = batch.non_empty().map(|(table, columns, rows)| {
+            self.insert_row_binary(table, columns, &rows.bytes, token)
+        });
+        if let Err(error) = futures_util::future::try_join_all(inserts).await {
             metrics::counter!(CLICKHOUSE_ERRORS).increment(1);
             return Err(error);
         }
         metrics::histogram!(INSERT_SECONDS).record(started.elapsed().as_secs_f64());
         metrics::counter!(INSERT_BATCHES).increment(1);
-        metrics::counter!(INSERT_ROWS).increment(rows.len() as u64);
-        Ok(rows.len())
+        metrics::counter!(INSERT_ROWS).increment(batch.rows() as u64);
+        Ok(batch.rows())
     }
 
-    /// `R` names the row type; `rows` may borrow from the batch.
-    async fn insert<R: RowWrite>(
+    /// Sends rows already encoded as RowBinary, in chunks.
+    async fn insert_row_binary(
         &self,
         table: &str,
-        rows: &[R::Value<'_>],
+        columns: &[&str],
+        rows: &[u8],
         token: &str,
     ) -> Result<(), StoreError> {
-        if rows.is_empty() {
-            return Ok(());
-        }
+        /// Bytes per chunk sent (and compressed) at a time, as the clickhouse crate's own inserts.
+        const CHUNK_BYTES: usize = 256 * 1024;
+        let columns: Vec<String> = columns.iter().map(|column| format!("`{column}`")).collect();
         let mut insert = self
             .client
-            .insert::<R>(table)
-            .await?
-            .with_setting("insert_deduplication_token", token.to_owned());
-        for row in rows {
-            insert.write(row).await?;
+            .insert_formatted_with(format!(
+                "INSERT INTO `{table}` ({}) FORMAT RowBinary",
+                columns.join(", ")
+            ))
+            .with_setting("insert_deduplication_token", token.to_owned())
+            // The drain batches by itself; ClickHouse's own batching of
+            // inserts (on by default since 24.x) would only add waiting.
+            .with_setting("async_insert", "0");
+        for chunk in rows.chunks(CHUNK_BYTES) {
+            insert.send(Bytes::copy_from_slice(chunk)).await?;
         }
         insert.end().await?;
         Ok(())

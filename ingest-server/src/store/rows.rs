@@ -3,21 +3,32 @@
 
 use canopy_wire::{AppInfo, Beacon, Event, EventBody, Frame, ScriptTiming};
 
+use super::row_binary::{append_row, RowBinaryError};
 use super::{millis_of, time_from_millis};
 use crate::enrich::{Accepted, Client};
-use clickhouse::Row;
 use serde::Serialize;
 use time::OffsetDateTime;
 
 /// Oldest event time accepted relative to receipt; older ones are clamped.
 const MAX_EVENT_AGE_MS: f64 = 24.0 * 3600.0 * 1000.0;
 
-/// Declares a row type with the columns every event table shares, and a
-/// constructor taking them as [`Context`]. A field may carry attributes
-/// (`#[serde(rename = "scripts.url")]` for a column of a `Nested` one).
+/// A field's column: its name, or the one given with `as` (a column of a
+/// `Nested` one, like `scripts.url`).
+macro_rules! column {
+    ($field:ident) => {
+        stringify!($field)
+    };
+    ($field:ident, $column:literal) => {
+        $column
+    };
+}
+
+/// Declares a row type with the columns every event table shares, its
+/// column list, and a constructor taking the shared ones as [`Context`].
+/// `field as "name": type` stores a field under another column name.
 macro_rules! event_row {
-    ($name:ident<$lt:lifetime> { $($(#[$attr:meta])* $field:ident : $ty:ty),* $(,)? }) => {
-        #[derive(Debug, Row, Serialize)]
+    ($name:ident<$lt:lifetime> { $($field:ident $(as $column:literal)? : $ty:ty),* $(,)? }) => {
+        #[derive(Debug, Serialize)]
         pub struct $name<$lt> {
             #[serde(with = "clickhouse::serde::time::datetime64::millis")]
             pub received_at: OffsetDateTime,
@@ -34,10 +45,16 @@ macro_rules! event_row {
             pub device: &$lt str,
             /// Migration 6: last in every table, so listed last.
             pub app_attrs: &$lt [(String, String)],
-            $($(#[$attr])* pub $field: $ty,)*
+            $($(#[serde(rename = $column)])? pub $field: $ty,)*
         }
 
         impl<$lt> $name<$lt> {
+            /// The columns, in the order the fields are encoded.
+            pub const COLUMNS: &'static [&'static str] = &[
+                "received_at", "at", "app", "app_version", "session_id", "view_id", "page_url",
+                "browser", "browser_version", "os", "device", "app_attrs", $(column!($field $(, $column)?)),*
+            ];
+
             #[allow(clippy::too_many_arguments)]
             fn new(context: &Context<$lt>, $($field: $ty),*) -> Self {
                 Self {
@@ -66,10 +83,10 @@ event_row!(VitalRow<'a> {
     rating: &'a str, target: &'a str, resource: &'a str, event_type: &'a str, owner: &'a str, restored: bool,
     // Migration 6.
     parts: &'a [(String, f64)],
-    #[serde(rename = "scripts.url")] script_urls: Vec<&'a str>,
-    #[serde(rename = "scripts.function")] script_functions: Vec<&'a str>,
-    #[serde(rename = "scripts.invoker")] script_invokers: Vec<&'a str>,
-    #[serde(rename = "scripts.duration")] script_durations: Vec<f64>,
+    script_urls as "scripts.url": Vec<&'a str>,
+    script_functions as "scripts.function": Vec<&'a str>,
+    script_invokers as "scripts.invoker": Vec<&'a str>,
+    script_durations as "scripts.duration": Vec<f64>,
 });
 event_row!(NavigationRow<'a> {
     nav_type: &'a str, dns: f64, tcp: f64, tls: f64, ttfb: f64, download: f64,
@@ -80,10 +97,10 @@ event_row!(ErrorRow<'a> {
     source: &'a str, error_type: &'a str, message: &'a str, stack: &'a str,
     url: &'a str, line: u32, column: u32,
     // Migration 6.
-    #[serde(rename = "frames.function")] frame_functions: Vec<&'a str>,
-    #[serde(rename = "frames.file")] frame_files: Vec<&'a str>,
-    #[serde(rename = "frames.line")] frame_lines: Vec<u32>,
-    #[serde(rename = "frames.column")] frame_columns: Vec<u32>,
+    frame_functions as "frames.function": Vec<&'a str>,
+    frame_files as "frames.file": Vec<&'a str>,
+    frame_lines as "frames.line": Vec<u32>,
+    frame_columns as "frames.column": Vec<u32>,
     count: u32,
 });
 event_row!(AppEventRow<'a> {
@@ -93,16 +110,39 @@ event_row!(AppEventRow<'a> {
 event_row!(ResourceSummaryRow<'a> { count: u32, transfer_size: u64, cache_hits: u32, duration: f64 });
 event_row!(LongFrameRow<'a> {
     duration: f64, blocking: f64,
-    #[serde(rename = "scripts.url")] script_urls: Vec<&'a str>,
-    #[serde(rename = "scripts.function")] script_functions: Vec<&'a str>,
-    #[serde(rename = "scripts.invoker")] script_invokers: Vec<&'a str>,
-    #[serde(rename = "scripts.duration")] script_durations: Vec<f64>,
+    script_urls as "scripts.url": Vec<&'a str>,
+    script_functions as "scripts.function": Vec<&'a str>,
+    script_invokers as "scripts.invoker": Vec<&'a str>,
+    script_durations as "scripts.duration": Vec<f64>,
 });
 // `app` is empty: the agent is one per page.
 event_row!(AgentDropRow<'a> { dropped: u64 });
 
 event_row!(CustomMetricRow<'a> { name: &'a str, value: f64, attrs: &'a [(String, String)] });
 event_row!(CustomEventRow<'a> { name: &'a str, attrs: &'a [(String, String)] });
+
+/// The event tables, in the order [`Rows::append_row_binary`] encodes them
+/// (and a write-ahead log record lists them), each with its columns.
+pub const TABLES: [(&str, &[&str]); TABLE_COUNT] = [
+    ("vitals", VitalRow::COLUMNS),
+    ("navigations", NavigationRow::COLUMNS),
+    ("resources", ResourceRow::COLUMNS),
+    ("errors", ErrorRow::COLUMNS),
+    ("app_events", AppEventRow::COLUMNS),
+    ("custom_metrics", CustomMetricRow::COLUMNS),
+    ("custom_events", CustomEventRow::COLUMNS),
+    ("resource_summaries", ResourceSummaryRow::COLUMNS),
+    ("long_frames", LongFrameRow::COLUMNS),
+    ("agent_drops", AgentDropRow::COLUMNS),
+];
+pub const TABLE_COUNT: usize = 10;
+
+/// Where one table's rows went in an encoding: how many, and their bytes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TableSpan {
+    pub rows: usize,
+    pub bytes: usize,
+}
 
 /// The shared leading columns of one event's row.
 struct Context<'a> {
@@ -183,6 +223,26 @@ impl<'a> Rows<'a> {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// Appends every table's rows to `out` as RowBinary, table after table
+    /// in [`TABLES`] order; what each table took.
+    pub fn append_row_binary(
+        &self,
+        out: &mut Vec<u8>,
+    ) -> Result<[TableSpan; TABLE_COUNT], RowBinaryError> {
+        Ok([
+            append_table(&self.vitals, out)?,
+            append_table(&self.navigations, out)?,
+            append_table(&self.resources, out)?,
+            append_table(&self.errors, out)?,
+            append_table(&self.app_events, out)?,
+            append_table(&self.custom_metrics, out)?,
+            append_table(&self.custom_events, out)?,
+            append_table(&self.resource_summaries, out)?,
+            append_table(&self.long_frames, out)?,
+            append_table(&self.agent_drops, out)?,
+        ])
     }
 
     fn push(&mut self, c: &Context<'a>, body: &'a EventBody) {
@@ -285,6 +345,17 @@ impl<'a> Rows<'a> {
     }
 }
 
+fn append_table<R: Serialize>(rows: &[R], out: &mut Vec<u8>) -> Result<TableSpan, RowBinaryError> {
+    let start = out.len();
+    for row in rows {
+        append_row(row, out)?;
+    }
+    Ok(TableSpan {
+        rows: rows.len(),
+        bytes: out.len() - start,
+    })
+}
+
 /// Scripts as the arrays of a `scripts` Nested column.
 struct ScriptColumns<'a> {
     urls: Vec<&'a str>,
@@ -333,11 +404,12 @@ fn event_time(event: &Event, sent_at: f64, received_at: OffsetDateTime) -> Offse
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use canopy_wire::{ErrorReport, ErrorSource, Pairs, Vital, VitalName};
 
-    fn accepted(events: Vec<Event>) -> Accepted {
+    /// A beacon of `events`, accepted from Chrome.
+    pub(in crate::store) fn accepted(events: Vec<Event>) -> Accepted {
         let received_at_ms = 1_800_000_000_000;
         let client = Client {
             browser: "Chrome".into(),
