@@ -49,7 +49,7 @@ pub fn overview_grain(range: Range) -> (Grain, Range) {
 /// The grain charts with buckets of `bucket` seconds read: hours when every
 /// bucket holds whole hours (buckets start at multiples of their size).
 pub fn series_grain(range: Range, bucket: u32) -> (Grain, Range) {
-    let grain = if bucket % Grain::Hour.seconds() == 0 {
+    let grain = if bucket.is_multiple_of(Grain::Hour.seconds()) {
         Grain::Hour
     } else {
         Grain::Minute
