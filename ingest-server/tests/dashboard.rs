@@ -148,6 +148,13 @@ fn close(a: &Value, b: &Value, what: &str) {
     }
 }
 
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
 fn range_of(answer: &Value) -> (u64, u64) {
     (
         answer["from"].as_u64().unwrap(),
@@ -274,10 +281,7 @@ async fn check_series(server: &TestServer, series: &Value, quantiles: &str) {
 async fn every_endpoint_agrees_with_the_raw_tables() {
     let server = common::start(|_| {}).await;
     send_traffic(&server, 0).await;
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
+    let now = unix_now();
     let query = format!("from={}&to={}", now - 3600, now + 60);
 
     // Overview: views, error views, failures, errors and vitals per app.
@@ -451,10 +455,7 @@ async fn every_endpoint_agrees_with_the_raw_tables() {
 async fn ranges_over_hours_read_the_hourly_rollups_and_agree_with_the_raw_tables() {
     let server = common::start(|_| {}).await;
     send_traffic(&server, 17).await;
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
+    let now = unix_now();
     let (asked_from, asked_to) = (now - 8 * 3600 - 1234, now + 60);
     let query = format!("from={asked_from}&to={asked_to}");
     let hours_of_traffic = raw(
