@@ -14,10 +14,11 @@ const FIREFOX_UA: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/201001
 /// two browsers, with vitals (LCP sub-parts, INP phases and scripts),
 /// resources and their per-view summaries, long frames, errors (three
 /// fingerprints, one from parsed frames; repeats sent as counts), a failed
-/// mount and a failed chunk load.
-async fn send_traffic(server: &TestServer) {
-    let at = 1_799_999_999_000.0_f64;
+/// mount and a failed chunk load. Views are `minutes_apart` (the last one
+/// now), so traffic can span hours.
+async fn send_traffic(server: &TestServer, minutes_apart: u32) {
     for view in 0..12u32 {
+        let at = 1_799_999_999_000.0_f64 - f64::from((11 - view) * minutes_apart * 60_000);
         let page = if view % 3 == 0 {
             "http://shop.example/cart"
         } else {
@@ -147,6 +148,13 @@ fn close(a: &Value, b: &Value, what: &str) {
     }
 }
 
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
 fn range_of(answer: &Value) -> (u64, u64) {
     (
         answer["from"].as_u64().unwrap(),
@@ -154,19 +162,12 @@ fn range_of(answer: &Value) -> (u64, u64) {
     )
 }
 
-#[tokio::test]
-async fn every_endpoint_agrees_with_the_raw_tables() {
-    let server = common::start(|_| {}).await;
-    send_traffic(&server).await;
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    let query = format!("from={}&to={}", now - 3600, now + 60);
-
-    // Overview: views, error views, failures, errors and vitals per app.
-    let overview = get(&server, &format!("/api/dashboard/overview?{query}")).await;
-    let (from, to) = range_of(&overview);
+/// The overview's per-app counts equal the raw tables' exactly over the
+/// range it answers for; its vitals' sample counts too, and their quantiles
+/// equal what `quantiles` (the rollup's quantile function) gives on the raw
+/// values (exact on this little data: no state has summarised anything yet).
+async fn check_overview(server: &TestServer, overview: &Value, quantiles: &str) {
+    let (from, to) = range_of(overview);
     let apps = overview["apps"].as_array().unwrap();
     let app = |name: &str| {
         apps.iter()
@@ -174,7 +175,7 @@ async fn every_endpoint_agrees_with_the_raw_tables() {
             .unwrap_or_else(|| panic!("{name} in {overview}"))
             .clone()
     };
-    let totals = raw(&server, "SELECT v.app AS app, v.n AS views, e.n AS error_views, e.c AS errors, f.n AS failed_views FROM \
+    let totals = raw(server, "SELECT v.app AS app, v.n AS views, e.n AS error_views, e.c AS errors, f.n AS failed_views FROM \
         (SELECT app, uniqExact(view_id) AS n FROM app_events WHERE {range} AND phase = 'registered' GROUP BY app) AS v \
         LEFT JOIN (SELECT app, uniqExactIf(view_id, source IN ('error', 'rejection')) AS n, sumIf(count, source IN ('error', 'rejection')) AS c \
                    FROM errors WHERE {range} GROUP BY app) AS e ON v.app = e.app \
@@ -204,15 +205,12 @@ async fn every_endpoint_agrees_with_the_raw_tables() {
         2,
         "a failed mount and a failed chunk"
     );
-    assert_eq!(
-        app("cart")["errors"],
-        (1 + 2 + 3) + 3 + 2 * 2 + 1,
-        "occurrences of three fingerprints, and the barrier beacon's error"
-    );
     let vitals = raw(
-        &server,
-        "SELECT app, name, count() AS samples, quantiles(0.5, 0.75, 0.95)(value) AS q \
-                               FROM vitals WHERE {range} GROUP BY app, name",
+        server,
+        &format!(
+            "SELECT app, name, count() AS samples, {quantiles}(0.5, 0.75, 0.95)(value) AS q \
+                  FROM vitals WHERE {{range}} GROUP BY app, name"
+        ),
         from,
         to,
     )
@@ -231,54 +229,83 @@ async fn every_endpoint_agrees_with_the_raw_tables() {
     }
     assert!(["good", "needs-improvement", "poor"]
         .contains(&app("shell")["vitals"]["lcp"]["rating"].as_str().unwrap()));
+}
 
-    // Series: per bucket, error rate and vitals p75.
-    let series = get(
-        &server,
-        &format!("/api/dashboard/apps/cart/series?{query}&bucket=300"),
-    )
-    .await;
-    let (from, to) = range_of(&series);
-    let raw_views = raw(&server, "SELECT toUInt32(intDiv(toUInt32(toDateTime(at)), 300) * 300) AS t, uniqExact(view_id) AS views \
-        FROM app_events WHERE {range} AND app = 'cart' AND phase = 'registered' GROUP BY t", from, to).await;
+/// A chart's views and vitals p75 per bucket equal the raw tables'.
+async fn check_series(server: &TestServer, series: &Value, quantiles: &str) {
+    let (from, to) = range_of(series);
+    let bucket = series["bucket"].as_u64().unwrap();
     let times: Vec<u64> = series["t"]
         .as_array()
         .unwrap()
         .iter()
         .map(|t| t.as_u64().unwrap())
         .collect();
-    for row in &raw_views {
-        let i = times
+    let bucket_of_at = format!("toUInt32(intDiv(toUInt32(toDateTime(at)), {bucket}) * {bucket})");
+    let raw_views = raw(
+        server,
+        &format!(
+            "SELECT {bucket_of_at} AS t, uniqExact(view_id) AS views \
+        FROM app_events WHERE {{range}} AND app = 'cart' AND phase = 'registered' GROUP BY t"
+        ),
+        from,
+        to,
+    )
+    .await;
+    let raw_p75 = raw(server, &format!("SELECT {bucket_of_at} AS t, name, \
+        {quantiles}(0.5, 0.75, 0.95)(value)[2] AS p75 FROM vitals WHERE {{range}} AND app = 'cart' GROUP BY t, name"), from, to).await;
+    assert!(!raw_views.is_empty() && !raw_p75.is_empty());
+    let index = |row: &Value| {
+        times
             .iter()
             .position(|t| Some(*t) == row["t"].as_u64())
-            .expect("bucket present");
+            .unwrap_or_else(|| panic!("bucket {} in {times:?}", row["t"]))
+    };
+    for row in &raw_views {
         close(
-            &series["series"]["views"][i],
+            &series["series"]["views"][index(row)],
             &row["views"],
             "views per bucket",
         );
     }
-    let raw_p75 = raw(&server, "SELECT toUInt32(intDiv(toUInt32(toDateTime(at)), 300) * 300) AS t, name, \
-        quantiles(0.5, 0.75, 0.95)(value)[2] AS p75 FROM vitals WHERE {range} AND app = 'cart' GROUP BY t, name", from, to).await;
     for row in &raw_p75 {
-        let i = times
-            .iter()
-            .position(|t| Some(*t) == row["t"].as_u64())
-            .unwrap();
         close(
-            &series["series"][row["name"].as_str().unwrap()][i],
+            &series["series"][row["name"].as_str().unwrap()][index(row)],
             &row["p75"],
             "p75 per bucket",
         );
     }
-    assert!(
-        series["thresholds"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|t| t["metric"] == "error_rate"),
-        "default rule drawn"
+}
+
+#[tokio::test]
+async fn every_endpoint_agrees_with_the_raw_tables() {
+    let server = common::start(|_| {}).await;
+    send_traffic(&server, 0).await;
+    let now = unix_now();
+    let query = format!("from={}&to={}", now - 3600, now + 60);
+
+    // Overview: views, error views, failures, errors and vitals per app.
+    let overview = get(&server, &format!("/api/dashboard/overview?{query}")).await;
+    check_overview(&server, &overview, "quantiles").await;
+    let cart = overview["apps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["app"] == "cart")
+        .unwrap();
+    assert_eq!(
+        cart["errors"],
+        (1 + 2 + 3) + 3 + 2 * 2 + 1,
+        "occurrences of three fingerprints, and the barrier beacon's error"
     );
+
+    // Series: per bucket, views and vitals p75.
+    let series = get(
+        &server,
+        &format!("/api/dashboard/apps/cart/series?{query}&bucket=300"),
+    )
+    .await;
+    check_series(&server, &series, "quantiles").await;
 
     // Top errors by fingerprint (message + top frame), repeats counted.
     let errors = get(&server, &format!("/api/dashboard/apps/cart/errors?{query}")).await;
@@ -419,6 +446,47 @@ async fn every_endpoint_agrees_with_the_raw_tables() {
     close(&rows[0]["ok"], &json!(0.5), "probe ok");
 }
 
+/// Over more than 6 hours the overview reads the hourly rollups, and so do
+/// charts whose buckets are whole hours: the range, not on an hour here, is
+/// widened to whole hours, and the answers still equal the raw tables' over
+/// it, with traffic spread over three hour boundaries. Quantiles come from
+/// t-digests there (equal to the raw values' t-digest on this little data).
+#[tokio::test]
+async fn ranges_over_hours_read_the_hourly_rollups_and_agree_with_the_raw_tables() {
+    let server = common::start(|_| {}).await;
+    send_traffic(&server, 17).await;
+    let now = unix_now();
+    let (asked_from, asked_to) = (now - 8 * 3600 - 1234, now + 60);
+    let query = format!("from={asked_from}&to={asked_to}");
+    let hours_of_traffic = raw(
+        &server,
+        "SELECT uniqExact(toStartOfHour(at)) AS n FROM vitals WHERE {range}",
+        asked_from,
+        asked_to,
+    )
+    .await;
+    assert!(
+        hours_of_traffic[0]["n"].as_u64().unwrap() >= 4,
+        "{hours_of_traffic:?}"
+    );
+
+    let overview = get(&server, &format!("/api/dashboard/overview?{query}")).await;
+    let (from, to) = range_of(&overview);
+    assert_eq!((from % 3600, to % 3600), (0, 0), "whole hours");
+    assert!(
+        from <= asked_from && from + 3600 > asked_from && to >= asked_to && to < asked_to + 3600
+    );
+    check_overview(&server, &overview, "quantilesTDigest").await;
+
+    let series = get(
+        &server,
+        &format!("/api/dashboard/apps/cart/series?{query}&bucket=3600"),
+    )
+    .await;
+    assert_eq!(range_of(&series), (from, to));
+    check_series(&server, &series, "quantilesTDigest").await;
+}
+
 #[tokio::test]
 async fn reads_need_the_read_token_and_reject_bad_ranges() {
     let server = common::start(|s| s.alerting.read_token = "reader-token-123".into()).await;
@@ -469,7 +537,7 @@ fn sql_blocks(markdown: &str) -> Vec<String> {
 #[tokio::test]
 async fn the_query_cookbook_runs_on_demo_shaped_data() {
     let server = common::start(|_| {}).await;
-    send_traffic(&server).await;
+    send_traffic(&server, 0).await;
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/QUERIES.md");
     let blocks = sql_blocks(&std::fs::read_to_string(path).unwrap());
     assert!(blocks.len() >= 6, "the cookbook has its queries");
@@ -498,7 +566,7 @@ fn expand_grafana(sql: &str) -> String {
 #[tokio::test]
 async fn the_grafana_dashboard_queries_run_and_filter_the_time_column() {
     let server = common::start(|_| {}).await;
-    send_traffic(&server).await;
+    send_traffic(&server, 0).await;
     let path =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../dashboards/grafana/canopy.json");
     let dashboard: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();

@@ -1,9 +1,9 @@
 //! Whether the rollups answer as the raw events do, so that comparing their
 //! speed is fair. Per-app counts must be equal: a `uniq` state merged from
 //! per-minute states is the state of all the rows, whatever the order. So
-//! must the vitals' sample counts. Their quantiles can only be close: each
-//! quantile state keeps a reservoir of at most 8,192 values, and merging
-//! per-minute reservoirs keeps a different sample than reading all rows. So
+//! must the vitals' sample counts. Their quantiles can only be close: the
+//! hourly rollup's t-digests summarise each hour's values in centroids, and
+//! the raw events' `quantiles` keeps a reservoir of at most 8,192 values. So
 //! each quantile, from either source, must be one the exact distribution has
 //! at a level close to the one asked for.
 

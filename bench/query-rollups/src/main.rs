@@ -1,6 +1,6 @@
 //! `query-rollups`: how fast the dashboard's overview answers from the
-//! per-minute rollups (migration 5) compared with the raw event tables
-//! (issue 6).
+//! rollups (over 24 hours and days: the hourly ones, migration 7) compared
+//! with the raw event tables (issue 6).
 //!
 //! On an empty ClickHouse of its own: runs the server's migrations
 //! (`Store::open`), generates synthetic events with `INSERT … SELECT` into the

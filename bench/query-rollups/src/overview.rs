@@ -1,12 +1,13 @@
 //! The dashboard overview's numbers two ways: from the rollups, by the
-//! server's own queries (`Store::app_totals` then `Store::vital_totals`, as
-//! `GET /api/dashboard/overview` runs them), and from the raw event tables,
+//! server's own queries (`Store::app_totals` then `Store::vital_totals` at
+//! the grain `overview_grain` picks, as `GET /api/dashboard/overview` runs
+//! them: the hourly rollups over more than 6 hours), and from the raw event tables,
 //! as the dashboard would have to without rollups. Both give the same
 //! columns, so their answers can be compared.
 
 use anyhow::Context;
 use clickhouse::{Client, Row, RowOwned, RowRead};
-use ingest_server::store::dashboard::Range;
+use ingest_server::store::dashboard::{overview_grain, Range};
 use ingest_server::store::schema::QUANTILES;
 use ingest_server::store::Store;
 use serde::de::DeserializeOwned;
@@ -70,9 +71,14 @@ impl Overviews {
         match source {
             Source::Rollups => {
                 let store = self.store.with_setting("log_comment", tag);
+                let (grain, aligned) = overview_grain(range);
+                anyhow::ensure!(
+                    aligned == range,
+                    "the benchmark's ranges are whole days, so both sources read the same"
+                );
                 Ok(Overview {
-                    apps: from_json(store.app_totals(range).await?)?,
-                    vitals: from_json(store.vital_totals(range).await?)?,
+                    apps: from_json(store.app_totals(range, grain).await?)?,
+                    vitals: from_json(store.vital_totals(range, grain).await?)?,
                 })
             }
             Source::Raw => Ok(Overview {

@@ -1,7 +1,9 @@
 //! The built-in dashboard's JSON API (`/api/dashboard/…`) and its static
 //! files (`/dashboard`). Reads need the read token like the rest of the API;
-//! ranges are Unix seconds, aligned outward to whole minutes so that the
-//! rollups they read cover exactly the raw events of the same range.
+//! ranges are Unix seconds, aligned outward to whole minutes (to whole hours
+//! where the hourly rollups are read: the overview over more than 6 hours,
+//! charts with buckets of whole hours) so that the rollups they read cover
+//! exactly the raw events of the same range. Answers say which range that is.
 
 use std::collections::BTreeMap;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -22,7 +24,7 @@ use crate::evaluate::lifecycle::Status;
 use crate::evaluate::rules::Metric;
 use crate::evaluate::{rules_in_force, REGISTRATION_HORIZON};
 use crate::store::alerting::AlertFilter;
-use crate::store::dashboard::{Dimension, Range};
+use crate::store::dashboard::{overview_grain, series_grain, Dimension, Range};
 use crate::AppState;
 
 const DEFAULT_SPAN: u32 = 24 * 3600;
@@ -176,9 +178,9 @@ async fn overview(
     Query(params): Query<RangeParams>,
 ) -> Result<Json<Value>, ApiError> {
     require_read(&state, &headers)?;
-    let range = range(&params)?;
+    let (grain, range) = overview_grain(range(&params)?);
     let mut apps: BTreeMap<String, Value> = BTreeMap::new();
-    for row in state.store.app_totals(range).await? {
+    for row in state.store.app_totals(range, grain).await? {
         let app = row["app"].as_str().unwrap_or_default().to_owned();
         // Definitions as in docs/ALERTING.md (and evaluate/measure.rs).
         let availability =
@@ -190,7 +192,7 @@ async fn overview(
             "vitals": {}, "active_alerts": 0,
         }));
     }
-    for row in state.store.vital_totals(range).await? {
+    for row in state.store.vital_totals(range, grain).await? {
         let (app, name) = (
             row["app"].as_str().unwrap_or_default(),
             row["name"].as_str().unwrap_or_default(),
@@ -223,6 +225,7 @@ async fn series(
     AppRange { app, range, params }: AppRange,
 ) -> Result<Json<Value>, ApiError> {
     let bucket = bucket(&params, range)?;
+    let (grain, range) = series_grain(range, bucket);
     let times: Vec<u32> = (range.from / bucket * bucket..range.to)
         .step_by(bucket as usize)
         .collect();
@@ -234,14 +237,14 @@ async fn series(
     for name in ["views", "errors", "error_rate"].into_iter().chain(VITALS) {
         columns.insert(name, vec![Value::Null; times.len()]);
     }
-    for row in state.store.app_series(&app, range, bucket).await? {
+    for row in state.store.app_series(&app, range, bucket, grain).await? {
         let Some(i) = index(&row["t"]) else { continue };
         columns.get_mut("views").unwrap()[i] = row["views"].clone();
         columns.get_mut("errors").unwrap()[i] = row["errors"].clone();
         columns.get_mut("error_rate").unwrap()[i] =
             json!(ratio(&row["error_views"], &row["views"]).map(|r| r.min(1.0)));
     }
-    for row in state.store.vital_series(&app, range, bucket).await? {
+    for row in state.store.vital_series(&app, range, bucket, grain).await? {
         let (Some(i), Some(column)) = (
             index(&row["t"]),
             row["name"].as_str().and_then(|n| columns.get_mut(n)),

@@ -1,21 +1,70 @@
-//! The dashboard's reads. Everything but probes reads the per-minute
-//! rollups (migration 5), so a month costs about what an hour does; the
-//! range is minute-aligned by the caller so rollups and raw rows cover the
-//! same events. Every value from a request is bound (`?`), never spliced.
+//! The dashboard's reads. Everything but probes and long frames reads the
+//! rollups: the per-app totals, vitals and charts over ranges longer than a
+//! few hours the hourly ones (migration 7), the rest the per-minute ones
+//! (migration 5). The caller aligns the range to the grain read, so rollups
+//! and raw rows cover the same events. Every value from a request is bound
+//! (`?`), never spliced.
 
 use clickhouse::query::Query;
 use serde_json::Value;
 
-use super::schema::QUANTILES;
+use super::schema::{Grain, QUANTILES};
 use super::{Store, StoreError};
 
-/// A minute-aligned half-open range `[from, to)` in Unix seconds.
+/// A half-open range `[from, to)` in Unix seconds, aligned to whole minutes
+/// (or hours, when read from the hourly rollups).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Range {
     pub from: u32,
     pub to: u32,
 }
 
+impl Range {
+    /// Widened outward to whole `grain`s, so the rollups at that grain cover
+    /// exactly the raw events of the range.
+    pub fn widened(self, grain: Grain) -> Range {
+        let size = grain.seconds();
+        Range {
+            from: self.from / size * size,
+            to: self.to.div_ceil(size) * size,
+        }
+    }
+}
+
+/// Ranges longer than this read the hourly rollups, widened to whole hours
+/// (at most an hour more than asked for; the answer says which range it
+/// covers). Shorter ones keep minute precision: an hour more would matter.
+pub const HOURLY_OVER_SECONDS: u32 = 6 * 3600;
+
+/// The grain the overview reads `range` at, and the range aligned to it.
+pub fn overview_grain(range: Range) -> (Grain, Range) {
+    let grain = if range.to - range.from > HOURLY_OVER_SECONDS {
+        Grain::Hour
+    } else {
+        Grain::Minute
+    };
+    (grain, range.widened(grain))
+}
+
+/// The grain charts with buckets of `bucket` seconds read: hours when every
+/// bucket holds whole hours (buckets start at multiples of their size).
+pub fn series_grain(range: Range, bucket: u32) -> (Grain, Range) {
+    let grain = if bucket.is_multiple_of(Grain::Hour.seconds()) {
+        Grain::Hour
+    } else {
+        Grain::Minute
+    };
+    (grain, range.widened(grain))
+}
+
+/// The range on a rollup's time column at `grain`.
+fn time_range(grain: Grain) -> String {
+    let time = grain.column();
+    format!("{time} >= toDateTime(?) AND {time} < toDateTime(?)")
+}
+
+/// The range on the per-minute rollups that have no hourly ones (breakdowns
+/// by page and browser, errors, resources).
 const MINUTE_RANGE: &str = "minute >= toDateTime(?) AND minute < toDateTime(?)";
 /// The same range on a raw table's event time.
 const AT_RANGE: &str = "at >= toDateTime(?) AND at < toDateTime(?)";
@@ -60,54 +109,64 @@ impl Store {
             .collect()
     }
 
-    /// Per app: views, error views, failed views, errors.
-    pub async fn app_totals(&self, range: Range) -> Result<Vec<Value>, StoreError> {
+    /// Per app: views, error views, failed views, errors, from the rollup at
+    /// `grain` (`range` aligned to it).
+    pub async fn app_totals(&self, range: Range, grain: Grain) -> Result<Vec<Value>, StoreError> {
+        let (table, range_sql) = (grain.app_table(), time_range(grain));
         let sql = format!(
             "SELECT app, uniqMerge(views) AS views, uniqMerge(error_views) AS error_views, \
              uniqMerge(failed_views) AS failed_views, sum(errors) AS errors \
-             FROM rollup_app_minute WHERE {MINUTE_RANGE} GROUP BY app ORDER BY app"
+             FROM {table} WHERE {range_sql} GROUP BY app ORDER BY app"
         );
         self.json_rows(self.client().query(&sql).bind(range.from).bind(range.to))
             .await
     }
 
-    /// Per app and vital: samples and [p50, p75, p95].
-    pub async fn vital_totals(&self, range: Range) -> Result<Vec<Value>, StoreError> {
+    /// Per app and vital: samples and [p50, p75, p95], from the rollup at `grain`.
+    pub async fn vital_totals(&self, range: Range, grain: Grain) -> Result<Vec<Value>, StoreError> {
+        let ((table, merge), range_sql) = (grain.vitals_table(), time_range(grain));
         let sql = format!(
-            "SELECT app, name, sum(samples) AS samples, quantilesMerge({QUANTILES})(quantiles) AS q \
-             FROM rollup_vitals_minute WHERE {MINUTE_RANGE} GROUP BY app, name ORDER BY app, name"
+            "SELECT app, name, sum(samples) AS samples, {merge}({QUANTILES})(quantiles) AS q \
+             FROM {table} WHERE {range_sql} GROUP BY app, name ORDER BY app, name"
         );
         self.json_rows(self.client().query(&sql).bind(range.from).bind(range.to))
             .await
     }
 
-    /// One app's views, error views and errors per bucket of `bucket` seconds.
+    /// One app's views, error views and errors per bucket of `bucket`
+    /// seconds, from the rollup at `grain` (whole grains per bucket).
     pub async fn app_series(
         &self,
         app: &str,
         range: Range,
         bucket: u32,
+        grain: Grain,
     ) -> Result<Vec<Value>, StoreError> {
+        let (table, time, range_sql) = (grain.app_table(), grain.column(), time_range(grain));
         let sql = format!(
-            "SELECT toUInt32(intDiv(toUInt32(minute), ?) * ?) AS t, uniqMerge(views) AS views, \
+            "SELECT toUInt32(intDiv(toUInt32({time}), ?) * ?) AS t, uniqMerge(views) AS views, \
              uniqMerge(error_views) AS error_views, sum(errors) AS errors \
-             FROM rollup_app_minute WHERE app = ? AND {MINUTE_RANGE} GROUP BY t ORDER BY t"
+             FROM {table} WHERE app = ? AND {range_sql} GROUP BY t ORDER BY t"
         );
         self.json_rows(self.bucketed(&sql, bucket, app, range))
             .await
     }
 
-    /// One app's vitals per bucket: t, name, samples, [p50, p75, p95].
+    /// One app's vitals per bucket: t, name, samples, [p50, p75, p95], from
+    /// the rollup at `grain`.
     pub async fn vital_series(
         &self,
         app: &str,
         range: Range,
         bucket: u32,
+        grain: Grain,
     ) -> Result<Vec<Value>, StoreError> {
+        let ((table, merge), time, range_sql) =
+            (grain.vitals_table(), grain.column(), time_range(grain));
         let sql = format!(
-            "SELECT toUInt32(intDiv(toUInt32(minute), ?) * ?) AS t, name, sum(samples) AS samples, \
-             quantilesMerge({QUANTILES})(quantiles) AS q \
-             FROM rollup_vitals_minute WHERE app = ? AND {MINUTE_RANGE} GROUP BY t, name ORDER BY t, name"
+            "SELECT toUInt32(intDiv(toUInt32({time}), ?) * ?) AS t, name, sum(samples) AS samples, \
+             {merge}({QUANTILES})(quantiles) AS q \
+             FROM {table} WHERE app = ? AND {range_sql} GROUP BY t, name ORDER BY t, name"
         );
         self.json_rows(self.bucketed(&sql, bucket, app, range))
             .await
@@ -231,5 +290,45 @@ impl Dimension {
             Dimension::Page => "page_path",
             Dimension::Browser => "browser",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_over_six_hours_read_whole_hours() {
+        let six_hours = Range {
+            from: 7_260,
+            to: 7_260 + HOURLY_OVER_SECONDS,
+        };
+        assert_eq!(overview_grain(six_hours), (Grain::Minute, six_hours));
+        let day = Range {
+            from: 7_260,
+            to: 7_260 + 86_400,
+        };
+        assert_eq!(
+            overview_grain(day),
+            (
+                Grain::Hour,
+                Range {
+                    from: 7_200,
+                    to: 97_200
+                }
+            ),
+            "widened outward, never narrowed"
+        );
+        assert_eq!(series_grain(day, 900).0, Grain::Minute);
+        assert_eq!(
+            series_grain(day, 3 * 3600),
+            (
+                Grain::Hour,
+                Range {
+                    from: 7_200,
+                    to: 97_200
+                }
+            )
+        );
     }
 }

@@ -15,9 +15,10 @@ use serde::{Deserialize, Serialize};
 use super::StoreError;
 
 mod detail;
+mod hourly;
 mod rollups;
 pub use rollups::{
-    fingerprint_sql, rollup_retention_statements, top_frame_sql, PAGE_PATH_SQL, QUANTILES,
+    fingerprint_sql, rollup_retention_statements, top_frame_sql, Grain, PAGE_PATH_SQL, QUANTILES,
 };
 
 /// Columns every event table starts with (see ARCHITECTURE.md).
@@ -226,6 +227,11 @@ const MIGRATIONS: &[Migration] = &[
         version: 6,
         name: "vital parts, long frames, stack frames, error counts, app attributes",
         statements: detail::add_detail,
+    },
+    Migration {
+        version: 7,
+        name: "hourly rollups",
+        statements: hourly::create_hourly_rollups,
     },
 ];
 

@@ -12,6 +12,7 @@
 //! holds events gets rollups for them (single node only: on a cluster each
 //! node's local tables would have to be backfilled on that node).
 
+use super::hourly::hourly_rollups;
 use super::{create_table, Layout, TableSpec};
 
 /// How a raw stack's top frame is found (Chrome `at …`, Firefox/Safari
@@ -80,56 +81,132 @@ pub const PAGE_PATH_SQL: &str = "path(page_url)";
 /// The quantiles every rollup keeps, in this order.
 pub const QUANTILES: &str = "0.5, 0.75, 0.95";
 
-struct Rollup {
-    table: &'static str,
-    columns: &'static [(&'static str, &'static str)],
-    order_by: &'static str,
+/// How finely a rollup buckets time: per minute (migration 5) or per hour
+/// (migration 7, for ranges over days).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grain {
+    Minute,
+    Hour,
 }
 
-const UNIQ: &str = "AggregateFunction(uniq, String)";
-const QUANTILE_STATE: &str = "AggregateFunction(quantiles(0.5, 0.75, 0.95), Float64)";
-const SUM: &str = "SimpleAggregateFunction(sum, UInt64)";
+impl Grain {
+    /// The rollup's time column, also the grain's name.
+    pub fn column(self) -> &'static str {
+        match self {
+            Grain::Minute => "minute",
+            Grain::Hour => "hour",
+        }
+    }
 
-/// The rollups and the views feeding each, counting errors as `errors` says.
-/// SELECT lists name their columns so a view fills only those.
+    pub fn seconds(self) -> u32 {
+        match self {
+            Grain::Minute => 60,
+            Grain::Hour => 3600,
+        }
+    }
+
+    /// The per-app rollup at this grain (views, errors, failures).
+    pub fn app_table(self) -> &'static str {
+        match self {
+            Grain::Minute => "rollup_app_minute",
+            Grain::Hour => "rollup_app_hour",
+        }
+    }
+
+    /// The vitals rollup at this grain, and the function merging its
+    /// quantile states: reservoir samples per minute (keyed by page path and
+    /// browser too), t-digests per hour (per app and vital only).
+    pub fn vitals_table(self) -> (&'static str, &'static str) {
+        match self {
+            Grain::Minute => ("rollup_vitals_minute", "quantilesMerge"),
+            Grain::Hour => ("rollup_vitals_hour", "quantilesTDigestMerge"),
+        }
+    }
+
+    /// An event time truncated to the grain, as the rollup's time column.
+    pub(super) fn bucket_of_at(self) -> String {
+        let truncate = match self {
+            Grain::Minute => "toStartOfMinute",
+            Grain::Hour => "toStartOfHour",
+        };
+        format!("{truncate}(at) AS {}", self.column())
+    }
+}
+
+pub(super) struct Rollup {
+    pub(super) table: &'static str,
+    pub(super) grain: Grain,
+    pub(super) columns: Vec<(&'static str, &'static str)>,
+    pub(super) order_by: String,
+}
+
+pub(super) const UNIQ: &str = "AggregateFunction(uniq, String)";
+const QUANTILE_STATE: &str = "AggregateFunction(quantiles(0.5, 0.75, 0.95), Float64)";
+pub(super) const SUM: &str = "SimpleAggregateFunction(sum, UInt64)";
+
+/// The per-app rollup at `grain` (`rollup_app_minute`, `rollup_app_hour`):
+/// views, views with an uncaught error, views where the app failed to load
+/// (docs/ALERTING.md), and uncaught errors, counted as `errors` says.
+/// The hourly table is sorted by time first: the overview reads every app
+/// over a range, and per-app reads of an hour's few rows cost little more.
+pub(super) fn app_rollup(grain: Grain, errors: ErrorRows) -> (Rollup, Vec<FeedSql>) {
+    let occurrences = errors.occurrences();
+    let table = grain.app_table();
+    let order_by = match grain {
+        Grain::Minute => "(app, minute)",
+        Grain::Hour => "(hour, app)",
+    };
+    let (time, bucket) = (grain.column(), grain.bucket_of_at());
+    let group_by = format!("app, {time}");
+    let feed = |suffix: &str, source, select: String, filter| {
+        FeedSql::new(
+            format!("{table}_{suffix}"),
+            source,
+            format!("app, {bucket}, {select}"),
+            filter,
+            group_by.clone(),
+        )
+    };
+    (
+        Rollup {
+            table,
+            grain,
+            columns: vec![
+                ("app", "LowCardinality(String)"),
+                (time, "DateTime"),
+                ("views", UNIQ),
+                ("error_views", UNIQ),
+                ("failed_views", UNIQ),
+                ("errors", SUM),
+            ],
+            order_by: order_by.to_owned(),
+        },
+        vec![
+            feed("views", "app_events", "uniqState(view_id) AS views".into(), "phase = 'registered'"),
+            feed("failed", "app_events", "uniqState(view_id) AS failed_views".into(), "phase = 'failed'"),
+            feed("errors", "errors",
+                format!("uniqStateIf(view_id, source IN ('error', 'rejection')) AS error_views, \
+                 uniqStateIf(view_id, source = 'resource_load' AND error_type = 'script') AS failed_views, \
+                 toUInt64(sumIf({occurrences}, source IN ('error', 'rejection'))) AS errors"),
+                "1"),
+        ],
+    )
+}
+
+/// Migration 5's rollups and the views feeding each, counting errors as
+/// `errors` says. SELECT lists name their columns so a view fills only those.
 fn rollups(errors: ErrorRows) -> Vec<(Rollup, Vec<FeedSql>)> {
     let occurrences = errors.occurrences();
     let top_frame = errors.top_frame();
     let fingerprint = errors.fingerprint();
     let page_path = PAGE_PATH_SQL;
     vec![
-        (
-            Rollup {
-                table: "rollup_app_minute",
-                columns: &[
-                    ("app", "LowCardinality(String)"),
-                    ("minute", "DateTime"),
-                    ("views", UNIQ),
-                    ("error_views", UNIQ),
-                    ("failed_views", UNIQ),
-                    ("errors", SUM),
-                ],
-                order_by: "(app, minute)",
-            },
-            vec![
-                FeedSql::new("rollup_app_minute_views", "app_events",
-                    "app, toStartOfMinute(at) AS minute, uniqState(view_id) AS views".into(),
-                    "phase = 'registered'", "app, minute"),
-                FeedSql::new("rollup_app_minute_failed", "app_events",
-                    "app, toStartOfMinute(at) AS minute, uniqState(view_id) AS failed_views".into(),
-                    "phase = 'failed'", "app, minute"),
-                FeedSql::new("rollup_app_minute_errors", "errors",
-                    format!("app, toStartOfMinute(at) AS minute, \
-                     uniqStateIf(view_id, source IN ('error', 'rejection')) AS error_views, \
-                     uniqStateIf(view_id, source = 'resource_load' AND error_type = 'script') AS failed_views, \
-                     toUInt64(sumIf({occurrences}, source IN ('error', 'rejection'))) AS errors"),
-                    "1", "app, minute"),
-            ],
-        ),
+        app_rollup(Grain::Minute, errors),
         (
             Rollup {
                 table: "rollup_vitals_minute",
-                columns: &[
+                grain: Grain::Minute,
+                columns: vec![
                     ("app", "LowCardinality(String)"),
                     ("name", "LowCardinality(String)"),
                     ("minute", "DateTime"),
@@ -138,17 +215,18 @@ fn rollups(errors: ErrorRows) -> Vec<(Rollup, Vec<FeedSql>)> {
                     ("samples", SUM),
                     ("quantiles", QUANTILE_STATE),
                 ],
-                order_by: "(app, name, minute, page_path, browser)",
+                order_by: "(app, name, minute, page_path, browser)".into(),
             },
-            vec![FeedSql::new("rollup_vitals_minute_mv", "vitals",
+            vec![FeedSql::new("rollup_vitals_minute_mv".into(), "vitals",
                 format!("app, name, toStartOfMinute(at) AS minute, {page_path} AS page_path, browser, \
                          count() AS samples, quantilesState({QUANTILES})(value) AS quantiles"),
-                "1", "app, name, minute, page_path, browser")],
+                "1", "app, name, minute, page_path, browser".into())],
         ),
         (
             Rollup {
                 table: "rollup_errors_minute",
-                columns: &[
+                grain: Grain::Minute,
+                columns: vec![
                     ("app", "LowCardinality(String)"),
                     ("minute", "DateTime"),
                     ("fingerprint", "String"),
@@ -159,20 +237,21 @@ fn rollups(errors: ErrorRows) -> Vec<(Rollup, Vec<FeedSql>)> {
                     ("first_seen", "SimpleAggregateFunction(min, DateTime64(3))"),
                     ("last_seen", "SimpleAggregateFunction(max, DateTime64(3))"),
                 ],
-                order_by: "(app, minute, fingerprint)",
+                order_by: "(app, minute, fingerprint)".into(),
             },
             // The fingerprint is computed in an inner SELECT: an outer
             // `any(message) AS message` would shadow the column it hashes.
-            vec![FeedSql::new("rollup_errors_minute_mv", "errors",
+            vec![FeedSql::new("rollup_errors_minute_mv".into(), "errors",
                 "app, toStartOfMinute(at) AS minute, fp AS fingerprint, any(msg) AS message, any(frame) AS top_frame, \
                  toUInt64(sum(n)) AS count, uniqState(view_id) AS views, min(at) AS first_seen, max(at) AS last_seen".into(),
-                "source IN ('error', 'rejection')", "app, minute, fingerprint")
+                "source IN ('error', 'rejection')", "app, minute, fingerprint".into())
                 .inner(format!("app, at, view_id, message AS msg, {occurrences} AS n, {top_frame} AS frame, {fingerprint} AS fp"))],
         ),
         (
             Rollup {
                 table: "rollup_resources_minute",
-                columns: &[
+                grain: Grain::Minute,
+                columns: vec![
                     ("app", "LowCardinality(String)"),
                     ("minute", "DateTime"),
                     ("url", "String"),
@@ -181,34 +260,34 @@ fn rollups(errors: ErrorRows) -> Vec<(Rollup, Vec<FeedSql>)> {
                     ("bytes", SUM),
                     ("quantiles", QUANTILE_STATE),
                 ],
-                order_by: "(app, minute, url, initiator)",
+                order_by: "(app, minute, url, initiator)".into(),
             },
-            vec![FeedSql::new("rollup_resources_minute_mv", "resources",
+            vec![FeedSql::new("rollup_resources_minute_mv".into(), "resources",
                 format!("app, toStartOfMinute(at) AS minute, url, initiator, count() AS samples, \
                          sum(transfer_size) AS bytes, quantilesState({QUANTILES})(duration) AS quantiles"),
-                "1", "app, minute, url, initiator")],
+                "1", "app, minute, url, initiator".into())],
         ),
     ]
 }
 
 /// One view's SQL (owned, since some lists are built from shared snippets).
-struct FeedSql {
-    view: &'static str,
+pub(super) struct FeedSql {
+    view: String,
     source: &'static str,
     select: String,
     filter: &'static str,
-    group_by: &'static str,
+    group_by: String,
     /// Columns computed per row before grouping, when the SELECT needs them.
     inner: Option<String>,
 }
 
 impl FeedSql {
-    fn new(
-        view: &'static str,
+    pub(super) fn new(
+        view: String,
         source: &'static str,
         select: String,
         filter: &'static str,
-        group_by: &'static str,
+        group_by: String,
     ) -> Self {
         Self {
             view,
@@ -227,7 +306,7 @@ impl FeedSql {
         }
     }
 
-    fn query(&self, source_table: &str) -> String {
+    pub(super) fn query(&self, source_table: &str) -> String {
         match &self.inner {
             None => format!(
                 "SELECT {} FROM {source_table} WHERE {} GROUP BY {}",
@@ -239,14 +318,6 @@ impl FeedSql {
             ),
         }
     }
-}
-
-/// The rollup tables' names (for retention).
-pub fn rollup_tables() -> Vec<&'static str> {
-    rollups(ErrorRows::Counted)
-        .iter()
-        .map(|(r, _)| r.table)
-        .collect()
 }
 
 /// `CREATE MATERIALIZED VIEW` for one feed of the rollup `table`. On a
@@ -281,36 +352,56 @@ pub(super) fn recount_errors(layout: &Layout) -> Vec<String> {
     statements
 }
 
+/// A rollup's table and the views that feed it.
+pub(super) fn create_rollup(
+    layout: &Layout,
+    database: &str,
+    rollup: &Rollup,
+    feeds: &[FeedSql],
+) -> Vec<String> {
+    let partition_by = format!("toYYYYMM({})", rollup.grain.column());
+    let spec = TableSpec {
+        name: rollup.table,
+        columns: rollup.columns.clone(),
+        engine: "AggregatingMergeTree",
+        // Months, not days: 395 days of daily partitions would be too many parts.
+        partition_by: Some(&partition_by),
+        order_by: &rollup.order_by,
+        deduplicated: false,
+        shard_by: "cityHash64(app)",
+    };
+    let mut statements = create_table(layout, database, &spec);
+    statements.extend(
+        feeds
+            .iter()
+            .map(|feed| create_view(layout, rollup.table, feed)),
+    );
+    statements
+}
+
+/// The backfill of a rollup from the raw rows its views read (single node
+/// only). Rows inserted while the migration runs (a second or so) may be
+/// counted by both the view and this backfill; on a fresh database both are
+/// empty.
+pub(super) fn backfill_from_raw(table: &str, feed: &FeedSql) -> String {
+    format!(
+        "INSERT INTO {table} ({}) {}",
+        column_names(&feed.select),
+        feed.query(feed.source)
+    )
+}
+
 /// Migration 5: rollup tables, the views that feed them, and a backfill.
 pub(super) fn create_rollups(layout: &Layout, database: &str) -> Vec<String> {
     let mut statements = Vec::new();
     for (rollup, feeds) in rollups(ErrorRows::OnePerOccurrence) {
-        let spec = TableSpec {
-            name: rollup.table,
-            columns: rollup.columns.to_vec(),
-            engine: "AggregatingMergeTree",
-            // Months, not days: 395 days of daily partitions would be too many parts.
-            partition_by: Some("toYYYYMM(minute)"),
-            order_by: rollup.order_by,
-            deduplicated: false,
-            shard_by: "cityHash64(app)",
-        };
-        statements.extend(create_table(layout, database, &spec));
-        let target = layout.storage_table(rollup.table);
-        for feed in &feeds {
-            statements.push(create_view(layout, rollup.table, feed));
-        }
+        statements.extend(create_rollup(layout, database, &rollup, &feeds));
         if *layout == Layout::SingleNode {
-            // Rows inserted while the migration runs (a second or so) may be
-            // counted by both the view and this backfill; on a fresh
-            // database both are empty.
-            for feed in &feeds {
-                let columns = column_names(&feed.select);
-                statements.push(format!(
-                    "INSERT INTO {target} ({columns}) {}",
-                    feed.query(feed.source)
-                ));
-            }
+            statements.extend(
+                feeds
+                    .iter()
+                    .map(|feed| backfill_from_raw(rollup.table, feed)),
+            );
         }
     }
     statements
@@ -349,15 +440,18 @@ fn split_top_level(list: &str) -> Vec<String> {
     items
 }
 
-/// Rollup retention, applied at every start like the raw tables' TTL.
+/// Rollup retention, applied at every start like the raw tables' TTL, to
+/// the per-minute rollups and the hourly ones alike.
 pub fn rollup_retention_statements(layout: &Layout, days: u32) -> Vec<String> {
-    rollup_tables()
+    rollups(ErrorRows::Counted)
         .into_iter()
-        .map(|name| {
+        .chain(hourly_rollups())
+        .map(|(rollup, _)| {
             format!(
-                "ALTER TABLE {}{} MODIFY TTL minute + INTERVAL {days} DAY SETTINGS materialize_ttl_after_modify = 0",
-                layout.storage_table(name),
-                layout.on_cluster()
+                "ALTER TABLE {}{} MODIFY TTL {} + INTERVAL {days} DAY SETTINGS materialize_ttl_after_modify = 0",
+                layout.storage_table(rollup.table),
+                layout.on_cluster(),
+                rollup.grain.column()
             )
         })
         .collect()
@@ -396,6 +490,12 @@ mod tests {
         );
         let ttl = rollup_retention_statements(&Layout::Cluster("rum".into()), 395);
         assert!(ttl[0].starts_with("ALTER TABLE rollup_app_minute_local ON CLUSTER `rum` MODIFY TTL minute + INTERVAL 395 DAY"));
+        assert!(
+            ttl.iter().any(|s| s.starts_with(
+                "ALTER TABLE rollup_vitals_hour_local ON CLUSTER `rum` MODIFY TTL hour + INTERVAL 395 DAY"
+            )),
+            "the hourly rollups are kept as long: {ttl:?}"
+        );
     }
 
     #[test]
