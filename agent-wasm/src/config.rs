@@ -79,19 +79,23 @@ fn default_shell() -> String {
 }
 
 impl InitOptions {
-    /// Reads the options object, checking each field's type.
+    /// Reads the options object, checking each field's type (in the order listed).
     pub fn from_js(value: &JsValue) -> Result<Self, String> {
-        let fields = Fields::of(value, "options")?;
+        let mut fields = Fields::read(
+            value,
+            "options",
+            "Sendpoint Skey sshell wflushIntervalMs wmaxQueueBytes lkeepQueryParams sresources bcompress fbeforeSend",
+        )?;
         Ok(Self {
-            endpoint: fields.required_string("endpoint")?,
-            key: fields.required_string("key")?,
-            shell: fields.string("shell")?.unwrap_or_else(default_shell),
-            flush_interval_ms: fields.whole_number("flushIntervalMs")?,
-            max_queue_bytes: fields.whole_number("maxQueueBytes")?,
-            keep_query_params: fields.strings("keepQueryParams")?.unwrap_or_default(),
-            resources: fields.string("resources")?,
-            compress: fields.boolean("compress")?.unwrap_or(false),
-            before_send: fields.function("beforeSend")?,
+            endpoint: fields.string().unwrap_or_default(),
+            key: fields.string().unwrap_or_default(),
+            shell: fields.string().unwrap_or_else(default_shell),
+            flush_interval_ms: fields.number().map(|ms| ms as u32),
+            max_queue_bytes: fields.number().map(|bytes| bytes as u32),
+            keep_query_params: fields.strings().unwrap_or_default(),
+            resources: fields.string(),
+            compress: fields.boolean().unwrap_or(false),
+            before_send: fields.function(),
         })
     }
 
@@ -135,17 +139,21 @@ impl InitOptions {
 impl AppOptions {
     /// Reads the registration object, checking each field's type.
     pub fn from_js(value: &JsValue) -> Result<Self, String> {
-        let fields = Fields::of(value, "the app")?;
+        let mut fields = Fields::read(
+            value,
+            "the app",
+            "Sname sversion lassetPrefixes shealthCheck ldependencies jrules rsampleRate aattributes sstack",
+        )?;
         Ok(Self {
-            name: fields.required_string("name")?,
-            version: fields.string("version")?.unwrap_or_default(),
-            asset_prefixes: fields.strings("assetPrefixes")?.unwrap_or_default(),
-            health_check: fields.string("healthCheck")?.unwrap_or_default(),
-            dependencies: fields.strings("dependencies")?.unwrap_or_default(),
-            rules: fields.json_array("rules")?.unwrap_or_default(),
-            sample_rate: fields.fraction("sampleRate")?.unwrap_or(1.0),
-            attributes: fields.attrs("attributes")?,
-            stack: fields.string("stack")?.unwrap_or_default(),
+            name: fields.string().unwrap_or_default(),
+            version: fields.string().unwrap_or_default(),
+            asset_prefixes: fields.strings().unwrap_or_default(),
+            health_check: fields.string().unwrap_or_default(),
+            dependencies: fields.strings().unwrap_or_default(),
+            rules: fields.string().unwrap_or_default(),
+            sample_rate: fields.number().unwrap_or(1.0),
+            attributes: fields.attrs(),
+            stack: fields.string().unwrap_or_default(),
         })
     }
 

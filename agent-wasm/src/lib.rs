@@ -87,9 +87,9 @@ pub fn app_mounted(name: JsValue) -> Result<(), JsError> {
 /// Takes `{ name, error }` (the npm package turns the error into text).
 #[wasm_bindgen(js_name = appFailed)]
 pub fn app_failed(report: JsValue) -> Result<(), JsError> {
-    let fields = fields::Fields::of(&report, "the report").map_err(|e| failure("appFailed", &e))?;
-    let name = fields.required_string("name").map_err(|e| failure("appFailed", &e))?;
-    let mut error = fields.string("error").map_err(|e| failure("appFailed", &e))?.unwrap_or_default();
+    let mut fields = fields::Fields::read(&report, "the report", "Sname serror").map_err(|e| failure("appFailed", &e))?;
+    let name = fields.string().unwrap_or_default();
+    let mut error = fields.string().unwrap_or_default();
     canopy_wire::limits::truncate(&mut error, canopy_wire::limits::MAX_TEXT_BYTES);
     report_mount("appFailed", &name, AppLifecycle::new(AppPhase::Failed, error))
 }
@@ -99,12 +99,12 @@ pub fn app_failed(report: JsValue) -> Result<(), JsError> {
 #[wasm_bindgen(js_name = pushMetric)]
 pub fn push_metric(call: JsValue) -> Result<(), JsError> {
     let read = || -> Result<(String, EventBody), String> {
-        let fields = fields::Fields::of(&call, "the metric")?;
-        let name = fields.required_string("name")?;
-        canopy_wire::limits::check_metric_name(&name)?;
-        let value = fields.number("value")?;
-        let attrs = fields.attrs("attrs")?;
-        Ok((fields.string("stack")?.unwrap_or_default(), EventBody::Metric(canopy_wire::CustomMetric { name, value, attrs })))
+        let name = custom_name(&call, "the metric")?;
+        // Read after the name is checked: a bad name is the error to report.
+        let mut fields = fields::Fields::read(&call, "the metric", "nvalue aattrs sstack")?;
+        let value = fields.number().unwrap_or_default();
+        let attrs = fields.attrs();
+        Ok((fields.string().unwrap_or_default(), EventBody::Metric(canopy_wire::CustomMetric { name, value, attrs })))
     };
     record_custom("pushMetric", read())
 }
@@ -113,13 +113,19 @@ pub fn push_metric(call: JsValue) -> Result<(), JsError> {
 #[wasm_bindgen(js_name = pushEvent)]
 pub fn push_event(call: JsValue) -> Result<(), JsError> {
     let read = || -> Result<(String, EventBody), String> {
-        let fields = fields::Fields::of(&call, "the event")?;
-        let name = fields.required_string("name")?;
-        canopy_wire::limits::check_metric_name(&name)?;
-        let attrs = fields.attrs("attrs")?;
-        Ok((fields.string("stack")?.unwrap_or_default(), EventBody::Custom(canopy_wire::CustomEvent { name, attrs })))
+        let name = custom_name(&call, "the event")?;
+        let mut fields = fields::Fields::read(&call, "the event", "aattrs sstack")?;
+        let attrs = fields.attrs();
+        Ok((fields.string().unwrap_or_default(), EventBody::Custom(canopy_wire::CustomEvent { name, attrs })))
     };
     record_custom("pushEvent", read())
+}
+
+/// The `name` of a custom metric or event, checked.
+fn custom_name(call: &JsValue, what: &str) -> Result<String, String> {
+    let name = fields::Fields::read(call, what, "Sname")?.string().unwrap_or_default();
+    canopy_wire::limits::check_metric_name(&name)?;
+    Ok(name)
 }
 
 /// Queues a custom metric or event for the app whose bundle called.
