@@ -6,7 +6,7 @@
 //! `data-canopy-app` container in the browser-only part of the agent. Anything
 //! no app claims belongs to the page's shell app.
 
-use canopy_wire::{AppInfo, Frame};
+use canopy_wire::{concat, AppInfo, Frame};
 
 /// One app as registered, with the URL prefixes its assets are served under.
 #[derive(Debug, Clone, PartialEq)]
@@ -99,7 +99,7 @@ impl AppRegistry {
 pub fn caller_prefix(frames: &[Frame]) -> Option<String> {
     let file = crate::privacy::scrub_url(&frames.iter().find(|frame| find(&frame.file, "://").is_some())?.file, &[]);
     let directory = file.rsplit_once('/')?.0;
-    Some([directory, "/"].concat())
+    Some(concat(&[directory, "/"]))
 }
 
 /// The byte offset of `needle` in `haystack`, like `haystack.find(needle)`.

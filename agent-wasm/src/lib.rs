@@ -22,7 +22,7 @@ mod session;
 mod stack;
 pub mod vitals;
 
-use canopy_wire::{AppLifecycle, AppPhase, EventBody};
+use canopy_wire::{concat, AppLifecycle, AppPhase, EventBody};
 use wasm_bindgen::prelude::*;
 
 use crate::agent::{with_agent, Agent};
@@ -141,7 +141,7 @@ fn record_custom(call: &str, read: Result<(String, EventBody), String>) -> Resul
 fn report_mount(call: &str, name: &str, outcome: AppLifecycle) -> Result<(), JsError> {
     let recorded = with_agent(|agent| {
         if !agent.apps.is_registered(name) {
-            return Err(failure(call, &["\"", name, "\" is not registered; call registerApp first"].concat()));
+            return Err(failure(call, &concat(&["\"", name, "\" is not registered; call registerApp first"])));
         }
         agent.record(name, agent.now(), EventBody::App(outcome));
         Ok(())
@@ -151,7 +151,7 @@ fn report_mount(call: &str, name: &str, outcome: AppLifecycle) -> Result<(), JsE
 
 /// The error a call fails with: `{call}: {why}`.
 fn failure(call: &str, why: &str) -> JsError {
-    JsError::new(&[call, ": ", why].concat())
+    JsError::new(&concat(&[call, ": ", why]))
 }
 
 /// The agent's own health: events and bytes it holds, events it lost, and

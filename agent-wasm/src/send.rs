@@ -15,6 +15,7 @@
 //! a hidden page may not live to finish it); the server learns the encoding
 //! from the URL, as `sendBeacon` cannot set headers.
 
+use canopy_wire::concat;
 use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
 use web_sys::{RequestInit, Window};
@@ -91,7 +92,7 @@ impl Delivery {
         }
         let on_compressed = Closure::once_into_js(move |bytes: JsValue| {
             let request = match get(&bytes, "length").as_f64() {
-                Some(len) => Request { url: [url.as_str(), "&encoding=gzip"].concat(), body: bytes, len: len as usize, events },
+                Some(len) => Request { url: concat(&[url.as_str(), "&encoding=gzip"]), body: bytes, len: len as usize, events },
                 None => plain,
             };
             with_window(|window| {

@@ -5,6 +5,7 @@
 //! hours in all, as Datadog RUM and Sentry count sessions. The rules are
 //! pure functions of the stored record and the clock, tested on the host.
 
+use canopy_wire::concat;
 use js_sys::Math;
 
 const SESSION_KEY: &str = "canopy.session";
@@ -46,7 +47,7 @@ impl Session {
     /// Integers: parsing them is a few bytes of wasm, parsing floats kilobytes.
     fn encode(&self) -> String {
         let ms = |time: f64| crate::json::to_string(&(time as u64)).unwrap_or_default();
-        [self.id.as_str(), " ", &ms(self.started), " ", &ms(self.last_active)].concat()
+        concat(&[self.id.as_str(), " ", &ms(self.started), " ", &ms(self.last_active)])
     }
 
     fn decode(text: &str) -> Option<Self> {

@@ -9,7 +9,7 @@
 use std::cell::RefCell;
 
 use canopy_wire::limits::{truncate, MAX_TEXT_BYTES};
-use canopy_wire::{EventBody, Navigation, Pairs, Parts, Resource, Vital, VitalName};
+use canopy_wire::{concat, EventBody, Navigation, Pairs, Parts, Resource, Vital, VitalName};
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::prelude::*;
 use web_sys::{EventTarget, PerformanceObserver, PerformanceObserverEntryList, Window};
@@ -197,7 +197,7 @@ fn on_lcp(agent: &mut Agent, entry: JsValue) {
         // A removed element is still named by its id.
         let id = string(&entry, "id").unwrap_or_default();
         if !id.is_empty() {
-            target = ["#", &id].concat();
+            target = concat(&["#", &id]);
         }
     }
     let url = string(&entry, "url").unwrap_or_default();
