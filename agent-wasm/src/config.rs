@@ -4,9 +4,10 @@ use canopy_wire::concat;
 use canopy_wire::limits::{check_app_name, MAX_APP_NAME_BYTES, MAX_BEACON_BYTES};
 use wasm_bindgen::JsValue;
 
-use crate::attribute::{caller_prefix, find, RegisteredApp};
+use crate::attribute::{caller_prefix, RegisteredApp};
 use crate::fields::Fields;
 use crate::json;
+use crate::text::find;
 
 const DEFAULT_FLUSH_INTERVAL_MS: u32 = 5_000;
 const DEFAULT_MAX_QUEUE_BYTES: u32 = 256 * 1024;

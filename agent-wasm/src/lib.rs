@@ -20,6 +20,7 @@ mod resources;
 mod send;
 mod session;
 mod stack;
+mod text;
 pub mod vitals;
 
 use canopy_wire::{concat, AppLifecycle, AppPhase, EventBody};

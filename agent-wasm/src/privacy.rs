@@ -4,13 +4,15 @@
 
 use wasm_bindgen::JsValue;
 
+use crate::text::{before, split, split_once};
+
 /// `url` without its fragment and without query parameters not in `keep`.
 pub fn scrub_url(url: &str, keep: &[String]) -> String {
-    let url = url.split('#').next().unwrap_or(url);
-    let Some((base, query)) = url.split_once('?') else { return url.to_owned() };
+    let url = before(url, b'#');
+    let Some((base, query)) = split_once(url, b'?') else { return url.to_owned() };
     let mut scrubbed = base.to_owned();
-    for pair in query.split('&') {
-        let name = pair.split('=').next().unwrap_or(pair);
+    for pair in split(query, b'&') {
+        let name = before(pair, b'=');
         if !name.is_empty() && keep.iter().any(|kept| kept == name) {
             scrubbed.push(if scrubbed.len() == base.len() { '?' } else { '&' });
             scrubbed.push_str(pair);

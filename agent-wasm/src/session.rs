@@ -8,6 +8,8 @@
 use canopy_wire::concat;
 use js_sys::Math;
 
+use crate::text::split;
+
 const SESSION_KEY: &str = "canopy.session";
 /// A session ends after this long without an event (ms)…
 pub const IDLE_MS: f64 = 30.0 * 60.0 * 1000.0;
@@ -51,7 +53,7 @@ impl Session {
     }
 
     fn decode(text: &str) -> Option<Self> {
-        let mut parts = text.split(' ');
+        let mut parts = split(text, b' ');
         let id = parts.next().filter(|id| !id.is_empty() && id.len() <= 64)?.to_owned();
         let mut time = || parts.next()?.parse::<u64>().ok().map(|ms| ms as f64);
         let (started, last_active) = (time()?, time()?);

@@ -13,7 +13,7 @@ use web_sys::{Element, ErrorEvent, PromiseRejectionEvent, Window};
 
 use super::{callback, get, number, string};
 use crate::agent::{with_agent, Agent};
-use crate::attribute::find;
+use crate::text::find;
 
 /// What a hook read from the event, before attribution and scrubbing.
 struct Caught {
