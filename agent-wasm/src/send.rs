@@ -22,7 +22,7 @@ use web_sys::{RequestInit, Window};
 
 use crate::agent::with_agent;
 use crate::config::Config;
-use crate::observe::get;
+use crate::observe::{get, once};
 
 /// What browsers allow in flight for all keepalive requests of a page.
 const KEEPALIVE_BUDGET: usize = 64 * 1024;
@@ -33,9 +33,8 @@ const FIRST_BACKOFF_MS: f64 = 1_000.0;
 /// Longest wait before a retry (ms), whatever `Retry-After` says.
 const MAX_BACKOFF_MS: f64 = 60_000.0;
 
-// Promise plumbing in JS: each callback is called exactly once, so a
-// `Closure::once_into_js` frees itself (a Rust closure per `then` branch
-// would leak the branch not taken).
+// Promise plumbing in JS: each callback is called exactly once, so one Rust
+// closure ([`once`]) serves both `then` branches.
 #[wasm_bindgen(inline_js = r#"
 export function gzip(text, done) {
   try {
@@ -51,9 +50,9 @@ export function answered(promise, done) {
 "#)]
 extern "C" {
     /// Gzips `text` and calls `done` with the bytes, or `null` if that failed.
-    fn gzip(text: &str, done: &JsValue);
+    fn gzip(text: &str, done: &js_sys::Function);
     /// Calls `done` with the response a `fetch` promise settles with, or `null`.
-    fn answered(promise: &js_sys::Promise, done: &JsValue);
+    fn answered(promise: &js_sys::Promise, done: &js_sys::Function);
 }
 
 /// A request body and where it goes.
@@ -90,7 +89,7 @@ impl Delivery {
         if !(config.compress && visible && crate::observe::global("CompressionStream").is_function()) {
             return self.deliver(window, plain);
         }
-        let on_compressed = Closure::once_into_js(move |bytes: JsValue| {
+        let on_compressed = once(move |bytes| {
             let request = match get(&bytes, "length").as_f64() {
                 Some(len) => Request { url: concat(&[url.as_str(), "&encoding=gzip"]), body: bytes, len: len as usize, events },
                 None => plain,
@@ -122,7 +121,7 @@ impl Delivery {
         let len = if keepalive { request.len } else { 0 };
         // No answer (`null`: the server is down, the network gone) reads as
         // status 0: like a 503 without Retry-After.
-        let on_answer = Closure::once_into_js(move |response: JsValue| {
+        let on_answer = once(move |response| {
             let status = get(&response, "status").as_f64().unwrap_or(0.0) as u16;
             let retry_after = retry_after_ms(&response);
             with_agent(|agent| agent.settled(len, request, attempt, status, retry_after));
@@ -153,7 +152,7 @@ impl Delivery {
         let delay = retry_after.unwrap_or(FIRST_BACKOFF_MS * f64::from(1u32 << (attempt - 1))).min(MAX_BACKOFF_MS);
         self.retry = Some((request, attempt + 1));
         // The retry stays set while it is in flight: sends wait for its answer.
-        let on_time = Closure::once_into_js(|| {
+        let on_time = once(|_| {
             with_window(|window| {
                 with_agent(|agent| {
                     let delivery = agent.delivery();
@@ -164,7 +163,7 @@ impl Delivery {
             });
         });
         with_window(|window| {
-            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(on_time.unchecked_ref(), delay as i32);
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&on_time, delay as i32);
         });
         false
     }

@@ -11,7 +11,7 @@ use canopy_wire::{Vital, VitalName};
 use wasm_bindgen::JsValue;
 use web_sys::{EventTarget, Window};
 
-use super::{call, callback, get, number, performance, string};
+use super::{call, callback, get, number, once, performance, string};
 use crate::agent::with_agent;
 
 pub fn install(window: &Window, flush_interval_ms: u32) {
@@ -93,13 +93,7 @@ fn restore(window: &Window, restored_at: f64) {
 /// Runs `then` before the next frame (`requestAnimationFrame`). Boxed: one
 /// copy of the glue for both frames.
 fn next_frame(window: &Window, then: Box<dyn FnOnce()>) {
-    let mut then = Some(then);
-    let frame = callback(move |_| {
-        if let Some(then) = then.take() {
-            then();
-        }
-    });
-    let _ = call(window, "requestAnimationFrame", &frame.into());
+    let _ = call(window, "requestAnimationFrame", &once(move |_| then()).into());
 }
 
 fn on(target: &EventTarget, handle: impl Fn(JsValue) + 'static, event_type: &str) {

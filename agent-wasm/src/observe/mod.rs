@@ -31,6 +31,18 @@ pub(crate) fn callback(handle: impl FnMut(JsValue) + 'static) -> js_sys::Functio
     Closure::<dyn FnMut(JsValue)>::new(handle).into_js_value().unchecked_into()
 }
 
+/// Calls `handle` with the first argument of the first call only (a promise
+/// branch, a timer, a frame). The same closure type as [`callback`]: freed,
+/// like it, when the browser collects the JS function.
+pub(crate) fn once(handle: impl FnOnce(JsValue) + 'static) -> js_sys::Function {
+    let mut handle = Some(handle);
+    callback(move |value| {
+        if let Some(handle) = handle.take() {
+            handle(value);
+        }
+    })
+}
+
 /// `value[key]` for an object or function; `undefined` when absent, when
 /// reading it throws, or when `value` is neither (a thrown string, a null node).
 pub(crate) fn get(value: &JsValue, key: &str) -> JsValue {
