@@ -16,7 +16,7 @@ mod performance;
 
 use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
-use web_sys::{Element, Window};
+use web_sys::Window;
 
 pub fn install(window: &Window, flush_interval_ms: u32) {
     performance::install(window);
@@ -114,16 +114,16 @@ export function selector(node) {
   } catch {}
   return selector;
 }
+export function owner_of_node(node) {
+  try {
+    const element = node instanceof Element ? node : node.parentElement;
+    return element.closest('[data-canopy-app]').getAttribute('data-canopy-app');
+  } catch {}
+}
 "#)]
 extern "C" {
     fn selector(node: &JsValue) -> String;
-}
-
-/// The registered app whose DOM container (`data-canopy-app`) holds `node`.
-fn owner_of_node(node: &JsValue) -> Option<String> {
-    let element = match node.dyn_ref::<Element>() {
-        Some(element) => element.clone(),
-        None => get(node, "parentElement").dyn_into::<Element>().ok()?,
-    };
-    element.closest("[data-canopy-app]").ok()??.get_attribute("data-canopy-app")
+    /// The app whose DOM container (`data-canopy-app`) holds `node` (or,
+    /// for a text node, its parent element). In JS: two DOM calls.
+    fn owner_of_node(node: &JsValue) -> Option<String>;
 }
