@@ -18,11 +18,11 @@
 use canopy_wire::concat;
 use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
-use web_sys::{RequestInit, Window};
+use web_sys::Window;
 
 use crate::agent::with_agent;
 use crate::config::Config;
-use crate::observe::{get, once};
+use crate::observe::{call2, get, once};
 
 /// What browsers allow in flight for all keepalive requests of a page.
 const KEEPALIVE_BUDGET: usize = 64 * 1024;
@@ -45,14 +45,15 @@ export function gzip(text, done) {
   }
 }
 export function answered(promise, done) {
-  promise.then((response) => done(response), () => done(null));
+  Promise.resolve(promise).then((response) => done(response), () => done(null));
 }
 "#)]
 extern "C" {
     /// Gzips `text` and calls `done` with the bytes, or `null` if that failed.
     fn gzip(text: &str, done: &js_sys::Function);
-    /// Calls `done` with the response a `fetch` promise settles with, or `null`.
-    fn answered(promise: &js_sys::Promise, done: &js_sys::Function);
+    /// Calls `done` with the response a `fetch` promise settles with, or
+    /// `null` (`undefined` if `fetch` itself threw).
+    fn answered(promise: &JsValue, done: &js_sys::Function);
 }
 
 /// A request body and where it goes.
@@ -117,7 +118,7 @@ impl Delivery {
         let _ = Reflect::set(&init, &"method".into(), &"POST".into());
         let _ = Reflect::set(&init, &"body".into(), &request.body);
         let _ = Reflect::set(&init, &"keepalive".into(), &keepalive.into());
-        let promise = window.fetch_with_str_and_init(&request.url, init.unchecked_ref::<RequestInit>());
+        let promise = call2(window, "fetch", &request.url.as_str().into(), &init);
         let len = if keepalive { request.len } else { 0 };
         // No answer (`null`: the server is down, the network gone) reads as
         // status 0: like a 503 without Retry-After.
@@ -163,7 +164,7 @@ impl Delivery {
             });
         });
         with_window(|window| {
-            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&on_time, delay as i32);
+            call2(window, "setTimeout", &on_time, &delay.into());
         });
         false
     }
@@ -185,9 +186,7 @@ fn is_visible(window: &Window) -> bool {
 
 /// `navigator.sendBeacon(url, body)`: whether the browser took it.
 fn beacon(window: &Window, url: &str, body: &JsValue) -> bool {
-    let send = get(&window.navigator(), "sendBeacon");
-    let Ok(send) = send.dyn_into::<js_sys::Function>() else { return false };
-    send.call2(&window.navigator(), &url.into(), body).ok().and_then(|taken| taken.as_bool()).unwrap_or(false)
+    call2(&get(window, "navigator"), "sendBeacon", &url.into(), body).as_bool().unwrap_or(false)
 }
 
 /// `Retry-After` in ms, when the answer has one in seconds (the server's form).

@@ -8,6 +8,7 @@
 use canopy_wire::concat;
 use js_sys::Math;
 
+use crate::observe::{call, call2, get};
 use crate::text::split;
 
 const SESSION_KEY: &str = "canopy.session";
@@ -62,7 +63,7 @@ impl Session {
 
     /// The tab's session, continued from sessionStorage when it is still live.
     pub fn restore(window: &web_sys::Window, now: f64) -> Self {
-        let stored = storage(window).and_then(|s| s.get_item(SESSION_KEY).ok().flatten());
+        let stored = call(&storage(window), "getItem", &SESSION_KEY.into()).as_string();
         let mut session = stored.as_deref().and_then(Session::decode).unwrap_or_else(|| Session::new(now));
         session.touch(now);
         session.save(window);
@@ -72,14 +73,13 @@ impl Session {
     /// Keeps the session for the next page of the tab. Storage may be
     /// unavailable (privacy modes, sandboxed frames): then each page has its own.
     pub fn save(&self, window: &web_sys::Window) {
-        if let Some(storage) = storage(window) {
-            let _ = storage.set_item(SESSION_KEY, &self.encode());
-        }
+        call2(&storage(window), "setItem", &SESSION_KEY.into(), &self.encode().into());
     }
 }
 
-fn storage(window: &web_sys::Window) -> Option<web_sys::Storage> {
-    window.session_storage().ok().flatten()
+/// `sessionStorage`; `undefined` where reading it throws (sandboxed frames).
+fn storage(window: &web_sys::Window) -> wasm_bindgen::JsValue {
+    get(window, "sessionStorage")
 }
 
 /// A random 128-bit id in hex. Math.random is enough: ids group events, they

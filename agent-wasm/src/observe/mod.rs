@@ -22,7 +22,7 @@ pub fn install(window: &Window, flush_interval_ms: u32) {
     performance::install(window);
     errors::install(window);
     lifecycle::install(window, flush_interval_ms);
-    history::install(window);
+    history::install();
 }
 
 /// Calls `handle` with the first argument of each call, for as long as the
@@ -52,6 +52,10 @@ pub(crate) fn get(value: &JsValue, key: &str) -> JsValue {
     Reflect::get(value, &key.into()).unwrap_or(JsValue::UNDEFINED)
 }
 
+// Browser methods are called by name through these two, as properties are
+// read through `get`: each typed web-sys method would be one more JS import
+// and glue function.
+
 /// `target[method](argument)`; `undefined` when there is no such method or it throws.
 pub(crate) fn call(target: &JsValue, method: &str, argument: &JsValue) -> JsValue {
     let method = get(target, method);
@@ -61,13 +65,22 @@ pub(crate) fn call(target: &JsValue, method: &str, argument: &JsValue) -> JsValu
     method.unchecked_into::<js_sys::Function>().call1(target, argument).unwrap_or(JsValue::UNDEFINED)
 }
 
+/// `target[method](first, second)`, as [`call`].
+pub(crate) fn call2(target: &JsValue, method: &str, first: &JsValue, second: &JsValue) -> JsValue {
+    let method = get(target, method);
+    if !method.is_function() {
+        return JsValue::UNDEFINED;
+    }
+    method.unchecked_into::<js_sys::Function>().call2(target, first, second).unwrap_or(JsValue::UNDEFINED)
+}
+
 /// A global of the page (`window[name]`).
 pub(crate) fn global(name: &str) -> JsValue {
     crate::WINDOW.with(|window| window.as_ref().map_or(JsValue::UNDEFINED, |window| get(window, name)))
 }
 
 /// The page's `performance`.
-fn performance() -> JsValue {
+pub(crate) fn performance() -> JsValue {
     global("performance")
 }
 

@@ -12,7 +12,7 @@ use canopy_wire::limits::{truncate, MAX_TEXT_BYTES};
 use canopy_wire::{concat, EventBody, Navigation, Pairs, Parts, Resource, Vital, VitalName};
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::prelude::*;
-use web_sys::{EventTarget, PerformanceObserver, PerformanceObserverEntryList, Window};
+use web_sys::{EventTarget, PerformanceObserver, Window};
 
 use super::{
     activation_start, callback, call, entries_by_type, get, number, owner_of_node, performance, selector, string,
@@ -92,7 +92,7 @@ fn first_hidden(window: &Window) -> f64 {
 /// count too. An entry type the browser lacks is skipped.
 pub(super) fn observe(entry_type: &'static str, handle: Handler) {
     let on_entries = callback(move |list: JsValue| {
-        handle_all(&list.unchecked_into::<PerformanceObserverEntryList>().get_entries(), handle);
+        handle_all(&call(&list, "getEntries", &JsValue::UNDEFINED).dyn_into().unwrap_or_default(), handle);
     });
     let Ok(observer) = PerformanceObserver::new(&on_entries) else { return };
     // web-sys only knows the older `entryTypes` form; `type` is needed for `buffered`.
