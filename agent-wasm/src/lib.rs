@@ -160,17 +160,17 @@ fn failure(call: &str, why: &str) -> JsError {
 #[wasm_bindgen]
 pub fn stats() -> JsValue {
     let Some((queued_events, queued_bytes, dropped)) = with_agent(|agent| agent.held()) else { return JsValue::NULL };
-    let memory_bytes = observe::get(&observe::get(&wasm_bindgen::memory(), "buffer"), "byteLength");
-    let stats = js_sys::Object::new();
-    for (key, value) in [
-        ("queuedEvents", JsValue::from(queued_events as f64)),
-        ("queuedBytes", JsValue::from(queued_bytes as f64)),
-        ("dropped", JsValue::from(dropped as f64)),
-        ("memoryBytes", memory_bytes),
-    ] {
-        let _ = js_sys::Reflect::set(&stats, &key.into(), &value);
-    }
-    stats.into()
+    stats_object(queued_events as f64, queued_bytes as f64, dropped as f64, &wasm_bindgen::memory())
+}
+
+// An object built in JS: in the wasm, each field is a `Reflect.set`.
+#[wasm_bindgen(inline_js = r#"
+export function stats_object(queuedEvents, queuedBytes, dropped, memory) {
+  return { queuedEvents, queuedBytes, dropped, memoryBytes: memory.buffer.byteLength };
+}
+"#)]
+extern "C" {
+    fn stats_object(queued_events: f64, queued_bytes: f64, dropped: f64, memory: &JsValue) -> JsValue;
 }
 
 /// Sends everything queued now (also happens on an interval and when the page hides).

@@ -16,7 +16,6 @@
 //! from the URL, as `sendBeacon` cannot set headers.
 
 use canopy_wire::concat;
-use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
 use web_sys::Window;
 
@@ -44,16 +43,20 @@ export function gzip(text, done) {
     done(null);
   }
 }
-export function answered(promise, done) {
-  Promise.resolve(promise).then((response) => done(response), () => done(null));
+export function post(url, body, keepalive, done) {
+  try {
+    fetch(url, { method: 'POST', body, keepalive }).then((response) => done(response), () => done(null));
+  } catch {
+    done(null);
+  }
 }
 "#)]
 extern "C" {
     /// Gzips `text` and calls `done` with the bytes, or `null` if that failed.
     fn gzip(text: &str, done: &js_sys::Function);
-    /// Calls `done` with the response a `fetch` promise settles with, or
-    /// `null` (`undefined` if `fetch` itself threw).
-    fn answered(promise: &JsValue, done: &js_sys::Function);
+    /// POSTs `body` to `url` with `fetch`, then calls `done` with the
+    /// response, or `null` if there was none.
+    fn post(url: &str, body: &JsValue, keepalive: bool, done: &js_sys::Function);
 }
 
 /// A request body and where it goes.
@@ -113,12 +116,7 @@ impl Delivery {
         if keepalive {
             self.keepalive_in_flight += request.len;
         }
-        // A plain object: web-sys's RequestInit has no stable `keepalive` setter.
-        let init = Object::new();
-        let _ = Reflect::set(&init, &"method".into(), &"POST".into());
-        let _ = Reflect::set(&init, &"body".into(), &request.body);
-        let _ = Reflect::set(&init, &"keepalive".into(), &keepalive.into());
-        let promise = call2(window, "fetch", &request.url.as_str().into(), &init);
+        let (url, body) = (request.url.clone(), request.body.clone());
         let len = if keepalive { request.len } else { 0 };
         // No answer (`null`: the server is down, the network gone) reads as
         // status 0: like a 503 without Retry-After.
@@ -127,7 +125,7 @@ impl Delivery {
             let retry_after = retry_after_ms(&response);
             with_agent(|agent| agent.settled(len, request, attempt, status, retry_after));
         });
-        answered(&promise, &on_answer);
+        post(&url, &body, keepalive, &on_answer);
     }
 
     /// A fetch ended with `status` (0: no answer). Returns whether sends
