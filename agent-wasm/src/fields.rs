@@ -126,11 +126,17 @@ impl Fields {
     /// An `a` field, as text pairs cut to the shared limits.
     pub fn attrs(&mut self) -> canopy_wire::Attrs {
         let mut pairs = Vec::new();
-        let mut flat = self.strings().unwrap_or_default().into_iter();
-        while let (Some(mut name), Some(mut text)) = (flat.next(), flat.next()) {
-            truncate(&mut name, MAX_ATTR_KEY_BYTES);
-            truncate(&mut text, MAX_ATTR_VALUE_BYTES);
-            pairs.push((name, text));
+        let flat = self.next();
+        if let Some(flat) = flat.dyn_ref::<Array>() {
+            let text = |index| flat.get(index).as_string().unwrap_or_default();
+            let mut index = 0;
+            while index < flat.length() {
+                let (mut name, mut value) = (text(index), text(index + 1));
+                truncate(&mut name, MAX_ATTR_KEY_BYTES);
+                truncate(&mut value, MAX_ATTR_VALUE_BYTES);
+                pairs.push((name, value));
+                index += 2;
+            }
         }
         canopy_wire::Pairs(pairs)
     }
