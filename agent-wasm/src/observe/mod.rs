@@ -14,7 +14,6 @@ mod history;
 mod lifecycle;
 mod performance;
 
-use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
 use web_sys::Window;
 
@@ -43,35 +42,32 @@ pub(crate) fn once(handle: impl FnOnce(JsValue) + 'static) -> js_sys::Function {
     })
 }
 
-/// `value[key]` for an object or function; `undefined` when absent, when
-/// reading it throws, or when `value` is neither (a thrown string, a null node).
-pub(crate) fn get(value: &JsValue, key: &str) -> JsValue {
-    if !(value.is_object() || value.is_function()) {
-        return JsValue::UNDEFINED;
-    }
-    Reflect::get(value, &key.into()).unwrap_or(JsValue::UNDEFINED)
+// Properties are read and browser methods called by name through these, in
+// JS: each typed web-sys getter or method would be one more import and glue
+// function, and `Reflect.get` with the checks around it costs more wasm.
+// `call` passes on exactly the arguments it is given.
+#[wasm_bindgen(inline_js = r#"
+export function get(value, key) {
+  try {
+    return Object(value) === value ? value[key] : undefined;
+  } catch {}
 }
-
-// Browser methods are called by name through these two, as properties are
-// read through `get`: each typed web-sys method would be one more JS import
-// and glue function.
-
-/// `target[method](argument)`; `undefined` when there is no such method or it throws.
-pub(crate) fn call(target: &JsValue, method: &str, argument: &JsValue) -> JsValue {
-    let method = get(target, method);
-    if !method.is_function() {
-        return JsValue::UNDEFINED;
-    }
-    method.unchecked_into::<js_sys::Function>().call1(target, argument).unwrap_or(JsValue::UNDEFINED)
+export function call(target, method, ...args) {
+  const f = get(target, method);
+  try {
+    return typeof f == 'function' ? f.apply(target, args) : undefined;
+  } catch {}
 }
-
-/// `target[method](first, second)`, as [`call`].
-pub(crate) fn call2(target: &JsValue, method: &str, first: &JsValue, second: &JsValue) -> JsValue {
-    let method = get(target, method);
-    if !method.is_function() {
-        return JsValue::UNDEFINED;
-    }
-    method.unchecked_into::<js_sys::Function>().call2(target, first, second).unwrap_or(JsValue::UNDEFINED)
+"#)]
+extern "C" {
+    /// `value[key]` for an object or function; `undefined` when absent, when
+    /// reading it throws, or when `value` is neither (a thrown string, a null node).
+    pub(crate) fn get(value: &JsValue, key: &str) -> JsValue;
+    /// `target[method](argument)`; `undefined` when there is no such method or it throws.
+    pub(crate) fn call(target: &JsValue, method: &str, argument: &JsValue) -> JsValue;
+    /// `target[method](first, second)`, as [`call`].
+    #[wasm_bindgen(js_name = call)]
+    pub(crate) fn call2(target: &JsValue, method: &str, first: &JsValue, second: &JsValue) -> JsValue;
 }
 
 /// A global of the page (`window[name]`).
