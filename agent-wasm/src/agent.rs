@@ -131,7 +131,7 @@ impl Agent {
         let event = Event { app: app.to_owned(), at: self.epoch_ms(relative_at), body };
         let Some(mut encoded) = json::to_string(&event) else { return };
         if let Some(hook) = &self.config.before_send {
-            let Some(changed) = privacy::before_send(hook, encoded) else { return };
+            let Some(changed) = privacy::before_send(hook, &encoded) else { return };
             encoded = changed;
         }
         self.queue.push(encoded);
