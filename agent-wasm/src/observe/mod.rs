@@ -2,11 +2,11 @@
 //! an attributed event and hands it to the agent; none of them lets an
 //! exception or panic reach the page.
 //!
-//! Entries and events are read by property name through `Reflect.get` rather
-//! than web-sys's typed getters: each typed getter is one more JS import and
-//! glue function in what every page downloads, while reads by name share one,
-//! and cover the entry types web-sys does not describe (LCP, layout shifts,
-//! event timing).
+//! Entries and events are read, and browser methods called, by name (`get`,
+//! `call` below) rather than through web-sys's typed getters and methods:
+//! each typed one is one more JS import and glue function in what every page
+//! downloads, while reads by name share one, and cover the entry types
+//! web-sys does not describe (LCP, layout shifts, event timing).
 
 mod errors;
 mod frames;
