@@ -5,11 +5,13 @@ use std::cell::RefCell;
 
 use canopy_wire::limits::{truncate, MAX_BEACON_BYTES, MAX_EVENTS_PER_BEACON, MAX_TEXT_BYTES};
 use canopy_wire::{Beacon, ErrorReport, Event, EventBody, LongFrame, Vital, SCHEMA_VERSION};
+use wasm_bindgen::JsValue;
 use web_sys::Window;
 
 use crate::attribute::AppRegistry;
 use crate::batch::Queue;
 use crate::config::Config;
+use crate::observe::{call, get, performance, string};
 use crate::repeats::{Repeats, Verdict};
 use crate::resources::{AppResources, ResourceSummaries};
 use crate::send::Delivery;
@@ -69,7 +71,7 @@ pub struct Agent {
 
 impl Agent {
     pub fn new(window: Window, config: Config) -> Self {
-        let href = window.location().href().unwrap_or_default();
+        let href = string(&get(&window, "location"), "href").unwrap_or_default();
         let page_url = privacy::scrub_url(&href, &config.keep_query_params);
         Self {
             apps: AppRegistry::new(config.shell.clone()),
@@ -95,12 +97,12 @@ impl Agent {
 
     /// Epoch milliseconds for a `performance.now()`-relative timestamp.
     pub fn epoch_ms(&self, relative: f64) -> f64 {
-        self.window.performance().map(|p| p.time_origin() + relative).unwrap_or(relative)
+        get(&performance(), "timeOrigin").as_f64().map_or(relative, |origin| origin + relative)
     }
 
     /// Milliseconds since the time origin (`performance.now()`).
     pub fn now(&self) -> f64 {
-        self.window.performance().map(|p| p.now()).unwrap_or(0.0)
+        call(&performance(), "now", &JsValue::UNDEFINED).as_f64().unwrap_or(0.0)
     }
 
     /// Whether a URL is the agent's own traffic, which it must not observe.
@@ -129,7 +131,7 @@ impl Agent {
         let event = Event { app: app.to_owned(), at: self.epoch_ms(relative_at), body };
         let Some(mut encoded) = json::to_string(&event) else { return };
         if let Some(hook) = &self.config.before_send {
-            let Some(changed) = privacy::before_send(hook, encoded) else { return };
+            let Some(changed) = privacy::before_send(hook, &encoded) else { return };
             encoded = changed;
         }
         self.queue.push(encoded);

@@ -6,7 +6,9 @@
 //! `data-canopy-app` container in the browser-only part of the agent. Anything
 //! no app claims belongs to the page's shell app.
 
-use canopy_wire::{AppInfo, Frame};
+use canopy_wire::{concat, AppInfo, Frame};
+
+use crate::text::{find, rsplit_once};
 
 /// One app as registered, with the URL prefixes its assets are served under.
 #[derive(Debug, Clone, PartialEq)]
@@ -98,18 +100,8 @@ impl AppRegistry {
 /// app, so its own frame is in the app's bundle).
 pub fn caller_prefix(frames: &[Frame]) -> Option<String> {
     let file = crate::privacy::scrub_url(&frames.iter().find(|frame| find(&frame.file, "://").is_some())?.file, &[]);
-    let directory = file.rsplit_once('/')?.0;
-    Some([directory, "/"].concat())
-}
-
-/// The byte offset of `needle` in `haystack`, like `haystack.find(needle)`.
-/// A plain scan: core's two-way searcher costs 2 KB of wasm, and the needles
-/// here are a few bytes long.
-pub(crate) fn find(haystack: &str, needle: &str) -> Option<usize> {
-    if needle.is_empty() {
-        return Some(0);
-    }
-    haystack.as_bytes().windows(needle.len()).position(|window| window == needle.as_bytes())
+    let directory = rsplit_once(&file, b'/')?.0;
+    Some(concat(&[directory, "/"]))
 }
 
 #[cfg(test)]
@@ -177,13 +169,5 @@ mod tests {
         let stack = "Error\n    at callerStack (http://127.0.0.1:8080/mfe/cart/index.js:120:12)\n    at main (x)";
         assert_eq!(caller_prefix(&crate::stack::parse(stack)).as_deref(), Some("http://127.0.0.1:8080/mfe/cart/"));
         assert_eq!(caller_prefix(&crate::stack::parse("f@[native code]")), None);
-    }
-
-    #[test]
-    fn find_agrees_with_str_find() {
-        let cases = [("at https://x", "https://"), ("é http://", "http://"), ("abc", "abcd"), ("", "x"), ("ab", "")];
-        for (haystack, needle) in cases {
-            assert_eq!(find(haystack, needle), haystack.find(needle), "{haystack:?} {needle:?}");
-        }
     }
 }

@@ -1,11 +1,13 @@
 //! What a page passes to `init` and `registerApp`, checked before use.
 
+use canopy_wire::concat;
 use canopy_wire::limits::{check_app_name, MAX_APP_NAME_BYTES, MAX_BEACON_BYTES};
 use wasm_bindgen::JsValue;
 
-use crate::attribute::{caller_prefix, find, RegisteredApp};
+use crate::attribute::{caller_prefix, RegisteredApp};
 use crate::fields::Fields;
 use crate::json;
+use crate::text::find;
 
 const DEFAULT_FLUSH_INTERVAL_MS: u32 = 5_000;
 const DEFAULT_MAX_QUEUE_BYTES: u32 = 256 * 1024;
@@ -79,19 +81,23 @@ fn default_shell() -> String {
 }
 
 impl InitOptions {
-    /// Reads the options object, checking each field's type.
+    /// Reads the options object, checking each field's type (in the order listed).
     pub fn from_js(value: &JsValue) -> Result<Self, String> {
-        let fields = Fields::of(value, "options")?;
+        let mut fields = Fields::read(
+            value,
+            "options",
+            "Sendpoint Skey sshell wflushIntervalMs wmaxQueueBytes lkeepQueryParams sresources bcompress fbeforeSend",
+        )?;
         Ok(Self {
-            endpoint: fields.required_string("endpoint")?,
-            key: fields.required_string("key")?,
-            shell: fields.string("shell")?.unwrap_or_else(default_shell),
-            flush_interval_ms: fields.whole_number("flushIntervalMs")?,
-            max_queue_bytes: fields.whole_number("maxQueueBytes")?,
-            keep_query_params: fields.strings("keepQueryParams")?.unwrap_or_default(),
-            resources: fields.string("resources")?,
-            compress: fields.boolean("compress")?.unwrap_or(false),
-            before_send: fields.function("beforeSend")?,
+            endpoint: fields.string().unwrap_or_default(),
+            key: fields.string().unwrap_or_default(),
+            shell: fields.string().unwrap_or_else(default_shell),
+            flush_interval_ms: fields.number().map(|ms| ms as u32),
+            max_queue_bytes: fields.number().map(|bytes| bytes as u32),
+            keep_query_params: fields.strings().unwrap_or_default(),
+            resources: fields.string(),
+            compress: fields.boolean().unwrap_or(false),
+            before_send: fields.function(),
         })
     }
 
@@ -99,28 +105,28 @@ impl InitOptions {
     pub fn into_config(self) -> Result<Config, String> {
         let endpoint = self.endpoint.trim_end_matches('/');
         if !(endpoint.starts_with("https://") || endpoint.starts_with("http://")) {
-            return Err(["endpoint must be an absolute http(s) URL, got \"", &self.endpoint, "\""].concat());
+            return Err(concat(&["endpoint must be an absolute http(s) URL, got \"", &self.endpoint, "\""]));
         }
         if self.key.len() < 8 || !self.key.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_') {
-            return Err(["key must be at least 8 letters, digits, '-' or '_', got \"", &self.key, "\""].concat());
+            return Err(concat(&["key must be at least 8 letters, digits, '-' or '_', got \"", &self.key, "\""]));
         }
-        check_app_name(&self.shell).map_err(|why| ["shell: ", &why].concat())?;
+        check_app_name(&self.shell).map_err(|why| concat(&["shell: ", &why]))?;
         let flush_interval_ms = self.flush_interval_ms.unwrap_or(DEFAULT_FLUSH_INTERVAL_MS);
         if flush_interval_ms < 100 {
-            return Err(["flushIntervalMs must be at least 100, got ", &decimal(flush_interval_ms)].concat());
+            return Err(concat(&["flushIntervalMs must be at least 100, got ", &decimal(flush_interval_ms)]));
         }
         let max_queue_bytes = self.max_queue_bytes.unwrap_or(DEFAULT_MAX_QUEUE_BYTES) as usize;
         if max_queue_bytes < MAX_BEACON_BYTES {
             let (min, got) = (decimal(MAX_BEACON_BYTES), decimal(max_queue_bytes));
-            return Err(["maxQueueBytes must be at least ", &min, ", got ", &got].concat());
+            return Err(concat(&["maxQueueBytes must be at least ", &min, ", got ", &got]));
         }
         let all_resources = match self.resources.as_deref() {
             None | Some("summary") => false,
             Some("all") => true,
-            Some(other) => return Err(["resources must be \"summary\" or \"all\", got \"", other, "\""].concat()),
+            Some(other) => return Err(concat(&["resources must be \"summary\" or \"all\", got \"", other, "\""])),
         };
         Ok(Config {
-            beacon_url: [endpoint, "/v1/beacon?key=", &self.key].concat(),
+            beacon_url: concat(&[endpoint, "/v1/beacon?key=", &self.key]),
             shell: self.shell,
             flush_interval_ms,
             max_queue_bytes,
@@ -135,34 +141,38 @@ impl InitOptions {
 impl AppOptions {
     /// Reads the registration object, checking each field's type.
     pub fn from_js(value: &JsValue) -> Result<Self, String> {
-        let fields = Fields::of(value, "the app")?;
+        let mut fields = Fields::read(
+            value,
+            "the app",
+            "Sname sversion lassetPrefixes shealthCheck ldependencies jrules rsampleRate aattributes sstack",
+        )?;
         Ok(Self {
-            name: fields.required_string("name")?,
-            version: fields.string("version")?.unwrap_or_default(),
-            asset_prefixes: fields.strings("assetPrefixes")?.unwrap_or_default(),
-            health_check: fields.string("healthCheck")?.unwrap_or_default(),
-            dependencies: fields.strings("dependencies")?.unwrap_or_default(),
-            rules: fields.json_array("rules")?.unwrap_or_default(),
-            sample_rate: fields.fraction("sampleRate")?.unwrap_or(1.0),
-            attributes: fields.attrs("attributes")?,
-            stack: fields.string("stack")?.unwrap_or_default(),
+            name: fields.string().unwrap_or_default(),
+            version: fields.string().unwrap_or_default(),
+            asset_prefixes: fields.strings().unwrap_or_default(),
+            health_check: fields.string().unwrap_or_default(),
+            dependencies: fields.strings().unwrap_or_default(),
+            rules: fields.string().unwrap_or_default(),
+            sample_rate: fields.number().unwrap_or(1.0),
+            attributes: fields.attrs(),
+            stack: fields.string().unwrap_or_default(),
         })
     }
 
     pub fn into_app(self) -> Result<(RegisteredApp, Declaration), String> {
         check_app_name(&self.name)?;
         if self.version.len() > MAX_APP_NAME_BYTES {
-            return Err(["version is longer than ", &decimal(MAX_APP_NAME_BYTES), " characters"].concat());
+            return Err(concat(&["version is longer than ", &decimal(MAX_APP_NAME_BYTES), " characters"]));
         }
         if let Some(bad) = self.asset_prefixes.iter().find(|p| find(p, "://").is_none()) {
-            return Err(["assetPrefixes must be absolute URLs, got \"", bad, "\""].concat());
+            return Err(concat(&["assetPrefixes must be absolute URLs, got \"", bad, "\""]));
         }
         let health_check = &self.health_check;
         if !(health_check.is_empty() || health_check.starts_with("https://") || health_check.starts_with("http://")) {
-            return Err(["healthCheck must be an absolute http(s) URL, got \"", health_check, "\""].concat());
+            return Err(concat(&["healthCheck must be an absolute http(s) URL, got \"", health_check, "\""]));
         }
         for dependency in &self.dependencies {
-            check_app_name(dependency).map_err(|why| ["dependencies: ", &why].concat())?;
+            check_app_name(dependency).map_err(|why| concat(&["dependencies: ", &why]))?;
         }
         let mut asset_prefixes = self.asset_prefixes;
         if asset_prefixes.is_empty() {

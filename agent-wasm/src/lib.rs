@@ -20,9 +20,10 @@ mod resources;
 mod send;
 mod session;
 mod stack;
+mod text;
 pub mod vitals;
 
-use canopy_wire::{AppLifecycle, AppPhase, EventBody};
+use canopy_wire::{concat, AppLifecycle, AppPhase, EventBody};
 use wasm_bindgen::prelude::*;
 
 use crate::agent::{with_agent, Agent};
@@ -87,9 +88,9 @@ pub fn app_mounted(name: JsValue) -> Result<(), JsError> {
 /// Takes `{ name, error }` (the npm package turns the error into text).
 #[wasm_bindgen(js_name = appFailed)]
 pub fn app_failed(report: JsValue) -> Result<(), JsError> {
-    let fields = fields::Fields::of(&report, "the report").map_err(|e| failure("appFailed", &e))?;
-    let name = fields.required_string("name").map_err(|e| failure("appFailed", &e))?;
-    let mut error = fields.string("error").map_err(|e| failure("appFailed", &e))?.unwrap_or_default();
+    let mut fields = fields::Fields::read(&report, "the report", "Sname serror").map_err(|e| failure("appFailed", &e))?;
+    let name = fields.string().unwrap_or_default();
+    let mut error = fields.string().unwrap_or_default();
     canopy_wire::limits::truncate(&mut error, canopy_wire::limits::MAX_TEXT_BYTES);
     report_mount("appFailed", &name, AppLifecycle::new(AppPhase::Failed, error))
 }
@@ -99,12 +100,12 @@ pub fn app_failed(report: JsValue) -> Result<(), JsError> {
 #[wasm_bindgen(js_name = pushMetric)]
 pub fn push_metric(call: JsValue) -> Result<(), JsError> {
     let read = || -> Result<(String, EventBody), String> {
-        let fields = fields::Fields::of(&call, "the metric")?;
-        let name = fields.required_string("name")?;
-        canopy_wire::limits::check_metric_name(&name)?;
-        let value = fields.number("value")?;
-        let attrs = fields.attrs("attrs")?;
-        Ok((fields.string("stack")?.unwrap_or_default(), EventBody::Metric(canopy_wire::CustomMetric { name, value, attrs })))
+        let name = custom_name(&call, "the metric")?;
+        // Read after the name is checked: a bad name is the error to report.
+        let mut fields = fields::Fields::read(&call, "the metric", "nvalue aattrs sstack")?;
+        let value = fields.number().unwrap_or_default();
+        let attrs = fields.attrs();
+        Ok((fields.string().unwrap_or_default(), EventBody::Metric(canopy_wire::CustomMetric { name, value, attrs })))
     };
     record_custom("pushMetric", read())
 }
@@ -113,13 +114,19 @@ pub fn push_metric(call: JsValue) -> Result<(), JsError> {
 #[wasm_bindgen(js_name = pushEvent)]
 pub fn push_event(call: JsValue) -> Result<(), JsError> {
     let read = || -> Result<(String, EventBody), String> {
-        let fields = fields::Fields::of(&call, "the event")?;
-        let name = fields.required_string("name")?;
-        canopy_wire::limits::check_metric_name(&name)?;
-        let attrs = fields.attrs("attrs")?;
-        Ok((fields.string("stack")?.unwrap_or_default(), EventBody::Custom(canopy_wire::CustomEvent { name, attrs })))
+        let name = custom_name(&call, "the event")?;
+        let mut fields = fields::Fields::read(&call, "the event", "aattrs sstack")?;
+        let attrs = fields.attrs();
+        Ok((fields.string().unwrap_or_default(), EventBody::Custom(canopy_wire::CustomEvent { name, attrs })))
     };
     record_custom("pushEvent", read())
+}
+
+/// The `name` of a custom metric or event, checked.
+fn custom_name(call: &JsValue, what: &str) -> Result<String, String> {
+    let name = fields::Fields::read(call, what, "Sname")?.string().unwrap_or_default();
+    canopy_wire::limits::check_metric_name(&name)?;
+    Ok(name)
 }
 
 /// Queues a custom metric or event for the app whose bundle called.
@@ -135,7 +142,7 @@ fn record_custom(call: &str, read: Result<(String, EventBody), String>) -> Resul
 fn report_mount(call: &str, name: &str, outcome: AppLifecycle) -> Result<(), JsError> {
     let recorded = with_agent(|agent| {
         if !agent.apps.is_registered(name) {
-            return Err(failure(call, &["\"", name, "\" is not registered; call registerApp first"].concat()));
+            return Err(failure(call, &concat(&["\"", name, "\" is not registered; call registerApp first"])));
         }
         agent.record(name, agent.now(), EventBody::App(outcome));
         Ok(())
@@ -145,7 +152,7 @@ fn report_mount(call: &str, name: &str, outcome: AppLifecycle) -> Result<(), JsE
 
 /// The error a call fails with: `{call}: {why}`.
 fn failure(call: &str, why: &str) -> JsError {
-    JsError::new(&[call, ": ", why].concat())
+    JsError::new(&concat(&[call, ": ", why]))
 }
 
 /// The agent's own health: events and bytes it holds, events it lost, and
@@ -153,17 +160,17 @@ fn failure(call: &str, why: &str) -> JsError {
 #[wasm_bindgen]
 pub fn stats() -> JsValue {
     let Some((queued_events, queued_bytes, dropped)) = with_agent(|agent| agent.held()) else { return JsValue::NULL };
-    let memory_bytes = observe::get(&observe::get(&wasm_bindgen::memory(), "buffer"), "byteLength");
-    let stats = js_sys::Object::new();
-    for (key, value) in [
-        ("queuedEvents", JsValue::from(queued_events as f64)),
-        ("queuedBytes", JsValue::from(queued_bytes as f64)),
-        ("dropped", JsValue::from(dropped as f64)),
-        ("memoryBytes", memory_bytes),
-    ] {
-        let _ = js_sys::Reflect::set(&stats, &key.into(), &value);
-    }
-    stats.into()
+    stats_object(queued_events as f64, queued_bytes as f64, dropped as f64, &wasm_bindgen::memory())
+}
+
+// An object built in JS: in the wasm, each field is a `Reflect.set`.
+#[wasm_bindgen(inline_js = r#"
+export function stats_object(queuedEvents, queuedBytes, dropped, memory) {
+  return { queuedEvents, queuedBytes, dropped, memoryBytes: memory.buffer.byteLength };
+}
+"#)]
+extern "C" {
+    fn stats_object(queued_events: f64, queued_bytes: f64, dropped: f64, memory: &JsValue) -> JsValue;
 }
 
 /// Sends everything queued now (also happens on an interval and when the page hides).

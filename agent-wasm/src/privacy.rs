@@ -2,15 +2,17 @@
 //! parameter not on the page's keep-list (tokens and personal data ride in
 //! both), and the page's `beforeSend` hook sees each event last.
 
-use wasm_bindgen::JsValue;
+use wasm_bindgen::prelude::*;
+
+use crate::text::{before, split, split_once};
 
 /// `url` without its fragment and without query parameters not in `keep`.
 pub fn scrub_url(url: &str, keep: &[String]) -> String {
-    let url = url.split('#').next().unwrap_or(url);
-    let Some((base, query)) = url.split_once('?') else { return url.to_owned() };
+    let url = before(url, b'#');
+    let Some((base, query)) = split_once(url, b'?') else { return url.to_owned() };
     let mut scrubbed = base.to_owned();
-    for pair in query.split('&') {
-        let name = pair.split('=').next().unwrap_or(pair);
+    for pair in split(query, b'&') {
+        let name = before(pair, b'=');
         if !name.is_empty() && keep.iter().any(|kept| kept == name) {
             scrubbed.push(if scrubbed.len() == base.len() { '?' } else { '&' });
             scrubbed.push_str(pair);
@@ -19,23 +21,28 @@ pub fn scrub_url(url: &str, keep: &[String]) -> String {
     scrubbed
 }
 
-/// Runs the page's `beforeSend` on an encoded event: `None` drops it. The
-/// hook gets the event as an object and may return it (changed or not) or a
-/// new one; `null` drops it; `undefined` keeps the object as the hook left
-/// it. A hook that throws, or returns something that is not JSON, leaves the
-/// event as it was: the page's bug must not cost its data.
-pub fn before_send(hook: &js_sys::Function, encoded: String) -> Option<String> {
-    let Ok(event) = js_sys::JSON::parse(&encoded) else { return Some(encoded) };
-    let returned = match hook.call1(&JsValue::NULL, &event) {
-        Ok(returned) if returned.is_null() => return None,
-        Ok(returned) if returned.is_undefined() => event,
-        Ok(returned) => returned,
-        Err(_) => return Some(encoded),
-    };
-    if !returned.is_object() {
-        return Some(encoded);
-    }
-    js_sys::JSON::stringify(&returned).ok().and_then(|text| text.as_string()).or(Some(encoded))
+// The hook runs in JS: the event is parsed, handed over and written back
+// there, without a round trip through the wasm for each step.
+#[wasm_bindgen(inline_js = r#"
+export function before_send(hook, encoded) {
+  try {
+    const event = JSON.parse(encoded), returned = hook.call(null, event);
+    if (returned === null) return null;
+    const changed = returned === undefined ? event : returned;
+    const json = typeof changed == 'object' ? JSON.stringify(changed) : undefined;
+    return typeof json == 'string' ? json : encoded;
+  } catch {
+    return encoded;
+  }
+}
+"#)]
+extern "C" {
+    /// Runs the page's `beforeSend` on an encoded event: `None` drops it. The
+    /// hook gets the event as an object and may return it (changed or not) or a
+    /// new one; `null` drops it; `undefined` keeps the object as the hook left
+    /// it. A hook that throws, or returns something that is not JSON, leaves the
+    /// event as it was: the page's bug must not cost its data.
+    pub fn before_send(hook: &js_sys::Function, encoded: &str) -> Option<String>;
 }
 
 #[cfg(test)]

@@ -15,13 +15,13 @@
 //! a hidden page may not live to finish it); the server learns the encoding
 //! from the URL, as `sendBeacon` cannot set headers.
 
-use js_sys::{Object, Reflect};
+use canopy_wire::concat;
 use wasm_bindgen::prelude::*;
-use web_sys::{RequestInit, Window};
+use web_sys::Window;
 
 use crate::agent::with_agent;
 use crate::config::Config;
-use crate::observe::get;
+use crate::observe::{call2, get, once};
 
 /// What browsers allow in flight for all keepalive requests of a page.
 const KEEPALIVE_BUDGET: usize = 64 * 1024;
@@ -32,9 +32,8 @@ const FIRST_BACKOFF_MS: f64 = 1_000.0;
 /// Longest wait before a retry (ms), whatever `Retry-After` says.
 const MAX_BACKOFF_MS: f64 = 60_000.0;
 
-// Promise plumbing in JS: each callback is called exactly once, so a
-// `Closure::once_into_js` frees itself (a Rust closure per `then` branch
-// would leak the branch not taken).
+// Promise plumbing in JS: each callback is called exactly once, so one Rust
+// closure ([`once`]) serves both `then` branches.
 #[wasm_bindgen(inline_js = r#"
 export function gzip(text, done) {
   try {
@@ -44,15 +43,20 @@ export function gzip(text, done) {
     done(null);
   }
 }
-export function answered(promise, done) {
-  promise.then((response) => done(response), () => done(null));
+export function post(url, body, keepalive, done) {
+  try {
+    fetch(url, { method: 'POST', body, keepalive }).then((response) => done(response), () => done(null));
+  } catch {
+    done(null);
+  }
 }
 "#)]
 extern "C" {
     /// Gzips `text` and calls `done` with the bytes, or `null` if that failed.
-    fn gzip(text: &str, done: &JsValue);
-    /// Calls `done` with the response a `fetch` promise settles with, or `null`.
-    fn answered(promise: &js_sys::Promise, done: &JsValue);
+    fn gzip(text: &str, done: &js_sys::Function);
+    /// POSTs `body` to `url` with `fetch`, then calls `done` with the
+    /// response, or `null` if there was none.
+    fn post(url: &str, body: &JsValue, keepalive: bool, done: &js_sys::Function);
 }
 
 /// A request body and where it goes.
@@ -89,9 +93,9 @@ impl Delivery {
         if !(config.compress && visible && crate::observe::global("CompressionStream").is_function()) {
             return self.deliver(window, plain);
         }
-        let on_compressed = Closure::once_into_js(move |bytes: JsValue| {
+        let on_compressed = once(move |bytes| {
             let request = match get(&bytes, "length").as_f64() {
-                Some(len) => Request { url: [url.as_str(), "&encoding=gzip"].concat(), body: bytes, len: len as usize, events },
+                Some(len) => Request { url: concat(&[url.as_str(), "&encoding=gzip"]), body: bytes, len: len as usize, events },
                 None => plain,
             };
             with_window(|window| {
@@ -112,21 +116,16 @@ impl Delivery {
         if keepalive {
             self.keepalive_in_flight += request.len;
         }
-        // A plain object: web-sys's RequestInit has no stable `keepalive` setter.
-        let init = Object::new();
-        let _ = Reflect::set(&init, &"method".into(), &"POST".into());
-        let _ = Reflect::set(&init, &"body".into(), &request.body);
-        let _ = Reflect::set(&init, &"keepalive".into(), &keepalive.into());
-        let promise = window.fetch_with_str_and_init(&request.url, init.unchecked_ref::<RequestInit>());
+        let (url, body) = (request.url.clone(), request.body.clone());
         let len = if keepalive { request.len } else { 0 };
         // No answer (`null`: the server is down, the network gone) reads as
         // status 0: like a 503 without Retry-After.
-        let on_answer = Closure::once_into_js(move |response: JsValue| {
+        let on_answer = once(move |response| {
             let status = get(&response, "status").as_f64().unwrap_or(0.0) as u16;
             let retry_after = retry_after_ms(&response);
             with_agent(|agent| agent.settled(len, request, attempt, status, retry_after));
         });
-        answered(&promise, &on_answer);
+        post(&url, &body, keepalive, &on_answer);
     }
 
     /// A fetch ended with `status` (0: no answer). Returns whether sends
@@ -152,7 +151,7 @@ impl Delivery {
         let delay = retry_after.unwrap_or(FIRST_BACKOFF_MS * f64::from(1u32 << (attempt - 1))).min(MAX_BACKOFF_MS);
         self.retry = Some((request, attempt + 1));
         // The retry stays set while it is in flight: sends wait for its answer.
-        let on_time = Closure::once_into_js(|| {
+        let on_time = once(|_| {
             with_window(|window| {
                 with_agent(|agent| {
                     let delivery = agent.delivery();
@@ -163,7 +162,7 @@ impl Delivery {
             });
         });
         with_window(|window| {
-            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(on_time.unchecked_ref(), delay as i32);
+            call2(window, "setTimeout", &on_time, &delay.into());
         });
         false
     }
@@ -185,9 +184,7 @@ fn is_visible(window: &Window) -> bool {
 
 /// `navigator.sendBeacon(url, body)`: whether the browser took it.
 fn beacon(window: &Window, url: &str, body: &JsValue) -> bool {
-    let send = get(&window.navigator(), "sendBeacon");
-    let Ok(send) = send.dyn_into::<js_sys::Function>() else { return false };
-    send.call2(&window.navigator(), &url.into(), body).ok().and_then(|taken| taken.as_bool()).unwrap_or(false)
+    call2(&get(window, "navigator"), "sendBeacon", &url.into(), body).as_bool().unwrap_or(false)
 }
 
 /// `Retry-After` in ms, when the answer has one in seconds (the server's form).

@@ -5,7 +5,11 @@
 //! hours in all, as Datadog RUM and Sentry count sessions. The rules are
 //! pure functions of the stored record and the clock, tested on the host.
 
+use canopy_wire::concat;
 use js_sys::Math;
+
+use crate::observe::{call, call2, get};
+use crate::text::split;
 
 const SESSION_KEY: &str = "canopy.session";
 /// A session ends after this long without an event (ms)…
@@ -46,11 +50,11 @@ impl Session {
     /// Integers: parsing them is a few bytes of wasm, parsing floats kilobytes.
     fn encode(&self) -> String {
         let ms = |time: f64| crate::json::to_string(&(time as u64)).unwrap_or_default();
-        [self.id.as_str(), " ", &ms(self.started), " ", &ms(self.last_active)].concat()
+        concat(&[self.id.as_str(), " ", &ms(self.started), " ", &ms(self.last_active)])
     }
 
     fn decode(text: &str) -> Option<Self> {
-        let mut parts = text.split(' ');
+        let mut parts = split(text, b' ');
         let id = parts.next().filter(|id| !id.is_empty() && id.len() <= 64)?.to_owned();
         let mut time = || parts.next()?.parse::<u64>().ok().map(|ms| ms as f64);
         let (started, last_active) = (time()?, time()?);
@@ -59,7 +63,7 @@ impl Session {
 
     /// The tab's session, continued from sessionStorage when it is still live.
     pub fn restore(window: &web_sys::Window, now: f64) -> Self {
-        let stored = storage(window).and_then(|s| s.get_item(SESSION_KEY).ok().flatten());
+        let stored = call(&storage(window), "getItem", &SESSION_KEY.into()).as_string();
         let mut session = stored.as_deref().and_then(Session::decode).unwrap_or_else(|| Session::new(now));
         session.touch(now);
         session.save(window);
@@ -69,14 +73,13 @@ impl Session {
     /// Keeps the session for the next page of the tab. Storage may be
     /// unavailable (privacy modes, sandboxed frames): then each page has its own.
     pub fn save(&self, window: &web_sys::Window) {
-        if let Some(storage) = storage(window) {
-            let _ = storage.set_item(SESSION_KEY, &self.encode());
-        }
+        call2(&storage(window), "setItem", &SESSION_KEY.into(), &self.encode().into());
     }
 }
 
-fn storage(window: &web_sys::Window) -> Option<web_sys::Storage> {
-    window.session_storage().ok().flatten()
+/// `sessionStorage`; `undefined` where reading it throws (sandboxed frames).
+fn storage(window: &web_sys::Window) -> wasm_bindgen::JsValue {
+    get(window, "sessionStorage")
 }
 
 /// A random 128-bit id in hex. Math.random is enough: ids group events, they

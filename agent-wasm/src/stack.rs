@@ -12,15 +12,15 @@
 use canopy_wire::limits::{truncate, MAX_FRAMES, MAX_TEXT_BYTES};
 use canopy_wire::Frame;
 
-use crate::attribute::find;
+use crate::text::{before, find, rsplit_once, split, split_once};
 
 /// The frames of `stack`, top first, at most [`MAX_FRAMES`].
 pub fn parse(stack: &str) -> Vec<Frame> {
     // A V8 stack starts with the message, which may contain anything
     // (an `@`, a URL): once a line is a V8 frame, only V8 frames count.
-    let v8 = stack.split('\n').any(|line| line.trim_start().starts_with("at "));
+    let v8 = split(stack, b'\n').any(|line| line.trim_start().starts_with("at "));
     let mut frames = Vec::new();
-    for line in stack.split('\n') {
+    for line in split(stack, b'\n') {
         if frames.len() == MAX_FRAMES {
             break;
         }
@@ -43,8 +43,8 @@ fn v8_frame(rest: &str) -> Frame {
         None => ("", rest),
     };
     // `eval at f (https://x/a.js:1:1), <anonymous>:1:1`: the calling script.
-    let location = match location.rsplit_once('(') {
-        Some((_, inner)) => inner.split(')').next().unwrap_or(inner),
+    let location = match rsplit_once(location, b'(') {
+        Some((_, inner)) => before(inner, b')'),
         None => location,
     };
     located(function, location)
@@ -52,7 +52,7 @@ fn v8_frame(rest: &str) -> Frame {
 
 /// `fn@location`, `@location` or (Safari, top-level code) a bare URL.
 fn gecko_frame(line: &str) -> Option<Frame> {
-    let (function, location) = match line.split_once('@') {
+    let (function, location) = match split_once(line, b'@') {
         Some(parts) => parts,
         None if find(line, "://").is_some() => ("", line),
         None => return None,
@@ -62,7 +62,7 @@ fn gecko_frame(line: &str) -> Option<Frame> {
     if let Some(at) = find(location, " line ") {
         let file = location.get(..at).unwrap_or_default();
         let rest = location.get(at + " line ".len()..).unwrap_or_default();
-        let line = rest.split(' ').next().and_then(|n| n.parse().ok()).unwrap_or(0);
+        let line = before(rest, b' ').parse().unwrap_or(0);
         return Some(Frame { function: function.to_owned(), file: file.to_owned(), line, column: 0 });
     }
     Some(located(function, location))
@@ -74,7 +74,7 @@ fn located(function: &str, location: &str) -> Frame {
     let mut numbers = [0u32; 2];
     let mut found = 0;
     while found < 2 {
-        match file.rsplit_once(':') {
+        match rsplit_once(file, b':') {
             Some((head, tail)) if !tail.is_empty() && tail.bytes().all(|b| b.is_ascii_digit()) => {
                 numbers[found] = tail.parse().unwrap_or(0);
                 file = head;

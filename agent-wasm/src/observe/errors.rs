@@ -7,13 +7,13 @@
 //! load of that app, which availability counts.
 
 use canopy_wire::limits::{truncate, MAX_STACK_BYTES, MAX_TEXT_BYTES};
-use canopy_wire::{AppLifecycle, AppPhase, ErrorReport, ErrorSource, EventBody};
+use canopy_wire::{concat, AppLifecycle, AppPhase, ErrorReport, ErrorSource, EventBody};
 use wasm_bindgen::prelude::*;
 use web_sys::{Element, ErrorEvent, PromiseRejectionEvent, Window};
 
 use super::{callback, get, number, string};
 use crate::agent::{with_agent, Agent};
-use crate::attribute::find;
+use crate::text::find;
 
 /// What a hook read from the event, before attribution and scrubbing.
 struct Caught {
@@ -54,7 +54,7 @@ fn record(agent: &mut Agent, caught: Caught) {
     let now = agent.now();
     if let Some(chunk) = failed_chunk {
         if let Some(owner) = agent.apps.owner_of_url(chunk).map(str::to_owned) {
-            let detail = ["chunk failed to load: ", &agent.scrub(chunk)].concat();
+            let detail = concat(&["chunk failed to load: ", &agent.scrub(chunk)]);
             agent.record(&owner, now, EventBody::App(AppLifecycle::new(AppPhase::Failed, detail)));
         }
     }
@@ -97,7 +97,7 @@ fn on_error(event: JsValue) -> Option<Caught> {
     let tag = string(&element, "tagName").unwrap_or_default().to_ascii_lowercase();
     Some(Caught {
         source: ErrorSource::ResourceLoad,
-        message: ["failed to load ", &tag, " ", crate::privacy::scrub_url(&url, &[]).as_str()].concat(),
+        message: concat(&["failed to load ", &tag, " ", crate::privacy::scrub_url(&url, &[]).as_str()]),
         chunk: tag == "script" || tag == "link",
         error_type: tag,
         stack: String::new(),

@@ -10,15 +10,15 @@ use js_sys::Array;
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::performance::observe;
-use super::{get, global, number, string};
+use super::{call, get, global, number, string};
 use crate::agent::Agent;
 
 /// The main thread's budget per frame (ms): time beyond it blocks input.
 const FRAME_BUDGET_MS: f64 = 50.0;
 
 pub fn install() {
-    let types = get(&global("PerformanceObserver"), "supportedEntryTypes").dyn_into::<Array>().unwrap_or_default();
-    if types.includes(&"long-animation-frame".into(), 0) {
+    let types = get(&global("PerformanceObserver"), "supportedEntryTypes");
+    if call(&types, "includes", &"long-animation-frame".into()).as_bool() == Some(true) {
         observe("long-animation-frame", on_frame);
     } else {
         observe("longtask", on_long_task);

@@ -7,7 +7,6 @@
 //! soft-navigation support by default).
 
 use wasm_bindgen::prelude::*;
-use web_sys::Window;
 
 use super::lifecycle::interaction_count;
 use super::performance::take_records;
@@ -33,10 +32,9 @@ extern "C" {
     fn watch_history(changed: &js_sys::Function);
 }
 
-pub fn install(window: &Window) {
-    let location = window.location();
-    watch_history(&super::callback(move |_| {
-        let Ok(href) = location.href() else { return };
+pub fn install() {
+    watch_history(&super::callback(|_| {
+        let Some(href) = super::string(&super::global("location"), "href") else { return };
         route_changed(&href);
     }));
 }

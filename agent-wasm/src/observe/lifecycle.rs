@@ -8,16 +8,17 @@
 //! restored from the back/forward cache: a new view, measured afresh.
 
 use canopy_wire::{Vital, VitalName};
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{EventTarget, Window};
 
-use super::{call, callback, get, number, performance, string};
+use super::{call, call2, callback, get, number, once, performance, string};
 use crate::agent::with_agent;
 
 pub fn install(window: &Window, flush_interval_ms: u32) {
-    if let Some(document) = window.document() {
+    let document = get(window, "document");
+    if document.is_object() {
         let hidden_document = document.clone();
-        on(&document, move |event| {
+        on(document.unchecked_ref(), move |event| {
             if string(&hidden_document, "visibilityState").as_deref() == Some("hidden") {
                 let at = number(&event, "timeStamp");
                 with_agent(|agent| agent.vitals.first_hidden = agent.vitals.first_hidden.min(at));
@@ -36,8 +37,8 @@ pub fn install(window: &Window, flush_interval_ms: u32) {
         with_agent(|agent| agent.flush());
     });
     // At most i32::MAX ms (~25 days): the browser's own limit for timers.
-    let interval = flush_interval_ms.min(i32::MAX as u32) as i32;
-    let _ = window.set_interval_with_callback_and_timeout_and_arguments_0(&flush, interval);
+    let interval = flush_interval_ms.min(i32::MAX as u32);
+    call2(window, "setInterval", &flush, &interval.into());
 }
 
 fn finish_view() {
@@ -93,13 +94,7 @@ fn restore(window: &Window, restored_at: f64) {
 /// Runs `then` before the next frame (`requestAnimationFrame`). Boxed: one
 /// copy of the glue for both frames.
 fn next_frame(window: &Window, then: Box<dyn FnOnce()>) {
-    let mut then = Some(then);
-    let frame = callback(move |_| {
-        if let Some(then) = then.take() {
-            then();
-        }
-    });
-    let _ = call(window, "requestAnimationFrame", &frame.into());
+    let _ = call(window, "requestAnimationFrame", &once(move |_| then()).into());
 }
 
 fn on(target: &EventTarget, handle: impl Fn(JsValue) + 'static, event_type: &str) {

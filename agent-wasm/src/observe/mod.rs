@@ -2,11 +2,11 @@
 //! an attributed event and hands it to the agent; none of them lets an
 //! exception or panic reach the page.
 //!
-//! Entries and events are read by property name through `Reflect.get` rather
-//! than web-sys's typed getters: each typed getter is one more JS import and
-//! glue function in what every page downloads, while reads by name share one,
-//! and cover the entry types web-sys does not describe (LCP, layout shifts,
-//! event timing).
+//! Entries and events are read, and browser methods called, by name (`get`,
+//! `call` below) rather than through web-sys's typed getters and methods:
+//! each typed one is one more JS import and glue function in what every page
+//! downloads, while reads by name share one, and cover the entry types
+//! web-sys does not describe (LCP, layout shifts, event timing).
 
 mod errors;
 mod frames;
@@ -14,15 +14,14 @@ mod history;
 mod lifecycle;
 mod performance;
 
-use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
-use web_sys::{Element, Window};
+use web_sys::Window;
 
 pub fn install(window: &Window, flush_interval_ms: u32) {
     performance::install(window);
     errors::install(window);
     lifecycle::install(window, flush_interval_ms);
-    history::install(window);
+    history::install();
 }
 
 /// Calls `handle` with the first argument of each call, for as long as the
@@ -31,22 +30,44 @@ pub(crate) fn callback(handle: impl FnMut(JsValue) + 'static) -> js_sys::Functio
     Closure::<dyn FnMut(JsValue)>::new(handle).into_js_value().unchecked_into()
 }
 
-/// `value[key]` for an object or function; `undefined` when absent, when
-/// reading it throws, or when `value` is neither (a thrown string, a null node).
-pub(crate) fn get(value: &JsValue, key: &str) -> JsValue {
-    if !(value.is_object() || value.is_function()) {
-        return JsValue::UNDEFINED;
-    }
-    Reflect::get(value, &key.into()).unwrap_or(JsValue::UNDEFINED)
+/// Calls `handle` with the first argument of the first call only (a promise
+/// branch, a timer, a frame). The same closure type as [`callback`]: freed,
+/// like it, when the browser collects the JS function.
+pub(crate) fn once(handle: impl FnOnce(JsValue) + 'static) -> js_sys::Function {
+    let mut handle = Some(handle);
+    callback(move |value| {
+        if let Some(handle) = handle.take() {
+            handle(value);
+        }
+    })
 }
 
-/// `target[method](argument)`; `undefined` when there is no such method or it throws.
-pub(crate) fn call(target: &JsValue, method: &str, argument: &JsValue) -> JsValue {
-    let method = get(target, method);
-    if !method.is_function() {
-        return JsValue::UNDEFINED;
-    }
-    method.unchecked_into::<js_sys::Function>().call1(target, argument).unwrap_or(JsValue::UNDEFINED)
+// Properties are read and browser methods called by name through these, in
+// JS: each typed web-sys getter or method would be one more import and glue
+// function, and `Reflect.get` with the checks around it costs more wasm.
+// `call` passes on exactly the arguments it is given.
+#[wasm_bindgen(inline_js = r#"
+export function get(value, key) {
+  try {
+    return Object(value) === value ? value[key] : undefined;
+  } catch {}
+}
+export function call(target, method, ...args) {
+  const f = get(target, method);
+  try {
+    return typeof f == 'function' ? f.apply(target, args) : undefined;
+  } catch {}
+}
+"#)]
+extern "C" {
+    /// `value[key]` for an object or function; `undefined` when absent, when
+    /// reading it throws, or when `value` is neither (a thrown string, a null node).
+    pub(crate) fn get(value: &JsValue, key: &str) -> JsValue;
+    /// `target[method](argument)`; `undefined` when there is no such method or it throws.
+    pub(crate) fn call(target: &JsValue, method: &str, argument: &JsValue) -> JsValue;
+    /// `target[method](first, second)`, as [`call`].
+    #[wasm_bindgen(js_name = call)]
+    pub(crate) fn call2(target: &JsValue, method: &str, first: &JsValue, second: &JsValue) -> JsValue;
 }
 
 /// A global of the page (`window[name]`).
@@ -55,7 +76,7 @@ pub(crate) fn global(name: &str) -> JsValue {
 }
 
 /// The page's `performance`.
-fn performance() -> JsValue {
+pub(crate) fn performance() -> JsValue {
     global("performance")
 }
 
@@ -102,16 +123,16 @@ export function selector(node) {
   } catch {}
   return selector;
 }
+export function owner_of_node(node) {
+  try {
+    const element = node instanceof Element ? node : node.parentElement;
+    return element.closest('[data-canopy-app]').getAttribute('data-canopy-app');
+  } catch {}
+}
 "#)]
 extern "C" {
     fn selector(node: &JsValue) -> String;
-}
-
-/// The registered app whose DOM container (`data-canopy-app`) holds `node`.
-fn owner_of_node(node: &JsValue) -> Option<String> {
-    let element = match node.dyn_ref::<Element>() {
-        Some(element) => element.clone(),
-        None => get(node, "parentElement").dyn_into::<Element>().ok()?,
-    };
-    element.closest("[data-canopy-app]").ok()??.get_attribute("data-canopy-app")
+    /// The app whose DOM container (`data-canopy-app`) holds `node` (or,
+    /// for a text node, its parent element). In JS: two DOM calls.
+    fn owner_of_node(node: &JsValue) -> Option<String>;
 }

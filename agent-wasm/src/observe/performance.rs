@@ -9,10 +9,10 @@
 use std::cell::RefCell;
 
 use canopy_wire::limits::{truncate, MAX_TEXT_BYTES};
-use canopy_wire::{EventBody, Navigation, Pairs, Parts, Resource, Vital, VitalName};
-use js_sys::{Array, Object, Reflect};
+use canopy_wire::{concat, EventBody, Navigation, Pairs, Parts, Resource, Vital, VitalName};
+use js_sys::Array;
 use wasm_bindgen::prelude::*;
-use web_sys::{EventTarget, PerformanceObserver, PerformanceObserverEntryList, Window};
+use web_sys::{EventTarget, Window};
 
 use super::{
     activation_start, callback, call, entries_by_type, get, number, owner_of_node, performance, selector, string,
@@ -88,25 +88,37 @@ fn first_hidden(window: &Window) -> f64 {
     }
 }
 
+// The observer and its options in JS: a dictionary built in the wasm costs a
+// `Reflect.set` per field. `type` (not web-sys's older `entryTypes` form) is
+// what allows `buffered`.
+#[wasm_bindgen(inline_js = r#"
+export function observe_buffered(type, durationThreshold, callback) {
+  let observer;
+  try { observer = new PerformanceObserver(callback); } catch { return; }
+  try { observer.observe({ type, buffered: true, durationThreshold }); } catch {}
+  return observer;
+}
+"#)]
+extern "C" {
+    /// A PerformanceObserver of `entry_type` calling `callback`, observing;
+    /// `undefined` if the browser has none.
+    fn observe_buffered(entry_type: &str, duration_threshold: Option<f64>, callback: &js_sys::Function) -> JsValue;
+}
+
 /// Observes one entry type, buffered so entries from before the agent loaded
 /// count too. An entry type the browser lacks is skipped.
 pub(super) fn observe(entry_type: &'static str, handle: Handler) {
     let on_entries = callback(move |list: JsValue| {
-        handle_all(&list.unchecked_into::<PerformanceObserverEntryList>().get_entries(), handle);
+        handle_all(&call(&list, "getEntries", &JsValue::UNDEFINED).dyn_into().unwrap_or_default(), handle);
     });
-    let Ok(observer) = PerformanceObserver::new(&on_entries) else { return };
-    // web-sys only knows the older `entryTypes` form; `type` is needed for `buffered`.
-    let init = Object::new();
-    let _ = Reflect::set(&init, &"type".into(), &entry_type.into());
-    let _ = Reflect::set(&init, &"buffered".into(), &true.into());
-    if entry_type == "event" {
-        let _ = Reflect::set(&init, &"durationThreshold".into(), &EVENT_DURATION_THRESHOLD.into());
+    let threshold = (entry_type == "event").then_some(EVENT_DURATION_THRESHOLD);
+    let observer = observe_buffered(entry_type, threshold, &on_entries);
+    if observer.is_undefined() {
+        return;
     }
-    // Through `Function.call`, which catches what `observe` throws.
-    let _ = call(&observer, "observe", &init);
     let _ = OBSERVERS.try_with(|observers| {
         if let Ok(mut observers) = observers.try_borrow_mut() {
-            observers.push((entry_type, observer.into(), handle));
+            observers.push((entry_type, observer, handle));
         }
     });
 }
@@ -197,7 +209,7 @@ fn on_lcp(agent: &mut Agent, entry: JsValue) {
         // A removed element is still named by its id.
         let id = string(&entry, "id").unwrap_or_default();
         if !id.is_empty() {
-            target = ["#", &id].concat();
+            target = concat(&["#", &id]);
         }
     }
     let url = string(&entry, "url").unwrap_or_default();

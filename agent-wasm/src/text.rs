@@ -1,0 +1,64 @@
+//! Searching text for ASCII delimiters by scanning bytes. `str`'s own
+//! `find(&str)`, `split(char)`, `split_once(char)` and `rsplit_once(char)` go
+//! through core's two-way and char searchers: kilobytes of wasm for what a
+//! byte scan does when the needle is ASCII (an ASCII byte in UTF-8 is always
+//! a whole character, so the results are the same).
+
+/// The byte offset of `needle` in `haystack`, like `haystack.find(needle)`.
+pub fn find(haystack: &str, needle: &str) -> Option<usize> {
+    if needle.is_empty() {
+        return Some(0);
+    }
+    haystack.as_bytes().windows(needle.len()).position(|window| window == needle.as_bytes())
+}
+
+/// `text.split_once(delimiter)`.
+pub fn split_once(text: &str, delimiter: u8) -> Option<(&str, &str)> {
+    let at = text.bytes().position(|byte| byte == delimiter)?;
+    Some((text.get(..at)?, text.get(at + 1..)?))
+}
+
+/// `text.rsplit_once(delimiter)`.
+pub fn rsplit_once(text: &str, delimiter: u8) -> Option<(&str, &str)> {
+    let at = text.bytes().rposition(|byte| byte == delimiter)?;
+    Some((text.get(..at)?, text.get(at + 1..)?))
+}
+
+/// `text.split(delimiter).next()`: the text before the first delimiter, or all of it.
+pub fn before(text: &str, delimiter: u8) -> &str {
+    split_once(text, delimiter).map_or(text, |(head, _)| head)
+}
+
+/// `text.split(delimiter)`.
+pub fn split(text: &str, delimiter: u8) -> impl Iterator<Item = &str> {
+    let mut rest = Some(text);
+    std::iter::from_fn(move || {
+        let current = rest?;
+        let (piece, tail) = split_once(current, delimiter).map_or((current, None), |(head, tail)| (head, Some(tail)));
+        rest = tail;
+        Some(piece)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn find_agrees_with_str_find() {
+        let cases = [("at https://x", "https://"), ("é http://", "http://"), ("abc", "abcd"), ("", "x"), ("ab", "")];
+        for (haystack, needle) in cases {
+            assert_eq!(find(haystack, needle), haystack.find(needle), "{haystack:?} {needle:?}");
+        }
+    }
+
+    #[test]
+    fn splits_agree_with_str() {
+        for text in ["", "a", "/", "é/ü/", "//x//", "no delimiter", "a/b/c"] {
+            assert_eq!(split_once(text, b'/'), text.split_once('/'), "{text:?}");
+            assert_eq!(rsplit_once(text, b'/'), text.rsplit_once('/'), "{text:?}");
+            assert_eq!(Some(before(text, b'/')), text.split('/').next(), "{text:?}");
+            assert_eq!(split(text, b'/').collect::<Vec<_>>(), text.split('/').collect::<Vec<_>>(), "{text:?}");
+        }
+    }
+}
