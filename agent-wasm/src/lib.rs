@@ -13,6 +13,7 @@ pub mod config;
 mod fields;
 mod js;
 mod json;
+mod long_frames;
 mod observe;
 mod privacy;
 mod repeats;

@@ -37,7 +37,7 @@ fn on_frame(agent: &mut Agent, frame: JsValue) {
         let url = agent.scrub(&string(&script, "sourceURL").unwrap_or_default());
         scripts.push(ScriptTiming { url, function, invoker, duration: number(&script, "duration") });
     }
-    crate::vitals::longest_first(&mut scripts);
+    crate::long_frames::longest_first(&mut scripts);
     let longest = scripts.first().map(|script| script.url.as_str()).unwrap_or_default();
     let app = agent.apps.owner_of_url_or_shell(longest).to_owned();
     agent.vitals.frames.add(start, start + duration, scripts.clone());
