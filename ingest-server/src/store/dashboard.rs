@@ -234,13 +234,8 @@ impl Store {
         range: Range,
         bucket: u32,
     ) -> Result<Vec<Value>, StoreError> {
-        let sql = format!(
-            "SELECT toUInt32(intDiv(toUInt32(toDateTime(at)), ?) * ?) AS t, count() AS probes, \
-             avg(ok) AS ok, avg(latency_ms) AS avg, quantile(0.95)(latency_ms) AS p95 \
-             FROM probes WHERE app = ? AND {AT_RANGE} GROUP BY t ORDER BY t"
-        );
-        self.json_rows(self.bucketed(&sql, bucket, app, range))
-            .await
+        let measures = "count() AS probes, avg(ok) AS ok, avg(latency_ms) AS avg, quantile(0.95)(latency_ms) AS p95";
+        self.raw_series("probes", measures, app, range, bucket).await
     }
 
     /// One app's long animation frames per bucket: how many, the input they
@@ -251,13 +246,24 @@ impl Store {
         range: Range,
         bucket: u32,
     ) -> Result<Vec<Value>, StoreError> {
+        let measures = "count() AS frames, sum(blocking) AS blocking, quantile(0.95)(duration) AS p95";
+        self.raw_series("long_frames", measures, app, range, bucket).await
+    }
+
+    /// `measures` of one app's rows of a raw `table`, per bucket of `bucket` seconds.
+    async fn raw_series(
+        &self,
+        table: &str,
+        measures: &str,
+        app: &str,
+        range: Range,
+        bucket: u32,
+    ) -> Result<Vec<Value>, StoreError> {
         let sql = format!(
-            "SELECT toUInt32(intDiv(toUInt32(toDateTime(at)), ?) * ?) AS t, count() AS frames, \
-             sum(blocking) AS blocking, quantile(0.95)(duration) AS p95 \
-             FROM long_frames WHERE app = ? AND {AT_RANGE} GROUP BY t ORDER BY t"
+            "SELECT toUInt32(intDiv(toUInt32(toDateTime(at)), ?) * ?) AS t, {measures} \
+             FROM {table} WHERE app = ? AND {AT_RANGE} GROUP BY t ORDER BY t"
         );
-        self.json_rows(self.bucketed(&sql, bucket, app, range))
-            .await
+        self.json_rows(self.bucketed(&sql, bucket, app, range)).await
     }
 
     /// The scripts that ran longest in one app's long frames, longest total first.
