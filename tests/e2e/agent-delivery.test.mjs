@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { chromium } from 'playwright-core';
+import { createServer } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { startPageServer } from './page-server.mjs';
 import { CHROMIUM_ARGS, eventually } from './stack.mjs';
@@ -155,6 +156,26 @@ test('delivery', async (t) => {
     // Back up: the retry goes through and the drop count is reported.
     collector.answer = () => ({ status: 202 });
     await eventually('delivery to resume', () => collector.requests.some((r) => r.beacon.dropped > 0), 15);
+  });
+
+  await t.test('a collector nobody listens on: the same, with connections refused', async (t) => {
+    const collector = await startCollector(t);
+    const nowhere = await new Promise((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address();
+        probe.close(() => resolve(`http://127.0.0.1:${port}`));
+      });
+    });
+    const page = await openPage(browser, collector, { refuseBeacons: true, options: { endpoint: nowhere, maxQueueBytes: 100_000 } });
+    const stats = await page.evaluate(async () => {
+      for (let i = 0; i < 2_000; i++) canopy.pushEvent('unsent', { i, text: 'w'.repeat(200) });
+      canopy.flush();
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      return canopy.stats();
+    });
+    assert.ok(stats.queuedBytes <= 100_000, `queue ${stats.queuedBytes} bytes`);
+    assert.ok(stats.dropped > 0, 'drops counted');
+    assert.deepEqual(page.problems, []);
   });
 });
 
