@@ -68,6 +68,19 @@ fn time_range(grain: Grain) -> String {
 const MINUTE_RANGE: &str = "minute >= toDateTime(?) AND minute < toDateTime(?)";
 /// The same range on a raw table's event time.
 const AT_RANGE: &str = "at >= toDateTime(?) AND at < toDateTime(?)";
+/// A raw table's event time, in whole seconds as the rollups' time columns.
+const RAW_TIME: &str = "toDateTime(at)";
+
+/// One app's `measures` per bucket of `table`'s `time` column, within
+/// `range`, also grouped by `by` (a column, or `""`). Its parameters are
+/// bound by [`Store::bucketed`].
+fn series_sql(table: &str, time: &str, range: &str, measures: &str, by: &str) -> String {
+    let by = if by.is_empty() { String::new() } else { format!(", {by}") };
+    format!(
+        "SELECT toUInt32(intDiv(toUInt32({time}), ?) * ?) AS t{by}, {measures} \
+         FROM {table} WHERE app = ? AND {range} GROUP BY t{by} ORDER BY t{by}"
+    )
+}
 
 impl Store {
     /// A per-bucket query over one app and range: binds the bucket (twice,
@@ -142,14 +155,9 @@ impl Store {
         bucket: u32,
         grain: Grain,
     ) -> Result<Vec<Value>, StoreError> {
-        let (table, time, range_sql) = (grain.app_table(), grain.column(), time_range(grain));
-        let sql = format!(
-            "SELECT toUInt32(intDiv(toUInt32({time}), ?) * ?) AS t, uniqMerge(views) AS views, \
-             uniqMerge(error_views) AS error_views, sum(errors) AS errors \
-             FROM {table} WHERE app = ? AND {range_sql} GROUP BY t ORDER BY t"
-        );
-        self.json_rows(self.bucketed(&sql, bucket, app, range))
-            .await
+        let measures = "uniqMerge(views) AS views, uniqMerge(error_views) AS error_views, sum(errors) AS errors";
+        let sql = series_sql(grain.app_table(), grain.column(), &time_range(grain), measures, "");
+        self.json_rows(self.bucketed(&sql, bucket, app, range)).await
     }
 
     /// One app's vitals per bucket: t, name, samples, [p50, p75, p95], from
@@ -161,15 +169,10 @@ impl Store {
         bucket: u32,
         grain: Grain,
     ) -> Result<Vec<Value>, StoreError> {
-        let ((table, merge), time, range_sql) =
-            (grain.vitals_table(), grain.column(), time_range(grain));
-        let sql = format!(
-            "SELECT toUInt32(intDiv(toUInt32({time}), ?) * ?) AS t, name, sum(samples) AS samples, \
-             {merge}({QUANTILES})(quantiles) AS q \
-             FROM {table} WHERE app = ? AND {range_sql} GROUP BY t, name ORDER BY t, name"
-        );
-        self.json_rows(self.bucketed(&sql, bucket, app, range))
-            .await
+        let (table, merge) = grain.vitals_table();
+        let measures = format!("sum(samples) AS samples, {merge}({QUANTILES})(quantiles) AS q");
+        let sql = series_sql(table, grain.column(), &time_range(grain), &measures, "name");
+        self.json_rows(self.bucketed(&sql, bucket, app, range)).await
     }
 
     /// One app's vitals grouped by `dimension` (page path or browser).
@@ -235,7 +238,8 @@ impl Store {
         bucket: u32,
     ) -> Result<Vec<Value>, StoreError> {
         let measures = "count() AS probes, avg(ok) AS ok, avg(latency_ms) AS avg, quantile(0.95)(latency_ms) AS p95";
-        self.raw_series("probes", measures, app, range, bucket).await
+        let sql = series_sql("probes", RAW_TIME, AT_RANGE, measures, "");
+        self.json_rows(self.bucketed(&sql, bucket, app, range)).await
     }
 
     /// One app's long animation frames per bucket: how many, the input they
@@ -247,22 +251,7 @@ impl Store {
         bucket: u32,
     ) -> Result<Vec<Value>, StoreError> {
         let measures = "count() AS frames, sum(blocking) AS blocking, quantile(0.95)(duration) AS p95";
-        self.raw_series("long_frames", measures, app, range, bucket).await
-    }
-
-    /// `measures` of one app's rows of a raw `table`, per bucket of `bucket` seconds.
-    async fn raw_series(
-        &self,
-        table: &str,
-        measures: &str,
-        app: &str,
-        range: Range,
-        bucket: u32,
-    ) -> Result<Vec<Value>, StoreError> {
-        let sql = format!(
-            "SELECT toUInt32(intDiv(toUInt32(toDateTime(at)), ?) * ?) AS t, {measures} \
-             FROM {table} WHERE app = ? AND {AT_RANGE} GROUP BY t ORDER BY t"
-        );
+        let sql = series_sql("long_frames", RAW_TIME, AT_RANGE, measures, "");
         self.json_rows(self.bucketed(&sql, bucket, app, range)).await
     }
 
