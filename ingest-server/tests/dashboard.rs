@@ -594,6 +594,9 @@ async fn the_grafana_dashboard_queries_run_and_filter_the_time_column() {
         // after the raw rows the traffic helper waited for.
         let expanded = expand_grafana(&sql);
         let what = format!("rows from:\n{sql}");
-        common::eventually(&what, || async { !raw(&server, &expanded, 0, 0).await.is_empty() }).await;
+        common::eventually(&what, || async {
+            !raw(&server, &expanded, 0, 0).await.is_empty()
+        })
+        .await;
     }
 }

@@ -75,7 +75,11 @@ const RAW_TIME: &str = "toDateTime(at)";
 /// `range`, also grouped by `by` (a column, or `""`). Its parameters are
 /// bound by [`Store::bucketed`].
 fn series_sql(table: &str, time: &str, range: &str, measures: &str, by: &str) -> String {
-    let by = if by.is_empty() { String::new() } else { format!(", {by}") };
+    let by = if by.is_empty() {
+        String::new()
+    } else {
+        format!(", {by}")
+    };
     format!(
         "SELECT toUInt32(intDiv(toUInt32({time}), ?) * ?) AS t{by}, {measures} \
          FROM {table} WHERE app = ? AND {range} GROUP BY t{by} ORDER BY t{by}"
@@ -156,8 +160,15 @@ impl Store {
         grain: Grain,
     ) -> Result<Vec<Value>, StoreError> {
         let measures = "uniqMerge(views) AS views, uniqMerge(error_views) AS error_views, sum(errors) AS errors";
-        let sql = series_sql(grain.app_table(), grain.column(), &time_range(grain), measures, "");
-        self.json_rows(self.bucketed(&sql, bucket, app, range)).await
+        let sql = series_sql(
+            grain.app_table(),
+            grain.column(),
+            &time_range(grain),
+            measures,
+            "",
+        );
+        self.json_rows(self.bucketed(&sql, bucket, app, range))
+            .await
     }
 
     /// One app's vitals per bucket: t, name, samples, [p50, p75, p95], from
@@ -172,7 +183,8 @@ impl Store {
         let (table, merge) = grain.vitals_table();
         let measures = format!("sum(samples) AS samples, {merge}({QUANTILES})(quantiles) AS q");
         let sql = series_sql(table, grain.column(), &time_range(grain), &measures, "name");
-        self.json_rows(self.bucketed(&sql, bucket, app, range)).await
+        self.json_rows(self.bucketed(&sql, bucket, app, range))
+            .await
     }
 
     /// One app's vitals grouped by `dimension` (page path or browser).
@@ -239,7 +251,8 @@ impl Store {
     ) -> Result<Vec<Value>, StoreError> {
         let measures = "count() AS probes, avg(ok) AS ok, avg(latency_ms) AS avg, quantile(0.95)(latency_ms) AS p95";
         let sql = series_sql("probes", RAW_TIME, AT_RANGE, measures, "");
-        self.json_rows(self.bucketed(&sql, bucket, app, range)).await
+        self.json_rows(self.bucketed(&sql, bucket, app, range))
+            .await
     }
 
     /// One app's long animation frames per bucket: how many, the input they
@@ -250,9 +263,11 @@ impl Store {
         range: Range,
         bucket: u32,
     ) -> Result<Vec<Value>, StoreError> {
-        let measures = "count() AS frames, sum(blocking) AS blocking, quantile(0.95)(duration) AS p95";
+        let measures =
+            "count() AS frames, sum(blocking) AS blocking, quantile(0.95)(duration) AS p95";
         let sql = series_sql("long_frames", RAW_TIME, AT_RANGE, measures, "");
-        self.json_rows(self.bucketed(&sql, bucket, app, range)).await
+        self.json_rows(self.bucketed(&sql, bucket, app, range))
+            .await
     }
 
     /// The scripts that ran longest in one app's long frames, longest total first.
