@@ -67,7 +67,8 @@ pub(crate) struct Args {
     /// Beacons per bulk insert for the ceiling (x10 events; the server's default batch is 10,000 rows).
     #[arg(long, default_value_t = 1_000)]
     pub(crate) bulk_beacons: usize,
-    /// Paced phases: each a rate, as a fraction of the saturation rate canopy reached.
+    /// Paced phases: each a rate, as a fraction of the best ceiling (of the
+    /// closed-loop rate canopy reached when no ceiling ran): 0.5 is the goal's rate.
     #[arg(long, value_delimiter = ',', default_value = "0.1,0.5")]
     pub(crate) paced_fraction: Vec<f64>,
     /// Most beacons any one mode sends.
@@ -87,11 +88,13 @@ pub(crate) struct Args {
     pub(crate) modes: Vec<String>,
 }
 
-/// The server: saturated by a closed loop, then paced at a fraction of that rate.
+/// The server: saturated by a closed loop, then paced at fractions of the
+/// ceiling (events/s), or of the closed loop's rate without one.
 async fn canopy(
     args: &Args,
     clickhouse: &ClickHouse,
     template: &str,
+    ceiling: Option<f64>,
 ) -> anyhow::Result<Vec<ModeResult>> {
     const DATABASE: &str = "bench_canopy";
     clickhouse
@@ -112,10 +115,10 @@ async fn canopy(
 
     // Saturation.
     let cpu_before = cpu_seconds(&pid.to_string()).unwrap_or(0.0);
-    let histogram_before = ack_histogram(&http, &server.base).await;
+    let histogram_before = histograms(&http, &server.base).await;
     let (mut tally, seconds) = closed_loop(args, &http, &url, template, &next).await;
     let cpu_load = cpu_seconds(&pid.to_string()).unwrap_or(0.0) - cpu_before;
-    let histogram_after = ack_histogram(&http, &server.base).await;
+    let histogram_after = histograms(&http, &server.base).await;
     let spool_at_end = dir_size(&args.work_dir.join("spool"));
     let acked_events = tally.acked_beacons * EVENTS_PER_BEACON;
     let (lag, stored) = clickhouse.wait_for(DATABASE, acked_events, timeout).await?;
@@ -133,7 +136,7 @@ async fn canopy(
         "write-ahead log on disk when the load ended: {:.0} MB",
         spool_at_end as f64 / 1e6
     ));
-    notes.extend(server_side_acks(&histogram_before, &histogram_after));
+    notes.extend(server_side_times(&histogram_before, &histogram_after));
     notes.extend(drain_and_log_metrics(&http, &server.base).await);
     let saturated_rate = tally.acked_beacons as f64 / seconds;
     let end_to_end = lag.map(|lag| acked_events as f64 / (seconds + lag.as_secs_f64()));
@@ -167,13 +170,19 @@ async fn canopy(
         end_to_end_per_second: None,
     });
 
-    // Paced, at fractions of what saturation reached.
+    // Paced, at fractions of the ceiling (or of what saturation reached).
+    let (base_rate, base_name) = match ceiling {
+        Some(events_per_second) => (events_per_second / EVENTS_PER_BEACON as f64, "the ceiling"),
+        None => (saturated_rate, "the closed-loop rate"),
+    };
     let mut expected = acked_events;
     for &fraction in &args.paced_fraction {
-        let rate = (saturated_rate * fraction).max(1.0);
-        let histogram_before = ack_histogram(&http, &server.base).await;
+        let rate = (base_rate * fraction).max(1.0);
+        // The closed loop's backlog is merged after it is stored: not this phase's work.
+        clickhouse.settle().await?;
+        let histogram_before = histograms(&http, &server.base).await;
         let (mut tally, seconds) = paced(args, &http, &url, template, &next, rate).await;
-        let histogram_after = ack_histogram(&http, &server.base).await;
+        let histogram_after = histograms(&http, &server.base).await;
         let paced_events = tally.acked_beacons * EVENTS_PER_BEACON;
         expected += paced_events;
         let (lag, stored_now) = clickhouse.wait_for(DATABASE, expected, timeout).await?;
@@ -184,11 +193,11 @@ async fn canopy(
                 tally.skipped
             ));
         }
-        notes.extend(server_side_acks(&histogram_before, &histogram_after));
+        notes.extend(server_side_times(&histogram_before, &histogram_after));
         results.push(ModeResult {
             mode: format!("canopy paced {:.0}%", fraction * 100.0),
             what: format!(
-                "canopy-ingest, open loop at {:.0}% of the closed-loop rate: {rate:.0} beacons/s on a fixed schedule",
+                "canopy-ingest, open loop at {:.0}% of {base_name}: {rate:.0} beacons/s on a fixed schedule",
                 fraction * 100.0
             ),
             events: paced_events,
@@ -227,6 +236,13 @@ async fn canopy(
     results[0].peak_rss_kb = Some(hwm);
     results[0].end_to_end_per_second = end_to_end;
     Ok(results)
+}
+
+fn best_ceiling(results: &[ModeResult]) -> Option<&ModeResult> {
+    results
+        .iter()
+        .filter(|r| r.mode.starts_with("ceiling"))
+        .max_by(|a, b| a.events_per_second().total_cmp(&b.events_per_second()))
 }
 
 fn lag_text(lag: Option<Duration>, timeout: Duration) -> String {
@@ -307,11 +323,7 @@ fn markdown(args: &Args, results: &[ModeResult]) -> String {
     if let Some(canopy) = find("canopy") {
         let verdict = |ok: bool| if ok { "met" } else { "**not met**" };
         let _ = writeln!(out, "\n| goal | measured | |\n|---|---|---|");
-        let best_ceiling = results
-            .iter()
-            .filter(|r| r.mode.starts_with("ceiling"))
-            .max_by(|a, b| a.events_per_second().total_cmp(&b.events_per_second()));
-        if let Some(ceiling) = best_ceiling {
+        if let Some(ceiling) = best_ceiling(results) {
             let ratio = canopy.events_per_second() / ceiling.events_per_second().max(1.0);
             let _ = writeln!(
                 out,
@@ -379,7 +391,10 @@ async fn main() -> anyhow::Result<()> {
                 }
             }
             "floor" => results.push(floor(&args, &clickhouse, &template).await?),
-            "canopy" => results.extend(canopy(&args, &clickhouse, &template).await?),
+            "canopy" => {
+                let ceiling = best_ceiling(&results).map(ModeResult::events_per_second);
+                results.extend(canopy(&args, &clickhouse, &template, ceiling).await?)
+            }
             other => bail!("unknown mode {other:?}: use ceiling, floor, canopy"),
         }
         for r in &results[before..] {

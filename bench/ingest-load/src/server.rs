@@ -158,29 +158,49 @@ pub(crate) fn watch_rss(
     })
 }
 
-/// The server's own ack-time histogram (`canopy_beacon_ack_seconds`, handler
-/// start to 202): cumulative counts per upper bound in seconds.
-pub(crate) async fn ack_histogram(http: &reqwest::Client, base: &str) -> Vec<(f64, f64)> {
+/// Cumulative counts per upper bound in seconds, from the server's Prometheus text.
+pub(crate) type Histogram = Vec<(f64, f64)>;
+
+/// The server's own histograms: ack time (`canopy_beacon_ack_seconds`,
+/// handler start to 202) and write-ahead log group commits
+/// (`canopy_spool_sync_seconds`, write + fsync).
+pub(crate) async fn histograms(http: &reqwest::Client, base: &str) -> [Histogram; 2] {
     let Ok(response) = http.get(format!("{base}/metrics")).send().await else {
-        return Vec::new();
+        return Default::default();
     };
     let text = response.text().await.unwrap_or_default();
-    text.lines()
-        .filter_map(|line| {
-            let rest = line.strip_prefix("canopy_beacon_ack_seconds_bucket{le=\"")?;
-            let (le, count) = rest.split_once("\"}")?;
-            let le = if le == "+Inf" {
-                f64::INFINITY
-            } else {
-                le.parse().ok()?
-            };
-            Some((le, count.trim().parse().ok()?))
-        })
+    let parse = |name: &str| -> Histogram {
+        let prefix = format!("{name}_bucket{{le=\"");
+        text.lines()
+            .filter_map(|line| {
+                let rest = line.strip_prefix(prefix.as_str())?;
+                let (le, count) = rest.split_once("\"}")?;
+                let le = if le == "+Inf" {
+                    f64::INFINITY
+                } else {
+                    le.parse().ok()?
+                };
+                Some((le, count.trim().parse().ok()?))
+            })
+            .collect()
+    };
+    [parse("canopy_beacon_ack_seconds"), parse("canopy_spool_sync_seconds")]
+}
+
+/// What the server's histograms say about the acks and the group commits between two scrapes.
+pub(crate) fn server_side_times(before: &[Histogram; 2], after: &[Histogram; 2]) -> Vec<String> {
+    let labels = [
+        "server-side ack time (its own histogram, handler start to 202)",
+        "write-ahead log group commits (write + fsync)",
+    ];
+    labels
+        .iter()
+        .zip(before.iter().zip(after))
+        .filter_map(|(label, (before, after))| histogram_note(label, before, after))
         .collect()
 }
 
-/// What the server's histogram says about the acks between two scrapes.
-pub(crate) fn server_side_acks(before: &[(f64, f64)], after: &[(f64, f64)]) -> Option<String> {
+fn histogram_note(label: &str, before: &[(f64, f64)], after: &[(f64, f64)]) -> Option<String> {
     let count = |histogram: &[(f64, f64)], le: f64| {
         histogram
             .iter()
@@ -197,9 +217,10 @@ pub(crate) fn server_side_acks(before: &[(f64, f64)], after: &[(f64, f64)]) -> O
         .map(|(le, _)| *le)
         .find(|le| share(*le) >= 99.0)?;
     Some(format!(
-        "server-side ack time (its own histogram, handler start to 202): {:.1}% ≤ 1 ms, {:.1}% ≤ 2.5 ms, {:.1}% ≤ 10 ms; p99 ≤ {} ms",
+        "{label}: {:.1}% ≤ 1 ms, {:.1}% ≤ 2.5 ms, {:.1}% ≤ 5 ms, {:.1}% ≤ 10 ms; p99 ≤ {} ms",
         share(0.001),
         share(0.0025),
+        share(0.005),
         share(0.01),
         p99_bucket * 1000.0
     ))
