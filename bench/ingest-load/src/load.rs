@@ -14,6 +14,10 @@ pub(crate) struct LoadTally {
     pub(crate) statuses: std::collections::BTreeMap<String, u64>,
     /// Paced: beacons not sent because too many were already in flight.
     pub(crate) skipped: u64,
+    /// Paced: how late each acknowledged beacon was sent (µs after it was due),
+    /// and its ack time counted from when it was sent.
+    pub(crate) sent_late: Latencies,
+    pub(crate) from_send: Latencies,
 }
 
 impl LoadTally {
@@ -39,6 +43,8 @@ impl LoadTally {
         self.acked_beacons += other.acked_beacons;
         self.failures += other.failures;
         self.skipped += other.skipped;
+        self.sent_late.0.extend(other.sent_late.0);
+        self.from_send.0.extend(other.from_send.0);
         for (status, n) in other.statuses {
             *self.statuses.entry(status).or_default() += n;
         }
@@ -146,11 +152,14 @@ pub(crate) async fn paced(
                 beacon_body(template, "canopy", id),
             );
             requests.spawn(async move {
+                let sent = Instant::now();
                 let outcome = post_beacon(&http, &url, body).await;
-                tally
-                    .lock()
-                    .unwrap()
-                    .record(outcome.map(|status| (status, due.elapsed())));
+                let mut tally = tally.lock().unwrap();
+                if outcome == Ok(202) {
+                    tally.sent_late.0.push((sent - due).as_micros() as u64);
+                    tally.from_send.0.push(sent.elapsed().as_micros() as u64);
+                }
+                tally.record(outcome.map(|status| (status, due.elapsed())));
                 drop(permit);
             });
         }

@@ -80,6 +80,10 @@ pub(crate) struct Args {
     /// More TOML for the server's configuration file (e.g. "[writer]\nbatch_rows = 20000").
     #[arg(long, default_value = "")]
     pub(crate) server_toml: String,
+    /// Niceness of the server relative to this process (`nice -n N`):
+    /// scripts/bench runs the load generator ahead of the server it measures.
+    #[arg(long, default_value_t = 0)]
+    pub(crate) server_nice: i32,
     /// Where to write the results as Markdown.
     #[arg(long)]
     pub(crate) markdown: Option<PathBuf>,
@@ -193,6 +197,13 @@ async fn canopy(
                 tally.skipped
             ));
         }
+        notes.push(format!(
+            "sent late (after due) p50 {} p99 {}; ack counted from sending p50 {} p99 {}",
+            ms(tally.sent_late.percentile(50.0)),
+            ms(tally.sent_late.percentile(99.0)),
+            ms(tally.from_send.percentile(50.0)),
+            ms(tally.from_send.percentile(99.0)),
+        ));
         notes.extend(server_side_times(&histogram_before, &histogram_after));
         results.push(ModeResult {
             mode: format!("canopy paced {:.0}%", fraction * 100.0),

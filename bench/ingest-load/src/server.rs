@@ -79,7 +79,15 @@ pub(crate) async fn start_server(
         ),
     )?;
     let stderr = std::fs::File::create(args.work_dir.join("canopy-ingest.log"))?;
-    let mut command = Command::new(&args.server_bin);
+    let mut command = if args.server_nice == 0 {
+        Command::new(&args.server_bin)
+    } else {
+        let mut nice = Command::new("nice");
+        nice.arg("-n")
+            .arg(args.server_nice.to_string())
+            .arg(&args.server_bin);
+        nice
+    };
     command.arg("--config").arg(&config).env("RUST_LOG", "warn");
     // The file is the whole configuration: these variables would override it.
     for name in [
@@ -184,7 +192,10 @@ pub(crate) async fn histograms(http: &reqwest::Client, base: &str) -> [Histogram
             })
             .collect()
     };
-    [parse("canopy_beacon_ack_seconds"), parse("canopy_spool_sync_seconds")]
+    [
+        parse("canopy_beacon_ack_seconds"),
+        parse("canopy_spool_sync_seconds"),
+    ]
 }
 
 /// What the server's histograms say about the acks and the group commits between two scrapes.

@@ -95,7 +95,7 @@ impl SpoolReader {
                     self.next_seq = seq + 1;
                 }
                 Next::Record { .. } => {} // before the cursor: stored already
-                Next::End { .. } => match self.segment_after(first_seq)? {
+                Next::End { .. } | Next::Unwritten { .. } => match self.segment_after(first_seq)? {
                     // The rest is in the next segment.
                     Some(next) => {
                         self.current = Some((
