@@ -80,10 +80,6 @@ pub(crate) struct Args {
     /// More TOML for the server's configuration file (e.g. "[writer]\nbatch_rows = 20000").
     #[arg(long, default_value = "")]
     pub(crate) server_toml: String,
-    /// Niceness of the server relative to this process (`nice -n N`):
-    /// scripts/bench runs the load generator ahead of the server it measures.
-    #[arg(long, default_value_t = 0)]
-    pub(crate) server_nice: i32,
     /// Where to write the results as Markdown.
     #[arg(long)]
     pub(crate) markdown: Option<PathBuf>,

@@ -79,15 +79,7 @@ pub(crate) async fn start_server(
         ),
     )?;
     let stderr = std::fs::File::create(args.work_dir.join("canopy-ingest.log"))?;
-    let mut command = if args.server_nice == 0 {
-        Command::new(&args.server_bin)
-    } else {
-        let mut nice = Command::new("nice");
-        nice.arg("-n")
-            .arg(args.server_nice.to_string())
-            .arg(&args.server_bin);
-        nice
-    };
+    let mut command = Command::new(&args.server_bin);
     command.arg("--config").arg(&config).env("RUST_LOG", "warn");
     // The file is the whole configuration: these variables would override it.
     for name in [
