@@ -168,5 +168,7 @@ pub(crate) async fn floor(
         notes,
         peak_rss_kb: None,
         end_to_end_per_second: None,
+        kept_up: None,
+        p99_from_send: None,
     })
 }

@@ -40,7 +40,16 @@ pub(crate) struct ModeResult {
     pub(crate) peak_rss_kb: Option<u64>,
     /// Acknowledged events over the time until all were stored.
     pub(crate) end_to_end_per_second: Option<f64>,
+    /// Paced: every beacon acknowledged on schedule, and everything stored
+    /// within [`KEPT_UP_SECONDS`] after the load (no backlog built up).
+    pub(crate) kept_up: Option<bool>,
+    /// Paced: p99 ack time counted from sending rather than from when due.
+    pub(crate) p99_from_send: Option<Duration>,
 }
+
+/// The drain inserts at least once a second (its batch interval): a paced
+/// phase it kept up with is all stored within about that, plus one insert.
+pub(crate) const KEPT_UP_SECONDS: f64 = 2.0;
 
 impl ModeResult {
     pub(crate) fn events_per_second(&self) -> f64 {
