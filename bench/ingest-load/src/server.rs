@@ -158,6 +158,12 @@ pub(crate) fn watch_rss(
     })
 }
 
+/// The server's Prometheus text, if it answers.
+async fn metrics_text(http: &reqwest::Client, base: &str) -> Option<String> {
+    let response = http.get(format!("{base}/metrics")).send().await.ok()?;
+    Some(response.text().await.unwrap_or_default())
+}
+
 /// Cumulative counts per upper bound in seconds, from the server's Prometheus text.
 pub(crate) type Histogram = Vec<(f64, f64)>;
 
@@ -165,10 +171,9 @@ pub(crate) type Histogram = Vec<(f64, f64)>;
 /// handler start to 202) and write-ahead log group commits
 /// (`canopy_spool_sync_seconds`, write + fsync).
 pub(crate) async fn histograms(http: &reqwest::Client, base: &str) -> [Histogram; 2] {
-    let Ok(response) = http.get(format!("{base}/metrics")).send().await else {
+    let Some(text) = metrics_text(http, base).await else {
         return Default::default();
     };
-    let text = response.text().await.unwrap_or_default();
     let parse = |name: &str| -> Histogram {
         let prefix = format!("{name}_bucket{{le=\"");
         text.lines()
@@ -232,10 +237,9 @@ fn histogram_note(label: &str, before: &[(f64, f64)], after: &[(f64, f64)]) -> O
 /// What the server's Prometheus text says about how the drain batched and
 /// how the write-ahead log grouped its fsyncs (over the server's life so far).
 pub(crate) async fn drain_and_log_metrics(http: &reqwest::Client, base: &str) -> Vec<String> {
-    let Ok(response) = http.get(format!("{base}/metrics")).send().await else {
+    let Some(text) = metrics_text(http, base).await else {
         return Vec::new();
     };
-    let text = response.text().await.unwrap_or_default();
     let value = |name: &str| -> Option<f64> {
         text.lines()
             .find(|line| line.starts_with(name) && line[name.len()..].starts_with(' '))?

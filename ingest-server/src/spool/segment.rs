@@ -142,13 +142,13 @@ impl RecordReader {
             self.rewind_to(start)?;
             return Ok(Next::End { offset: start });
         }
-        let len = u32::from_le_bytes(header[0..4].try_into().unwrap_or_default()) as usize;
-        let crc = u32::from_le_bytes(header[4..8].try_into().unwrap_or_default());
-        let seq = u64::from_le_bytes(header[8..16].try_into().unwrap_or_default());
         if header == [0u8; HEADER_BYTES] {
             self.rewind_to(start)?;
             return Ok(Next::Unwritten { offset: start });
         }
+        let len = u32::from_le_bytes(header[0..4].try_into().unwrap_or_default()) as usize;
+        let crc = u32::from_le_bytes(header[4..8].try_into().unwrap_or_default());
+        let seq = u64::from_le_bytes(header[8..16].try_into().unwrap_or_default());
         if len > MAX_PAYLOAD_BYTES {
             return Ok(Next::Corrupt { offset: start });
         }

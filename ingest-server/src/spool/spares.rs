@@ -58,23 +58,25 @@ impl Spares {
         shared: &Shared,
         first_seq: u64,
     ) -> io::Result<SegmentWriter> {
-        if self.ready.swap(false, Ordering::AcqRel) {
-            let segment = SegmentWriter::from_spare(&shared.dir, first_seq);
-            let _ = self.wanted.send(());
-            match segment {
-                Ok(segment) => return Ok(segment),
-                Err(error) => {
+        let spare = if self.ready.swap(false, Ordering::AcqRel) {
+            SegmentWriter::from_spare(&shared.dir, first_seq)
+                .inspect_err(|error| {
                     // Whichever step failed, the spare's bytes are gone after this.
                     let _ = std::fs::remove_file(spare_path(&shared.dir));
                     shared
                         .disk_bytes
                         .fetch_sub(self.segment_bytes, Ordering::AcqRel);
                     tracing::warn!(%error, "cannot use the spare write-ahead log segment");
-                }
-            }
-        }
-        // None was ready (being made, or the log was near its quota): ask again.
+                })
+                .ok()
+        } else {
+            None // being made, or the log was near its quota
+        };
+        // Asked only now, so a new spare never meets the old one's clean-up.
         let _ = self.wanted.send(());
-        SegmentWriter::create(&shared.dir, first_seq)
+        match spare {
+            Some(segment) => Ok(segment),
+            None => SegmentWriter::create(&shared.dir, first_seq),
+        }
     }
 }
