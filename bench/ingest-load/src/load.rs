@@ -119,6 +119,10 @@ pub(crate) async fn closed_loop(
 
 /// Open loop: beacons sent on a fixed schedule whatever the replies; latency
 /// counts from when each was due, so a stall is not hidden.
+///
+/// The schedule is kept by a thread of its own sleeping until each beacon is
+/// due (a tokio timer only wakes on whole milliseconds, which alone made
+/// sends up to 2 ms late); each beacon is then sent from the runtime.
 pub(crate) async fn paced(
     args: &Args,
     http: &reqwest::Client,
@@ -133,39 +137,52 @@ pub(crate) async fn paced(
     let total = ((per_second * args.seconds as f64) as u64).min(args.max_beacons);
     let in_flight = Arc::new(tokio::sync::Semaphore::new(MAX_IN_FLIGHT));
     let tally = Arc::new(Mutex::new(LoadTally::default()));
-    let mut requests = tokio::task::JoinSet::new();
-    let mut scheduled = 0u64;
-    while scheduled < total && started.elapsed() < duration {
-        let due_now = ((started.elapsed().as_secs_f64() * per_second) as u64 + 1).min(total);
-        while scheduled < due_now {
+    let runtime = tokio::runtime::Handle::current();
+    let (http, url, template, next, pacer_tally) = (
+        http.clone(),
+        url.to_owned(),
+        template.to_owned(),
+        next.clone(),
+        tally.clone(),
+    );
+    let pacer = tokio::task::spawn_blocking(move || {
+        let mut requests = tokio::task::JoinSet::new();
+        for scheduled in 0..total {
             let due = started + Duration::from_secs_f64(scheduled as f64 / per_second);
-            scheduled += 1;
+            if due >= started + duration {
+                break;
+            }
+            std::thread::sleep(due.saturating_duration_since(Instant::now()));
             let Ok(permit) = in_flight.clone().try_acquire_owned() else {
-                tally.lock().unwrap().skipped += 1;
+                pacer_tally.lock().unwrap().skipped += 1;
                 continue;
             };
             let id = next.fetch_add(1, Ordering::Relaxed);
             let (http, url, tally, body) = (
                 http.clone(),
-                url.to_owned(),
-                tally.clone(),
-                beacon_body(template, "canopy", id),
+                url.clone(),
+                pacer_tally.clone(),
+                beacon_body(&template, "canopy", id),
             );
-            requests.spawn(async move {
-                let sent = Instant::now();
-                let outcome = post_beacon(&http, &url, body).await;
-                let mut tally = tally.lock().unwrap();
-                if outcome == Ok(202) {
-                    tally.sent_late.0.push((sent - due).as_micros() as u64);
-                    tally.from_send.0.push(sent.elapsed().as_micros() as u64);
-                }
-                tally.record(outcome.map(|status| (status, due.elapsed())));
-                drop(permit);
-            });
+            requests.spawn_on(
+                async move {
+                    let sent = Instant::now();
+                    let outcome = post_beacon(&http, &url, body).await;
+                    let mut tally = tally.lock().unwrap();
+                    if outcome == Ok(202) {
+                        tally.sent_late.0.push((sent - due).as_micros() as u64);
+                        tally.from_send.0.push(sent.elapsed().as_micros() as u64);
+                    }
+                    tally.record(outcome.map(|status| (status, due.elapsed())));
+                    drop(permit);
+                },
+                &runtime,
+            );
+            while requests.try_join_next().is_some() {}
         }
-        while requests.try_join_next().is_some() {}
-        tokio::time::sleep(Duration::from_millis(1)).await;
-    }
+        requests
+    });
+    let mut requests = pacer.await.expect("the pacer panicked");
     while requests.join_next().await.is_some() {}
     let seconds = started.elapsed().as_secs_f64();
     let tally = Arc::try_unwrap(tally)

@@ -35,14 +35,21 @@ pub fn spare_path(dir: &Path) -> PathBuf {
 /// Writes a spare segment of `bytes` zeros and makes it durable. It is
 /// written under another name first, so a half-made spare is never used;
 /// both names are removed by [`remove_spares`] at startup.
+///
+/// Each chunk is made durable before the next is written: a disk cache flush
+/// (every group commit asks for one) writes out whatever is dirty ahead of
+/// it, so one fsync of a whole segment would hold up the commits behind it
+/// for as long as the disk takes to write it.
 pub fn prepare_spare(dir: &Path, bytes: u64) -> io::Result<()> {
+    const CHUNK_BYTES: usize = 256 << 10;
     let partial = dir.join("spare.partial");
     let mut file = File::create(&partial)?;
-    let zeros = vec![0u8; 1 << 20];
+    let zeros = vec![0u8; CHUNK_BYTES];
     let mut left = bytes;
     while left > 0 {
         let n = left.min(zeros.len() as u64) as usize;
         file.write_all(&zeros[..n])?;
+        file.sync_data()?;
         left -= n as u64;
     }
     file.sync_all()?;
