@@ -24,12 +24,17 @@ pub fn clickhouse_url() -> String {
         .expect("CLICKHOUSE_URL must point at a ClickHouse server (scripts/test starts one)")
 }
 
+/// A database name no other test uses. The clock tells runs apart; the
+/// counter tells apart tests of one run that start at the same instant (two
+/// once got the same nanosecond and saw each other's rows).
 pub fn unique_database() -> String {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_nanos();
-    format!("canopy_test_{}_{nanos}", std::process::id())
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("canopy_test_{}_{nanos}_{n}", std::process::id())
 }
 
 /// Settings for a test: one project, a fresh database and log, a fast drain.
