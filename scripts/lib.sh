@@ -64,6 +64,31 @@ start_bench_clickhouse() { # name [flag...]
   CLICKHOUSE_VERSION="$(curl -fsS --data-binary 'SELECT version() FORMAT TabSeparated' "$CLICKHOUSE_URL/")"
 }
 
+# Gives ClickHouse only the CPU the benchmark's own processes leave, standing
+# in for the machines of its own it has in production. Preferred: a cpu cgroup
+# with cpu.idle=1, which the scheduler treats as one idle entity. Per-thread
+# SCHED_IDLE is the fallback (no writable cpu cgroup): with ClickHouse's ~170
+# threads, the scheduler was seen running them for 4 ms slices while the
+# server's threads waited up to 24 ms (docs/PERFORMANCE.md, fifth session).
+# Sets CLICKHOUSE_ISOLATION to a sentence saying which was used.
+idle_clickhouse() { # clickhouse-pid
+  local root group task
+  for root in /sys/fs/cgroup/cpu /sys/fs/cgroup; do
+    group="$root/canopy-bench-$$"
+    mkdir "$group" 2>/dev/null || continue
+    if [[ -e $group/cpu.idle ]] && { echo 1 >"$group/cpu.idle" && echo "$1" >"$group/cgroup.procs"; } 2>/dev/null; then
+      IDLE_CGROUP="$group"
+      trap 'stop_children; rmdir "$IDLE_CGROUP" 2>/dev/null; rm -rf "$WORK"' EXIT
+      CLICKHOUSE_ISOLATION="ClickHouse ran in a cpu cgroup of its own with cpu.idle=1, standing in for the machines of its own it has in production: it gets every cycle the server and the load generator leave, and no more."
+      return
+    fi
+    rmdir "$group" 2>/dev/null || true
+  done
+  say "no writable cpu cgroup: ClickHouse's threads get SCHED_IDLE one by one instead (a weaker isolation: expect a longer ack tail)"
+  for task in /proc/"$1"/task/*; do chrt --idle -p 0 "${task##*/}" >/dev/null; done
+  CLICKHOUSE_ISOLATION="ClickHouse's threads ran at SCHED_IDLE one by one (no writable cpu cgroup for cpu.idle), standing in for the machines of its own it has in production; the scheduler still let them delay the server by whole ticks at times."
+}
+
 # CPU accounting, to tell how much of the machine was someone else's during a
 # measurement: jiffies from /proc/stat (all CPUs), the ClickHouse process's
 # own, and the calling script's children's (bash's `times`). Call cpu_start
