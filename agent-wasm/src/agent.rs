@@ -37,11 +37,19 @@ thread_local! {
 /// Runs `f` on the page's agent, if it is started. Never panics: a re-entrant
 /// call (an observer firing while the agent is busy) is skipped.
 pub fn with_agent<R>(f: impl FnOnce(&mut Agent) -> R) -> Option<R> {
-    AGENT.try_with(|cell| cell.try_borrow_mut().ok()?.as_mut().map(f)).ok()?
+    AGENT
+        .try_with(|cell| cell.try_borrow_mut().ok()?.as_mut().map(f))
+        .ok()?
 }
 
 pub fn is_started() -> bool {
-    AGENT.try_with(|cell| cell.try_borrow().map(|agent| agent.is_some()).unwrap_or(true)).unwrap_or(true)
+    AGENT
+        .try_with(|cell| {
+            cell.try_borrow()
+                .map(|agent| agent.is_some())
+                .unwrap_or(true)
+        })
+        .unwrap_or(true)
 }
 
 pub fn start(agent: Agent) {
@@ -97,12 +105,16 @@ impl Agent {
 
     /// Epoch milliseconds for a `performance.now()`-relative timestamp.
     pub fn epoch_ms(&self, relative: f64) -> f64 {
-        get(&performance(), "timeOrigin").as_f64().map_or(relative, |origin| origin + relative)
+        get(&performance(), "timeOrigin")
+            .as_f64()
+            .map_or(relative, |origin| origin + relative)
     }
 
     /// Milliseconds since the time origin (`performance.now()`).
     pub fn now(&self) -> f64 {
-        call(&performance(), "now", &JsValue::UNDEFINED).as_f64().unwrap_or(0.0)
+        call(&performance(), "now", &JsValue::UNDEFINED)
+            .as_f64()
+            .unwrap_or(0.0)
     }
 
     /// Whether a URL is the agent's own traffic, which it must not observe.
@@ -128,10 +140,18 @@ impl Agent {
         if !session::is_sampled(&self.session.id, app, self.apps.sample_rate(app)) {
             return;
         }
-        let event = Event { app: app.to_owned(), at: self.epoch_ms(relative_at), body };
-        let Some(mut encoded) = json::to_string(&event) else { return };
+        let event = Event {
+            app: app.to_owned(),
+            at: self.epoch_ms(relative_at),
+            body,
+        };
+        let Some(mut encoded) = json::to_string(&event) else {
+            return;
+        };
         if let Some(hook) = &self.config.before_send {
-            let Some(changed) = privacy::before_send(hook, &encoded) else { return };
+            let Some(changed) = privacy::before_send(hook, &encoded) else {
+                return;
+            };
             encoded = changed;
         }
         self.queue.push(encoded);
@@ -176,7 +196,12 @@ impl Agent {
     /// Queues each app's resource summary and slowest resources so far.
     pub fn report_resources(&mut self) {
         let now = self.now();
-        for AppResources { app, summary, slowest } in self.resources.take() {
+        for AppResources {
+            app,
+            summary,
+            slowest,
+        } in self.resources.take()
+        {
             self.record(&app, now, EventBody::ResourceSummary(summary));
             for (started, resource) in slowest {
                 self.record(&app, started, EventBody::Resource(resource));
@@ -208,14 +233,20 @@ impl Agent {
         }
         loop {
             let dropped = self.dropped();
-            let Some(envelope) = json::to_string(&self.envelope(dropped - self.dropped_reported)) else { return };
-            let batch = self.queue.take_batch(envelope.len(), MAX_BEACON_BYTES, MAX_EVENTS_PER_BEACON);
+            let Some(envelope) = json::to_string(&self.envelope(dropped - self.dropped_reported))
+            else {
+                return;
+            };
+            let batch =
+                self.queue
+                    .take_batch(envelope.len(), MAX_BEACON_BYTES, MAX_EVENTS_PER_BEACON);
             if batch.is_empty() {
                 break;
             }
             self.dropped_reported = dropped;
             if let Some(body) = canopy_wire::assemble(&envelope, batch.iter().map(String::as_str)) {
-                self.delivery.send(&self.window, &self.config, body, batch.len() as u64);
+                self.delivery
+                    .send(&self.window, &self.config, body, batch.len() as u64);
             }
         }
     }

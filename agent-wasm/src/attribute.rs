@@ -30,7 +30,10 @@ pub struct AppRegistry {
 
 impl AppRegistry {
     pub fn new(shell: impl Into<String>) -> Self {
-        Self { shell: shell.into(), apps: Vec::new() }
+        Self {
+            shell: shell.into(),
+            apps: Vec::new(),
+        }
     }
 
     pub fn shell(&self) -> &str {
@@ -63,7 +66,10 @@ impl AppRegistry {
 
     /// The share of sessions `name` reports from (1 for the shell and unknown names).
     pub fn sample_rate(&self, name: &str) -> f64 {
-        self.apps.iter().find(|app| app.name == name).map_or(1.0, |app| app.sample_rate)
+        self.apps
+            .iter()
+            .find(|app| app.name == name)
+            .map_or(1.0, |app| app.sample_rate)
     }
 
     /// The app owning `url` by longest asset prefix, if any app claims it.
@@ -85,7 +91,11 @@ impl AppRegistry {
     /// first stack frame that an app claims, else the shell.
     pub fn owner_of_error(&self, script_url: &str, frames: &[Frame]) -> &str {
         self.owner_of_url(script_url)
-            .or_else(|| frames.iter().find_map(|frame| self.owner_of_url(&frame.file)))
+            .or_else(|| {
+                frames
+                    .iter()
+                    .find_map(|frame| self.owner_of_url(&frame.file))
+            })
             .unwrap_or(&self.shell)
     }
 
@@ -99,7 +109,13 @@ impl AppRegistry {
 /// first script in the call's stack (the npm package is bundled into each
 /// app, so its own frame is in the app's bundle).
 pub fn caller_prefix(frames: &[Frame]) -> Option<String> {
-    let file = crate::privacy::scrub_url(&frames.iter().find(|frame| find(&frame.file, "://").is_some())?.file, &[]);
+    let file = crate::privacy::scrub_url(
+        &frames
+            .iter()
+            .find(|frame| find(&frame.file, "://").is_some())?
+            .file,
+        &[],
+    );
     let directory = rsplit_once(&file, b'/')?.0;
     Some(concat(&[directory, "/"]))
 }
@@ -128,27 +144,45 @@ mod tests {
     #[test]
     fn longest_prefix_wins() {
         let apps = registry();
-        assert_eq!(apps.owner_of_url("https://cdn.example/mfe/cart/main.js"), Some("cart"));
-        assert_eq!(apps.owner_of_url("https://cdn.example/mfe/catalog/main.js"), Some("catalog"));
+        assert_eq!(
+            apps.owner_of_url("https://cdn.example/mfe/cart/main.js"),
+            Some("cart")
+        );
+        assert_eq!(
+            apps.owner_of_url("https://cdn.example/mfe/catalog/main.js"),
+            Some("catalog")
+        );
         assert_eq!(apps.owner_of_url("https://elsewhere.example/a.js"), None);
-        assert_eq!(apps.owner_of_url_or_shell("https://elsewhere.example/a.js"), "shell");
+        assert_eq!(
+            apps.owner_of_url_or_shell("https://elsewhere.example/a.js"),
+            "shell"
+        );
     }
 
     #[test]
     fn the_later_of_two_equal_prefixes_wins() {
         let mut apps = registry();
         apps.register(app("cart-v2", "3.0.0", "https://cdn.example/mfe/cart/"));
-        assert_eq!(apps.owner_of_url("https://cdn.example/mfe/cart/main.js"), Some("cart-v2"));
+        assert_eq!(
+            apps.owner_of_url("https://cdn.example/mfe/cart/main.js"),
+            Some("cart-v2")
+        );
     }
 
     #[test]
     fn reregistering_replaces_instead_of_duplicating() {
         let mut apps = registry();
-        apps.register(RegisteredApp { asset_prefixes: vec![], ..app("cart", "2.2.0", "") });
+        apps.register(RegisteredApp {
+            asset_prefixes: vec![],
+            ..app("cart", "2.2.0", "")
+        });
         let infos = apps.infos();
         assert_eq!(infos.len(), 2);
         assert_eq!(infos[1].version, "2.2.0");
-        assert_eq!(apps.owner_of_url("https://cdn.example/mfe/cart/main.js"), Some("catalog"));
+        assert_eq!(
+            apps.owner_of_url("https://cdn.example/mfe/cart/main.js"),
+            Some("catalog")
+        );
     }
 
     #[test]
@@ -158,16 +192,27 @@ mod tests {
             "TypeError: x is undefined\n    at render (https://cdn.example/mfe/cart/main.js:10:5)\n    at https://shell.example/app.js:1:1",
         );
         assert_eq!(apps.owner_of_error("", &chrome), "cart");
-        let firefox = crate::stack::parse("render@https://elsewhere.example/lib.js:3:9\nmount@https://cdn.example/mfe/c.js:1:2");
+        let firefox = crate::stack::parse(
+            "render@https://elsewhere.example/lib.js:3:9\nmount@https://cdn.example/mfe/c.js:1:2",
+        );
         assert_eq!(apps.owner_of_error("", &firefox), "catalog");
-        assert_eq!(apps.owner_of_error("https://cdn.example/mfe/cart/x.js", &firefox), "cart");
-        assert_eq!(apps.owner_of_error("", &crate::stack::parse("no urls here")), "shell");
+        assert_eq!(
+            apps.owner_of_error("https://cdn.example/mfe/cart/x.js", &firefox),
+            "cart"
+        );
+        assert_eq!(
+            apps.owner_of_error("", &crate::stack::parse("no urls here")),
+            "shell"
+        );
     }
 
     #[test]
     fn the_callers_prefix_is_its_bundles_directory() {
         let stack = "Error\n    at callerStack (http://127.0.0.1:8080/mfe/cart/index.js:120:12)\n    at main (x)";
-        assert_eq!(caller_prefix(&crate::stack::parse(stack)).as_deref(), Some("http://127.0.0.1:8080/mfe/cart/"));
+        assert_eq!(
+            caller_prefix(&crate::stack::parse(stack)).as_deref(),
+            Some("http://127.0.0.1:8080/mfe/cart/")
+        );
         assert_eq!(caller_prefix(&crate::stack::parse("f@[native code]")), None);
     }
 }

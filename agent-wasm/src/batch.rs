@@ -19,7 +19,12 @@ pub struct Queue {
 
 impl Queue {
     pub fn new(max_bytes: usize) -> Self {
-        Self { events: VecDeque::new(), bytes: 0, max_bytes, dropped: 0 }
+        Self {
+            events: VecDeque::new(),
+            bytes: 0,
+            max_bytes,
+            dropped: 0,
+        }
     }
 
     pub fn push(&mut self, encoded: String) {
@@ -56,11 +61,18 @@ impl Queue {
     /// Takes the oldest events that fit one body of at most `max_body` bytes
     /// around an envelope of `envelope_len` bytes, and at most `max_events`.
     /// An event too large for any body is dropped rather than blocking the queue.
-    pub fn take_batch(&mut self, envelope_len: usize, max_body: usize, max_events: usize) -> Vec<String> {
+    pub fn take_batch(
+        &mut self,
+        envelope_len: usize,
+        max_body: usize,
+        max_events: usize,
+    ) -> Vec<String> {
         let mut batch = Vec::new();
         let mut batch_bytes = 0;
         while batch.len() < max_events {
-            let Some(next) = self.events.front() else { break };
+            let Some(next) = self.events.front() else {
+                break;
+            };
             let len_with_next = body_len(envelope_len, batch_bytes + next.len(), batch.len() + 1);
             if len_with_next > max_body {
                 if batch.is_empty() {
@@ -101,7 +113,10 @@ mod tests {
         assert_eq!(queue.bytes(), 90);
         assert_eq!(queue.dropped(), 2);
         let batch = queue.take_batch(0, 1_000, 10);
-        assert_eq!(batch.first().map(String::as_str), Some("000000000000000000000000000002"));
+        assert_eq!(
+            batch.first().map(String::as_str),
+            Some("000000000000000000000000000002")
+        );
     }
 
     #[test]

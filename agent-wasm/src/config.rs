@@ -105,25 +105,52 @@ impl InitOptions {
     pub fn into_config(self) -> Result<Config, String> {
         let endpoint = self.endpoint.trim_end_matches('/');
         if !(endpoint.starts_with("https://") || endpoint.starts_with("http://")) {
-            return Err(concat(&["endpoint must be an absolute http(s) URL, got \"", &self.endpoint, "\""]));
+            return Err(concat(&[
+                "endpoint must be an absolute http(s) URL, got \"",
+                &self.endpoint,
+                "\"",
+            ]));
         }
-        if self.key.len() < 8 || !self.key.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_') {
-            return Err(concat(&["key must be at least 8 letters, digits, '-' or '_', got \"", &self.key, "\""]));
+        if self.key.len() < 8
+            || !self
+                .key
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+        {
+            return Err(concat(&[
+                "key must be at least 8 letters, digits, '-' or '_', got \"",
+                &self.key,
+                "\"",
+            ]));
         }
         check_app_name(&self.shell).map_err(|why| concat(&["shell: ", &why]))?;
         let flush_interval_ms = self.flush_interval_ms.unwrap_or(DEFAULT_FLUSH_INTERVAL_MS);
         if flush_interval_ms < 100 {
-            return Err(concat(&["flushIntervalMs must be at least 100, got ", &decimal(flush_interval_ms)]));
+            return Err(concat(&[
+                "flushIntervalMs must be at least 100, got ",
+                &decimal(flush_interval_ms),
+            ]));
         }
         let max_queue_bytes = self.max_queue_bytes.unwrap_or(DEFAULT_MAX_QUEUE_BYTES) as usize;
         if max_queue_bytes < MAX_BEACON_BYTES {
             let (min, got) = (decimal(MAX_BEACON_BYTES), decimal(max_queue_bytes));
-            return Err(concat(&["maxQueueBytes must be at least ", &min, ", got ", &got]));
+            return Err(concat(&[
+                "maxQueueBytes must be at least ",
+                &min,
+                ", got ",
+                &got,
+            ]));
         }
         let all_resources = match self.resources.as_deref() {
             None | Some("summary") => false,
             Some("all") => true,
-            Some(other) => return Err(concat(&["resources must be \"summary\" or \"all\", got \"", other, "\""])),
+            Some(other) => {
+                return Err(concat(&[
+                    "resources must be \"summary\" or \"all\", got \"",
+                    other,
+                    "\"",
+                ]))
+            }
         };
         Ok(Config {
             beacon_url: concat(&[endpoint, "/v1/beacon?key=", &self.key]),
@@ -162,14 +189,33 @@ impl AppOptions {
     pub fn into_app(self) -> Result<(RegisteredApp, Declaration), String> {
         check_app_name(&self.name)?;
         if self.version.len() > MAX_APP_NAME_BYTES {
-            return Err(concat(&["version is longer than ", &decimal(MAX_APP_NAME_BYTES), " characters"]));
+            return Err(concat(&[
+                "version is longer than ",
+                &decimal(MAX_APP_NAME_BYTES),
+                " characters",
+            ]));
         }
-        if let Some(bad) = self.asset_prefixes.iter().find(|p| find(p, "://").is_none()) {
-            return Err(concat(&["assetPrefixes must be absolute URLs, got \"", bad, "\""]));
+        if let Some(bad) = self
+            .asset_prefixes
+            .iter()
+            .find(|p| find(p, "://").is_none())
+        {
+            return Err(concat(&[
+                "assetPrefixes must be absolute URLs, got \"",
+                bad,
+                "\"",
+            ]));
         }
         let health_check = &self.health_check;
-        if !(health_check.is_empty() || health_check.starts_with("https://") || health_check.starts_with("http://")) {
-            return Err(concat(&["healthCheck must be an absolute http(s) URL, got \"", health_check, "\""]));
+        if !(health_check.is_empty()
+            || health_check.starts_with("https://")
+            || health_check.starts_with("http://"))
+        {
+            return Err(concat(&[
+                "healthCheck must be an absolute http(s) URL, got \"",
+                health_check,
+                "\"",
+            ]));
         }
         for dependency in &self.dependencies {
             check_app_name(dependency).map_err(|why| concat(&["dependencies: ", &why]))?;
@@ -178,8 +224,11 @@ impl AppOptions {
         if asset_prefixes.is_empty() {
             asset_prefixes.extend(caller_prefix(&crate::stack::parse(&self.stack)));
         }
-        let declaration =
-            Declaration { health_check: self.health_check, dependencies: self.dependencies, rules: self.rules };
+        let declaration = Declaration {
+            health_check: self.health_check,
+            dependencies: self.dependencies,
+            rules: self.rules,
+        };
         let app = RegisteredApp {
             name: self.name,
             version: self.version,
@@ -218,17 +267,35 @@ mod tests {
     #[test]
     fn endpoint_becomes_the_beacon_url() {
         let config = options("http://127.0.0.1:8787/").into_config().unwrap();
-        assert_eq!(config.beacon_url, "http://127.0.0.1:8787/v1/beacon?key=test-key-1");
+        assert_eq!(
+            config.beacon_url,
+            "http://127.0.0.1:8787/v1/beacon?key=test-key-1"
+        );
         assert_eq!(config.flush_interval_ms, DEFAULT_FLUSH_INTERVAL_MS);
     }
 
     #[test]
     fn bad_options_are_named_in_the_error() {
-        assert!(options("/relative").into_config().unwrap_err().contains("endpoint"));
-        let tiny_queue = InitOptions { max_queue_bytes: Some(10), ..options("https://x") };
-        assert_eq!(tiny_queue.into_config().unwrap_err(), "maxQueueBytes must be at least 60000, got 10");
-        let bad_key = InitOptions { key: "k y".into(), ..options("https://x") };
-        assert!(bad_key.into_config().unwrap_err().starts_with("key must be"));
+        assert!(options("/relative")
+            .into_config()
+            .unwrap_err()
+            .contains("endpoint"));
+        let tiny_queue = InitOptions {
+            max_queue_bytes: Some(10),
+            ..options("https://x")
+        };
+        assert_eq!(
+            tiny_queue.into_config().unwrap_err(),
+            "maxQueueBytes must be at least 60000, got 10"
+        );
+        let bad_key = InitOptions {
+            key: "k y".into(),
+            ..options("https://x")
+        };
+        assert!(bad_key
+            .into_config()
+            .unwrap_err()
+            .starts_with("key must be"));
         let app = |edit: fn(&mut AppOptions)| {
             let mut app = AppOptions {
                 name: "cart".into(),
@@ -247,12 +314,26 @@ mod tests {
         let (registered, declared) = app(|_| {}).unwrap();
         assert_eq!(registered.name, "cart");
         assert_eq!(declared.dependencies, ["catalog"]);
-        assert!(app(|a| a.name = "cart app!".into()).unwrap_err().contains("name"));
-        assert!(app(|a| a.asset_prefixes = vec!["/cart/".into()]).unwrap_err().contains("assetPrefixes"));
-        assert!(app(|a| a.health_check = "/health".into()).unwrap_err().starts_with("healthCheck"));
-        assert!(app(|a| a.dependencies = vec!["no way".into()]).unwrap_err().starts_with("dependencies"));
-        let resources = InitOptions { resources: Some("some".into()), ..options("https://x") };
-        assert_eq!(resources.into_config().unwrap_err(), r#"resources must be "summary" or "all", got "some""#);
+        assert!(app(|a| a.name = "cart app!".into())
+            .unwrap_err()
+            .contains("name"));
+        assert!(app(|a| a.asset_prefixes = vec!["/cart/".into()])
+            .unwrap_err()
+            .contains("assetPrefixes"));
+        assert!(app(|a| a.health_check = "/health".into())
+            .unwrap_err()
+            .starts_with("healthCheck"));
+        assert!(app(|a| a.dependencies = vec!["no way".into()])
+            .unwrap_err()
+            .starts_with("dependencies"));
+        let resources = InitOptions {
+            resources: Some("some".into()),
+            ..options("https://x")
+        };
+        assert_eq!(
+            resources.into_config().unwrap_err(),
+            r#"resources must be "summary" or "all", got "some""#
+        );
     }
 
     #[test]
@@ -268,6 +349,9 @@ mod tests {
             attributes: Default::default(),
             stack: "Error\n    at registerApp (https://cdn.example/cart/v2/main.js?x=1:9:9)".into(),
         };
-        assert_eq!(app.into_app().unwrap().0.asset_prefixes, ["https://cdn.example/cart/v2/"]);
+        assert_eq!(
+            app.into_app().unwrap().0.asset_prefixes,
+            ["https://cdn.example/cart/v2/"]
+        );
     }
 }

@@ -85,7 +85,10 @@ impl Fields {
         let values = read_fields(value, what, spec, MAX_ATTRS);
         match values.as_string() {
             Some(error) => Err(error),
-            None => Ok(Self { values: values.unchecked_into(), next: 0 }),
+            None => Ok(Self {
+                values: values.unchecked_into(),
+                next: 0,
+            }),
         }
     }
 

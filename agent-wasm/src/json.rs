@@ -14,7 +14,9 @@ use serde::ser::{self, Impossible, Serialize};
 
 /// `value` as JSON, or `None` if it holds a shape this encoder refuses.
 pub fn to_string(value: &impl Serialize) -> Option<String> {
-    let mut writer = Writer { out: String::with_capacity(256) };
+    let mut writer = Writer {
+        out: String::with_capacity(256),
+    };
     value.serialize(&mut writer).ok()?;
     Some(writer.out)
 }
@@ -108,7 +110,11 @@ impl Writer {
 #[cfg(target_arch = "wasm32")]
 fn push_float(out: &mut String, value: f64) {
     // `String(number)` cannot throw; `null` keeps the JSON valid regardless.
-    out.push_str(crate::js::string_of(&value.into()).as_deref().unwrap_or("null"));
+    out.push_str(
+        crate::js::string_of(&value.into())
+            .as_deref()
+            .unwrap_or("null"),
+    );
 }
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -251,7 +257,10 @@ impl<'a> ser::Serializer for &'a mut Writer {
 
     fn serialize_seq(self, _: Option<usize>) -> Result<Compound<'a>> {
         self.out.push('[');
-        Ok(Compound { writer: self, first: true })
+        Ok(Compound {
+            writer: self,
+            first: true,
+        })
     }
 
     fn serialize_tuple(self, len: usize) -> Result<Compound<'a>> {
@@ -274,7 +283,10 @@ impl<'a> ser::Serializer for &'a mut Writer {
 
     fn serialize_map(self, _: Option<usize>) -> Result<Compound<'a>> {
         self.out.push('{');
-        Ok(Compound { writer: self, first: true })
+        Ok(Compound {
+            writer: self,
+            first: true,
+        })
     }
 
     fn serialize_struct(self, _: &'static str, len: usize) -> Result<Compound<'a>> {
@@ -381,11 +393,19 @@ mod tests {
 
     fn same_as_serde_json(value: &(impl serde::Serialize + std::fmt::Debug)) {
         let expected = serde_json::to_string(value).unwrap();
-        assert_eq!(to_string(value).as_deref(), Some(expected.as_str()), "{value:?}");
+        assert_eq!(
+            to_string(value).as_deref(),
+            Some(expected.as_str()),
+            "{value:?}"
+        );
     }
 
     fn event(body: EventBody) -> Event {
-        Event { app: "cart".into(), at: 1_732_000_000_123.4, body }
+        Event {
+            app: "cart".into(),
+            at: 1_732_000_000_123.4,
+            body,
+        }
     }
 
     #[test]
@@ -399,7 +419,10 @@ mod tests {
                 event_type: "keydown".into(),
                 owner: "catalog".into(),
                 restored: true,
-                parts: Pairs(vec![("ttfb".into(), 80.5), ("render_delay".into(), 2_532.0)]),
+                parts: Pairs(vec![
+                    ("ttfb".into(), 80.5),
+                    ("render_delay".into(), 2_532.0),
+                ]),
                 scripts: vec![ScriptTiming {
                     url: String::new(),
                     function: String::new(),
@@ -428,7 +451,12 @@ mod tests {
                 transfer_size: 0,
                 cache_hit: true,
             }),
-            EventBody::ResourceSummary(ResourceSummary { count: 212, transfer_size: 1_048_576, cache_hits: 7, duration: 9_001.25 }),
+            EventBody::ResourceSummary(ResourceSummary {
+                count: 212,
+                transfer_size: 1_048_576,
+                cache_hits: 7,
+                duration: 9_001.25,
+            }),
             EventBody::LongFrame(LongFrame {
                 duration: 183.0,
                 blocking: 120.5,
@@ -459,8 +487,18 @@ mod tests {
                 line: 4_294_967_295,
                 column: 17,
                 frames: vec![
-                    Frame { function: "f".into(), file: "https://x/a.js".into(), line: 1, column: 2 },
-                    Frame { function: String::new(), file: "<anonymous>".into(), line: 0, column: 0 },
+                    Frame {
+                        function: "f".into(),
+                        file: "https://x/a.js".into(),
+                        line: 1,
+                        column: 2,
+                    },
+                    Frame {
+                        function: String::new(),
+                        file: "<anonymous>".into(),
+                        line: 0,
+                        column: 0,
+                    },
                 ],
                 count: 3,
             }),
@@ -493,19 +531,40 @@ mod tests {
                     sample_rate: 0.25,
                     attrs: Pairs(vec![("tenant".into(), "eu".into())]),
                 },
-                AppInfo { name: "cart".into(), version: String::new(), sample_rate: 1.0, attrs: Pairs::default() },
+                AppInfo {
+                    name: "cart".into(),
+                    version: String::new(),
+                    sample_rate: 1.0,
+                    attrs: Pairs::default(),
+                },
             ],
             dropped: 12,
             events: vec![],
         };
         same_as_serde_json(&beacon);
         let lcp = event(EventBody::Vital(Vital::new(VitalName::Lcp, 1.0)));
-        same_as_serde_json(&Beacon { apps: vec![], events: vec![lcp], ..beacon });
+        same_as_serde_json(&Beacon {
+            apps: vec![],
+            events: vec![lcp],
+            ..beacon
+        });
     }
 
     #[test]
     fn numbers_match_serde_json() {
-        for value in [0.0, -0.0, 1.0, -1.5, 0.1, 1e-7, 123_456.789, 1e16, 1e21, 1.7976931348623157e308, 5e-324] {
+        for value in [
+            0.0,
+            -0.0,
+            1.0,
+            -1.5,
+            0.1,
+            1e-7,
+            123_456.789,
+            1e16,
+            1e21,
+            1.7976931348623157e308,
+            5e-324,
+        ] {
             same_as_serde_json(&value);
         }
         for value in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {

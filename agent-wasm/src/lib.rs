@@ -51,10 +51,16 @@ extern "C" {
 #[wasm_bindgen]
 pub fn init(options: JsValue) -> Result<(), JsError> {
     if agent::is_started() {
-        return Err(JsError::new("init: the agent is already running on this page"));
+        return Err(JsError::new(
+            "init: the agent is already running on this page",
+        ));
     }
-    let config = InitOptions::from_js(&options).and_then(InitOptions::into_config).map_err(|e| failure("init", &e))?;
-    let window = WINDOW.with(Option::clone).ok_or_else(|| JsError::new("init: no window (is this a worker?)"))?;
+    let config = InitOptions::from_js(&options)
+        .and_then(InitOptions::into_config)
+        .map_err(|e| failure("init", &e))?;
+    let window = WINDOW
+        .with(Option::clone)
+        .ok_or_else(|| JsError::new("init: no window (is this a worker?)"))?;
     let flush_interval_ms = config.flush_interval_ms;
     agent::start(Agent::new(window.clone(), config));
     observe::install(&window, flush_interval_ms);
@@ -64,8 +70,9 @@ pub fn init(options: JsValue) -> Result<(), JsError> {
 /// Registers a micro-frontend so events can be attributed to it.
 #[wasm_bindgen(js_name = registerApp)]
 pub fn register_app(app: JsValue) -> Result<(), JsError> {
-    let (app, declared) =
-        AppOptions::from_js(&app).and_then(AppOptions::into_app).map_err(|e| failure("registerApp", &e))?;
+    let (app, declared) = AppOptions::from_js(&app)
+        .and_then(AppOptions::into_app)
+        .map_err(|e| failure("registerApp", &e))?;
     with_agent(|agent| {
         let name = app.name.clone();
         agent.apps.register(app);
@@ -81,19 +88,30 @@ pub fn register_app(app: JsValue) -> Result<(), JsError> {
 /// The app mounted: a successful load in the availability metric.
 #[wasm_bindgen(js_name = appMounted)]
 pub fn app_mounted(name: JsValue) -> Result<(), JsError> {
-    let name = name.as_string().ok_or_else(|| JsError::new("appMounted: the app name must be a string"))?;
-    report_mount("appMounted", &name, AppLifecycle::new(AppPhase::Mounted, ""))
+    let name = name
+        .as_string()
+        .ok_or_else(|| JsError::new("appMounted: the app name must be a string"))?;
+    report_mount(
+        "appMounted",
+        &name,
+        AppLifecycle::new(AppPhase::Mounted, ""),
+    )
 }
 
 /// The app failed to mount: a failed load in the availability metric.
 /// Takes `{ name, error }` (the npm package turns the error into text).
 #[wasm_bindgen(js_name = appFailed)]
 pub fn app_failed(report: JsValue) -> Result<(), JsError> {
-    let mut fields = fields::Fields::read(&report, "the report", "Sname serror").map_err(|e| failure("appFailed", &e))?;
+    let mut fields = fields::Fields::read(&report, "the report", "Sname serror")
+        .map_err(|e| failure("appFailed", &e))?;
     let name = fields.string().unwrap_or_default();
     let mut error = fields.string().unwrap_or_default();
     canopy_wire::limits::truncate(&mut error, canopy_wire::limits::MAX_TEXT_BYTES);
-    report_mount("appFailed", &name, AppLifecycle::new(AppPhase::Failed, error))
+    report_mount(
+        "appFailed",
+        &name,
+        AppLifecycle::new(AppPhase::Failed, error),
+    )
 }
 
 /// `pushMetric(name, value, attrs)`: the npm package passes `{ name, value,
@@ -106,7 +124,10 @@ pub fn push_metric(call: JsValue) -> Result<(), JsError> {
         let mut fields = fields::Fields::read(&call, "the metric", "nvalue aattrs sstack")?;
         let value = fields.number().unwrap_or_default();
         let attrs = fields.attrs();
-        Ok((fields.string().unwrap_or_default(), EventBody::Metric(canopy_wire::CustomMetric { name, value, attrs })))
+        Ok((
+            fields.string().unwrap_or_default(),
+            EventBody::Metric(canopy_wire::CustomMetric { name, value, attrs }),
+        ))
     };
     record_custom("pushMetric", read())
 }
@@ -118,14 +139,19 @@ pub fn push_event(call: JsValue) -> Result<(), JsError> {
         let name = custom_name(&call, "the event")?;
         let mut fields = fields::Fields::read(&call, "the event", "aattrs sstack")?;
         let attrs = fields.attrs();
-        Ok((fields.string().unwrap_or_default(), EventBody::Custom(canopy_wire::CustomEvent { name, attrs })))
+        Ok((
+            fields.string().unwrap_or_default(),
+            EventBody::Custom(canopy_wire::CustomEvent { name, attrs }),
+        ))
     };
     record_custom("pushEvent", read())
 }
 
 /// The `name` of a custom metric or event, checked.
 fn custom_name(call: &JsValue, what: &str) -> Result<String, String> {
-    let name = fields::Fields::read(call, what, "Sname")?.string().unwrap_or_default();
+    let name = fields::Fields::read(call, what, "Sname")?
+        .string()
+        .unwrap_or_default();
     canopy_wire::limits::check_metric_name(&name)?;
     Ok(name)
 }
@@ -134,7 +160,10 @@ fn custom_name(call: &JsValue, what: &str) -> Result<String, String> {
 fn record_custom(call: &str, read: Result<(String, EventBody), String>) -> Result<(), JsError> {
     let (stack, body) = read.map_err(|e| failure(call, &e))?;
     let recorded = with_agent(|agent| {
-        let app = agent.apps.owner_of_error("", &stack::parse(&stack)).to_owned();
+        let app = agent
+            .apps
+            .owner_of_error("", &stack::parse(&stack))
+            .to_owned();
         agent.record(&app, agent.now(), body);
     });
     recorded.ok_or_else(|| failure(call, "call init first"))
@@ -143,7 +172,10 @@ fn record_custom(call: &str, read: Result<(String, EventBody), String>) -> Resul
 fn report_mount(call: &str, name: &str, outcome: AppLifecycle) -> Result<(), JsError> {
     let recorded = with_agent(|agent| {
         if !agent.apps.is_registered(name) {
-            return Err(failure(call, &concat(&["\"", name, "\" is not registered; call registerApp first"])));
+            return Err(failure(
+                call,
+                &concat(&["\"", name, "\" is not registered; call registerApp first"]),
+            ));
         }
         agent.record(name, agent.now(), EventBody::App(outcome));
         Ok(())
@@ -160,8 +192,15 @@ fn failure(call: &str, why: &str) -> JsError {
 /// the wasm memory it uses. For diagnostics and the delivery tests.
 #[wasm_bindgen]
 pub fn stats() -> JsValue {
-    let Some((queued_events, queued_bytes, dropped)) = with_agent(|agent| agent.held()) else { return JsValue::NULL };
-    stats_object(queued_events as f64, queued_bytes as f64, dropped as f64, &wasm_bindgen::memory())
+    let Some((queued_events, queued_bytes, dropped)) = with_agent(|agent| agent.held()) else {
+        return JsValue::NULL;
+    };
+    stats_object(
+        queued_events as f64,
+        queued_bytes as f64,
+        dropped as f64,
+        &wasm_bindgen::memory(),
+    )
 }
 
 // An object built in JS: in the wasm, each field is a `Reflect.set`.
@@ -171,7 +210,12 @@ export function stats_object(queuedEvents, queuedBytes, dropped, memory) {
 }
 "#)]
 extern "C" {
-    fn stats_object(queued_events: f64, queued_bytes: f64, dropped: f64, memory: &JsValue) -> JsValue;
+    fn stats_object(
+        queued_events: f64,
+        queued_bytes: f64,
+        dropped: f64,
+        memory: &JsValue,
+    ) -> JsValue;
 }
 
 /// Sends everything queued now (also happens on an interval and when the page hides).

@@ -61,8 +61,9 @@ mod tests {
             invoker: String::new(),
             duration,
         };
-        let mut scripts: Vec<ScriptTiming> =
-            (0..20).map(|i| script(&i.to_string(), f64::from(i % 5))).collect();
+        let mut scripts: Vec<ScriptTiming> = (0..20)
+            .map(|i| script(&i.to_string(), f64::from(i % 5)))
+            .collect();
         longest_first(&mut scripts);
         let order: Vec<&str> = scripts.iter().map(|s| s.url.as_str()).collect();
         assert_eq!(order, ["4", "9", "14", "19", "3", "8", "13", "18"]);

@@ -9,12 +9,18 @@ use crate::text::{before, split, split_once};
 /// `url` without its fragment and without query parameters not in `keep`.
 pub fn scrub_url(url: &str, keep: &[String]) -> String {
     let url = before(url, b'#');
-    let Some((base, query)) = split_once(url, b'?') else { return url.to_owned() };
+    let Some((base, query)) = split_once(url, b'?') else {
+        return url.to_owned();
+    };
     let mut scrubbed = base.to_owned();
     for pair in split(query, b'&') {
         let name = before(pair, b'=');
         if !name.is_empty() && keep.iter().any(|kept| kept == name) {
-            scrubbed.push(if scrubbed.len() == base.len() { '?' } else { '&' });
+            scrubbed.push(if scrubbed.len() == base.len() {
+                '?'
+            } else {
+                '&'
+            });
             scrubbed.push_str(pair);
         }
     }
@@ -52,12 +58,27 @@ mod tests {
     #[test]
     fn fragments_and_unlisted_parameters_go() {
         let none: [String; 0] = [];
-        assert_eq!(scrub_url("https://x.example/cart?token=1#top", &none), "https://x.example/cart");
-        assert_eq!(scrub_url("https://x.example/a#b?c", &none), "https://x.example/a");
+        assert_eq!(
+            scrub_url("https://x.example/cart?token=1#top", &none),
+            "https://x.example/cart"
+        );
+        assert_eq!(
+            scrub_url("https://x.example/a#b?c", &none),
+            "https://x.example/a"
+        );
         assert_eq!(scrub_url("https://x.example/", &none), "https://x.example/");
         let keep = ["page".to_owned(), "tab".to_owned()];
-        assert_eq!(scrub_url("https://x.example/l?token=s&page=2&tab&pager=9#f", &keep), "https://x.example/l?page=2&tab");
-        assert_eq!(scrub_url("https://x.example/l?token=s", &keep), "https://x.example/l");
-        assert_eq!(scrub_url("https://x.example/l?tab=1", &keep), "https://x.example/l?tab=1");
+        assert_eq!(
+            scrub_url("https://x.example/l?token=s&page=2&tab&pager=9#f", &keep),
+            "https://x.example/l?page=2&tab"
+        );
+        assert_eq!(
+            scrub_url("https://x.example/l?token=s", &keep),
+            "https://x.example/l"
+        );
+        assert_eq!(
+            scrub_url("https://x.example/l?tab=1", &keep),
+            "https://x.example/l?tab=1"
+        );
     }
 }

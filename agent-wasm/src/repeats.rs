@@ -36,15 +36,27 @@ pub enum Verdict {
 
 impl Repeats {
     pub fn check(&mut self, app: &str, report: &ErrorReport) -> Verdict {
-        if let Some(seen) = self.seen.iter_mut().find(|seen| seen.app == app && same_error(&seen.report, report)) {
+        if let Some(seen) = self
+            .seen
+            .iter_mut()
+            .find(|seen| seen.app == app && same_error(&seen.report, report))
+        {
             seen.unsent = seen.unsent.saturating_add(1);
             return Verdict::Counted;
         }
         if self.seen.len() >= MAX_DISTINCT {
             return Verdict::Drop;
         }
-        let report = ErrorReport { stack: String::new(), count: 1, ..report.clone() };
-        self.seen.push(Seen { app: app.to_owned(), report, unsent: 0 });
+        let report = ErrorReport {
+            stack: String::new(),
+            count: 1,
+            ..report.clone()
+        };
+        self.seen.push(Seen {
+            app: app.to_owned(),
+            report,
+            unsent: 0,
+        });
         Verdict::Send
     }
 
@@ -53,7 +65,13 @@ impl Repeats {
         let mut counts = Vec::new();
         for seen in &mut self.seen {
             if seen.unsent > 0 {
-                counts.push((seen.app.clone(), ErrorReport { count: seen.unsent, ..seen.report.clone() }));
+                counts.push((
+                    seen.app.clone(),
+                    ErrorReport {
+                        count: seen.unsent,
+                        ..seen.report.clone()
+                    },
+                ));
                 seen.unsent = 0;
             }
         }
@@ -63,7 +81,12 @@ impl Repeats {
 
 /// The same error: same kind, type and message, thrown from the same place.
 fn same_error(a: &ErrorReport, b: &ErrorReport) -> bool {
-    let top = |report: &ErrorReport| report.frames.first().map(|f: &Frame| (f.file.clone(), f.line, f.column));
+    let top = |report: &ErrorReport| {
+        report
+            .frames
+            .first()
+            .map(|f: &Frame| (f.file.clone(), f.line, f.column))
+    };
     a.source == b.source
         && a.error_type == b.error_type
         && a.message == b.message
@@ -85,7 +108,12 @@ mod tests {
             url: "https://x/a.js".into(),
             line,
             column: 1,
-            frames: vec![Frame { function: "f".into(), file: "https://x/a.js".into(), line, column: 1 }],
+            frames: vec![Frame {
+                function: "f".into(),
+                file: "https://x/a.js".into(),
+                line,
+                column: 1,
+            }],
             count: 1,
         }
     }
@@ -102,7 +130,14 @@ mod tests {
         assert_eq!(repeats.check("catalog", &error("boom", 1)), Verdict::Send);
         let counts = repeats.take_counts();
         assert_eq!(counts.len(), 1);
-        assert_eq!((counts[0].0.as_str(), counts[0].1.count, counts[0].1.stack.as_str()), ("cart", 4, ""));
+        assert_eq!(
+            (
+                counts[0].0.as_str(),
+                counts[0].1.count,
+                counts[0].1.stack.as_str()
+            ),
+            ("cart", 4, "")
+        );
         assert_eq!(counts[0].1.frames, error("boom", 1).frames);
         assert!(repeats.take_counts().is_empty(), "counts are sent once");
         assert_eq!(repeats.check("cart", &error("boom", 1)), Verdict::Counted);

@@ -26,18 +26,32 @@ impl ResourceSummaries {
         let index = match self.apps.iter().position(|known| known.app == app) {
             Some(index) => index,
             None => {
-                let summary = ResourceSummary { count: 0, transfer_size: 0, cache_hits: 0, duration: 0.0 };
-                self.apps.push(AppResources { app: app.to_owned(), summary, slowest: Vec::new() });
+                let summary = ResourceSummary {
+                    count: 0,
+                    transfer_size: 0,
+                    cache_hits: 0,
+                    duration: 0.0,
+                };
+                self.apps.push(AppResources {
+                    app: app.to_owned(),
+                    summary,
+                    slowest: Vec::new(),
+                });
                 self.apps.len() - 1
             }
         };
-        let Some(known) = self.apps.get_mut(index) else { return };
+        let Some(known) = self.apps.get_mut(index) else {
+            return;
+        };
         let summary = &mut known.summary;
         summary.count += 1;
         summary.transfer_size += resource.transfer_size;
         summary.cache_hits += u32::from(resource.cache_hit);
         summary.duration += resource.duration;
-        let position = known.slowest.iter().position(|(_, slow)| slow.duration < resource.duration);
+        let position = known
+            .slowest
+            .iter()
+            .position(|(_, slow)| slow.duration < resource.duration);
         match position {
             Some(position) => known.slowest.insert(position, (started, resource)),
             None => known.slowest.push((started, resource)),
@@ -69,15 +83,29 @@ mod tests {
     fn summaries_count_per_app_and_keep_the_slowest() {
         let mut summaries = ResourceSummaries::default();
         for i in 0..20 {
-            summaries.add("catalog", f64::from(i), resource("https://x/c.png", f64::from(i % 7) * 10.0, i % 4 == 0));
+            summaries.add(
+                "catalog",
+                f64::from(i),
+                resource("https://x/c.png", f64::from(i % 7) * 10.0, i % 4 == 0),
+            );
         }
         summaries.add("cart", 1.0, resource("https://x/cart.js", 5.0, false));
         let taken = summaries.take();
         assert_eq!(taken.len(), 2);
-        let AppResources { app, summary, slowest } = &taken[0];
+        let AppResources {
+            app,
+            summary,
+            slowest,
+        } = &taken[0];
         assert_eq!(app, "catalog");
-        assert_eq!((summary.count, summary.cache_hits, summary.transfer_size), (20, 5, 15_000));
-        assert_eq!(summary.duration, (0..20).map(|i| f64::from(i % 7) * 10.0).sum::<f64>());
+        assert_eq!(
+            (summary.count, summary.cache_hits, summary.transfer_size),
+            (20, 5, 15_000)
+        );
+        assert_eq!(
+            summary.duration,
+            (0..20).map(|i| f64::from(i % 7) * 10.0).sum::<f64>()
+        );
         let durations: Vec<f64> = slowest.iter().map(|(_, r)| r.duration).collect();
         assert_eq!(durations, [60.0, 60.0, 50.0, 50.0, 50.0]);
         assert_eq!(slowest[0].0, 6.0, "the earlier of equals first");

@@ -89,13 +89,26 @@ impl Delivery {
     pub fn send(&mut self, window: &Window, config: &Config, body: String, events: u64) {
         let url = config.beacon_url.clone();
         let visible = is_visible(window);
-        let plain = Request { url: url.clone(), len: body.len(), body: JsValue::from_str(&body), events };
-        if !(config.compress && visible && crate::observe::global("CompressionStream").is_function()) {
+        let plain = Request {
+            url: url.clone(),
+            len: body.len(),
+            body: JsValue::from_str(&body),
+            events,
+        };
+        if !(config.compress
+            && visible
+            && crate::observe::global("CompressionStream").is_function())
+        {
             return self.deliver(window, plain);
         }
         let on_compressed = once(move |bytes| {
             let request = match get(&bytes, "length").as_f64() {
-                Some(len) => Request { url: concat(&[url.as_str(), "&encoding=gzip"]), body: bytes, len: len as usize, events },
+                Some(len) => Request {
+                    url: concat(&[url.as_str(), "&encoding=gzip"]),
+                    body: bytes,
+                    len: len as usize,
+                    events,
+                },
                 None => plain,
             };
             with_window(|window| {
@@ -112,7 +125,8 @@ impl Delivery {
     }
 
     fn fetch(&mut self, window: &Window, request: Request, attempt: u32) {
-        let keepalive = !is_visible(window) && self.keepalive_in_flight + request.len <= KEEPALIVE_BUDGET;
+        let keepalive =
+            !is_visible(window) && self.keepalive_in_flight + request.len <= KEEPALIVE_BUDGET;
         if keepalive {
             self.keepalive_in_flight += request.len;
         }
@@ -130,7 +144,14 @@ impl Delivery {
 
     /// A fetch ended with `status` (0: no answer). Returns whether sends
     /// held back for a retry may go again.
-    fn settled(&mut self, keepalive_len: usize, request: Request, attempt: u32, status: u16, retry_after: Option<f64>) -> bool {
+    fn settled(
+        &mut self,
+        keepalive_len: usize,
+        request: Request,
+        attempt: u32,
+        status: u16,
+        retry_after: Option<f64>,
+    ) -> bool {
         self.keepalive_in_flight = self.keepalive_in_flight.saturating_sub(keepalive_len);
         let was_waiting = self.retry.is_some();
         if !matches!(status, 0 | 429 | 503) {
@@ -148,7 +169,9 @@ impl Delivery {
             self.dropped_events += request.events;
             return was_waiting && !is_other;
         }
-        let delay = retry_after.unwrap_or(FIRST_BACKOFF_MS * f64::from(1u32 << (attempt - 1))).min(MAX_BACKOFF_MS);
+        let delay = retry_after
+            .unwrap_or(FIRST_BACKOFF_MS * f64::from(1u32 << (attempt - 1)))
+            .min(MAX_BACKOFF_MS);
         self.retry = Some((request, attempt + 1));
         // The retry stays set while it is in flight: sends wait for its answer.
         let on_time = once(|_| {
@@ -171,20 +194,33 @@ impl Delivery {
 impl crate::agent::Agent {
     /// A fetch of `request` was answered (or failed): a retry that succeeded
     /// lets the queue go.
-    fn settled(&mut self, keepalive_len: usize, request: Request, attempt: u32, status: u16, retry_after: Option<f64>) {
-        if self.delivery().settled(keepalive_len, request, attempt, status, retry_after) {
+    fn settled(
+        &mut self,
+        keepalive_len: usize,
+        request: Request,
+        attempt: u32,
+        status: u16,
+        retry_after: Option<f64>,
+    ) {
+        if self
+            .delivery()
+            .settled(keepalive_len, request, attempt, status, retry_after)
+        {
             self.flush();
         }
     }
 }
 
 fn is_visible(window: &Window) -> bool {
-    crate::observe::string(&get(window, "document"), "visibilityState").as_deref() == Some("visible")
+    crate::observe::string(&get(window, "document"), "visibilityState").as_deref()
+        == Some("visible")
 }
 
 /// `navigator.sendBeacon(url, body)`: whether the browser took it.
 fn beacon(window: &Window, url: &str, body: &JsValue) -> bool {
-    call2(&get(window, "navigator"), "sendBeacon", &url.into(), body).as_bool().unwrap_or(false)
+    call2(&get(window, "navigator"), "sendBeacon", &url.into(), body)
+        .as_bool()
+        .unwrap_or(false)
 }
 
 /// `Retry-After` in ms, when the answer has one in seconds (the server's form).

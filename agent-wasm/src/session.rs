@@ -28,7 +28,11 @@ pub struct Session {
 
 impl Session {
     pub fn new(now: f64) -> Self {
-        Self { id: random_id(), started: now, last_active: now }
+        Self {
+            id: random_id(),
+            started: now,
+            last_active: now,
+        }
     }
 
     /// Records activity at `now`; starts a new session first if this one
@@ -40,7 +44,11 @@ impl Session {
     fn touch_with(&mut self, now: f64, new_id: fn() -> String) -> bool {
         let expired = now - self.last_active > IDLE_MS || now - self.started > MAX_MS;
         if expired {
-            *self = Session { id: new_id(), started: now, last_active: now };
+            *self = Session {
+                id: new_id(),
+                started: now,
+                last_active: now,
+            };
         }
         self.last_active = now;
         expired
@@ -50,21 +58,37 @@ impl Session {
     /// Integers: parsing them is a few bytes of wasm, parsing floats kilobytes.
     fn encode(&self) -> String {
         let ms = |time: f64| crate::json::to_string(&(time as u64)).unwrap_or_default();
-        concat(&[self.id.as_str(), " ", &ms(self.started), " ", &ms(self.last_active)])
+        concat(&[
+            self.id.as_str(),
+            " ",
+            &ms(self.started),
+            " ",
+            &ms(self.last_active),
+        ])
     }
 
     fn decode(text: &str) -> Option<Self> {
         let mut parts = split(text, b' ');
-        let id = parts.next().filter(|id| !id.is_empty() && id.len() <= 64)?.to_owned();
+        let id = parts
+            .next()
+            .filter(|id| !id.is_empty() && id.len() <= 64)?
+            .to_owned();
         let mut time = || parts.next()?.parse::<u64>().ok().map(|ms| ms as f64);
         let (started, last_active) = (time()?, time()?);
-        Some(Self { id, started, last_active })
+        Some(Self {
+            id,
+            started,
+            last_active,
+        })
     }
 
     /// The tab's session, continued from sessionStorage when it is still live.
     pub fn restore(window: &web_sys::Window, now: f64) -> Self {
         let stored = call(&storage(window), "getItem", &SESSION_KEY.into()).as_string();
-        let mut session = stored.as_deref().and_then(Session::decode).unwrap_or_else(|| Session::new(now));
+        let mut session = stored
+            .as_deref()
+            .and_then(Session::decode)
+            .unwrap_or_else(|| Session::new(now));
         session.touch(now);
         session.save(window);
         session
@@ -73,7 +97,12 @@ impl Session {
     /// Keeps the session for the next page of the tab. Storage may be
     /// unavailable (privacy modes, sandboxed frames): then each page has its own.
     pub fn save(&self, window: &web_sys::Window) {
-        call2(&storage(window), "setItem", &SESSION_KEY.into(), &self.encode().into());
+        call2(
+            &storage(window),
+            "setItem",
+            &SESSION_KEY.into(),
+            &self.encode().into(),
+        );
     }
 }
 
@@ -95,7 +124,9 @@ pub fn random_id() -> String {
 /// Appends `format!("{:08x}", value)`, without core's formatting machinery.
 fn push_hex8(out: &mut String, value: u32) {
     for shift in (0..32).step_by(4).rev() {
-        out.push(char::from(b"0123456789abcdef"[(value >> shift) as usize & 0xf]));
+        out.push(char::from(
+            b"0123456789abcdef"[(value >> shift) as usize & 0xf],
+        ));
     }
 }
 
@@ -129,7 +160,11 @@ mod tests {
     }
 
     fn session(started: f64, last_active: f64) -> Session {
-        Session { id: "s1".into(), started, last_active }
+        Session {
+            id: "s1".into(),
+            started,
+            last_active,
+        }
     }
 
     #[test]
@@ -150,7 +185,10 @@ mod tests {
             now += 60_000.0;
         }
         assert!(busy.touch_with(MAX_MS + 1.0, next_id));
-        assert_eq!((busy.started, busy.last_active), (MAX_MS + 1.0, MAX_MS + 1.0));
+        assert_eq!(
+            (busy.started, busy.last_active),
+            (MAX_MS + 1.0, MAX_MS + 1.0)
+        );
     }
 
     #[test]
@@ -166,8 +204,13 @@ mod tests {
     fn sampling_is_stable_per_session_and_near_the_rate() {
         assert!(is_sampled("s", "cart", 1.0));
         assert!(!is_sampled("s", "cart", 0.0));
-        assert_eq!(is_sampled("abc", "cart", 0.5), is_sampled("abc", "cart", 0.5));
-        let kept = (0..10_000).filter(|i| is_sampled(&random_like(*i), "cart", 0.25)).count();
+        assert_eq!(
+            is_sampled("abc", "cart", 0.5),
+            is_sampled("abc", "cart", 0.5)
+        );
+        let kept = (0..10_000)
+            .filter(|i| is_sampled(&random_like(*i), "cart", 0.25))
+            .count();
         assert!((2_200..2_800).contains(&kept), "{kept} of 10000 at 0.25");
     }
 

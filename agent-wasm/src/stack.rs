@@ -25,7 +25,11 @@ pub fn parse(stack: &str) -> Vec<Frame> {
             break;
         }
         let line = line.trim();
-        let frame = if v8 { line.strip_prefix("at ").map(v8_frame) } else { gecko_frame(line) };
+        let frame = if v8 {
+            line.strip_prefix("at ").map(v8_frame)
+        } else {
+            gecko_frame(line)
+        };
         if let Some(mut frame) = frame.filter(|frame| !frame.file.is_empty()) {
             truncate(&mut frame.function, MAX_TEXT_BYTES);
             truncate(&mut frame.file, MAX_TEXT_BYTES);
@@ -37,9 +41,14 @@ pub fn parse(stack: &str) -> Vec<Frame> {
 
 /// `fn (location)` or `location`, after `at `.
 fn v8_frame(rest: &str) -> Frame {
-    let called = rest.strip_suffix(')').and_then(|inner| Some((inner, find(inner, " (")?)));
+    let called = rest
+        .strip_suffix(')')
+        .and_then(|inner| Some((inner, find(inner, " (")?)));
     let (function, location) = match called {
-        Some((inner, at)) => (inner.get(..at).unwrap_or_default(), inner.get(at + 2..).unwrap_or_default()),
+        Some((inner, at)) => (
+            inner.get(..at).unwrap_or_default(),
+            inner.get(at + 2..).unwrap_or_default(),
+        ),
         None => ("", rest),
     };
     // `eval at f (https://x/a.js:1:1), <anonymous>:1:1`: the calling script.
@@ -63,7 +72,12 @@ fn gecko_frame(line: &str) -> Option<Frame> {
         let file = location.get(..at).unwrap_or_default();
         let rest = location.get(at + " line ".len()..).unwrap_or_default();
         let line = before(rest, b' ').parse().unwrap_or(0);
-        return Some(Frame { function: function.to_owned(), file: file.to_owned(), line, column: 0 });
+        return Some(Frame {
+            function: function.to_owned(),
+            file: file.to_owned(),
+            line,
+            column: 0,
+        });
     }
     Some(located(function, location))
 }
@@ -84,8 +98,17 @@ fn located(function: &str, location: &str) -> Frame {
         }
     }
     // Found from the end: the last number is the column when there are two.
-    let (line, column) = if found == 2 { (numbers[1], numbers[0]) } else { (numbers[0], 0) };
-    Frame { function: function.to_owned(), file: file.to_owned(), line, column }
+    let (line, column) = if found == 2 {
+        (numbers[1], numbers[0])
+    } else {
+        (numbers[0], 0)
+    };
+    Frame {
+        function: function.to_owned(),
+        file: file.to_owned(),
+        line,
+        column,
+    }
 }
 
 #[cfg(test)]
@@ -93,7 +116,12 @@ mod tests {
     use super::*;
 
     fn frame(function: &str, file: &str, line: u32, column: u32) -> Frame {
-        Frame { function: function.into(), file: file.into(), line, column }
+        Frame {
+            function: function.into(),
+            file: file.into(),
+            line,
+            column,
+        }
     }
 
     #[test]
@@ -153,11 +181,22 @@ mod tests {
     #[test]
     fn ports_survive_and_odd_input_gives_no_frames() {
         let frames = parse("f@http://127.0.0.1:8080/a.js:7\r\ng@file:///c.js");
-        assert_eq!(frames, [frame("f", "http://127.0.0.1:8080/a.js", 7, 0), frame("g", "file:///c.js", 0, 0)]);
+        assert_eq!(
+            frames,
+            [
+                frame("f", "http://127.0.0.1:8080/a.js", 7, 0),
+                frame("g", "file:///c.js", 0, 0)
+            ]
+        );
         assert!(parse("").is_empty());
         assert!(parse("just a message").is_empty());
-        assert!(parse("Error: a@b.example is taken\n    at f (https://x/a.js:1:2)")[0].file == "https://x/a.js");
-        let deep: String = (0..100).map(|i| ["f@https://x/", &i.to_string(), ".js:1:1\n"].concat()).collect();
+        assert!(
+            parse("Error: a@b.example is taken\n    at f (https://x/a.js:1:2)")[0].file
+                == "https://x/a.js"
+        );
+        let deep: String = (0..100)
+            .map(|i| ["f@https://x/", &i.to_string(), ".js:1:1\n"].concat())
+            .collect();
         assert_eq!(parse(&deep).len(), MAX_FRAMES);
     }
 }

@@ -9,7 +9,10 @@ pub fn find(haystack: &str, needle: &str) -> Option<usize> {
     if needle.is_empty() {
         return Some(0);
     }
-    haystack.as_bytes().windows(needle.len()).position(|window| window == needle.as_bytes())
+    haystack
+        .as_bytes()
+        .windows(needle.len())
+        .position(|window| window == needle.as_bytes())
 }
 
 /// `text.split_once(delimiter)`.
@@ -34,7 +37,8 @@ pub fn split(text: &str, delimiter: u8) -> impl Iterator<Item = &str> {
     let mut rest = Some(text);
     std::iter::from_fn(move || {
         let current = rest?;
-        let (piece, tail) = split_once(current, delimiter).map_or((current, None), |(head, tail)| (head, Some(tail)));
+        let (piece, tail) = split_once(current, delimiter)
+            .map_or((current, None), |(head, tail)| (head, Some(tail)));
         rest = tail;
         Some(piece)
     })
@@ -46,9 +50,19 @@ mod tests {
 
     #[test]
     fn find_agrees_with_str_find() {
-        let cases = [("at https://x", "https://"), ("é http://", "http://"), ("abc", "abcd"), ("", "x"), ("ab", "")];
+        let cases = [
+            ("at https://x", "https://"),
+            ("é http://", "http://"),
+            ("abc", "abcd"),
+            ("", "x"),
+            ("ab", ""),
+        ];
         for (haystack, needle) in cases {
-            assert_eq!(find(haystack, needle), haystack.find(needle), "{haystack:?} {needle:?}");
+            assert_eq!(
+                find(haystack, needle),
+                haystack.find(needle),
+                "{haystack:?} {needle:?}"
+            );
         }
     }
 
@@ -58,7 +72,11 @@ mod tests {
             assert_eq!(split_once(text, b'/'), text.split_once('/'), "{text:?}");
             assert_eq!(rsplit_once(text, b'/'), text.rsplit_once('/'), "{text:?}");
             assert_eq!(Some(before(text, b'/')), text.split('/').next(), "{text:?}");
-            assert_eq!(split(text, b'/').collect::<Vec<_>>(), text.split('/').collect::<Vec<_>>(), "{text:?}");
+            assert_eq!(
+                split(text, b'/').collect::<Vec<_>>(),
+                text.split('/').collect::<Vec<_>>(),
+                "{text:?}"
+            );
         }
     }
 }

@@ -108,7 +108,14 @@ impl AppVitals {
 impl PendingVitals {
     /// A layout shift without recent input, `start` ms after the time origin:
     /// it counts for the page (the shell) and for the app whose DOM moved.
-    pub fn add_layout_shift(&mut self, shell: &str, owner: &str, start: f64, value: f64, target: &str) {
+    pub fn add_layout_shift(
+        &mut self,
+        shell: &str,
+        owner: &str,
+        start: f64,
+        value: f64,
+        target: &str,
+    ) {
         self.app(shell).cls.add(start, value, target, owner);
         if owner != shell {
             self.app(owner).cls.add(start, value, target, owner);
@@ -134,14 +141,24 @@ impl PendingVitals {
 
     /// Starts the measurements of a new view (a back/forward-cache restore).
     pub fn restart(&mut self, restored: bool, first_hidden: f64, interactions_before: f64) {
-        *self = Self { restored, first_hidden, interactions_before, lcp_final: true, ..Self::default() };
+        *self = Self {
+            restored,
+            first_hidden,
+            interactions_before,
+            lcp_final: true,
+            ..Self::default()
+        };
     }
 
     /// The values that changed since they were last taken, per app, with
     /// their attribution. `page_interactions` is `performance.interactionCount`
     /// where the browser has it; per app (and without it) the interactions
     /// seen count.
-    pub fn take_changed(&mut self, shell: &str, page_interactions: Option<f64>) -> Vec<(String, Vital)> {
+    pub fn take_changed(
+        &mut self,
+        shell: &str,
+        page_interactions: Option<f64>,
+    ) -> Vec<(String, Vital)> {
         // The shell holds the page's LCP, and its CLS once painted even when
         // nothing shifted (0), as web-vitals reports it.
         self.app(shell);
@@ -155,8 +172,17 @@ impl PendingVitals {
                 Some(total) if is_shell => total - self.interactions_before,
                 _ => app.inp.count,
             };
-            app.report(&mut changed, INP, app.inp.vital(count, self.restored && is_shell, &self.frames));
-            if let Some(lcp) = self.lcp.as_ref().filter(|lcp| is_shell || lcp.owner == app.app) {
+            app.report(
+                &mut changed,
+                INP,
+                app.inp
+                    .vital(count, self.restored && is_shell, &self.frames),
+            );
+            if let Some(lcp) = self
+                .lcp
+                .as_ref()
+                .filter(|lcp| is_shell || lcp.owner == app.app)
+            {
                 app.report(&mut changed, LCP, Some(lcp.clone()));
             }
         }
@@ -200,7 +226,10 @@ struct SessionWindows {
 
 impl SessionWindows {
     fn add(&mut self, start: f64, value: f64, target: &str, owner: &str) {
-        if self.session > 0.0 && start - self.last < SESSION_GAP_MS && start - self.first < SESSION_CAP_MS {
+        if self.session > 0.0
+            && start - self.last < SESSION_GAP_MS
+            && start - self.first < SESSION_CAP_MS
+        {
             self.session += value;
         } else {
             self.session = value;
@@ -285,7 +314,10 @@ impl Interaction {
         Pairs(vec![
             ("input_delay".into(), processing_start - self.start),
             ("processing".into(), processing_end - processing_start),
-            ("presentation".into(), self.start + self.latency - processing_end),
+            (
+                "presentation".into(),
+                self.start + self.latency - processing_end,
+            ),
         ])
     }
 }
@@ -342,7 +374,10 @@ impl Interactions {
     /// short one when every interaction was too short to be observed.
     fn vital(&self, count: f64, restored: bool, frames: &RecentFrames) -> Option<Vital> {
         let skip = (count / INTERACTIONS_PER_SKIP) as usize;
-        match self.longest.get(skip.min(self.longest.len().wrapping_sub(1))) {
+        match self
+            .longest
+            .get(skip.min(self.longest.len().wrapping_sub(1)))
+        {
             Some(worst) => Some(Vital {
                 target: worst.target.clone(),
                 event_type: worst.event_type.clone(),
@@ -351,7 +386,9 @@ impl Interactions {
                 scripts: frames.scripts_during(worst.start, worst.start + worst.latency),
                 ..Vital::new(VitalName::Inp, worst.latency)
             }),
-            None if restored && count > 0.0 => Some(Vital::new(VitalName::Inp, RESTORED_SHORT_INP_MS)),
+            None if restored && count > 0.0 => {
+                Some(Vital::new(VitalName::Inp, RESTORED_SHORT_INP_MS))
+            }
             None => None,
         }
     }
@@ -375,7 +412,10 @@ mod tests {
     }
 
     fn values(changed: &[(String, Vital)]) -> Vec<(&str, VitalName, f64)> {
-        changed.iter().map(|(app, v)| (app.as_str(), v.name, v.value)).collect()
+        changed
+            .iter()
+            .map(|(app, v)| (app.as_str(), v.name, v.value))
+            .collect()
     }
 
     #[test]
@@ -422,7 +462,10 @@ mod tests {
 
     #[test]
     fn page_cls_covers_every_app_and_each_app_its_own() {
-        let mut vitals = PendingVitals { painted: true, ..PendingVitals::default() };
+        let mut vitals = PendingVitals {
+            painted: true,
+            ..PendingVitals::default()
+        };
         vitals.add_layout_shift("shell", "catalog", 100.0, 0.2, "#grid");
         vitals.add_layout_shift("shell", "shell", 200.0, 0.05, "#hero");
         let changed = vitals.take_changed("shell", None);
@@ -432,7 +475,11 @@ mod tests {
         assert!((found[0].2 - 0.25).abs() < 1e-12);
         assert_eq!(changed[0].1.owner, "catalog");
         assert_eq!(found[1], ("catalog", VitalName::Cls, 0.2));
-        assert_eq!(vitals.take_changed("shell", None).len(), 0, "only changes are reported again");
+        assert_eq!(
+            vitals.take_changed("shell", None).len(),
+            0,
+            "only changes are reported again"
+        );
     }
 
     #[test]
@@ -440,7 +487,10 @@ mod tests {
         let mut vitals = PendingVitals::default();
         assert!(vitals.take_changed("shell", None).is_empty());
         vitals.painted = true;
-        assert_eq!(values(&vitals.take_changed("shell", None)), vec![("shell", VitalName::Cls, 0.0)]);
+        assert_eq!(
+            values(&vitals.take_changed("shell", None)),
+            vec![("shell", VitalName::Cls, 0.0)]
+        );
     }
 
     #[test]
@@ -465,13 +515,36 @@ mod tests {
             invoker: "BUTTON.onclick".into(),
             duration,
         };
-        vitals.frames.add(900.0, 980.0, vec![script("https://x/before.js", 70.0)]);
-        vitals.frames.add(990.0, 1_200.0, vec![script("https://x/a.js", 60.0), script("https://x/b.js", 150.0)]);
-        vitals.frames.add(5_000.0, 5_100.0, vec![script("https://x/later.js", 90.0)]);
+        vitals
+            .frames
+            .add(900.0, 980.0, vec![script("https://x/before.js", 70.0)]);
+        vitals.frames.add(
+            990.0,
+            1_200.0,
+            vec![
+                script("https://x/a.js", 60.0),
+                script("https://x/b.js", 150.0),
+            ],
+        );
+        vitals
+            .frames
+            .add(5_000.0, 5_100.0, vec![script("https://x/later.js", 90.0)]);
         vitals.add_interaction("shell", "shell", &entry(3.0, 136.0, "click"));
         let (_, inp) = vitals.take_changed("shell", Some(1.0)).pop().unwrap();
-        let parts: Vec<(&str, f64)> = inp.parts.0.iter().map(|(name, ms)| (name.as_str(), *ms)).collect();
-        assert_eq!(parts, [("input_delay", 10.0), ("processing", 20.0), ("presentation", 106.0)]);
+        let parts: Vec<(&str, f64)> = inp
+            .parts
+            .0
+            .iter()
+            .map(|(name, ms)| (name.as_str(), *ms))
+            .collect();
+        assert_eq!(
+            parts,
+            [
+                ("input_delay", 10.0),
+                ("processing", 20.0),
+                ("presentation", 106.0)
+            ]
+        );
         let urls: Vec<&str> = inp.scripts.iter().map(|s| s.url.as_str()).collect();
         assert_eq!(urls, ["https://x/b.js", "https://x/a.js"]);
     }
@@ -490,9 +563,15 @@ mod tests {
             name: name.into(),
             target: String::new(),
         };
-        inp.add(&at(1_000.0, 200.0, (1_004.0, 1_010.0), "pointerdown"), "shell");
+        inp.add(
+            &at(1_000.0, 200.0, (1_004.0, 1_010.0), "pointerdown"),
+            "shell",
+        );
         inp.add(&at(1_060.0, 136.0, (1_062.0, 1_150.0), "click"), "shell");
-        inp.add(&at(1_100.0, 130.0, (1_230.0, 1_231.0), "pointerup"), "shell");
+        inp.add(
+            &at(1_100.0, 130.0, (1_230.0, 1_231.0), "pointerup"),
+            "shell",
+        );
         let vital = inp.vital(1.0, false, &RecentFrames::default()).unwrap();
         let parts: Vec<f64> = vital.parts.0.iter().map(|(_, ms)| *ms).collect();
         assert_eq!(parts, [4.0, 146.0, 50.0]);
@@ -504,24 +583,64 @@ mod tests {
         for (i, duration) in [200.0, 560.0, 96.0, 304.0, 48.0].into_iter().enumerate() {
             inp.add(&entry(i as f64 * 7.0 + 1.0, duration, "click"), "shell");
         }
-        assert_eq!(inp.vital(5.0, false, &RecentFrames::default()).unwrap().value, 560.0);
-        assert_eq!(inp.vital(49.0, false, &RecentFrames::default()).unwrap().value, 560.0);
-        assert_eq!(inp.vital(50.0, false, &RecentFrames::default()).unwrap().value, 304.0);
-        assert_eq!(inp.vital(149.0, false, &RecentFrames::default()).unwrap().value, 200.0);
-        assert_eq!(inp.vital(150.0, false, &RecentFrames::default()).unwrap().value, 96.0);
+        assert_eq!(
+            inp.vital(5.0, false, &RecentFrames::default())
+                .unwrap()
+                .value,
+            560.0
+        );
+        assert_eq!(
+            inp.vital(49.0, false, &RecentFrames::default())
+                .unwrap()
+                .value,
+            560.0
+        );
+        assert_eq!(
+            inp.vital(50.0, false, &RecentFrames::default())
+                .unwrap()
+                .value,
+            304.0
+        );
+        assert_eq!(
+            inp.vital(149.0, false, &RecentFrames::default())
+                .unwrap()
+                .value,
+            200.0
+        );
+        assert_eq!(
+            inp.vital(150.0, false, &RecentFrames::default())
+                .unwrap()
+                .value,
+            96.0
+        );
         // Never past the candidates kept.
-        assert_eq!(inp.vital(10_000.0, false, &RecentFrames::default()).unwrap().value, 48.0);
+        assert_eq!(
+            inp.vital(10_000.0, false, &RecentFrames::default())
+                .unwrap()
+                .value,
+            48.0
+        );
     }
 
     #[test]
     fn inp_keeps_the_ten_longest_and_the_earliest_of_equals() {
         let mut inp = Interactions::default();
         for i in 0..30 {
-            inp.add(&entry(f64::from(i) + 1.0, 40.0 + f64::from(i % 12) * 8.0, "keydown"), "shell");
+            inp.add(
+                &entry(
+                    f64::from(i) + 1.0,
+                    40.0 + f64::from(i % 12) * 8.0,
+                    "keydown",
+                ),
+                "shell",
+            );
         }
         assert_eq!(inp.longest.len(), MAX_INTERACTIONS);
         let latencies: Vec<f64> = inp.longest.iter().map(|i| i.latency).collect();
-        assert_eq!(latencies, [128.0, 128.0, 120.0, 120.0, 112.0, 112.0, 104.0, 104.0, 96.0, 96.0]);
+        assert_eq!(
+            latencies,
+            [128.0, 128.0, 120.0, 120.0, 112.0, 112.0, 104.0, 104.0, 96.0, 96.0]
+        );
         // Of the equal 128 ms ones (ids 12 and 24), the earlier comes first.
         assert_eq!(inp.longest[0].id, 12.0);
         assert_eq!(inp.count, 30.0);
@@ -534,13 +653,22 @@ mod tests {
         vitals.add_interaction("shell", "shell", &entry(8.0, 200.0, "keydown"));
         let changed = vitals.take_changed("shell", Some(60.0));
         // 60 interactions on the page: the worst is skipped; the cart saw one.
-        assert_eq!(values(&changed), vec![("shell", VitalName::Inp, 200.0), ("cart", VitalName::Inp, 400.0)]);
+        assert_eq!(
+            values(&changed),
+            vec![
+                ("shell", VitalName::Inp, 200.0),
+                ("cart", VitalName::Inp, 400.0)
+            ]
+        );
         assert_eq!(changed[0].1.owner, "shell");
     }
 
     #[test]
     fn a_restored_view_starts_over() {
-        let mut vitals = PendingVitals { painted: true, ..PendingVitals::default() };
+        let mut vitals = PendingVitals {
+            painted: true,
+            ..PendingVitals::default()
+        };
         vitals.add_interaction("shell", "shell", &entry(1.0, 400.0, "click"));
         vitals.set_lcp(Vital::new(VitalName::Lcp, 900.0));
         assert_eq!(vitals.take_changed("shell", Some(1.0)).len(), 3);
@@ -548,16 +676,31 @@ mod tests {
         assert!(vitals.lcp_final && vitals.restored && !vitals.painted);
         assert!(vitals.take_changed("shell", Some(3.0)).is_empty());
         // Interactions after the restore too short to observe: web-vitals' 8 ms.
-        assert_eq!(values(&vitals.take_changed("shell", Some(4.0))), vec![("shell", VitalName::Inp, 8.0)]);
+        assert_eq!(
+            values(&vitals.take_changed("shell", Some(4.0))),
+            vec![("shell", VitalName::Inp, 8.0)]
+        );
     }
 
     #[test]
     fn lcp_is_the_shells_and_its_owners_and_reported_when_it_changes() {
         let mut vitals = PendingVitals::default();
-        vitals.set_lcp(Vital { owner: "cart".into(), ..Vital::new(VitalName::Lcp, 700.0) });
-        vitals.set_lcp(Vital { owner: "catalog".into(), ..Vital::new(VitalName::Lcp, 900.0) });
+        vitals.set_lcp(Vital {
+            owner: "cart".into(),
+            ..Vital::new(VitalName::Lcp, 700.0)
+        });
+        vitals.set_lcp(Vital {
+            owner: "catalog".into(),
+            ..Vital::new(VitalName::Lcp, 900.0)
+        });
         let changed = vitals.take_changed("shell", None);
-        assert_eq!(values(&changed), vec![("catalog", VitalName::Lcp, 900.0), ("shell", VitalName::Lcp, 900.0)]);
+        assert_eq!(
+            values(&changed),
+            vec![
+                ("catalog", VitalName::Lcp, 900.0),
+                ("shell", VitalName::Lcp, 900.0)
+            ]
+        );
         assert!(changed.iter().all(|(_, lcp)| lcp.owner == "catalog"));
         assert!(vitals.take_changed("shell", None).is_empty());
     }

@@ -48,20 +48,37 @@ mod tests {
     }
 
     fn vital(value: f64) -> Event {
-        Event { app: "shell".into(), at: 1.0, body: EventBody::Vital(Vital::new(VitalName::Lcp, value)) }
+        Event {
+            app: "shell".into(),
+            at: 1.0,
+            body: EventBody::Vital(Vital::new(VitalName::Lcp, value)),
+        }
     }
 
     #[test]
     fn assembled_body_decodes_to_the_same_beacon() {
         let events = [vital(1.0), vital(2.0)];
-        let encoded: Vec<String> = events.iter().map(|e| serde_json::to_string(e).unwrap()).collect();
+        let encoded: Vec<String> = events
+            .iter()
+            .map(|e| serde_json::to_string(e).unwrap())
+            .collect();
         let head = serde_json::to_string(&envelope()).unwrap();
         let body = assemble(&head, encoded.iter().map(String::as_str)).unwrap();
 
-        let expected_len = body_len(head.len(), encoded.iter().map(String::len).sum(), encoded.len());
+        let expected_len = body_len(
+            head.len(),
+            encoded.iter().map(String::len).sum(),
+            encoded.len(),
+        );
         assert_eq!(body.len(), expected_len);
         let decoded: Beacon = serde_json::from_str(&body).unwrap();
-        assert_eq!(decoded, Beacon { events: events.to_vec(), ..envelope() });
+        assert_eq!(
+            decoded,
+            Beacon {
+                events: events.to_vec(),
+                ..envelope()
+            }
+        );
     }
 
     #[test]

@@ -10,8 +10,8 @@ mod envelope;
 pub mod limits;
 mod pairs;
 
-pub use pairs::{Attrs, Pairs, Parts};
 pub use envelope::{assemble, body_len};
+pub use pairs::{Attrs, Pairs, Parts};
 
 /// `parts.concat()`, for the messages and URLs the browser agent builds: std's
 /// version (`join_generic_copy`) checks for overflow at every part and links
@@ -219,7 +219,13 @@ pub enum VitalName {
 }
 
 impl VitalName {
-    pub const ALL: [VitalName; 5] = [VitalName::Lcp, VitalName::Inp, VitalName::Cls, VitalName::Fcp, VitalName::Ttfb];
+    pub const ALL: [VitalName; 5] = [
+        VitalName::Lcp,
+        VitalName::Inp,
+        VitalName::Cls,
+        VitalName::Fcp,
+        VitalName::Ttfb,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -495,7 +501,9 @@ mod tests {
                 "message":"boom","added_by_a_newer_agent":true}"#,
         )
         .unwrap();
-        let EventBody::Error(report) = event.body else { panic!("not an error") };
+        let EventBody::Error(report) = event.body else {
+            panic!("not an error")
+        };
         assert_eq!(report.source, ErrorSource::Rejection);
         assert_eq!((report.stack.as_str(), report.line), ("", 0));
     }
@@ -504,13 +512,33 @@ mod tests {
     fn repeated_errors_carry_a_count_and_frames() {
         let json = r#"{"app":"a","at":1,"kind":"error","source":"error","error_type":"TypeError","message":"x",
             "frames":[{"function":"render","file":"https://x/a.js","line":3,"column":9}],"count":4}"#;
-        let EventBody::Error(report) = serde_json::from_str::<Event>(json).unwrap().body else { panic!("not an error") };
+        let EventBody::Error(report) = serde_json::from_str::<Event>(json).unwrap().body else {
+            panic!("not an error")
+        };
         assert_eq!(report.count, 4);
-        assert_eq!(report.frames[0], Frame { function: "render".into(), file: "https://x/a.js".into(), line: 3, column: 9 });
-        let once = ErrorReport { count: 1, frames: vec![], ..report };
+        assert_eq!(
+            report.frames[0],
+            Frame {
+                function: "render".into(),
+                file: "https://x/a.js".into(),
+                line: 3,
+                column: 9
+            }
+        );
+        let once = ErrorReport {
+            count: 1,
+            frames: vec![],
+            ..report
+        };
         let json = serde_json::to_value(&once).unwrap();
-        assert!(json.get("count").is_none() && json.get("frames").is_none(), "defaults are not sent: {json}");
-        assert_eq!(serde_json::from_value::<ErrorReport>(json).unwrap().count, 1);
+        assert!(
+            json.get("count").is_none() && json.get("frames").is_none(),
+            "defaults are not sent: {json}"
+        );
+        assert_eq!(
+            serde_json::from_value::<ErrorReport>(json).unwrap().count,
+            1
+        );
     }
 
     #[test]
@@ -520,11 +548,19 @@ mod tests {
                 "scripts":[{"url":"https://x/a.js","invoker":"DIV.onclick","duration":90}]}"#,
         )
         .unwrap();
-        let EventBody::LongFrame(frame) = event.body else { panic!("not a long frame") };
-        assert_eq!((frame.blocking, frame.scripts[0].function.as_str()), (70.0, ""));
+        let EventBody::LongFrame(frame) = event.body else {
+            panic!("not a long frame")
+        };
+        assert_eq!(
+            (frame.blocking, frame.scripts[0].function.as_str()),
+            (70.0, "")
+        );
         let app: AppInfo = serde_json::from_str(r#"{"name":"cart"}"#).unwrap();
         assert_eq!((app.sample_rate, app.attrs.is_empty()), (1.0, true));
-        assert_eq!(serde_json::to_string(&app).unwrap(), r#"{"name":"cart","version":""}"#);
+        assert_eq!(
+            serde_json::to_string(&app).unwrap(),
+            r#"{"name":"cart","version":""}"#
+        );
     }
 
     #[test]

@@ -35,10 +35,23 @@ fn check_plain_name(what: &str, name: &str) -> Result<(), String> {
     // Messages are built with `concat`: `format!` with `{:?}` would link
     // Unicode escaping tables into the browser agent.
     if name.is_empty() || name.len() > MAX_APP_NAME_BYTES {
-        return Err(crate::concat(&[what, " must be 1 to 64 characters, got \"", name, "\""]));
+        return Err(crate::concat(&[
+            what,
+            " must be 1 to 64 characters, got \"",
+            name,
+            "\"",
+        ]));
     }
-    if !name.bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.')) {
-        return Err(crate::concat(&[what, " may hold only letters, digits, '-', '_' and '.', got \"", name, "\""]));
+    if !name
+        .bytes()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+    {
+        return Err(crate::concat(&[
+            what,
+            " may hold only letters, digits, '-', '_' and '.', got \"",
+            name,
+            "\"",
+        ]));
     }
     Ok(())
 }

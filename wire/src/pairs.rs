@@ -72,20 +72,31 @@ mod tests {
 
     #[test]
     fn attrs_are_a_json_object_of_strings() {
-        let attrs = Pairs(vec![("plan".into(), "pro".into()), ("step".into(), "2".into())]);
+        let attrs = Pairs(vec![
+            ("plan".into(), "pro".into()),
+            ("step".into(), "2".into()),
+        ]);
         let json = serde_json::to_string(&attrs).unwrap();
         assert_eq!(json, r#"{"plan":"pro","step":"2"}"#);
         assert_eq!(serde_json::from_str::<Attrs>(&json).unwrap(), attrs);
-        assert!(serde_json::from_str::<Attrs>(r#"{"n":1}"#).is_err(), "values are strings");
+        assert!(
+            serde_json::from_str::<Attrs>(r#"{"n":1}"#).is_err(),
+            "values are strings"
+        );
     }
 
     #[test]
     fn parts_are_a_json_object_of_numbers() {
-        let parts: Parts = Pairs(vec![("input_delay".into(), 12.5), ("processing".into(), 80.0)]);
+        let parts: Parts = Pairs(vec![
+            ("input_delay".into(), 12.5),
+            ("processing".into(), 80.0),
+        ]);
         let json = serde_json::to_string(&parts).unwrap();
         assert_eq!(json, r#"{"input_delay":12.5,"processing":80.0}"#);
         assert_eq!(serde_json::from_str::<Parts>(&json).unwrap(), parts);
-        assert!(serde_json::from_str::<Parts>(r#"{"x":"1"}"#).is_err(), "values are numbers");
+        assert!(
+            serde_json::from_str::<Parts>(r#"{"x":"1"}"#).is_err(),
+            "values are numbers"
+        );
     }
-
 }

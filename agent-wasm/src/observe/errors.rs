@@ -48,14 +48,25 @@ fn record(agent: &mut Agent, caught: Caught) {
     for frame in &mut frames {
         frame.file = agent.scrub(&frame.file);
     }
-    let failed_chunk = if caught.chunk { Some(caught.url.as_str()) } else { chunk_in_message(&caught.message) };
+    let failed_chunk = if caught.chunk {
+        Some(caught.url.as_str())
+    } else {
+        chunk_in_message(&caught.message)
+    };
     // A failed dynamic import has no stack of the app's: its chunk's URL names the app.
-    let app = agent.apps.owner_of_error(failed_chunk.unwrap_or(&caught.url), &frames).to_owned();
+    let app = agent
+        .apps
+        .owner_of_error(failed_chunk.unwrap_or(&caught.url), &frames)
+        .to_owned();
     let now = agent.now();
     if let Some(chunk) = failed_chunk {
         if let Some(owner) = agent.apps.owner_of_url(chunk).map(str::to_owned) {
             let detail = concat(&["chunk failed to load: ", &agent.scrub(chunk)]);
-            agent.record(&owner, now, EventBody::App(AppLifecycle::new(AppPhase::Failed, detail)));
+            agent.record(
+                &owner,
+                now,
+                EventBody::App(AppLifecycle::new(AppPhase::Failed, detail)),
+            );
         }
     }
     let mut report = ErrorReport {
@@ -82,7 +93,9 @@ fn on_error(event: JsValue) -> Option<Caught> {
             source: ErrorSource::Error,
             error_type: string(&thrown, "name").unwrap_or_else(|| "Error".to_owned()),
             // The thrown error's own message; the event's adds "Uncaught ".
-            message: string(&thrown, "message").or_else(|| string(&event, "message")).unwrap_or_default(),
+            message: string(&thrown, "message")
+                .or_else(|| string(&event, "message"))
+                .unwrap_or_default(),
             stack: string(&thrown, "stack").unwrap_or_default(),
             url: string(&event, "filename").unwrap_or_default(),
             line: number(&event, "lineno") as u32,
@@ -92,12 +105,21 @@ fn on_error(event: JsValue) -> Option<Caught> {
     }
     // Not an ErrorEvent: an element failed to load its resource.
     let element = get(&event, "target").dyn_into::<Element>().ok()?;
-    let url = string(&element, "src").or_else(|| string(&element, "href")).unwrap_or_default();
+    let url = string(&element, "src")
+        .or_else(|| string(&element, "href"))
+        .unwrap_or_default();
     // tagName is ASCII-uppercased in HTML documents; undo just that (no Unicode tables).
-    let tag = string(&element, "tagName").unwrap_or_default().to_ascii_lowercase();
+    let tag = string(&element, "tagName")
+        .unwrap_or_default()
+        .to_ascii_lowercase();
     Some(Caught {
         source: ErrorSource::ResourceLoad,
-        message: concat(&["failed to load ", &tag, " ", crate::privacy::scrub_url(&url, &[]).as_str()]),
+        message: concat(&[
+            "failed to load ",
+            &tag,
+            " ",
+            crate::privacy::scrub_url(&url, &[]).as_str(),
+        ]),
         chunk: tag == "script" || tag == "link",
         error_type: tag,
         stack: String::new(),
@@ -113,7 +135,10 @@ fn on_rejection(event: JsValue) -> Option<Caught> {
     }
     let reason = get(&event, "reason");
     let (error_type, message) = match string(&reason, "message") {
-        Some(message) => (string(&reason, "name").unwrap_or_else(|| "Error".to_owned()), message),
+        Some(message) => (
+            string(&reason, "name").unwrap_or_else(|| "Error".to_owned()),
+            message,
+        ),
         // A rejection with a non-Error reason: keep what it says.
         None => ("UnhandledRejection".to_owned(), describe(&reason)),
     };
@@ -134,14 +159,24 @@ fn on_rejection(event: JsValue) -> Option<Caught> {
 /// loading dynamically imported module: URL") or of webpack's
 /// `ChunkLoadError` ("Loading chunk 7 failed. (error: URL)").
 fn chunk_in_message(message: &str) -> Option<&str> {
-    let is_chunk = ["dynamically imported module", "Loading chunk", "Loading CSS chunk"]
-        .iter()
-        .any(|phrase| find(message, phrase).is_some());
+    let is_chunk = [
+        "dynamically imported module",
+        "Loading chunk",
+        "Loading CSS chunk",
+    ]
+    .iter()
+    .any(|phrase| find(message, phrase).is_some());
     if !is_chunk {
         return None;
     }
-    let start = ["https://", "http://"].iter().filter_map(|scheme| find(message, scheme)).min()?;
-    message.get(start..)?.split(|c: char| c == ')' || c.is_whitespace()).next()
+    let start = ["https://", "http://"]
+        .iter()
+        .filter_map(|scheme| find(message, scheme))
+        .min()?;
+    message
+        .get(start..)?
+        .split(|c: char| c == ')' || c.is_whitespace())
+        .next()
 }
 
 /// `String(value)` for primitives, JSON for plain objects; never throws.
@@ -150,7 +185,10 @@ fn describe(value: &JsValue) -> String {
         return text;
     }
     if value.is_object() {
-        if let Some(json) = js_sys::JSON::stringify(value).ok().and_then(|s| s.as_string()) {
+        if let Some(json) = js_sys::JSON::stringify(value)
+            .ok()
+            .and_then(|s| s.as_string())
+        {
             return json;
         }
     }
@@ -163,13 +201,26 @@ mod tests {
 
     #[test]
     fn failed_dynamic_imports_name_their_chunk() {
-        let chrome = "Failed to fetch dynamically imported module: https://cdn.example/cart/chunk-7.js";
-        assert_eq!(chunk_in_message(chrome), Some("https://cdn.example/cart/chunk-7.js"));
+        let chrome =
+            "Failed to fetch dynamically imported module: https://cdn.example/cart/chunk-7.js";
+        assert_eq!(
+            chunk_in_message(chrome),
+            Some("https://cdn.example/cart/chunk-7.js")
+        );
         let firefox = "error loading dynamically imported module: http://127.0.0.1:9/cart/c.js";
-        assert_eq!(chunk_in_message(firefox), Some("http://127.0.0.1:9/cart/c.js"));
+        assert_eq!(
+            chunk_in_message(firefox),
+            Some("http://127.0.0.1:9/cart/c.js")
+        );
         let webpack = "Loading chunk 7 failed.\n(error: https://cdn.example/cart/7.js)";
-        assert_eq!(chunk_in_message(webpack), Some("https://cdn.example/cart/7.js"));
-        assert_eq!(chunk_in_message("fetch failed: https://api.example/x"), None);
+        assert_eq!(
+            chunk_in_message(webpack),
+            Some("https://cdn.example/cart/7.js")
+        );
+        assert_eq!(
+            chunk_in_message("fetch failed: https://api.example/x"),
+            None
+        );
         assert_eq!(chunk_in_message("Loading chunk 7 failed."), None);
     }
 }

@@ -29,25 +29,52 @@ fn on_frame(agent: &mut Agent, frame: JsValue) {
     let start = number(&frame, "startTime");
     let duration = number(&frame, "duration");
     let mut scripts = Vec::new();
-    for script in get(&frame, "scripts").dyn_into::<Array>().unwrap_or_default().iter() {
+    for script in get(&frame, "scripts")
+        .dyn_into::<Array>()
+        .unwrap_or_default()
+        .iter()
+    {
         let mut function = string(&script, "sourceFunctionName").unwrap_or_default();
         let mut invoker = string(&script, "invoker").unwrap_or_default();
         truncate(&mut function, MAX_TEXT_BYTES);
         truncate(&mut invoker, MAX_TEXT_BYTES);
         let url = agent.scrub(&string(&script, "sourceURL").unwrap_or_default());
-        scripts.push(ScriptTiming { url, function, invoker, duration: number(&script, "duration") });
+        scripts.push(ScriptTiming {
+            url,
+            function,
+            invoker,
+            duration: number(&script, "duration"),
+        });
     }
     crate::long_frames::longest_first(&mut scripts);
-    let longest = scripts.first().map(|script| script.url.as_str()).unwrap_or_default();
+    let longest = scripts
+        .first()
+        .map(|script| script.url.as_str())
+        .unwrap_or_default();
     let app = agent.apps.owner_of_url_or_shell(longest).to_owned();
-    agent.vitals.frames.add(start, start + duration, scripts.clone());
+    agent
+        .vitals
+        .frames
+        .add(start, start + duration, scripts.clone());
     let blocking = number(&frame, "blockingDuration");
-    agent.record_long_frame(&app, start, LongFrame { duration, blocking, scripts });
+    agent.record_long_frame(
+        &app,
+        start,
+        LongFrame {
+            duration,
+            blocking,
+            scripts,
+        },
+    );
 }
 
 fn on_long_task(agent: &mut Agent, task: JsValue) {
     let duration = number(&task, "duration");
     let shell = agent.apps.shell().to_owned();
-    let frame = LongFrame { duration, blocking: (duration - FRAME_BUDGET_MS).max(0.0), scripts: Vec::new() };
+    let frame = LongFrame {
+        duration,
+        blocking: (duration - FRAME_BUDGET_MS).max(0.0),
+        scripts: Vec::new(),
+    };
     agent.record_long_frame(&shell, number(&task, "startTime"), frame);
 }

@@ -34,7 +34,9 @@ extern "C" {
 
 pub fn install() {
     watch_history(&super::callback(|_| {
-        let Some(href) = super::string(&super::global("location"), "href") else { return };
+        let Some(href) = super::string(&super::global("location"), "href") else {
+            return;
+        };
         route_changed(&href);
     }));
 }
@@ -52,7 +54,9 @@ fn route_changed(href: &str) {
         agent.flush();
         agent.start_view(Some(href));
         let first_hidden = agent.vitals.first_hidden;
-        agent.vitals.restart(false, first_hidden, interactions.unwrap_or(0.0));
+        agent
+            .vitals
+            .restart(false, first_hidden, interactions.unwrap_or(0.0));
         // The page is painted already: CLS counts from the route change.
         agent.vitals.painted = true;
     });

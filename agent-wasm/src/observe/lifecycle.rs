@@ -18,21 +18,31 @@ pub fn install(window: &Window, flush_interval_ms: u32) {
     let document = get(window, "document");
     if document.is_object() {
         let hidden_document = document.clone();
-        on(document.unchecked_ref(), move |event| {
-            if string(&hidden_document, "visibilityState").as_deref() == Some("hidden") {
-                let at = number(&event, "timeStamp");
-                with_agent(|agent| agent.vitals.first_hidden = agent.vitals.first_hidden.min(at));
-                finish_view();
-            }
-        }, "visibilitychange");
+        on(
+            document.unchecked_ref(),
+            move |event| {
+                if string(&hidden_document, "visibilityState").as_deref() == Some("hidden") {
+                    let at = number(&event, "timeStamp");
+                    with_agent(|agent| {
+                        agent.vitals.first_hidden = agent.vitals.first_hidden.min(at)
+                    });
+                    finish_view();
+                }
+            },
+            "visibilitychange",
+        );
     }
     on(window, |_| finish_view(), "pagehide");
     let restored = window.clone();
-    on(window, move |event| {
-        if get(&event, "persisted").as_bool() == Some(true) {
-            restore(&restored, number(&event, "timeStamp"));
-        }
-    }, "pageshow");
+    on(
+        window,
+        move |event| {
+            if get(&event, "persisted").as_bool() == Some(true) {
+                restore(&restored, number(&event, "timeStamp"));
+            }
+        },
+        "pageshow",
+    );
     let flush = callback(|_| {
         with_agent(|agent| agent.flush());
     });
@@ -66,7 +76,9 @@ fn restore(window: &Window, restored_at: f64) {
     let interactions = interaction_count().unwrap_or(0.0);
     with_agent(|agent| {
         agent.start_view(None);
-        agent.vitals.restart(true, if hidden { 0.0 } else { f64::INFINITY }, interactions);
+        agent
+            .vitals
+            .restart(true, if hidden { 0.0 } else { f64::INFINITY }, interactions);
         let shell = agent.apps.shell().to_owned();
         agent.record_vital(&shell, agent.now(), Vital::new(VitalName::Ttfb, 0.0));
     });
@@ -94,7 +106,11 @@ fn restore(window: &Window, restored_at: f64) {
 /// Runs `then` before the next frame (`requestAnimationFrame`). Boxed: one
 /// copy of the glue for both frames.
 fn next_frame(window: &Window, then: Box<dyn FnOnce()>) {
-    let _ = call(window, "requestAnimationFrame", &once(move |_| then()).into());
+    let _ = call(
+        window,
+        "requestAnimationFrame",
+        &once(move |_| then()).into(),
+    );
 }
 
 fn on(target: &EventTarget, handle: impl Fn(JsValue) + 'static, event_type: &str) {

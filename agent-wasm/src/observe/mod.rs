@@ -27,7 +27,9 @@ pub fn install(window: &Window, flush_interval_ms: u32) {
 /// Calls `handle` with the first argument of each call, for as long as the
 /// page lives. One closure type for every hook: each type costs glue.
 pub(crate) fn callback(handle: impl FnMut(JsValue) + 'static) -> js_sys::Function {
-    Closure::<dyn FnMut(JsValue)>::new(handle).into_js_value().unchecked_into()
+    Closure::<dyn FnMut(JsValue)>::new(handle)
+        .into_js_value()
+        .unchecked_into()
 }
 
 /// Calls `handle` with the first argument of the first call only (a promise
@@ -67,12 +69,21 @@ extern "C" {
     pub(crate) fn call(target: &JsValue, method: &str, argument: &JsValue) -> JsValue;
     /// `target[method](first, second)`, as [`call`].
     #[wasm_bindgen(js_name = call)]
-    pub(crate) fn call2(target: &JsValue, method: &str, first: &JsValue, second: &JsValue) -> JsValue;
+    pub(crate) fn call2(
+        target: &JsValue,
+        method: &str,
+        first: &JsValue,
+        second: &JsValue,
+    ) -> JsValue;
 }
 
 /// A global of the page (`window[name]`).
 pub(crate) fn global(name: &str) -> JsValue {
-    crate::WINDOW.with(|window| window.as_ref().map_or(JsValue::UNDEFINED, |window| get(window, name)))
+    crate::WINDOW.with(|window| {
+        window
+            .as_ref()
+            .map_or(JsValue::UNDEFINED, |window| get(window, name))
+    })
 }
 
 /// The page's `performance`.
@@ -82,7 +93,9 @@ pub(crate) fn performance() -> JsValue {
 
 /// `performance.getEntriesByType(entry_type)`, as an array (empty if unsupported).
 fn entries_by_type(entry_type: &str) -> js_sys::Array {
-    call(&performance(), "getEntriesByType", &entry_type.into()).dyn_into().unwrap_or_default()
+    call(&performance(), "getEntriesByType", &entry_type.into())
+        .dyn_into()
+        .unwrap_or_default()
 }
 
 /// When a prerendered page was activated (ms since the time origin); 0 if it was not prerendered.

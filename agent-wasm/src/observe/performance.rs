@@ -15,7 +15,8 @@ use wasm_bindgen::prelude::*;
 use web_sys::{EventTarget, Window};
 
 use super::{
-    activation_start, callback, call, entries_by_type, get, number, owner_of_node, performance, selector, string,
+    activation_start, call, callback, entries_by_type, get, number, owner_of_node, performance,
+    selector, string,
 };
 use crate::agent::{with_agent, Agent};
 use crate::vitals::InteractionEntry;
@@ -38,11 +39,9 @@ pub fn install(window: &Window) {
     if get(&document, "prerendering").as_bool() == Some(true) {
         let window = window.clone();
         let on_activation = callback(move |_| start(&window));
-        let _ = document.unchecked_ref::<EventTarget>().add_event_listener_with_callback_and_bool(
-            "prerenderingchange",
-            &on_activation,
-            false,
-        );
+        let _ = document
+            .unchecked_ref::<EventTarget>()
+            .add_event_listener_with_callback_and_bool("prerenderingchange", &on_activation, false);
     } else {
         start(window);
     }
@@ -102,14 +101,23 @@ export function observe_buffered(type, durationThreshold, callback) {
 extern "C" {
     /// A PerformanceObserver of `entry_type` calling `callback`, observing;
     /// `undefined` if the browser has none.
-    fn observe_buffered(entry_type: &str, duration_threshold: Option<f64>, callback: &js_sys::Function) -> JsValue;
+    fn observe_buffered(
+        entry_type: &str,
+        duration_threshold: Option<f64>,
+        callback: &js_sys::Function,
+    ) -> JsValue;
 }
 
 /// Observes one entry type, buffered so entries from before the agent loaded
 /// count too. An entry type the browser lacks is skipped.
 pub(super) fn observe(entry_type: &'static str, handle: Handler) {
     let on_entries = callback(move |list: JsValue| {
-        handle_all(&call(&list, "getEntries", &JsValue::UNDEFINED).dyn_into().unwrap_or_default(), handle);
+        handle_all(
+            &call(&list, "getEntries", &JsValue::UNDEFINED)
+                .dyn_into()
+                .unwrap_or_default(),
+            handle,
+        );
     });
     let threshold = (entry_type == "event").then_some(EVENT_DURATION_THRESHOLD);
     let observer = observe_buffered(entry_type, threshold, &on_entries);
@@ -135,7 +143,8 @@ fn handle_all(entries: &Array, handle: Handler) {
 /// type): the browser delivers them later, and the page may be going away.
 pub fn take_records(only: Option<&str>) {
     each_observer(only, |observer, handle| {
-        if let Ok(entries) = call(observer, "takeRecords", &JsValue::UNDEFINED).dyn_into::<Array>() {
+        if let Ok(entries) = call(observer, "takeRecords", &JsValue::UNDEFINED).dyn_into::<Array>()
+        {
             handle_all(&entries, handle);
         }
     });
@@ -175,7 +184,11 @@ fn on_navigation(agent: &mut Agent, nav: JsValue) {
         nav_type: string(&nav, "type").unwrap_or_default(),
         dns: ms("domainLookupEnd") - ms("domainLookupStart"),
         tcp: ms("connectEnd") - ms("connectStart"),
-        tls: if tls_start > 0.0 { ms("connectEnd") - tls_start } else { 0.0 },
+        tls: if tls_start > 0.0 {
+            ms("connectEnd") - tls_start
+        } else {
+            0.0
+        },
         ttfb,
         download: ms("responseEnd") - ms("responseStart"),
         dom_parse: ms("domInteractive") - ms("responseEnd"),
@@ -191,10 +204,16 @@ fn on_navigation(agent: &mut Agent, nav: JsValue) {
 fn on_paint(agent: &mut Agent, entry: JsValue) {
     let start = number(&entry, "startTime");
     // Not if the page was hidden before it painted.
-    if string(&entry, "name").as_deref() == Some("first-contentful-paint") && start < agent.vitals.first_hidden {
+    if string(&entry, "name").as_deref() == Some("first-contentful-paint")
+        && start < agent.vitals.first_hidden
+    {
         agent.vitals.painted = true;
         let shell = agent.apps.shell().to_owned();
-        agent.record_vital(&shell, start, Vital::new(VitalName::Fcp, (start - activation_start()).max(0.0)));
+        agent.record_vital(
+            &shell,
+            start,
+            Vital::new(VitalName::Fcp, (start - activation_start()).max(0.0)),
+        );
     }
 }
 
@@ -268,7 +287,9 @@ fn on_layout_shift(agent: &mut Agent, shift: JsValue) {
         return;
     }
     // The shift's target, as web-vitals picks it: the first source that is an element, else the first.
-    let sources = get(&shift, "sources").dyn_into::<Array>().unwrap_or_default();
+    let sources = get(&shift, "sources")
+        .dyn_into::<Array>()
+        .unwrap_or_default();
     let mut node = get(&sources.get(0), "node");
     for source in sources.iter() {
         let source_node = get(&source, "node");
@@ -281,7 +302,13 @@ fn on_layout_shift(agent: &mut Agent, shift: JsValue) {
     let mut target = selector(&node);
     truncate(&mut target, MAX_TEXT_BYTES);
     let shell = agent.apps.shell().to_owned();
-    agent.vitals.add_layout_shift(&shell, &owner, number(&shift, "startTime"), number(&shift, "value"), &target);
+    agent.vitals.add_layout_shift(
+        &shell,
+        &owner,
+        number(&shift, "startTime"),
+        number(&shift, "value"),
+        &target,
+    );
 }
 
 fn on_event_timing(agent: &mut Agent, timing: JsValue) {
