@@ -78,19 +78,36 @@ impl ClickHouse {
         database: &str,
         expected: u64,
         timeout: Duration,
-    ) -> anyhow::Result<(Option<Duration>, u64)> {
+    ) -> anyhow::Result<Stored> {
         let started = Instant::now();
+        let mut at_start = None;
         loop {
             let stored = self.stored_events(database).await?;
-            if stored >= expected {
-                return Ok((Some(started.elapsed()), stored));
-            }
-            if started.elapsed() > timeout {
-                return Ok((None, stored));
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+            let at_start = *at_start.get_or_insert(stored);
+            let lag = if stored >= expected {
+                Some(started.elapsed())
+            } else if started.elapsed() > timeout {
+                None
+            } else {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            };
+            return Ok(Stored {
+                lag,
+                stored,
+                at_start,
+            });
         }
     }
+}
+
+/// What [`ClickHouse::wait_for`] saw.
+pub(crate) struct Stored {
+    /// How long until everything expected was stored (None: timed out).
+    pub lag: Option<Duration>,
+    pub stored: u64,
+    /// Stored when the wait began, i.e. when the load ended.
+    pub at_start: u64,
 }
 
 pub(crate) fn stored_check(expected: u64, stored: u64) -> String {
