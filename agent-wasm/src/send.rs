@@ -227,7 +227,7 @@ fn beacon(window: &Window, url: &str, body: &JsValue) -> bool {
 fn retry_after_ms(response: &JsValue) -> Option<f64> {
     let headers = get(response, "headers");
     let value = crate::observe::call(&headers, "get", &"Retry-After".into()).as_string()?;
-    let seconds: u32 = value.trim().parse().ok()?;
+    let seconds = u32::try_from(crate::text::digits(value.trim_ascii())?).ok()?;
     Some(f64::from(seconds) * 1_000.0)
 }
 

@@ -9,7 +9,7 @@ use canopy_wire::concat;
 use js_sys::Math;
 
 use crate::observe::{call, call2, get};
-use crate::text::split;
+use crate::text::{digits, split};
 
 const SESSION_KEY: &str = "canopy.session";
 /// A session ends after this long without an event (ms)…
@@ -73,7 +73,7 @@ impl Session {
             .next()
             .filter(|id| !id.is_empty() && id.len() <= 64)?
             .to_owned();
-        let mut time = || parts.next()?.parse::<u64>().ok().map(|ms| ms as f64);
+        let mut time = || digits(parts.next()?).map(|ms| ms as f64);
         let (started, last_active) = (time()?, time()?);
         Some(Self {
             id,

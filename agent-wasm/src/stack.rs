@@ -12,19 +12,19 @@
 use canopy_wire::limits::{truncate, MAX_FRAMES, MAX_TEXT_BYTES};
 use canopy_wire::Frame;
 
-use crate::text::{before, find, rsplit_once, split, split_once};
+use crate::text::{before, digits, find, rsplit_once, split, split_once};
 
 /// The frames of `stack`, top first, at most [`MAX_FRAMES`].
 pub fn parse(stack: &str) -> Vec<Frame> {
     // A V8 stack starts with the message, which may contain anything
     // (an `@`, a URL): once a line is a V8 frame, only V8 frames count.
-    let v8 = split(stack, b'\n').any(|line| line.trim_start().starts_with("at "));
+    let v8 = split(stack, b'\n').any(|line| line.trim_ascii_start().starts_with("at "));
     let mut frames = Vec::new();
     for line in split(stack, b'\n') {
         if frames.len() == MAX_FRAMES {
             break;
         }
-        let line = line.trim();
+        let line = line.trim_ascii();
         let frame = if v8 {
             line.strip_prefix("at ").map(v8_frame)
         } else {
@@ -71,7 +71,7 @@ fn gecko_frame(line: &str) -> Option<Frame> {
     if let Some(at) = find(location, " line ") {
         let file = location.get(..at).unwrap_or_default();
         let rest = location.get(at + " line ".len()..).unwrap_or_default();
-        let line = before(rest, b' ').parse().unwrap_or(0);
+        let line = number(before(rest, b' '));
         return Some(Frame {
             function: function.to_owned(),
             file: file.to_owned(),
@@ -82,6 +82,13 @@ fn gecko_frame(line: &str) -> Option<Frame> {
     Some(located(function, location))
 }
 
+/// A line or column number; 0 when it is not one (as a missing one is).
+fn number(text: &str) -> u32 {
+    digits(text)
+        .and_then(|n| u32::try_from(n).ok())
+        .unwrap_or(0)
+}
+
 /// A frame from `file:line:column` (either number may be missing).
 fn located(function: &str, location: &str) -> Frame {
     let mut file = location;
@@ -90,7 +97,7 @@ fn located(function: &str, location: &str) -> Frame {
     while found < 2 {
         match rsplit_once(file, b':') {
             Some((head, tail)) if !tail.is_empty() && tail.bytes().all(|b| b.is_ascii_digit()) => {
-                numbers[found] = tail.parse().unwrap_or(0);
+                numbers[found] = number(tail);
                 file = head;
                 found += 1;
             }

@@ -2,7 +2,8 @@
 //! `find(&str)`, `split(char)`, `split_once(char)` and `rsplit_once(char)` go
 //! through core's two-way and char searchers: kilobytes of wasm for what a
 //! byte scan does when the needle is ASCII (an ASCII byte in UTF-8 is always
-//! a whole character, so the results are the same).
+//! a whole character, so the results are the same). Also whole numbers from
+//! ASCII digits.
 
 /// The byte offset of `needle` in `haystack`, like `haystack.find(needle)`.
 pub fn find(haystack: &str, needle: &str) -> Option<usize> {
@@ -44,9 +45,50 @@ pub fn split(text: &str, delimiter: u8) -> impl Iterator<Item = &str> {
     })
 }
 
+/// A whole number written in ASCII digits only (no sign, no spaces), like
+/// `text.parse::<u64>()` for such text; None if empty, anything else, or too large.
+/// core's `parse` handles signs and every integer width: a few hundred bytes of wasm.
+pub fn digits(text: &str) -> Option<u64> {
+    if text.is_empty() {
+        return None;
+    }
+    let mut value: u64 = 0;
+    for byte in text.bytes() {
+        if !byte.is_ascii_digit() {
+            return None;
+        }
+        value = value.checked_mul(10)?.checked_add(u64::from(byte - b'0'))?;
+    }
+    Some(value)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn digits_agree_with_parse_for_unsigned_digits() {
+        for text in [
+            "0",
+            "7",
+            "0042",
+            "18446744073709551615",
+            "18446744073709551616",
+            "",
+            "+1",
+            "-1",
+            " 1",
+            "1a",
+            "١",
+        ] {
+            let expected = if text.bytes().all(|b| b.is_ascii_digit()) {
+                text.parse::<u64>().ok()
+            } else {
+                None
+            };
+            assert_eq!(digits(text), expected, "{text:?}");
+        }
+    }
 
     #[test]
     fn find_agrees_with_str_find() {

@@ -173,10 +173,12 @@ fn chunk_in_message(message: &str) -> Option<&str> {
         .iter()
         .filter_map(|scheme| find(message, scheme))
         .min()?;
-    message
-        .get(start..)?
-        .split(|c: char| c == ')' || c.is_whitespace())
-        .next()
+    let url = message.get(start..)?;
+    let end = url
+        .bytes()
+        .position(|byte| byte == b')' || byte.is_ascii_whitespace())
+        .unwrap_or(url.len());
+    url.get(..end)
 }
 
 /// `String(value)` for primitives, JSON for plain objects; never throws.
