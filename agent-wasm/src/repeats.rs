@@ -85,7 +85,7 @@ fn same_error(a: &ErrorReport, b: &ErrorReport) -> bool {
         report
             .frames
             .first()
-            .map(|f: &Frame| (f.file.clone(), f.line, f.column))
+            .map(|f: &Frame| (f.file.as_str(), f.line, f.column))
     };
     a.source == b.source
         && a.error_type == b.error_type
