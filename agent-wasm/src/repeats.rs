@@ -81,12 +81,12 @@ impl Repeats {
 
 /// The same error: same kind, type and message, thrown from the same place.
 fn same_error(a: &ErrorReport, b: &ErrorReport) -> bool {
-    let top = |report: &ErrorReport| {
+    fn top(report: &ErrorReport) -> Option<(&str, u32, u32)> {
         report
             .frames
             .first()
             .map(|f: &Frame| (f.file.as_str(), f.line, f.column))
-    };
+    }
     a.source == b.source
         && a.error_type == b.error_type
         && a.message == b.message
