@@ -57,7 +57,8 @@ start_embedded_clickhouse() { # port data-dir log [flag...]
 # CLICKHOUSE_VERSION). Flags go to scripts/embedded-clickhouse.py.
 start_bench_clickhouse() { # name [flag...]
   WORK="$(mktemp -d "${TMPDIR:-/tmp}/canopy-$1.XXXXXX")"
-  trap 'stop_children; rm -rf "$WORK"' EXIT
+  # IDLE_CGROUP: set by idle_clickhouse; removable once ClickHouse has stopped.
+  trap 'stop_children; [[ -z ${IDLE_CGROUP:-} ]] || rmdir "$IDLE_CGROUP" 2>/dev/null; rm -rf "$WORK"' EXIT
   say "$1: starting an embedded ClickHouse of its own (data in $WORK)"
   start_embedded_clickhouse "$(free_port)" "$WORK/clickhouse" "$WORK/clickhouse.log" "${@:2}"
   CLICKHOUSE_PID="${CHILDREN[-1]}"
@@ -78,7 +79,6 @@ idle_clickhouse() { # clickhouse-pid
     mkdir "$group" 2>/dev/null || continue
     if [[ -e $group/cpu.idle ]] && { echo 1 >"$group/cpu.idle" && echo "$1" >"$group/cgroup.procs"; } 2>/dev/null; then
       IDLE_CGROUP="$group"
-      trap 'stop_children; rmdir "$IDLE_CGROUP" 2>/dev/null; rm -rf "$WORK"' EXIT
       CLICKHOUSE_ISOLATION="ClickHouse ran in a cpu cgroup of its own with cpu.idle=1, standing in for the machines of its own it has in production: it gets every cycle the server and the load generator leave, and no more."
       return
     fi
