@@ -145,9 +145,7 @@ impl Agent {
             at: self.epoch_ms(relative_at),
             body,
         };
-        let Some(mut encoded) = json::to_string(&event) else {
-            return;
-        };
+        let mut encoded = json::event(&event);
         if let Some(hook) = &self.config.before_send {
             let Some(changed) = privacy::before_send(hook, &encoded) else {
                 return;
@@ -233,10 +231,7 @@ impl Agent {
         }
         loop {
             let dropped = self.dropped();
-            let Some(envelope) = json::to_string(&self.envelope(dropped - self.dropped_reported))
-            else {
-                return;
-            };
+            let envelope = json::envelope(&self.envelope(dropped - self.dropped_reported));
             let batch =
                 self.queue
                     .take_batch(envelope.len(), MAX_BEACON_BYTES, MAX_EVENTS_PER_BEACON);

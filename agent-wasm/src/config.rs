@@ -128,12 +128,15 @@ impl InitOptions {
         if flush_interval_ms < 100 {
             return Err(concat(&[
                 "flushIntervalMs must be at least 100, got ",
-                &decimal(flush_interval_ms),
+                &json::decimal(flush_interval_ms.into()),
             ]));
         }
         let max_queue_bytes = self.max_queue_bytes.unwrap_or(DEFAULT_MAX_QUEUE_BYTES) as usize;
         if max_queue_bytes < MAX_BEACON_BYTES {
-            let (min, got) = (decimal(MAX_BEACON_BYTES), decimal(max_queue_bytes));
+            let (min, got) = (
+                json::decimal(MAX_BEACON_BYTES as u64),
+                json::decimal(max_queue_bytes as u64),
+            );
             return Err(concat(&[
                 "maxQueueBytes must be at least ",
                 &min,
@@ -191,7 +194,7 @@ impl AppOptions {
         if self.version.len() > MAX_APP_NAME_BYTES {
             return Err(concat(&[
                 "version is longer than ",
-                &decimal(MAX_APP_NAME_BYTES),
+                &json::decimal(MAX_APP_NAME_BYTES as u64),
                 " characters",
             ]));
         }
@@ -238,12 +241,6 @@ impl AppOptions {
         };
         Ok((app, declaration))
     }
-}
-
-/// A whole number in decimal: its JSON. `to_string()` would link core's
-/// formatting machinery, which the agent otherwise avoids.
-fn decimal(number: impl serde::Serialize) -> String {
-    json::to_string(&number).unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -1,43 +1,78 @@
-//! A minimal serde serializer to JSON text, for the wire types of `canopy-wire`.
+//! The wire types of `canopy-wire` written as JSON text, by hand.
 //!
-//! The agent used to go through serde-wasm-bindgen (a JS object per event)
-//! and `JSON.stringify`; that pulled in a generic JS-value serializer and
-//! core's float formatting, which made up much of the wasm. This writes the
-//! JSON straight into a `String`, byte for byte what `serde_json` writes (the
-//! host tests check every event kind) except for the notation of floats; see
-//! [`push_float`]. Shapes the wire types never use (bytes, enum variants with
-//! data, non-string map keys, `f32`) are refused, not guessed at.
+//! The agent used to go through serde: first serde-wasm-bindgen and
+//! `JSON.stringify`, then a minimal serde `Serializer`. Both cost more wasm
+//! than writing each field: serde's derived code for `Event` and `Beacon`
+//! (the internally tagged, flattened body) was 5 KB, where a call per field
+//! is a few bytes. The output is byte for byte `serde_json`'s, apart from the
+//! notation of floats (see [`push_float`]); the tests check every event kind.
+//! Each type is destructured without `..`, so a field added to `canopy-wire`
+//! does not compile here until it is written.
 
-use std::fmt;
+use canopy_wire::{
+    AppInfo, AppLifecycle, Beacon, CustomEvent, CustomMetric, ErrorReport, Event, EventBody, Frame,
+    LongFrame, Navigation, Pairs, Resource, ResourceSummary, ScriptTiming, Vital,
+};
 
-use serde::ser::{self, Impossible, Serialize};
-
-/// `value` as JSON, or `None` if it holds a shape this encoder refuses.
-pub fn to_string(value: &impl Serialize) -> Option<String> {
-    let mut writer = Writer {
-        out: String::with_capacity(256),
-    };
-    value.serialize(&mut writer).ok()?;
-    Some(writer.out)
+/// An event as JSON.
+pub fn event(event: &Event) -> String {
+    let Event { app, at, body } = event;
+    let mut writer = Writer::open();
+    writer.text("app", app);
+    writer.number("at", *at);
+    match body {
+        EventBody::Vital(vital) => writer.vital(vital),
+        EventBody::Navigation(navigation) => writer.navigation(navigation),
+        EventBody::Resource(resource) => writer.resource(resource),
+        EventBody::ResourceSummary(summary) => writer.resource_summary(summary),
+        EventBody::LongFrame(frame) => writer.long_frame(frame),
+        EventBody::Error(report) => writer.error(report),
+        EventBody::App(lifecycle) => writer.app_lifecycle(lifecycle),
+        EventBody::Metric(metric) => writer.metric(metric),
+        EventBody::Custom(custom) => writer.custom(custom),
+    }
+    writer.close()
 }
 
-/// Why a value could not be encoded. Carries no text: formatting serde's
-/// messages would bring back the machinery this module exists to avoid.
-#[derive(Debug)]
-pub struct Unsupported;
-
-impl fmt::Display for Unsupported {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("value not supported by the agent's JSON encoder")
+/// A beacon as JSON; its events are written as they are (`[]` for none, as
+/// [`canopy_wire::assemble`] expects of an envelope).
+pub fn envelope(beacon: &Beacon) -> String {
+    let Beacon {
+        schema,
+        session_id,
+        view_id,
+        page_url,
+        sent_at,
+        apps,
+        dropped,
+        events,
+    } = beacon;
+    let mut writer = Writer::open();
+    writer.unsigned("schema", (*schema).into());
+    writer.text("session_id", session_id);
+    writer.text("view_id", view_id);
+    writer.text("page_url", page_url);
+    writer.number("sent_at", *sent_at);
+    writer.list("apps", apps, Writer::app_info);
+    if *dropped != 0 {
+        writer.unsigned("dropped", *dropped);
     }
+    writer.key("events");
+    writer.out.push('[');
+    for event in events {
+        writer.separate();
+        writer.out.push_str(&self::event(event));
+    }
+    writer.out.push(']');
+    writer.close()
 }
 
-impl std::error::Error for Unsupported {}
-
-impl ser::Error for Unsupported {
-    fn custom<T: fmt::Display>(_: T) -> Self {
-        Unsupported
-    }
+/// A whole number in decimal. `to_string()` would link core's formatting
+/// machinery, which the agent otherwise avoids.
+pub fn decimal(value: u64) -> String {
+    let mut writer = Writer { out: String::new() };
+    writer.digits(value);
+    writer.out
 }
 
 struct Writer {
@@ -45,6 +80,309 @@ struct Writer {
 }
 
 impl Writer {
+    fn open() -> Self {
+        let mut out = String::with_capacity(256);
+        out.push('{');
+        Self { out }
+    }
+
+    fn close(mut self) -> String {
+        self.out.push('}');
+        self.out
+    }
+
+    /// A comma, unless an object or array has just been opened.
+    fn separate(&mut self) {
+        if !matches!(self.out.as_bytes().last(), Some(b'{' | b'[')) {
+            self.out.push(',');
+        }
+    }
+
+    /// `"key":` (keys are the wire's own names: nothing to escape).
+    fn key(&mut self, key: &str) {
+        self.separate();
+        self.out.push('"');
+        self.out.push_str(key);
+        self.out.push_str("\":");
+    }
+
+    fn text(&mut self, key: &str, value: &str) {
+        self.key(key);
+        self.string(value);
+    }
+
+    /// A text field that is left out when empty.
+    fn text_if_any(&mut self, key: &str, value: &str) {
+        if !value.is_empty() {
+            self.text(key, value);
+        }
+    }
+
+    fn number(&mut self, key: &str, value: f64) {
+        self.key(key);
+        self.float(value);
+    }
+
+    fn unsigned(&mut self, key: &str, value: u64) {
+        self.key(key);
+        self.digits(value);
+    }
+
+    /// A flag that is left out when false.
+    fn flag_if_set(&mut self, key: &str, value: bool) {
+        if value {
+            self.key(key);
+            self.out.push_str("true");
+        }
+    }
+
+    /// An array field written item by item (also when empty).
+    fn list<T>(&mut self, key: &str, items: &[T], write: fn(&mut Self, &T)) {
+        self.key(key);
+        self.out.push('[');
+        for item in items {
+            self.separate();
+            write(self, item);
+        }
+        self.out.push(']');
+    }
+
+    /// An array field that is left out when empty.
+    fn list_if_any<T>(&mut self, key: &str, items: &[T], write: fn(&mut Self, &T)) {
+        if !items.is_empty() {
+            self.list(key, items, write);
+        }
+    }
+
+    /// An object of named values, left out when empty.
+    fn pairs_if_any<V>(&mut self, key: &str, pairs: &Pairs<V>, write: fn(&mut Self, &V)) {
+        if pairs.is_empty() {
+            return;
+        }
+        self.key(key);
+        self.out.push('{');
+        for (name, value) in &pairs.0 {
+            self.separate();
+            self.string(name);
+            self.out.push(':');
+            write(self, value);
+        }
+        self.out.push('}');
+    }
+
+    /// A nested object.
+    fn object<T>(&mut self, value: &T, write: fn(&mut Self, &T)) {
+        self.out.push('{');
+        write(self, value);
+        self.out.push('}');
+    }
+
+    fn vital(&mut self, vital: &Vital) {
+        let Vital {
+            name,
+            value,
+            rating,
+            target,
+            resource,
+            event_type,
+            owner,
+            restored,
+            parts,
+            scripts,
+        } = vital;
+        self.text("kind", "vital");
+        self.text("name", name.as_str());
+        self.number("value", *value);
+        if let Some(rating) = rating {
+            self.text("rating", rating.as_str());
+        }
+        self.text_if_any("target", target);
+        self.text_if_any("resource", resource);
+        self.text_if_any("event_type", event_type);
+        self.text_if_any("owner", owner);
+        self.flag_if_set("restored", *restored);
+        self.pairs_if_any("parts", parts, |writer, ms| writer.float(*ms));
+        self.list_if_any("scripts", scripts, Self::script);
+    }
+
+    fn navigation(&mut self, navigation: &Navigation) {
+        let Navigation {
+            nav_type,
+            dns,
+            tcp,
+            tls,
+            ttfb,
+            download,
+            dom_parse,
+            dom_ready,
+            load,
+            transfer_size,
+        } = navigation;
+        self.text("kind", "navigation");
+        self.text("nav_type", nav_type);
+        self.number("dns", *dns);
+        self.number("tcp", *tcp);
+        self.number("tls", *tls);
+        self.number("ttfb", *ttfb);
+        self.number("download", *download);
+        self.number("dom_parse", *dom_parse);
+        self.number("dom_ready", *dom_ready);
+        self.number("load", *load);
+        self.unsigned("transfer_size", *transfer_size);
+    }
+
+    fn resource(&mut self, resource: &Resource) {
+        let Resource {
+            url,
+            initiator,
+            duration,
+            transfer_size,
+            cache_hit,
+        } = resource;
+        self.text("kind", "resource");
+        self.text("url", url);
+        self.text("initiator", initiator);
+        self.number("duration", *duration);
+        self.unsigned("transfer_size", *transfer_size);
+        self.flag_if_set("cache_hit", *cache_hit);
+    }
+
+    fn resource_summary(&mut self, summary: &ResourceSummary) {
+        let ResourceSummary {
+            count,
+            transfer_size,
+            cache_hits,
+            duration,
+        } = summary;
+        self.text("kind", "resource_summary");
+        self.unsigned("count", (*count).into());
+        self.unsigned("transfer_size", *transfer_size);
+        self.unsigned("cache_hits", (*cache_hits).into());
+        self.number("duration", *duration);
+    }
+
+    fn long_frame(&mut self, frame: &LongFrame) {
+        let LongFrame {
+            duration,
+            blocking,
+            scripts,
+        } = frame;
+        self.text("kind", "long_frame");
+        self.number("duration", *duration);
+        self.number("blocking", *blocking);
+        self.list_if_any("scripts", scripts, Self::script);
+    }
+
+    fn script(&mut self, script: &ScriptTiming) {
+        self.object(script, |writer, script| {
+            let ScriptTiming {
+                url,
+                function,
+                invoker,
+                duration,
+            } = script;
+            writer.text("url", url);
+            writer.text_if_any("function", function);
+            writer.text_if_any("invoker", invoker);
+            writer.number("duration", *duration);
+        });
+    }
+
+    fn error(&mut self, report: &ErrorReport) {
+        let ErrorReport {
+            source,
+            error_type,
+            message,
+            stack,
+            url,
+            line,
+            column,
+            frames,
+            count,
+        } = report;
+        self.text("kind", "error");
+        self.text("source", source.as_str());
+        self.text("error_type", error_type);
+        self.text("message", message);
+        self.text("stack", stack);
+        self.text("url", url);
+        self.unsigned("line", (*line).into());
+        self.unsigned("column", (*column).into());
+        self.list_if_any("frames", frames, Self::frame);
+        if *count != 1 {
+            self.unsigned("count", (*count).into());
+        }
+    }
+
+    fn frame(&mut self, frame: &Frame) {
+        self.object(frame, |writer, frame| {
+            let Frame {
+                function,
+                file,
+                line,
+                column,
+            } = frame;
+            writer.text_if_any("function", function);
+            writer.text("file", file);
+            writer.unsigned("line", (*line).into());
+            writer.unsigned("column", (*column).into());
+        });
+    }
+
+    fn app_lifecycle(&mut self, lifecycle: &AppLifecycle) {
+        let AppLifecycle {
+            phase,
+            detail,
+            health_check,
+            dependencies,
+            declared_rules,
+        } = lifecycle;
+        self.text("kind", "app");
+        self.text("phase", phase.as_str());
+        self.text("detail", detail);
+        self.text_if_any("health_check", health_check);
+        self.list_if_any("dependencies", dependencies, |writer, name| {
+            writer.string(name)
+        });
+        self.text_if_any("declared_rules", declared_rules);
+    }
+
+    fn metric(&mut self, metric: &CustomMetric) {
+        let CustomMetric { name, value, attrs } = metric;
+        self.text("kind", "metric");
+        self.text("name", name);
+        self.number("value", *value);
+        self.attrs(attrs);
+    }
+
+    fn custom(&mut self, custom: &CustomEvent) {
+        let CustomEvent { name, attrs } = custom;
+        self.text("kind", "custom");
+        self.text("name", name);
+        self.attrs(attrs);
+    }
+
+    fn app_info(&mut self, app: &AppInfo) {
+        self.object(app, |writer, app| {
+            let AppInfo {
+                name,
+                version,
+                sample_rate,
+                attrs,
+            } = app;
+            writer.text("name", name);
+            writer.text("version", version);
+            if *sample_rate != 1.0 {
+                writer.number("sample_rate", *sample_rate);
+            }
+            writer.attrs(attrs);
+        });
+    }
+
+    fn attrs(&mut self, attrs: &Pairs<String>) {
+        self.pairs_if_any("attrs", attrs, |writer, value| writer.string(value));
+    }
+
     fn string(&mut self, text: &str) {
         const HEX: &[u8; 16] = b"0123456789abcdef";
         self.out.push('"');
@@ -68,7 +406,7 @@ impl Writer {
         self.out.push('"');
     }
 
-    fn unsigned(&mut self, mut value: u64) {
+    fn digits(&mut self, mut value: u64) {
         let mut digits = [0u8; 20];
         let mut start = digits.len();
         loop {
@@ -82,13 +420,6 @@ impl Writer {
         for &digit in &digits[start..] {
             self.out.push(digit as char);
         }
-    }
-
-    fn signed(&mut self, value: i64) {
-        if value < 0 {
-            self.out.push('-');
-        }
-        self.unsigned(value.unsigned_abs());
     }
 
     fn float(&mut self, value: f64) {
@@ -122,282 +453,19 @@ fn push_float(out: &mut String, value: f64) {
     out.push_str(zmij::Buffer::new().format_finite(value));
 }
 
-/// An array or object being written: the separator goes before every item but the first.
-pub struct Compound<'a> {
-    writer: &'a mut Writer,
-    first: bool,
-}
-
-impl Compound<'_> {
-    fn separate(&mut self) {
-        if !self.first {
-            self.writer.out.push(',');
-        }
-        self.first = false;
-    }
-
-    fn field(&mut self, key: &str) {
-        self.separate();
-        self.writer.string(key);
-        self.writer.out.push(':');
-    }
-}
-
-type Result<T = ()> = std::result::Result<T, Unsupported>;
-
-impl<'a> ser::Serializer for &'a mut Writer {
-    type Ok = ();
-    type Error = Unsupported;
-    type SerializeSeq = Compound<'a>;
-    type SerializeTuple = Compound<'a>;
-    type SerializeTupleStruct = Compound<'a>;
-    type SerializeTupleVariant = Impossible<(), Unsupported>;
-    type SerializeMap = Compound<'a>;
-    type SerializeStruct = Compound<'a>;
-    type SerializeStructVariant = Impossible<(), Unsupported>;
-
-    fn serialize_bool(self, value: bool) -> Result {
-        self.out.push_str(if value { "true" } else { "false" });
-        Ok(())
-    }
-
-    fn serialize_i8(self, value: i8) -> Result {
-        self.serialize_i64(value.into())
-    }
-
-    fn serialize_i16(self, value: i16) -> Result {
-        self.serialize_i64(value.into())
-    }
-
-    fn serialize_i32(self, value: i32) -> Result {
-        self.serialize_i64(value.into())
-    }
-
-    fn serialize_i64(self, value: i64) -> Result {
-        self.signed(value);
-        Ok(())
-    }
-
-    fn serialize_u8(self, value: u8) -> Result {
-        self.serialize_u64(value.into())
-    }
-
-    fn serialize_u16(self, value: u16) -> Result {
-        self.serialize_u64(value.into())
-    }
-
-    fn serialize_u32(self, value: u32) -> Result {
-        self.serialize_u64(value.into())
-    }
-
-    fn serialize_u64(self, value: u64) -> Result {
-        self.unsigned(value);
-        Ok(())
-    }
-
-    fn serialize_f32(self, _: f32) -> Result {
-        // serde_json writes an f32's own shortest digits; nothing on the wire is one.
-        Err(Unsupported)
-    }
-
-    fn serialize_f64(self, value: f64) -> Result {
-        self.float(value);
-        Ok(())
-    }
-
-    fn serialize_char(self, value: char) -> Result {
-        self.string(value.encode_utf8(&mut [0; 4]));
-        Ok(())
-    }
-
-    fn serialize_str(self, value: &str) -> Result {
-        self.string(value);
-        Ok(())
-    }
-
-    fn serialize_bytes(self, _: &[u8]) -> Result {
-        Err(Unsupported)
-    }
-
-    fn serialize_none(self) -> Result {
-        self.serialize_unit()
-    }
-
-    fn serialize_some<T: ?Sized + Serialize>(self, value: &T) -> Result {
-        value.serialize(self)
-    }
-
-    fn serialize_unit(self) -> Result {
-        self.out.push_str("null");
-        Ok(())
-    }
-
-    fn serialize_unit_struct(self, _: &'static str) -> Result {
-        self.serialize_unit()
-    }
-
-    fn serialize_unit_variant(self, _: &'static str, _: u32, variant: &'static str) -> Result {
-        self.string(variant);
-        Ok(())
-    }
-
-    fn serialize_newtype_struct<T: ?Sized + Serialize>(self, _: &'static str, value: &T) -> Result {
-        value.serialize(self)
-    }
-
-    fn serialize_newtype_variant<T: ?Sized + Serialize>(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: &T,
-    ) -> Result {
-        Err(Unsupported)
-    }
-
-    fn serialize_seq(self, _: Option<usize>) -> Result<Compound<'a>> {
-        self.out.push('[');
-        Ok(Compound {
-            writer: self,
-            first: true,
-        })
-    }
-
-    fn serialize_tuple(self, len: usize) -> Result<Compound<'a>> {
-        self.serialize_seq(Some(len))
-    }
-
-    fn serialize_tuple_struct(self, _: &'static str, len: usize) -> Result<Compound<'a>> {
-        self.serialize_seq(Some(len))
-    }
-
-    fn serialize_tuple_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleVariant> {
-        Err(Unsupported)
-    }
-
-    fn serialize_map(self, _: Option<usize>) -> Result<Compound<'a>> {
-        self.out.push('{');
-        Ok(Compound {
-            writer: self,
-            first: true,
-        })
-    }
-
-    fn serialize_struct(self, _: &'static str, len: usize) -> Result<Compound<'a>> {
-        self.serialize_map(Some(len))
-    }
-
-    fn serialize_struct_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeStructVariant> {
-        Err(Unsupported)
-    }
-}
-
-impl ser::SerializeSeq for Compound<'_> {
-    type Ok = ();
-    type Error = Unsupported;
-
-    fn serialize_element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result {
-        self.separate();
-        value.serialize(&mut *self.writer)
-    }
-
-    fn end(self) -> Result {
-        self.writer.out.push(']');
-        Ok(())
-    }
-}
-
-impl ser::SerializeTuple for Compound<'_> {
-    type Ok = ();
-    type Error = Unsupported;
-
-    fn serialize_element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result {
-        ser::SerializeSeq::serialize_element(self, value)
-    }
-
-    fn end(self) -> Result {
-        ser::SerializeSeq::end(self)
-    }
-}
-
-impl ser::SerializeTupleStruct for Compound<'_> {
-    type Ok = ();
-    type Error = Unsupported;
-
-    fn serialize_field<T: ?Sized + Serialize>(&mut self, value: &T) -> Result {
-        ser::SerializeSeq::serialize_element(self, value)
-    }
-
-    fn end(self) -> Result {
-        ser::SerializeSeq::end(self)
-    }
-}
-
-impl ser::SerializeMap for Compound<'_> {
-    type Ok = ();
-    type Error = Unsupported;
-
-    fn serialize_key<T: ?Sized + Serialize>(&mut self, key: &T) -> Result {
-        self.separate();
-        let start = self.writer.out.len();
-        key.serialize(&mut *self.writer)?;
-        // JSON keys are strings, and only a string is written starting with a quote.
-        if self.writer.out.as_bytes().get(start) != Some(&b'"') {
-            return Err(Unsupported);
-        }
-        self.writer.out.push(':');
-        Ok(())
-    }
-
-    fn serialize_value<T: ?Sized + Serialize>(&mut self, value: &T) -> Result {
-        value.serialize(&mut *self.writer)
-    }
-
-    fn end(self) -> Result {
-        self.writer.out.push('}');
-        Ok(())
-    }
-}
-
-impl ser::SerializeStruct for Compound<'_> {
-    type Ok = ();
-    type Error = Unsupported;
-
-    fn serialize_field<T: ?Sized + Serialize>(&mut self, key: &'static str, value: &T) -> Result {
-        self.field(key);
-        value.serialize(&mut *self.writer)
-    }
-
-    fn end(self) -> Result {
-        ser::SerializeMap::end(self)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use canopy_wire::*;
 
-    use super::to_string;
+    use super::{decimal, envelope, event as encode};
 
-    fn same_as_serde_json(value: &(impl serde::Serialize + std::fmt::Debug)) {
+    fn same_as_serde_json(encoded: String, value: &(impl serde::Serialize + std::fmt::Debug)) {
         let expected = serde_json::to_string(value).unwrap();
-        assert_eq!(
-            to_string(value).as_deref(),
-            Some(expected.as_str()),
-            "{value:?}"
-        );
+        assert_eq!(encoded, expected, "{value:?}");
+    }
+
+    fn event_same_as_serde_json(event: &Event) {
+        same_as_serde_json(encode(event), event);
     }
 
     fn event(body: EventBody) -> Event {
@@ -510,9 +578,28 @@ mod tests {
                 declared_rules: r#"[{"metric":"lcp","above":2500}]"#.into(),
                 ..AppLifecycle::new(AppPhase::Registered, "")
             }),
+            EventBody::Metric(CustomMetric {
+                name: "cart.total".into(),
+                value: 129.95,
+                attrs: Pairs(vec![
+                    ("currency".into(), "EUR".into()),
+                    ("é\"".into(), "✓".into()),
+                ]),
+            }),
+            EventBody::Custom(CustomEvent {
+                name: "checkout".into(),
+                attrs: Pairs::default(),
+            }),
+            EventBody::Resource(Resource {
+                url: "https://api.example/items".into(),
+                initiator: "fetch".into(),
+                duration: 12.0,
+                transfer_size: 300,
+                cache_hit: false,
+            }),
         ];
         for body in bodies {
-            same_as_serde_json(&event(body));
+            event_same_as_serde_json(&event(body));
         }
     }
 
@@ -541,18 +628,20 @@ mod tests {
             dropped: 12,
             events: vec![],
         };
-        same_as_serde_json(&beacon);
+        same_as_serde_json(envelope(&beacon), &beacon);
         let lcp = event(EventBody::Vital(Vital::new(VitalName::Lcp, 1.0)));
-        same_as_serde_json(&Beacon {
+        let beacon = Beacon {
             apps: vec![],
-            events: vec![lcp],
+            dropped: 0,
+            events: vec![lcp.clone(), lcp],
             ..beacon
-        });
+        };
+        same_as_serde_json(envelope(&beacon), &beacon);
     }
 
     #[test]
     fn numbers_match_serde_json() {
-        for value in [
+        let floats = [
             0.0,
             -0.0,
             1.0,
@@ -564,27 +653,20 @@ mod tests {
             1e21,
             1.7976931348623157e308,
             5e-324,
-        ] {
-            same_as_serde_json(&value);
-        }
-        for value in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
-            same_as_serde_json(&value);
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ];
+        for value in floats {
+            let metric = event(EventBody::Metric(CustomMetric {
+                name: "m".into(),
+                value,
+                attrs: Pairs::default(),
+            }));
+            event_same_as_serde_json(&metric);
         }
         for value in [0u64, 9, 10, 18_732, u64::MAX] {
-            same_as_serde_json(&value);
+            assert_eq!(decimal(value), value.to_string());
         }
-        for value in [0i64, -1, i64::MIN, i64::MAX] {
-            same_as_serde_json(&value);
-        }
-        same_as_serde_json(&(true, false, (), 'x', Some(2.5), None::<u8>));
-    }
-
-    #[test]
-    fn shapes_the_wire_never_uses_are_refused() {
-        assert_eq!(to_string(&1.5f32), None);
-        let map: std::collections::BTreeMap<u32, u32> = [(1, 2)].into();
-        assert_eq!(to_string(&map), None);
-        let map: std::collections::BTreeMap<&str, u32> = [("a", 2), ("b", 3)].into();
-        assert_eq!(to_string(&map).as_deref(), Some(r#"{"a":2,"b":3}"#));
     }
 }

@@ -57,7 +57,7 @@ impl Session {
     /// `id started last_active` (whole ms), what sessionStorage keeps.
     /// Integers: parsing them is a few bytes of wasm, parsing floats kilobytes.
     fn encode(&self) -> String {
-        let ms = |time: f64| crate::json::to_string(&(time as u64)).unwrap_or_default();
+        let ms = |time: f64| crate::json::decimal(time as u64);
         concat(&[
             self.id.as_str(),
             " ",
