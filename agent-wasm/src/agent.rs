@@ -4,7 +4,7 @@
 use std::cell::RefCell;
 
 use canopy_wire::limits::{truncate, MAX_BEACON_BYTES, MAX_EVENTS_PER_BEACON, MAX_TEXT_BYTES};
-use canopy_wire::{Beacon, ErrorReport, Event, EventBody, LongFrame, Vital, SCHEMA_VERSION};
+use canopy_wire::{Beacon, ErrorReport, EventBody, LongFrame, Vital, SCHEMA_VERSION};
 use wasm_bindgen::JsValue;
 use web_sys::Window;
 
@@ -140,12 +140,7 @@ impl Agent {
         if !session::is_sampled(&self.session.id, app, self.apps.sample_rate(app)) {
             return;
         }
-        let event = Event {
-            app: app.to_owned(),
-            at: self.epoch_ms(relative_at),
-            body,
-        };
-        let mut encoded = json::event(&event);
+        let mut encoded = json::event(app, self.epoch_ms(relative_at), &body);
         if let Some(hook) = &self.config.before_send {
             let Some(changed) = privacy::before_send(hook, &encoded) else {
                 return;

@@ -18,13 +18,16 @@ pub fn find(haystack: &str, needle: &str) -> Option<usize> {
 
 /// `text.split_once(delimiter)`.
 pub fn split_once(text: &str, delimiter: u8) -> Option<(&str, &str)> {
-    let at = text.bytes().position(|byte| byte == delimiter)?;
-    Some((text.get(..at)?, text.get(at + 1..)?))
+    around(text, text.bytes().position(|byte| byte == delimiter)?)
 }
 
 /// `text.rsplit_once(delimiter)`.
 pub fn rsplit_once(text: &str, delimiter: u8) -> Option<(&str, &str)> {
-    let at = text.bytes().rposition(|byte| byte == delimiter)?;
+    around(text, text.bytes().rposition(|byte| byte == delimiter)?)
+}
+
+/// The text before and after the one-byte delimiter at `at`.
+fn around(text: &str, at: usize) -> Option<(&str, &str)> {
     Some((text.get(..at)?, text.get(at + 1..)?))
 }
 

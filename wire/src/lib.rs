@@ -352,6 +352,23 @@ pub struct ErrorReport {
     pub count: u32,
 }
 
+impl ErrorReport {
+    /// A report that happened once, with no stack or location yet.
+    pub fn new(source: ErrorSource, error_type: String, message: String) -> Self {
+        Self {
+            source,
+            error_type,
+            message,
+            stack: String::new(),
+            url: String::new(),
+            line: 0,
+            column: 0,
+            frames: Vec::new(),
+            count: 1,
+        }
+    }
+}
+
 /// One frame of a stack trace.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Frame {

@@ -15,19 +15,10 @@ use super::{callback, get, number, string};
 use crate::agent::{with_agent, Agent};
 use crate::text::find;
 
-/// What a hook read from the event, before attribution and scrubbing.
-struct Caught {
-    source: ErrorSource,
-    error_type: String,
-    message: String,
-    stack: String,
-    /// The script the error points at, or the resource that failed to load.
-    url: String,
-    line: u32,
-    column: u32,
-    /// The failed resource was a script or stylesheet: perhaps an app's chunk.
-    chunk: bool,
-}
+/// What a hook read from the event: the report with its URL not yet
+/// scrubbed and its stack not yet parsed, and whether the failed resource was
+/// a script or stylesheet (perhaps an app's chunk).
+type Caught = (ErrorReport, bool);
 
 pub fn install(window: &Window) {
     listen(window, "error", on_error);
@@ -43,20 +34,20 @@ fn listen(window: &Window, event_type: &str, read: fn(JsValue) -> Option<Caught>
     let _ = window.add_event_listener_with_callback_and_bool(event_type, &on_event, true);
 }
 
-fn record(agent: &mut Agent, caught: Caught) {
-    let mut frames = crate::stack::parse(&caught.stack);
+fn record(agent: &mut Agent, (mut report, chunk): Caught) {
+    let mut frames = crate::stack::parse(&report.stack);
     for frame in &mut frames {
         frame.file = agent.scrub(&frame.file);
     }
-    let failed_chunk = if caught.chunk {
-        Some(caught.url.as_str())
+    let failed_chunk = if chunk {
+        Some(report.url.as_str())
     } else {
-        chunk_in_message(&caught.message)
+        chunk_in_message(&report.message)
     };
     // A failed dynamic import has no stack of the app's: its chunk's URL names the app.
     let app = agent
         .apps
-        .owner_of_error(failed_chunk.unwrap_or(&caught.url), &frames)
+        .owner_of_error(failed_chunk.unwrap_or(&report.url), &frames)
         .to_owned();
     let now = agent.now();
     if let Some(chunk) = failed_chunk {
@@ -69,17 +60,8 @@ fn record(agent: &mut Agent, caught: Caught) {
             );
         }
     }
-    let mut report = ErrorReport {
-        source: caught.source,
-        error_type: caught.error_type,
-        message: caught.message,
-        stack: caught.stack,
-        url: agent.scrub(&caught.url),
-        line: caught.line,
-        column: caught.column,
-        frames,
-        count: 1,
-    };
+    report.url = agent.scrub(&report.url);
+    report.frames = frames;
     truncate(&mut report.error_type, MAX_TEXT_BYTES);
     truncate(&mut report.message, MAX_TEXT_BYTES);
     truncate(&mut report.stack, MAX_STACK_BYTES);
@@ -89,19 +71,19 @@ fn record(agent: &mut Agent, caught: Caught) {
 fn on_error(event: JsValue) -> Option<Caught> {
     if event.has_type::<ErrorEvent>() {
         let thrown = get(&event, "error");
-        return Some(Caught {
-            source: ErrorSource::Error,
-            error_type: string(&thrown, "name").unwrap_or_else(|| "Error".to_owned()),
+        let mut report = ErrorReport::new(
+            ErrorSource::Error,
+            string(&thrown, "name").unwrap_or_else(|| "Error".to_owned()),
             // The thrown error's own message; the event's adds "Uncaught ".
-            message: string(&thrown, "message")
+            string(&thrown, "message")
                 .or_else(|| string(&event, "message"))
                 .unwrap_or_default(),
-            stack: string(&thrown, "stack").unwrap_or_default(),
-            url: string(&event, "filename").unwrap_or_default(),
-            line: number(&event, "lineno") as u32,
-            column: number(&event, "colno") as u32,
-            chunk: false,
-        });
+        );
+        report.stack = string(&thrown, "stack").unwrap_or_default();
+        report.url = string(&event, "filename").unwrap_or_default();
+        report.line = number(&event, "lineno") as u32;
+        report.column = number(&event, "colno") as u32;
+        return Some((report, false));
     }
     // Not an ErrorEvent: an element failed to load its resource.
     let element = get(&event, "target").dyn_into::<Element>().ok()?;
@@ -112,21 +94,16 @@ fn on_error(event: JsValue) -> Option<Caught> {
     let tag = string(&element, "tagName")
         .unwrap_or_default()
         .to_ascii_lowercase();
-    Some(Caught {
-        source: ErrorSource::ResourceLoad,
-        message: concat(&[
-            "failed to load ",
-            &tag,
-            " ",
-            crate::privacy::scrub_url(&url, &[]).as_str(),
-        ]),
-        chunk: tag == "script" || tag == "link",
-        error_type: tag,
-        stack: String::new(),
-        url,
-        line: 0,
-        column: 0,
-    })
+    let message = concat(&[
+        "failed to load ",
+        &tag,
+        " ",
+        crate::privacy::scrub_url(&url, &[]).as_str(),
+    ]);
+    let chunk = tag == "script" || tag == "link";
+    let mut report = ErrorReport::new(ErrorSource::ResourceLoad, tag, message);
+    report.url = url;
+    Some((report, chunk))
 }
 
 fn on_rejection(event: JsValue) -> Option<Caught> {
@@ -142,16 +119,9 @@ fn on_rejection(event: JsValue) -> Option<Caught> {
         // A rejection with a non-Error reason: keep what it says.
         None => ("UnhandledRejection".to_owned(), describe(&reason)),
     };
-    Some(Caught {
-        source: ErrorSource::Rejection,
-        error_type,
-        message,
-        stack: string(&reason, "stack").unwrap_or_default(),
-        url: String::new(),
-        line: 0,
-        column: 0,
-        chunk: false,
-    })
+    let mut report = ErrorReport::new(ErrorSource::Rejection, error_type, message);
+    report.stack = string(&reason, "stack").unwrap_or_default();
+    Some((report, false))
 }
 
 /// The chunk URL in the message of a failed dynamic `import()` (Chrome:
