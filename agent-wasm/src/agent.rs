@@ -71,6 +71,11 @@ pub struct Agent {
     session: Session,
     view_id: String,
     page_url: String,
+    /// Numbers this page's views: queued events carry the number of theirs.
+    view_number: u32,
+    /// Session, view and page URL of earlier views whose events are still
+    /// queued (behind a retry), by view number: their envelopes name them.
+    earlier_views: Vec<(u32, [String; 3])>,
     repeats: Repeats,
     long_frames_this_view: u32,
     /// The queue's drop count when the last beacon reported it.
@@ -90,6 +95,8 @@ impl Agent {
             session: Session::restore(&window, js_sys::Date::now()),
             view_id: session::random_id(),
             page_url,
+            view_number: 0,
+            earlier_views: Vec::new(),
             repeats: Repeats::default(),
             long_frames_this_view: 0,
             dropped_reported: 0,
@@ -132,10 +139,10 @@ impl Agent {
     /// Queues an event for `app`, `relative_at` ms after the time origin,
     /// unless the app is sampled out of this session or `beforeSend` drops it.
     pub fn record(&mut self, app: &str, relative_at: f64, body: EventBody) {
-        if self.session.touch(js_sys::Date::now()) {
+        if let Some(ended) = self.session.touch(js_sys::Date::now()) {
             // Thirty idle minutes (or four hours) ended the session: what
             // follows is a new session's, and a new view of it.
-            self.view_id = session::random_id();
+            self.next_view(ended);
         }
         if !session::is_sampled(&self.session.id, app, self.apps.sample_rate(app)) {
             return;
@@ -147,7 +154,7 @@ impl Agent {
             };
             encoded = changed;
         }
-        self.queue.push(encoded);
+        self.queue.push(self.view_number, encoded);
         if self.queue.bytes() >= FLUSH_THRESHOLD_BYTES {
             self.flush();
         }
@@ -205,12 +212,24 @@ impl Agent {
     /// Starts a new view: after a back/forward-cache restore (`restored`,
     /// with vitals measured afresh) or an SPA route change to `page_url`.
     pub fn start_view(&mut self, page_url: Option<&str>) {
-        self.view_id = session::random_id();
+        self.next_view(self.session.id.clone());
         self.repeats = Repeats::default();
         self.long_frames_this_view = 0;
         if let Some(url) = page_url {
             self.page_url = self.scrub(url);
         }
+    }
+
+    /// Gives the page a new view id (and number). The view that ends, of
+    /// session `session_id`, keeps its ids for its events still queued.
+    fn next_view(&mut self, session_id: String) {
+        self.forget_finished_views();
+        if !self.queue.is_empty() {
+            let ids = [session_id, self.view_id.clone(), self.page_url.clone()];
+            self.earlier_views.push((self.view_number, ids));
+        }
+        self.view_number += 1;
+        self.view_id = session::random_id();
     }
 
     /// Sends everything queued, in as many requests as it takes; repeated
@@ -255,12 +274,35 @@ impl Agent {
         &mut self.delivery
     }
 
-    fn envelope(&self, dropped: u64) -> Beacon {
+    /// Drops the ids of earlier views with no event left in the queue (sent,
+    /// or dropped from a full queue): at most one entry per queued view.
+    fn forget_finished_views(&mut self) {
+        let first = self.queue.first_view();
+        while let Some((view, _)) = self.earlier_views.first() {
+            if first.is_some_and(|first| *view >= first) {
+                break;
+            }
+            self.earlier_views.remove(0);
+        }
+    }
+
+    /// The envelope for the oldest queued events: their view's.
+    fn envelope(&mut self, dropped: u64) -> Beacon {
+        self.forget_finished_views();
+        let first = self.queue.first_view();
+        let [session_id, view_id, page_url] = match self.earlier_views.first() {
+            Some((view, ids)) if Some(*view) == first => ids.clone(),
+            _ => [
+                self.session.id.clone(),
+                self.view_id.clone(),
+                self.page_url.clone(),
+            ],
+        };
         Beacon {
             schema: SCHEMA_VERSION,
-            session_id: self.session.id.clone(),
-            view_id: self.view_id.clone(),
-            page_url: self.page_url.clone(),
+            session_id,
+            view_id,
+            page_url,
             sent_at: js_sys::Date::now(),
             apps: self.apps.infos(),
             dropped,

@@ -3,7 +3,9 @@
 //! Events are encoded to JSON once, when queued, so each one's exact size on
 //! the wire is known. The queue holds at most `max_bytes` of them and drops the
 //! oldest past that, counting what it dropped, so a page whose collector is
-//! unreachable keeps a fixed amount of memory.
+//! unreachable keeps a fixed amount of memory. Each event carries the number
+//! of the view it was recorded in, and a body holds one view's events: the
+//! envelope names the view.
 
 use std::collections::VecDeque;
 
@@ -11,7 +13,8 @@ use canopy_wire::body_len;
 
 #[derive(Debug)]
 pub struct Queue {
-    events: VecDeque<String>,
+    /// Encoded events with the number of their view, oldest first.
+    events: VecDeque<(u32, String)>,
     bytes: usize,
     max_bytes: usize,
     dropped: u64,
@@ -27,18 +30,18 @@ impl Queue {
         }
     }
 
-    pub fn push(&mut self, encoded: String) {
+    /// Queues an event of view number `view` (never below the last one's).
+    pub fn push(&mut self, view: u32, encoded: String) {
         self.bytes += encoded.len();
-        self.events.push_back(encoded);
-        while self.bytes > self.max_bytes {
-            match self.events.pop_front() {
-                Some(oldest) => {
-                    self.bytes -= oldest.len();
-                    self.dropped += 1;
-                }
-                None => break,
-            }
+        self.events.push_back((view, encoded));
+        while self.bytes > self.max_bytes && self.pop().is_some() {
+            self.dropped += 1;
         }
+    }
+
+    /// The view of the oldest queued event.
+    pub fn first_view(&self) -> Option<u32> {
+        self.events.front().map(|(view, _)| *view)
     }
 
     pub fn len(&self) -> usize {
@@ -59,8 +62,9 @@ impl Queue {
     }
 
     /// Takes the oldest events that fit one body of at most `max_body` bytes
-    /// around an envelope of `envelope_len` bytes, and at most `max_events`.
-    /// An event too large for any body is dropped rather than blocking the queue.
+    /// around an envelope of `envelope_len` bytes, and at most `max_events`,
+    /// all of the oldest event's view. An event too large for any body is
+    /// dropped rather than blocking the queue.
     pub fn take_batch(
         &mut self,
         envelope_len: usize,
@@ -69,10 +73,14 @@ impl Queue {
     ) -> Vec<String> {
         let mut batch = Vec::new();
         let mut batch_bytes = 0;
+        let view = self.first_view();
         while batch.len() < max_events {
-            let Some(next) = self.events.front() else {
+            let Some((next_view, next)) = self.events.front() else {
                 break;
             };
+            if Some(*next_view) != view {
+                break;
+            }
             let len_with_next = body_len(envelope_len, batch_bytes + next.len(), batch.len() + 1);
             if len_with_next > max_body {
                 if batch.is_empty() {
@@ -89,7 +97,7 @@ impl Queue {
     }
 
     fn pop(&mut self) -> Option<String> {
-        let event = self.events.pop_front()?;
+        let (_, event) = self.events.pop_front()?;
         self.bytes -= event.len();
         Some(event)
     }
@@ -107,7 +115,7 @@ mod tests {
     fn full_queue_drops_oldest_and_counts() {
         let mut queue = Queue::new(100);
         for index in 0..5 {
-            queue.push(format!("{index:0>30}"));
+            queue.push(0, format!("{index:0>30}"));
         }
         assert_eq!(queue.len(), 3);
         assert_eq!(queue.bytes(), 90);
@@ -123,7 +131,7 @@ mod tests {
     fn batches_never_exceed_the_body_limit() {
         let mut queue = Queue::new(usize::MAX);
         for size in [300, 10, 250, 1, 77, 400, 400, 2] {
-            queue.push(event(size));
+            queue.push(0, event(size));
         }
         let envelope = 120;
         let mut sent = 0;
@@ -140,9 +148,9 @@ mod tests {
     #[test]
     fn batches_fill_up_to_the_limit_exactly() {
         let mut queue = Queue::new(usize::MAX);
-        queue.push(event(40));
-        queue.push(event(39));
-        queue.push(event(1));
+        queue.push(0, event(40));
+        queue.push(0, event(39));
+        queue.push(0, event(1));
         // envelope 20 + 40 + 39 + one comma = 100
         assert_eq!(queue.take_batch(20, 100, 10).len(), 2);
         assert_eq!(queue.len(), 1);
@@ -152,7 +160,7 @@ mod tests {
     fn event_count_is_capped() {
         let mut queue = Queue::new(usize::MAX);
         for _ in 0..10 {
-            queue.push(event(1));
+            queue.push(0, event(1));
         }
         assert_eq!(queue.take_batch(0, 1_000, 4).len(), 4);
         assert_eq!(queue.len(), 6);
@@ -161,11 +169,24 @@ mod tests {
     #[test]
     fn an_event_that_can_never_fit_is_dropped_not_stuck() {
         let mut queue = Queue::new(usize::MAX);
-        queue.push(event(2_000));
-        queue.push(event(10));
+        queue.push(0, event(2_000));
+        queue.push(0, event(10));
         let batch = queue.take_batch(50, 1_000, 10);
         assert_eq!(batch, vec![event(10)]);
         assert_eq!(queue.dropped(), 1);
         assert!(queue.is_empty());
+    }
+
+    #[test]
+    fn a_body_holds_one_view() {
+        let mut queue = Queue::new(usize::MAX);
+        queue.push(1, event(10));
+        queue.push(1, event(11));
+        queue.push(2, event(12));
+        assert_eq!(queue.first_view(), Some(1));
+        assert_eq!(queue.take_batch(0, 1_000, 10), vec![event(10), event(11)]);
+        assert_eq!(queue.first_view(), Some(2));
+        assert_eq!(queue.take_batch(0, 1_000, 10), vec![event(12)]);
+        assert_eq!(queue.first_view(), None);
     }
 }

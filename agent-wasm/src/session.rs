@@ -36,22 +36,19 @@ impl Session {
     }
 
     /// Records activity at `now`; starts a new session first if this one
-    /// expired. Returns whether it did.
-    pub fn touch(&mut self, now: f64) -> bool {
+    /// expired, and then returns the id of the one that ended.
+    pub fn touch(&mut self, now: f64) -> Option<String> {
         self.touch_with(now, random_id)
     }
 
-    fn touch_with(&mut self, now: f64, new_id: fn() -> String) -> bool {
+    fn touch_with(&mut self, now: f64, new_id: fn() -> String) -> Option<String> {
         let expired = now - self.last_active > IDLE_MS || now - self.started > MAX_MS;
-        if expired {
-            *self = Session {
-                id: new_id(),
-                started: now,
-                last_active: now,
-            };
-        }
         self.last_active = now;
-        expired
+        if !expired {
+            return None;
+        }
+        self.started = now;
+        Some(std::mem::replace(&mut self.id, new_id()))
     }
 
     /// `id started last_active` (whole ms), what sessionStorage keeps.
@@ -170,9 +167,14 @@ mod tests {
     #[test]
     fn a_session_ends_after_thirty_idle_minutes() {
         let mut live = session(0.0, 1_000.0);
-        assert!(!live.touch_with(1_000.0 + IDLE_MS, next_id));
+        assert_eq!(live.touch_with(1_000.0 + IDLE_MS, next_id), None);
         assert_eq!(live.id, "s1");
-        assert!(live.touch_with(1_000.0 + 2.0 * IDLE_MS + 1.0, next_id));
+        assert_eq!(
+            live.touch_with(1_000.0 + 2.0 * IDLE_MS + 1.0, next_id)
+                .as_deref(),
+            Some("s1"),
+            "the ended session's id"
+        );
         assert_eq!(live.id, "s2");
     }
 
@@ -181,10 +183,10 @@ mod tests {
         let mut busy = session(0.0, 0.0);
         let mut now = 0.0;
         while now < MAX_MS {
-            assert!(!busy.touch_with(now, next_id), "at {now}");
+            assert_eq!(busy.touch_with(now, next_id), None, "at {now}");
             now += 60_000.0;
         }
-        assert!(busy.touch_with(MAX_MS + 1.0, next_id));
+        assert!(busy.touch_with(MAX_MS + 1.0, next_id).is_some());
         assert_eq!(
             (busy.started, busy.last_active),
             (MAX_MS + 1.0, MAX_MS + 1.0)

@@ -213,6 +213,35 @@ test('sessions, views and privacy', async (t) => {
     assert.equal(third.page_url, first.page_url);
   });
 
+  await t.test('events queued behind a retry keep the view they were recorded in', async (t) => {
+    const collector = await startCollector(t);
+    collector.answer = (n) => (n === 1 ? { status: 429, headers: { 'retry-after': '1' } } : { status: 202 });
+    const page = await openPage(browser, collector, { refuseBeacons: true });
+    await page.evaluate(() => {
+      canopy.pushEvent('refused');
+      canopy.flush();
+    });
+    await eventually('the refusal', () => collector.requests.length >= 1, 10);
+    // While the refused body waits for its retry, nothing else is sent.
+    await page.evaluate(() => {
+      canopy.pushEvent('behind');
+      history.pushState({}, '', '/pages/next.html');
+      canopy.pushEvent('next');
+    });
+    const beaconOf = (name) =>
+      collector.requests.find((r) => r.beacon.events.some((e) => e.kind === 'custom' && e.name === name))?.beacon;
+    const [refused, behind, next] = await eventually('all three sent', () => {
+      const found = ['refused', 'behind', 'next'].map(beaconOf);
+      return found.every(Boolean) && found;
+    }, 15);
+    assert.equal(behind.view_id, refused.view_id, 'recorded in the first view, sent after the second began');
+    assert.equal(behind.page_url, refused.page_url);
+    assert.notEqual(next.view_id, refused.view_id, 'the route change started a view');
+    assert.equal(next.page_url, `${collector.origin}/pages/next.html`);
+    assert.equal(new Set([refused, behind, next].map((b) => b.session_id)).size, 1, 'one session');
+    assert.deepEqual(page.problems, []);
+  });
+
   await t.test('beforeSend drops, edits, and survives throwing; kept parameters stay', async (t) => {
     const collector = await startCollector(t);
     const beforeSend = `
