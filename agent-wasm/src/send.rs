@@ -13,7 +13,8 @@
 //! Bodies are gzipped first where the page asked for it, the browser has
 //! `CompressionStream` and the page is visible (compressing is asynchronous,
 //! a hidden page may not live to finish it); the server learns the encoding
-//! from the URL, as `sendBeacon` cannot set headers.
+//! from the URL, as `sendBeacon` cannot set headers. A retry adds
+//! `&sent_at=` to the URL: its body is the first attempt's, sent_at included.
 
 use canopy_wire::concat;
 use wasm_bindgen::prelude::*;
@@ -130,7 +131,15 @@ impl Delivery {
         if keepalive {
             self.keepalive_in_flight += request.len;
         }
-        let (url, body) = (request.url.clone(), request.body.clone());
+        // A retried body still says when its first attempt was sent; the URL
+        // says when this one is (the server dates events by it).
+        let url = if attempt > 1 {
+            let now = crate::json::decimal(js_sys::Date::now() as u64);
+            concat(&[&request.url, "&sent_at=", &now])
+        } else {
+            request.url.clone()
+        };
+        let body = request.body.clone();
         let len = if keepalive { request.len } else { 0 };
         // No answer (`null`: the server is down, the network gone) reads as
         // status 0: like a 503 without Retry-After.

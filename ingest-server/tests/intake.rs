@@ -87,6 +87,39 @@ async fn json_gzip_and_deflate_bodies_are_accepted() {
 }
 
 #[tokio::test]
+async fn a_retried_body_is_dated_by_the_sent_at_in_its_url() {
+    let server = start(|_| {}).await;
+    // Events 1 s before the body's sent_at; the retry went out a minute later.
+    let body = beacon(one_of_each_kind()).to_string();
+    let bad = server
+        .beacon(&format!("key={KEY}&sent_at=yesterday"))
+        .body(body.clone());
+    assert_rejected(&server, server.send(bad).await, 400, "bad_request").await;
+    let retried = server
+        .beacon(&format!("key={KEY}&sent_at=1800000060000"))
+        .body(body);
+    assert_eq!(server.send(retried).await.status, 202);
+    common::eventually("both error rows", || async {
+        server.count("errors").await == 2
+    })
+    .await;
+    let ages: (i64, i64) = server
+        .clickhouse
+        .query(
+            "SELECT min(age), max(age) FROM (SELECT toUnixTimestamp64Milli(received_at) \
+             - toUnixTimestamp64Milli(at) AS age FROM errors)",
+        )
+        .fetch_one()
+        .await
+        .unwrap();
+    assert_eq!(
+        ages,
+        (1_000, 61_000),
+        "the same body: 1 s old as sent first (the barrier), 61 s as retried"
+    );
+}
+
+#[tokio::test]
 async fn over_long_text_is_cut_and_marked() {
     let server = start(|_| {}).await;
     let mut events = one_of_each_kind();

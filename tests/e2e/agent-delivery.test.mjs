@@ -87,6 +87,10 @@ test('delivery', async (t) => {
     await eventually('the retry', () => collector.requests.length >= 2, 10);
     const [refused, retried] = collector.requests;
     assert.deepEqual(retried.beacon, refused.beacon, 'the same body again');
+    // …so the retry's URL says when it was sent: the server dates events by it.
+    assert.ok(!refused.url.includes('sent_at'), refused.url);
+    const sentAt = Number(new URL(retried.url, collector.origin).searchParams.get('sent_at'));
+    assert.ok(Math.abs(sentAt - retried.at) < 2_000, `sent_at=${sentAt}, received at ${retried.at}`);
     assert.ok(retried.at - refused.at >= 900, `retried after ${retried.at - refused.at} ms, Retry-After was 1 s`);
     assert.equal(customEvents(collector, 'checkout').length, 2, 'sent twice, stored once the server takes it');
     assert.ok(await page.evaluate(() => window.beaconsRefused) >= 1);

@@ -56,6 +56,10 @@ struct BeaconParams {
     key: Option<String>,
     /// Content encoding, for clients that cannot set the header (sendBeacon).
     encoding: Option<String>,
+    /// When this attempt was sent (epoch ms), if not when the body says: a
+    /// body the agent retries still carries its first attempt's `sent_at`,
+    /// and events are dated by the time between them and their sending.
+    sent_at: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -105,7 +109,10 @@ async fn receive_beacon(
         encoding,
         state.settings.limits.max_decompressed_bytes,
     )?;
-    let beacon = validate(&json)?;
+    let mut beacon = validate(&json)?;
+    if let Some(sent_at) = params.sent_at.as_deref() {
+        beacon.sent_at = epoch_ms(sent_at)?;
+    }
     let events = beacon.events.len();
 
     let user_agent = headers
@@ -122,6 +129,16 @@ async fn receive_beacon(
         StatusCode::ACCEPTED,
         Json(Acknowledged { accepted: events }),
     ))
+}
+
+/// `?sent_at=`: epoch milliseconds, as the body's `sent_at`.
+fn epoch_ms(text: &str) -> Result<f64, ApiError> {
+    text.parse::<f64>()
+        .ok()
+        .filter(|ms| ms.is_finite() && *ms >= 0.0)
+        .ok_or_else(|| {
+            ApiError::BadRequest(format!("sent_at must be epoch milliseconds, got {text:?}"))
+        })
 }
 
 fn key_from_query(query: &str) -> Option<String> {
