@@ -81,8 +81,20 @@ export function registerApp(app: AppRegistration): boolean;
 /** Reports a successful mount: a successful load in the availability metric. */
 export function appMounted(name: string): boolean;
 
-/** Reports a failed mount: a failed load in the availability metric. */
+/**
+ * Reports a failed mount: a failed load in the availability metric. The app
+ * need not have registered (its code may never have loaded): the shell can
+ * report it.
+ */
 export function appFailed(name: string, error?: unknown): boolean;
+
+/**
+ * Declares the apps the shell expects on this page: an app that reports
+ * neither appMounted nor appFailed within `timeoutMs` (default 10000) is a
+ * failed load of that app. Framework integrations: `@canopy/agent/module-federation`,
+ * `@canopy/agent/single-spa`.
+ */
+export function expectApps(names: string[], options?: { timeoutMs?: number }): boolean;
 
 /** Attribute values: kept as text, at most 16 per call. */
 export type Attrs = Record<string, string | number | boolean>;

@@ -1,34 +1,35 @@
 // @canopy/agent — the JavaScript face of the wasm agent.
 //
-// Every micro-frontend on a page bundles its own copy of this file, but the
-// page must run one agent: the first copy to load puts a hub on a well-known
-// global, and every later copy (even another version) talks to that hub.
-// Calls made before the wasm is ready are queued. Nothing here throws into
-// the page: problems are reported once each on the console.
+// Every micro-frontend on a page bundles its own copy of this file (or shares
+// one through Module Federation or an import map), but the page must run one
+// agent: the first copy to load puts a hub on a well-known global, and every
+// later copy (even another version) talks to that hub. Calls made before the
+// wasm is ready are queued. Nothing here throws into the page: problems are
+// reported once each on the console, and a call the agent will never see
+// returns false.
+//
+// Only `init` refers to the wasm and its glue, so an MFE that never calls it
+// (every MFE but the shell) bundles neither: bundlers drop them as unused
+// (the package has no side effects), and library builds that inline assets
+// (Vite's library mode) do not carry a copy of the wasm each.
 
 import loadWasm, * as glue from './wasm/canopy_agent.js';
 
-// The calls the hub makes, by name. Picked one by one: a namespace used as a
-// whole keeps every export of the glue in a bundle (its unused `initSync` too).
-const wasm = {
-  init: glue.init,
-  registerApp: glue.registerApp,
-  appMounted: glue.appMounted,
-  appFailed: glue.appFailed,
-  pushMetric: glue.pushMetric,
-  pushEvent: glue.pushEvent,
-  flush: glue.flush,
-  stats: glue.stats,
-};
-
 const HUB = Symbol.for('canopy.agent.hub');
-const HUB_PROTOCOL = 1;
+// 2: `init` brings the wasm loader along (protocol 1 hubs carried their own).
+const HUB_PROTOCOL = 2;
 const MAX_QUEUED_CALLS = 100;
+// Calls queued this long with no init() on the page are reported once.
+const NO_INIT_WARNING_MS = 10_000;
+const DEFAULT_MOUNT_TIMEOUT_MS = 10_000;
 
 function createHub() {
   const queued = [];
   let agent = null;
   let started = null;
+  let failed = false;
+  let waitingWarning = null;
+  const outcomes = new Set(); // apps that reported appMounted or appFailed
 
   const warned = new Set();
   const warn = (what, error) => {
@@ -51,29 +52,55 @@ function createHub() {
   };
   const callOrQueue = (method, argument) => {
     if (agent) return call(method, argument);
-    if (queued.length < MAX_QUEUED_CALLS) queued.push([method, argument]);
-    else warn(method, 'too many calls before init(); dropped');
+    if (failed) {
+      warn(method, 'the agent did not start on this page (see the init warning); not recorded');
+      return false;
+    }
+    if (queued.length >= MAX_QUEUED_CALLS) {
+      warn(method, `more than ${MAX_QUEUED_CALLS} calls before init(); not recorded`);
+      return false;
+    }
+    queued.push([method, argument]);
+    waitingWarning ??= setTimeout(() => {
+      if (!agent && !failed) warn('init', `not called within ${NO_INIT_WARNING_MS / 1000} s: ${describeQueue(queued)} are waiting for it`);
+    }, NO_INIT_WARNING_MS);
     return true;
   };
+  const report = (name, method, argument) => {
+    if (typeof name === 'string') outcomes.add(name);
+    return callOrQueue(method, argument);
+  };
 
-  return {
+  const hub = {
     protocol: HUB_PROTOCOL,
-    init(options) {
+    init(options, load) {
       if (started) {
         warn('init', 'the agent is already running on this page; ignoring this call');
         return started;
       }
       const wasmUrl = options && options.wasmUrl;
-      started = loadWasm(wasmUrl ? { module_or_path: wasmUrl } : undefined)
-        .then(() => {
-          agent = wasm;
+      started = load(wasmUrl)
+        .then((api) => {
+          agent = api;
           const ok = call('init', withoutWasmUrl(options));
-          for (const [method, argument] of queued.splice(0)) call(method, argument);
+          if (!ok) agent = null;
           return ok;
         })
         .catch((error) => {
-          warn('init', error);
+          warn('init', `the agent could not start: ${error && error.message ? error.message : error}` +
+            (wasmUrl ? '' : ' (if the wasm is not served next to this module, pass init({ wasmUrl }))'));
           return false;
+        })
+        .then((ok) => {
+          if (ok) {
+            hintAtMutedErrors(warn);
+            for (const [method, argument] of queued.splice(0)) call(method, argument);
+          } else {
+            failed = true;
+            if (queued.length) warn('init', `${describeQueue(queued)} made before init() were not recorded`);
+            queued.length = 0;
+          }
+          return ok;
         });
       return started;
     },
@@ -84,10 +111,26 @@ function createHub() {
       return callOrQueue('registerApp', registration);
     },
     appMounted(name) {
-      return callOrQueue('appMounted', name);
+      return report(name, 'appMounted', name);
     },
     appFailed(name, error) {
-      return callOrQueue('appFailed', { name, error: describe(error) });
+      return report(name, 'appFailed', { name, error: describe(error) });
+    },
+    expectApps(names, timeoutMs) {
+      if (!Array.isArray(names) || !names.every((name) => typeof name === 'string')) {
+        warn('expectApps', 'the apps must be an array of names');
+        return false;
+      }
+      if (!(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
+        warn('expectApps', 'timeoutMs must be a positive number of milliseconds');
+        return false;
+      }
+      setTimeout(() => {
+        for (const name of names) {
+          if (!outcomes.has(name)) hub.appFailed(name, `did not mount within ${timeoutMs} ms`);
+        }
+      }, timeoutMs);
+      return !failed;
     },
     pushMetric(name, value, attrs, stack) {
       return callOrQueue('pushMetric', { name, value, attrs, stack });
@@ -106,6 +149,36 @@ function createHub() {
       }
     },
   };
+  return hub;
+}
+
+/**
+ * Says once how to unmute errors when the browser hides a cross-origin
+ * script's error as "Script error." (the agent counts those as muted), naming
+ * the page's cross-origin scripts loaded without `crossorigin`.
+ */
+function hintAtMutedErrors(warn) {
+  addEventListener('error', (event) => {
+    try {
+      if (event.message !== 'Script error.' || event.filename) return;
+      const scripts = [...document.scripts]
+        .filter((script) => script.src && !script.crossOrigin && new URL(script.src).origin !== location.origin)
+        .map((script) => script.src);
+      warn('errors', 'the browser hid a cross-origin script\'s error ("Script error."). Load cross-origin scripts ' +
+        'with crossorigin="anonymous" and serve them with Access-Control-Allow-Origin (webpack: ' +
+        'output.crossOriginLoading = "anonymous"; see the README)' +
+        (scripts.length ? `; scripts without crossorigin: ${scripts.slice(0, 5).join(' ')}` : ''));
+    } catch {
+      // a hint is not worth an exception
+    }
+  }, true);
+}
+
+/** "2 registerApp calls, 1 pushMetric call" for the calls in `queue`. */
+function describeQueue(queue) {
+  const counts = new Map();
+  for (const [method] of queue) counts.set(method, (counts.get(method) || 0) + 1);
+  return [...counts].map(([method, n]) => `${n} ${method} call${n > 1 ? 's' : ''}`).join(', ');
 }
 
 /** An error (or anything thrown) as text, without throwing. */
@@ -132,14 +205,31 @@ function hub() {
   return created;
 }
 
+/** Loads the wasm and hands the hub the calls it makes, by name. */
+async function loadAgent(wasmUrl) {
+  await loadWasm(wasmUrl ? { module_or_path: wasmUrl } : undefined);
+  // Picked one by one: a namespace used as a whole keeps every export of the
+  // glue in a bundle (its unused `initSync` too).
+  return {
+    init: glue.init,
+    registerApp: glue.registerApp,
+    appMounted: glue.appMounted,
+    appFailed: glue.appFailed,
+    pushMetric: glue.pushMetric,
+    pushEvent: glue.pushEvent,
+    flush: glue.flush,
+    stats: glue.stats,
+  };
+}
+
 /** Starts the page's agent. Call once, from the shell; later calls are ignored. */
 export function init(options) {
-  return hub().init(options);
+  return hub().init(options, loadAgent);
 }
 
 /** Registers a micro-frontend; may be called before init(). */
 export function registerApp(app) {
-  return hub().registerApp(app, callerStack());
+  return hub().registerApp(app, stackAbove(registerApp));
 }
 
 /** Reports that the app mounted: a successful load for availability. */
@@ -153,24 +243,40 @@ export function appFailed(name, error) {
 }
 
 /**
+ * Declares the apps the shell expects on this page: one that neither reports
+ * appMounted nor appFailed within `timeoutMs` is a failed load of that app.
+ */
+export function expectApps(names, { timeoutMs = DEFAULT_MOUNT_TIMEOUT_MS } = {}) {
+  return hub().expectApps(names, timeoutMs);
+}
+
+/**
  * Records a number the app measured itself (e.g. checkout duration in ms).
- * The app is the one whose bundle made the call (found from the call stack).
+ * The app is the one whose code made the call (found from the call stack).
  */
 export function pushMetric(name, value, attrs) {
-  return hub().pushMetric(name, value, attrs, callerStack());
+  return hub().pushMetric(name, value, attrs, stackAbove(pushMetric));
 }
 
 /** Records that something happened in the app, with optional attributes. */
 export function pushEvent(name, attrs) {
-  return hub().pushEvent(name, attrs, callerStack());
+  return hub().pushEvent(name, attrs, stackAbove(pushEvent));
 }
 
-// This copy of the package is bundled into the calling app, so the stack's
-// script URLs are that app's: the agent attributes the call by them (and
-// infers the app's asset prefix from them at registration).
-function callerStack() {
+// The stack of whoever called `api`: its first frame is the caller's code,
+// outside this package, which may be bundled into the app or shared by every
+// app (a Module Federation singleton, an import map). The agent attributes
+// the call by that frame's script URL and infers an app's asset prefix from
+// it. V8 cuts `api` and what it called off the stack itself; elsewhere the
+// two frames above the caller (this function and `api`) are dropped.
+function stackAbove(api) {
   try {
-    return new Error().stack || '';
+    const error = new Error();
+    if (typeof Error.captureStackTrace === 'function') {
+      Error.captureStackTrace(error, api);
+      return error.stack || '';
+    }
+    return String(error.stack || '').split('\n').slice(2).join('\n');
   } catch {
     return '';
   }

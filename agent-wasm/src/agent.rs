@@ -4,7 +4,10 @@
 use std::cell::RefCell;
 
 use canopy_wire::limits::{truncate, MAX_BEACON_BYTES, MAX_EVENTS_PER_BEACON, MAX_TEXT_BYTES};
-use canopy_wire::{Beacon, ErrorReport, EventBody, LongFrame, Vital, SCHEMA_VERSION};
+use canopy_wire::{
+    concat, AppLifecycle, AppPhase, Beacon, ErrorReport, EventBody, LongFrame, Resource, Vital,
+    SCHEMA_VERSION,
+};
 use wasm_bindgen::JsValue;
 use web_sys::Window;
 
@@ -13,7 +16,7 @@ use crate::batch::Queue;
 use crate::config::Config;
 use crate::observe::{call, get, performance, string};
 use crate::repeats::{Repeats, Verdict};
-use crate::resources::{AppResources, ResourceSummaries};
+use crate::resources::{AppResources, ResourceSummaries, MAX_UNATTRIBUTED};
 use crate::send::Delivery;
 use crate::session::{self, Session};
 use crate::vitals::PendingVitals;
@@ -25,6 +28,13 @@ const MAX_LONG_FRAMES_PER_VIEW: u32 = 100;
 
 /// Queued bytes that trigger a flush before the interval comes round.
 const FLUSH_THRESHOLD_BYTES: usize = MAX_BEACON_BYTES / 2;
+
+/// How long an error that no app claims waits for its app to register (ms):
+/// an app's code can fail before its `registerApp` has run.
+const CLAIM_WAIT_MS: f64 = 1_000.0;
+
+/// Unclaimed errors kept waiting at most; past it they are the shell's at once.
+const MAX_UNCLAIMED_ERRORS: usize = 32;
 
 thread_local! {
     static AGENT: RefCell<Option<Agent>> = const { RefCell::new(None) };
@@ -64,7 +74,7 @@ pub struct Agent {
     pub config: Config,
     pub apps: AppRegistry,
     pub vitals: PendingVitals,
-    pub resources: ResourceSummaries,
+    resources: ResourceSummaries,
     window: Window,
     queue: Queue,
     delivery: Delivery,
@@ -77,6 +87,10 @@ pub struct Agent {
     /// queued (behind a retry), by view number: their envelopes name them.
     earlier_views: Vec<(u32, [String; 3])>,
     repeats: Repeats,
+    /// Errors no app claimed yet (when, the failed chunk's URL, the report).
+    unclaimed_errors: Vec<(f64, Option<String>, ErrorReport)>,
+    /// Whether this page load's navigation timing was queued (it is sent once).
+    pub navigation_sent: bool,
     long_frames_this_view: u32,
     /// The queue's drop count when the last beacon reported it.
     dropped_reported: u64,
@@ -98,6 +112,8 @@ impl Agent {
             view_number: 0,
             earlier_views: Vec::new(),
             repeats: Repeats::default(),
+            unclaimed_errors: Vec::new(),
+            navigation_sent: false,
             long_frames_this_view: 0,
             dropped_reported: 0,
             window,
@@ -160,6 +176,80 @@ impl Agent {
         }
     }
 
+    /// Queues an error the hooks caught, for the app that claims it: by its
+    /// URL (`chunk`, the failed chunk's, else the report's) or stack. One no
+    /// app claims waits a little for its app to register (see
+    /// [`Self::attribute_waiting`]) unless `may_wait` is false; then it is
+    /// the shell's. A failed chunk of an app is also a failed load of it.
+    pub fn record_caught(
+        &mut self,
+        at: f64,
+        chunk: Option<String>,
+        report: ErrorReport,
+        may_wait: bool,
+    ) {
+        let url = chunk.as_deref().unwrap_or(&report.url);
+        let Some(app) = self.apps.claimant_of_error(url, &report.frames) else {
+            if may_wait && self.unclaimed_errors.len() < MAX_UNCLAIMED_ERRORS {
+                self.unclaimed_errors.push((at, chunk, report));
+            } else {
+                let shell = self.apps.shell().to_owned();
+                self.record_error(&shell, at, report);
+            }
+            return;
+        };
+        let app = app.to_owned();
+        if let Some(chunk) = chunk {
+            if let Some(owner) = self.apps.owner_of_url(&chunk).map(str::to_owned) {
+                let detail = concat(&["chunk failed to load: ", &chunk]);
+                self.record(
+                    &owner,
+                    at,
+                    EventBody::App(AppLifecycle::new(AppPhase::Failed, detail)),
+                );
+            }
+        }
+        self.record_error(&app, at, report);
+    }
+
+    /// Attributes what waited for its app: errors older than
+    /// [`CLAIM_WAIT_MS`] (or all of them, with `all`), and with `resources:
+    /// "all"` the resources seen so far.
+    fn attribute_waiting(&mut self, all: bool) {
+        let now = self.now();
+        for (at, chunk, report) in std::mem::take(&mut self.unclaimed_errors) {
+            if all || now - at >= CLAIM_WAIT_MS {
+                self.record_caught(at, chunk, report, false);
+            } else {
+                self.unclaimed_errors.push((at, chunk, report));
+            }
+        }
+        if self.config.all_resources || all {
+            self.attribute_resources();
+        }
+    }
+
+    /// A resource the browser reported, attributed when it is reported (see
+    /// `resources.rs`), or at once when too many wait.
+    pub fn observe_resource(&mut self, started: f64, resource: Resource) {
+        if self.resources.see(started, resource) >= MAX_UNATTRIBUTED {
+            self.attribute_resources();
+        }
+    }
+
+    /// Gives each resource seen so far to the app that owns its URL now:
+    /// queued one by one with `resources: "all"`, else summed up.
+    fn attribute_resources(&mut self) {
+        for (started, resource) in self.resources.take_seen() {
+            let app = self.apps.owner_of_url_or_shell(&resource.url).to_owned();
+            if self.config.all_resources {
+                self.record(&app, started, EventBody::Resource(resource));
+            } else {
+                self.resources.add(&app, started, resource);
+            }
+        }
+    }
+
     /// Queues an error report, unless it repeats one this view already sent
     /// (then it is counted) or the view sent its share of errors.
     pub fn record_error(&mut self, app: &str, relative_at: f64, report: ErrorReport) {
@@ -193,8 +283,10 @@ impl Agent {
         self.record(app, relative_at, EventBody::Vital(vital));
     }
 
-    /// Queues each app's resource summary and slowest resources so far.
+    /// At the end of a view: attributes everything that waited, and queues
+    /// each app's resource summary and slowest resources.
     pub fn report_resources(&mut self) {
+        self.attribute_waiting(true);
         let now = self.now();
         for AppResources {
             app,
@@ -235,6 +327,7 @@ impl Agent {
     /// Sends everything queued, in as many requests as it takes; repeated
     /// errors go out as counts first.
     pub fn flush(&mut self) {
+        self.attribute_waiting(false);
         let now = self.now();
         for (app, report) in self.repeats.take_counts() {
             self.record(&app, now, EventBody::Error(report));

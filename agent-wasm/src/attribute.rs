@@ -87,15 +87,19 @@ impl AppRegistry {
         owner.map(|(_, name)| name)
     }
 
-    /// The app owning an error: the one its script URL points at, else the
-    /// first stack frame that an app claims, else the shell.
+    /// The app claiming an error: the one its script URL points at, else the
+    /// first stack frame that an app claims.
+    pub fn claimant_of_error(&self, script_url: &str, frames: &[Frame]) -> Option<&str> {
+        self.owner_of_url(script_url).or_else(|| {
+            frames
+                .iter()
+                .find_map(|frame| self.owner_of_url(&frame.file))
+        })
+    }
+
+    /// The app owning an error: its claimant, else the shell.
     pub fn owner_of_error(&self, script_url: &str, frames: &[Frame]) -> &str {
-        self.owner_of_url(script_url)
-            .or_else(|| {
-                frames
-                    .iter()
-                    .find_map(|frame| self.owner_of_url(&frame.file))
-            })
+        self.claimant_of_error(script_url, frames)
             .unwrap_or(&self.shell)
     }
 
@@ -106,8 +110,9 @@ impl AppRegistry {
 }
 
 /// The asset prefix of the bundle that made a call: the directory of the
-/// first script in the call's stack (the npm package is bundled into each
-/// app, so its own frame is in the app's bundle).
+/// first script in the call's stack (the npm package passes the stack from
+/// its caller on, so the first frame is the app's code even when the package
+/// itself is shared by every app).
 pub fn caller_prefix(frames: &[Frame]) -> Option<String> {
     let file = crate::privacy::scrub_url(
         &frames
@@ -208,7 +213,7 @@ mod tests {
 
     #[test]
     fn the_callers_prefix_is_its_bundles_directory() {
-        let stack = "Error\n    at callerStack (http://127.0.0.1:8080/mfe/cart/index.js:120:12)\n    at main (x)";
+        let stack = "Error\n    at mount (http://127.0.0.1:8080/mfe/cart/index.js:120:12)\n    at main (x)";
         assert_eq!(
             caller_prefix(&crate::stack::parse(stack)).as_deref(),
             Some("http://127.0.0.1:8080/mfe/cart/")

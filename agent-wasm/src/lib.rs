@@ -107,6 +107,23 @@ pub fn app_failed(report: JsValue) -> Result<(), JsError> {
     let name = fields.string().unwrap_or_default();
     let mut error = fields.string().unwrap_or_default();
     canopy_wire::limits::truncate(&mut error, canopy_wire::limits::MAX_TEXT_BYTES);
+    // An app that failed before its code could register (its remote entry
+    // did not load, a framework gave up on it) is registered here, so the
+    // failed load counts against its availability and nobody else's.
+    canopy_wire::limits::check_app_name(&name).map_err(|e| failure("appFailed", &e))?;
+    with_agent(|agent| {
+        if !agent.apps.is_registered(&name) {
+            agent.apps.register(attribute::RegisteredApp {
+                name: name.clone(),
+                version: String::new(),
+                asset_prefixes: Vec::new(),
+                sample_rate: 1.0,
+                attrs: Default::default(),
+            });
+            let registered = AppLifecycle::new(AppPhase::Registered, "");
+            agent.record(&name, agent.now(), EventBody::App(registered));
+        }
+    });
     report_mount(
         "appFailed",
         &name,

@@ -1,14 +1,24 @@
 //! Resource timing, summed up per app: a page with hundreds of resources
 //! sends each app's count, bytes, cache hits and total time, and only its
 //! slowest few resources one by one (unless the page asks for all of them).
+//!
+//! A resource is attributed when it is reported, not when the browser
+//! reports it: an app's entry script and first chunks load before the code
+//! in them registers the app, and they are that app's all the same. Until
+//! then they wait, unattributed, up to [`MAX_UNATTRIBUTED`].
 
 use canopy_wire::{Resource, ResourceSummary};
 
 /// Slowest resources kept per app and view.
 pub const SLOWEST: usize = 5;
 
+/// Resources kept unattributed at most; past it they are attributed at once.
+pub const MAX_UNATTRIBUTED: usize = 256;
+
 #[derive(Debug, Default)]
 pub struct ResourceSummaries {
+    /// Resources seen and not yet attributed, with when they started.
+    seen: Vec<(f64, Resource)>,
     apps: Vec<AppResources>,
 }
 
@@ -22,6 +32,18 @@ pub struct AppResources {
 }
 
 impl ResourceSummaries {
+    /// Keeps a resource to attribute later; returns how many are waiting.
+    pub fn see(&mut self, started: f64, resource: Resource) -> usize {
+        self.seen.push((started, resource));
+        self.seen.len()
+    }
+
+    /// The resources seen since the last call, in order, to be attributed now.
+    pub fn take_seen(&mut self) -> Vec<(f64, Resource)> {
+        std::mem::take(&mut self.seen)
+    }
+
+    /// Adds an attributed resource to its app's summary.
     pub fn add(&mut self, app: &str, started: f64, resource: Resource) {
         let index = match self.apps.iter().position(|known| known.app == app) {
             Some(index) => index,
@@ -110,5 +132,17 @@ mod tests {
         assert_eq!(durations, [60.0, 60.0, 50.0, 50.0, 50.0]);
         assert_eq!(slowest[0].0, 6.0, "the earlier of equals first");
         assert!(summaries.take().is_empty());
+    }
+
+    #[test]
+    fn seen_resources_wait_in_order_until_taken() {
+        let mut summaries = ResourceSummaries::default();
+        assert_eq!(summaries.see(1.0, resource("https://x/a.js", 5.0, false)), 1);
+        assert_eq!(summaries.see(2.0, resource("https://x/b.js", 9.0, true)), 2);
+        let seen = summaries.take_seen();
+        let urls: Vec<&str> = seen.iter().map(|(_, r)| r.url.as_str()).collect();
+        assert_eq!(urls, ["https://x/a.js", "https://x/b.js"]);
+        assert!(summaries.take_seen().is_empty());
+        assert!(summaries.take().is_empty(), "seen is not summarised");
     }
 }

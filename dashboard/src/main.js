@@ -46,7 +46,8 @@ async function overviewPage() {
   const data = await api.overview(query());
   const cards = data.apps.map((a) => el('a', { class: 'card', href: `#/app/${encodeURIComponent(a.app)}`, 'data-app': a.app },
     el('h2', {}, a.app, a.active_alerts ? el('span', { class: 'badge' }, `${a.active_alerts} alert${a.active_alerts > 1 ? 's' : ''}`) : null),
-    el('p', { class: 'views' }, `${count(a.views)} views`),
+    el('p', { class: 'views' }, `${count(a.views)} views`,
+      a.muted_errors ? el('span', { class: 'muted', title: 'Cross-origin script errors the browser hid ("Script error."): load those scripts with crossorigin="anonymous" and CORS headers' }, ` · ${count(a.muted_errors)} muted errors`) : null),
     el('div', { class: 'metrics' },
       metric('Availability', percent(a.availability, 2), a.availability == null ? 'unknown' : rateRating(1 - a.availability, 0.01, 0.05)),
       metric('Error rate', percent(a.error_rate), rateRating(a.error_rate, 0.01, 0.05)),

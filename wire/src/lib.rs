@@ -388,6 +388,9 @@ pub enum ErrorSource {
     Error,
     Rejection,
     ResourceLoad,
+    /// A cross-origin script's error the browser hid ("Script error."): it
+    /// says neither what nor where, so it is counted, not grouped.
+    Muted,
 }
 
 impl ErrorSource {
@@ -396,6 +399,7 @@ impl ErrorSource {
             ErrorSource::Error => "error",
             ErrorSource::Rejection => "rejection",
             ErrorSource::ResourceLoad => "resource_load",
+            ErrorSource::Muted => "muted",
         }
     }
 }

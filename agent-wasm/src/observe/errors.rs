@@ -7,13 +7,17 @@
 //! load of that app, which availability counts.
 
 use canopy_wire::limits::{truncate, MAX_STACK_BYTES, MAX_TEXT_BYTES};
-use canopy_wire::{concat, AppLifecycle, AppPhase, ErrorReport, ErrorSource, EventBody};
+use canopy_wire::{concat, ErrorReport, ErrorSource};
 use wasm_bindgen::prelude::*;
 use web_sys::{Element, ErrorEvent, PromiseRejectionEvent, Window};
 
 use super::{callback, get, number, string};
 use crate::agent::{with_agent, Agent};
 use crate::text::find;
+
+/// What browsers report instead of a cross-origin script's error, unless the
+/// script was loaded with `crossorigin` and served with CORS headers.
+const MUTED: &str = "Script error.";
 
 /// What a hook read from the event: the report with its URL not yet
 /// scrubbed and its stack not yet parsed, and whether the failed resource was
@@ -39,38 +43,31 @@ fn record(agent: &mut Agent, (mut report, chunk): Caught) {
     for frame in &mut frames {
         frame.file = agent.scrub(&frame.file);
     }
-    let failed_chunk = if chunk {
-        Some(report.url.as_str())
-    } else {
-        chunk_in_message(&report.message)
-    };
     // A failed dynamic import has no stack of the app's: its chunk's URL names the app.
-    let app = agent
-        .apps
-        .owner_of_error(failed_chunk.unwrap_or(&report.url), &frames)
-        .to_owned();
-    let now = agent.now();
-    if let Some(chunk) = failed_chunk {
-        if let Some(owner) = agent.apps.owner_of_url(chunk).map(str::to_owned) {
-            let detail = concat(&["chunk failed to load: ", &agent.scrub(chunk)]);
-            agent.record(
-                &owner,
-                now,
-                EventBody::App(AppLifecycle::new(AppPhase::Failed, detail)),
-            );
-        }
-    }
+    let failed_chunk = if chunk {
+        Some(agent.scrub(&report.url))
+    } else {
+        chunk_in_message(&report.message).map(|url| agent.scrub(url))
+    };
     report.url = agent.scrub(&report.url);
     report.frames = frames;
     truncate(&mut report.error_type, MAX_TEXT_BYTES);
     truncate(&mut report.message, MAX_TEXT_BYTES);
     truncate(&mut report.stack, MAX_STACK_BYTES);
-    agent.record_error(&app, now, report);
+    let now = agent.now();
+    agent.record_caught(now, failed_chunk, report, true);
 }
 
 fn on_error(event: JsValue) -> Option<Caught> {
     if event.has_type::<ErrorEvent>() {
         let thrown = get(&event, "error");
+        let muted = string(&event, "message").as_deref() == Some(MUTED)
+            && thrown.is_null()
+            && string(&event, "filename").unwrap_or_default().is_empty();
+        if muted {
+            let report = ErrorReport::new(ErrorSource::Muted, "Script error".into(), MUTED.into());
+            return Some((report, false));
+        }
         let mut report = ErrorReport::new(
             ErrorSource::Error,
             string(&thrown, "name").unwrap_or_else(|| "Error".to_owned()),

@@ -57,6 +57,7 @@ fn finish_view() {
     super::performance::finalize_lcp();
     let interactions = interaction_count();
     with_agent(|agent| {
+        super::performance::report_navigation(agent);
         agent.report_vitals(interactions);
         agent.report_resources();
         agent.flush();

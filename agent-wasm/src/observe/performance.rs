@@ -176,12 +176,33 @@ fn each_observer(only: Option<&str>, mut f: impl FnMut(&JsValue, Handler)) {
     });
 }
 
+/// The page load's navigation timing and TTFB, once. Chromium delivers the
+/// buffered entry to an observer that starts before `load`, and again when
+/// load ends: an entry without `loadEventEnd` waits for that second delivery
+/// (or for [`report_navigation`], when the page hides first).
 fn on_navigation(agent: &mut Agent, nav: JsValue) {
-    let ms = |key| number(&nav, key);
+    if number(&nav, "loadEventEnd") > 0.0 {
+        queue_navigation(agent, &nav);
+    }
+}
+
+/// Queues the navigation entry as it is now, unless it was queued: for a
+/// page hidden before its load ended, and where the browser did not deliver
+/// the finished entry.
+pub fn report_navigation(agent: &mut Agent) {
+    queue_navigation(agent, &entries_by_type("navigation").get(0));
+}
+
+fn queue_navigation(agent: &mut Agent, nav: &JsValue) {
+    if agent.navigation_sent || !nav.is_object() {
+        return;
+    }
+    agent.navigation_sent = true;
+    let ms = |key| number(nav, key);
     let ttfb = (ms("responseStart") - ms("activationStart")).max(0.0);
     let tls_start = ms("secureConnectionStart");
     let timing = Navigation {
-        nav_type: string(&nav, "type").unwrap_or_default(),
+        nav_type: string(nav, "type").unwrap_or_default(),
         dns: ms("domainLookupEnd") - ms("domainLookupStart"),
         tcp: ms("connectEnd") - ms("connectStart"),
         tls: if tls_start > 0.0 {
@@ -338,7 +359,6 @@ fn on_resource(agent: &mut Agent, resource: JsValue) {
     if agent.is_own_request(&url) {
         return;
     }
-    let app = agent.apps.owner_of_url_or_shell(&url).to_owned();
     let transfer_size = number(&resource, "transferSize");
     let body = Resource {
         url: agent.scrub(&url),
@@ -349,12 +369,7 @@ fn on_resource(agent: &mut Agent, resource: JsValue) {
         // (Cross-origin resources without Timing-Allow-Origin report 0 for both.)
         cache_hit: transfer_size == 0.0 && number(&resource, "decodedBodySize") > 0.0,
     };
-    let started = number(&resource, "startTime");
-    if agent.config.all_resources {
-        agent.record(&app, started, EventBody::Resource(body));
-    } else {
-        agent.resources.add(&app, started, body);
-    }
+    agent.observe_resource(number(&resource, "startTime"), body);
 }
 
 /// The app owning a DOM node (an LCP element, a shift source, an event

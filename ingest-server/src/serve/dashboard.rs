@@ -170,8 +170,8 @@ fn check_app(app: &str) -> Result<(), ApiError> {
     canopy_wire::limits::check_app_name(app).map_err(ApiError::BadRequest)
 }
 
-/// Per app: views, availability, error rate, vitals (p50/p75/p95 with the
-/// p75's rating) and active alerts.
+/// Per app: views, availability, error rate, muted cross-origin errors,
+/// vitals (p50/p75/p95 with the p75's rating) and active alerts.
 async fn overview(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -189,8 +189,13 @@ async fn overview(
         apps.insert(app.clone(), json!({
             "app": app, "views": row["views"], "errors": row["errors"], "error_views": row["error_views"],
             "failed_views": row["failed_views"], "availability": availability, "error_rate": error_rate,
-            "vitals": {}, "active_alerts": 0,
+            "muted_errors": 0, "vitals": {}, "active_alerts": 0,
         }));
+    }
+    for row in state.store.muted_errors(range).await? {
+        let app = row["app"].as_str().unwrap_or_default();
+        let entry = apps.entry(app.to_owned()).or_insert_with(|| empty_app(app));
+        entry["muted_errors"] = row["muted_errors"].clone();
     }
     for row in state.store.vital_totals(range, grain).await? {
         let (app, name) = (
@@ -214,7 +219,7 @@ async fn overview(
 }
 
 fn empty_app(app: &str) -> Value {
-    json!({ "app": app, "views": 0, "errors": 0, "error_views": 0, "failed_views": 0,
+    json!({ "app": app, "views": 0, "errors": 0, "error_views": 0, "failed_views": 0, "muted_errors": 0,
             "availability": null, "error_rate": null, "vitals": {}, "active_alerts": 0 })
 }
 

@@ -139,6 +139,18 @@ impl Store {
             .await
     }
 
+    /// Per app: cross-origin errors the browser muted ("Script error."),
+    /// counted from the raw errors (they are in no rollup: the error rollups
+    /// hold groupable errors only, and these are few per view at most).
+    pub async fn muted_errors(&self, range: Range) -> Result<Vec<Value>, StoreError> {
+        let sql = format!(
+            "SELECT app, toUInt64(sum(count)) AS muted_errors FROM errors \
+             WHERE source = 'muted' AND {AT_RANGE} GROUP BY app ORDER BY app"
+        );
+        self.json_rows(self.client().query(&sql).bind(range.from).bind(range.to))
+            .await
+    }
+
     /// Per app and vital: samples and [p50, p75, p95], from the rollup at `grain`.
     pub async fn vital_totals(&self, range: Range, grain: Grain) -> Result<Vec<Value>, StoreError> {
         let ((table, merge), range_sql) = (grain.vitals_table(), time_range(grain));
