@@ -1,6 +1,8 @@
-// Serves the demo as a CDN would: the shell page at /, each app's bundle
-// under a path of its own (so URL prefixes tell the apps apart).
-//   node www-demo/serve.mjs --port 8080 --endpoint http://127.0.0.1:8787 --key demo-public-key
+// Serves the demo as it would be deployed: the shell's page and bundle on the
+// site's origin, the remotes (catalog, cart) on a CDN origin of their own,
+// with the CORS headers cross-origin scripts need for their errors to be seen.
+//   node www-demo/serve.mjs --port 8080 --cdn-port 8081 --endpoint http://127.0.0.1:8787 --key demo-public-key
+// A --cdn-port of 0 (the default) takes a free port; both origins are printed.
 import http from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { extname, normalize } from 'node:path';
@@ -9,24 +11,22 @@ import { parseArgs } from 'node:util';
 const { values } = parseArgs({
   options: {
     port: { type: 'string', default: '8080' },
+    'cdn-port': { type: 'string', default: '0' },
     endpoint: { type: 'string', default: 'http://127.0.0.1:8787' },
     key: { type: 'string', default: 'demo-public-key' },
   },
 });
 const root = new URL('./', import.meta.url);
-const mounts = [
-  ['/shell/', 'shell/dist/'],
-  ['/mfe/catalog/', 'catalog/dist/'],
-  ['/mfe/cart/', 'cart/dist/'],
-];
 const types = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css',
-  '.wasm': 'application/wasm', '.map': 'application/json', '.png': 'image/png',
+  '.wasm': 'application/wasm', '.map': 'application/json', '.png': 'image/png', '.json': 'application/json',
 };
 
-// The fault switch: the share of page loads on which an app fails to mount.
-// GET /__faults reads it, POST /__faults {"cart": 0.5} sets it (the demo's
-// header has a toggle; the end-to-end tests drive it directly).
+// The fault switches: the share of page loads on which an app fails.
+// GET /__faults reads them, POST /__faults {"cart": 0.5} sets them (the
+// demo's header has toggles; the end-to-end tests drive them directly).
+// "cart": cart reports appFailed; "cart_deploy": the CDN answers 404 for
+// cart's remoteEntry.js, as after a broken deploy.
 const faults = {};
 
 async function readJson(request) {
@@ -46,36 +46,55 @@ async function faultSwitch(request, response) {
   response.end(JSON.stringify(faults));
 }
 
-async function page() {
-  const html = await readFile(new URL('shell/index.html', root), 'utf8');
-  return html.replace('%CANOPY_ENDPOINT%', values.endpoint).replace('%CANOPY_KEY%', values.key);
-}
-
-function resolve(pathname) {
+/** The file under `mounts` for `pathname`, or null. */
+function resolve(mounts, pathname) {
   const mount = mounts.find(([prefix]) => pathname.startsWith(prefix));
   if (!mount) return null;
   const rest = normalize(pathname.slice(mount[0].length)).replace(/^(\.\.[/\\])+/, '');
   return new URL(mount[1] + rest, root);
 }
 
-const server = http.createServer(async (request, response) => {
-  const { pathname } = new URL(request.url, 'http://localhost');
-  try {
-    if (pathname === '/__faults') return await faultSwitch(request, response);
-    if (pathname === '/' || pathname === '/index.html') {
-      response.writeHead(200, { 'content-type': types['.html'], 'cache-control': 'no-store' });
-      return response.end(await page());
+async function sendFile(response, file, headers = {}) {
+  const body = await readFile(file);
+  response.writeHead(200, { 'content-type': types[extname(file.pathname)] ?? 'application/octet-stream', ...headers });
+  response.end(body);
+}
+
+/** A loopback server whose `handle` may throw ENOENT for a 404. */
+function listen(port, handle) {
+  const server = http.createServer(async (request, response) => {
+    try {
+      await handle(request, response, new URL(request.url, 'http://localhost').pathname);
+    } catch (error) {
+      response.writeHead(error.code === 'ENOENT' || error.code === 'EISDIR' ? 404 : 500);
+      response.end();
     }
-    const file = resolve(pathname);
-    if (!file) throw Object.assign(new Error('not found'), { code: 'ENOENT' });
-    const body = await readFile(file);
-    response.writeHead(200, { 'content-type': types[extname(file.pathname)] ?? 'application/octet-stream' });
-    response.end(body);
-  } catch (error) {
-    response.writeHead(error.code === 'ENOENT' || error.code === 'EISDIR' ? 404 : 500);
-    response.end();
+  });
+  return new Promise((done) => server.listen(Number(port), '127.0.0.1', () => done(`http://127.0.0.1:${server.address().port}`)));
+}
+
+const notFound = () => Object.assign(new Error('not found'), { code: 'ENOENT' });
+
+const cdnMounts = [['/mfe/catalog/', 'catalog/dist/'], ['/mfe/cart/', 'cart/dist/']];
+const cdn = await listen(values['cdn-port'], async (request, response, pathname) => {
+  const cors = { 'access-control-allow-origin': '*' };
+  if (pathname === '/mfe/cart/remoteEntry.js' && Math.random() < (faults.cart_deploy ?? 0)) throw notFound();
+  const file = resolve(cdnMounts, pathname);
+  if (!file) throw notFound();
+  await sendFile(response, file, cors);
+});
+
+const site = await listen(values.port, async (request, response, pathname) => {
+  if (pathname === '/__faults') return faultSwitch(request, response);
+  if (pathname === '/' || pathname === '/index.html') {
+    const html = await readFile(new URL('shell/index.html', root), 'utf8');
+    response.writeHead(200, { 'content-type': types['.html'], 'cache-control': 'no-store' });
+    return response.end(html.replace('%CANOPY_ENDPOINT%', values.endpoint).replace('%CANOPY_KEY%', values.key)
+      .replace('%CANOPY_CDN%', cdn));
   }
+  const file = resolve([['/shell/', 'shell/dist/']], pathname);
+  if (!file) throw notFound();
+  await sendFile(response, file);
 });
-server.listen(Number(values.port), '127.0.0.1', () => {
-  console.log(`demo site on http://127.0.0.1:${server.address().port}/`);
-});
+console.log(`demo site on ${site}/`);
+console.log(`demo CDN on ${cdn}/`);

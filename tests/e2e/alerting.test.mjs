@@ -50,8 +50,8 @@ channels = ["hook"]
 /** One page view: load, wait for cart to mount or fail, leave (which flushes). */
 async function pageLoad(stack, page) {
   await page.goto(stack.demoUrl);
-  await page.waitForSelector('#cart .failed, #cart-throw');
-  const failed = await page.$('#cart .failed');
+  await page.waitForSelector('#cart-app .failed, #cart-throw');
+  const failed = await page.$('#cart-app .failed');
   await page.waitForTimeout(200);
   await page.goto('about:blank');
   return failed !== null;

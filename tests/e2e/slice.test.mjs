@@ -24,7 +24,7 @@ test('vitals, errors and navigation land in ClickHouse under the app that caused
   await page.click('#cart-broken-image');
   await page.click('#catalog-slow');
   await page.click('#catalog-shift');
-  await page.waitForSelector('#catalog .banner'); // the late banner shifted the grid
+  await page.waitForSelector('#catalog-app .banner'); // the late banner shifted the grid
   await page.waitForTimeout(300);
   await page.goto('about:blank'); // hiding the page finalises vitals and flushes
 
@@ -34,7 +34,7 @@ test('vitals, errors and navigation land in ClickHouse under the app that caused
   });
   assert.deepEqual(errors.map((e) => [e.app, e.source]), [['cart', 'error'], ['cart', 'rejection'], ['cart', 'resource_load']]);
   assert.equal(errors[0].message, 'Checkout failed: payment service unavailable');
-  assert.match(errors[0].url, /\/mfe\/cart\/cart\.js$/);
+  assert.match(errors[0].url, /^http:\/\/127\.0\.0\.1:\d+\/mfe\/cart\/[^/]+\.js$/, "a chunk of the cart remote, on the CDN");
   assert.equal(errors[1].message, 'Coupon service timed out');
   assert.match(errors[2].url, /\/mfe\/cart\/missing-badge\.png$/);
 
@@ -98,4 +98,27 @@ test('bad calls to the JS API warn instead of throwing, and one agent serves eve
   const wasmFetches = await page.evaluate(() =>
     performance.getEntriesByType('resource').filter((e) => e.name.endsWith('.wasm')).length);
   assert.equal(wasmFetches, 1);
+});
+
+test('a lost deploy of cart (its remoteEntry.js answers 404) is a failed load of cart and of nothing else', async (t) => {
+  const stack = await startStack(t);
+  await stack.setFaults({ cart_deploy: 1 });
+  const page = await stack.browser.newPage();
+  await page.goto(stack.demoUrl);
+  await page.waitForSelector('#cart-app .failed');
+  await page.waitForSelector('#catalog-shift');
+  await page.goto('about:blank');
+
+  const failed = await eventually('the failed load of cart', async () => {
+    const rows = await stack.query("SELECT app, detail FROM app_events WHERE phase = 'failed'");
+    return rows.length > 0 && rows;
+  });
+  assert.deepEqual(failed.map((r) => r.app), ['cart'], JSON.stringify(failed));
+  assert.match(failed[0].detail, /remoteEntry\.js/, 'the runtime plugin passes the runtime\'s error');
+  const phases = await stack.query("SELECT app, groupArray(phase) AS phases FROM (SELECT app, phase FROM app_events ORDER BY app, phase) GROUP BY app ORDER BY app");
+  assert.deepEqual(phases, [
+    { app: 'cart', phases: ['failed', 'registered'] }, // registered by the failure: an attempted load
+    { app: 'catalog', phases: ['mounted', 'registered'] },
+    { app: 'shell', phases: ['registered'] },
+  ]);
 });

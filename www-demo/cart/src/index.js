@@ -1,31 +1,32 @@
-// The cart micro-frontend, with buttons that throw and reject inside "cart".
+// The cart micro-frontend, a Module Federation remote, with buttons that
+// throw, reject and fail to load an image inside "cart".
 import { appFailed, appMounted, pushEvent, pushMetric, registerApp } from '@canopy/agent';
 
-const base = new URL('./', import.meta.url);
+// Where webpack loaded this remote from (output.publicPath 'auto'): the CDN.
+const base = __webpack_public_path__;
 registerApp({
   name: 'cart',
   version: '1.4.0',
-  assetPrefixes: [base.href],
   healthCheck: new URL('health.json', base).href,
   dependencies: ['catalog'],
 });
 
-const root = document.querySelector('[data-canopy-app="cart"]');
-
-// The demo's fault switch decides whether this load fails to mount.
-const faults = await fetch('/__faults').then((r) => r.json()).catch(() => ({}));
-if (Math.random() < (faults.cart ?? 0)) {
-  root.innerHTML = '<h2>Cart</h2><p class="failed">The cart could not be loaded.</p>';
-  appFailed('cart', new Error('cart failed to mount: injected fault'));
-} else {
+export async function mount(root) {
+  // The demo's fault switch decides whether this load fails to mount.
+  const faults = await fetch('/__faults').then((r) => r.json()).catch(() => ({}));
+  if (Math.random() < (faults.cart ?? 0)) {
+    root.innerHTML = '<h2>Cart</h2><p class="failed">The cart could not be loaded.</p>';
+    appFailed('cart', new Error('cart failed to mount: injected fault'));
+    return;
+  }
   const started = performance.now();
-  mount();
+  render(root);
   appMounted('cart');
   pushMetric('cart_render_ms', performance.now() - started, { items: 2, currency: 'EUR' });
   pushEvent('cart_viewed', { items: 2 });
 }
 
-function mount() {
+function render(root) {
   root.innerHTML = `
     <h2>Cart</h2>
     <p>2 items · €91</p>
@@ -44,7 +45,7 @@ function mount() {
 
   root.querySelector('#cart-broken-image').addEventListener('click', () => {
     const img = document.createElement('img');
-    img.src = new URL('./missing-badge.png', import.meta.url).href;
+    img.src = new URL('missing-badge.png', base).href;
     img.alt = 'badge';
     root.querySelector('.badge').append(img);
   });
