@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm',
-  '.svg': 'image/svg+xml', '.json': 'application/json',
+  '.svg': 'image/svg+xml', '.json': 'application/json', '.mjs': 'text/javascript', '.map': 'application/json',
 };
 
 /** The content type for a file name, by its extension. */
@@ -43,10 +43,11 @@ async function slowImage(request, response, url) {
  * Starts the server on 127.0.0.1 and a free port.
  * - `mounts`: [url prefix, folder] pairs served as files;
  * - `routes`: [url prefix, async (request, response, url) => void] pairs, tried first;
- * - `headers`: sent with every response.
+ * - `headers`: sent with every response;
+ * - `gone`: (pathname) => true for paths to answer 404, as after a lost deploy.
  * Every request's path and query is kept in `hits`, in order.
  */
-export async function startPageServer({ mounts = [], routes = [], headers = {} }) {
+export async function startPageServer({ mounts = [], routes = [], headers = {}, gone = () => false }) {
   const hits = [];
   const handlers = [...routes, ['/img/', slowImage]];
   const server = http.createServer(async (request, response) => {
@@ -54,6 +55,7 @@ export async function startPageServer({ mounts = [], routes = [], headers = {} }
     hits.push(url.pathname + url.search);
     for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
     try {
+      if (gone(url.pathname)) throw Object.assign(new Error('gone'), { code: 'ENOENT' });
       const route = handlers.find(([prefix]) => url.pathname.startsWith(prefix));
       if (route) return await route[1](request, response, url);
       const mount = mounts.find(([prefix]) => url.pathname.startsWith(prefix));

@@ -77,9 +77,9 @@ function start(t, command, args) {
 /**
  * Starts ingest server + demo site + Chromium for test `t`; `extraConfig` is TOML
  * for the server, `origins` more page origins it accepts beacons from, `launch`
- * more options for Chromium's launch.
+ * more options for Chromium's launch. `demo: false` leaves the demo site out.
  */
-export async function startStack(t, { extraConfig = '', origins = [], launch = {} } = {}) {
+export async function startStack(t, { extraConfig = '', origins = [], launch = {}, demo = true } = {}) {
   if (!CLICKHOUSE_URL || !INGEST_BIN) {
     throw new Error('CLICKHOUSE_URL and CANOPY_INGEST_BIN must be set (scripts/test sets both)');
   }
@@ -95,10 +95,12 @@ export async function startStack(t, { extraConfig = '', origins = [], launch = {
     throw new Error(`${error.message}\n${ingest.output()}`);
   });
 
-  const demoArgs = ['--port', String(demoPort), '--endpoint', ingestUrl, '--key', KEY];
-  start(t, process.execPath, [new URL('www-demo/serve.mjs', ROOT).pathname, ...demoArgs]);
   const demoUrl = `http://127.0.0.1:${demoPort}/`;
-  await waitFor(demoUrl, 'demo site');
+  if (demo) {
+    const demoArgs = ['--port', String(demoPort), '--endpoint', ingestUrl, '--key', KEY];
+    start(t, process.execPath, [new URL('www-demo/serve.mjs', ROOT).pathname, ...demoArgs]);
+    await waitFor(demoUrl, 'demo site');
+  }
 
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, ...launch });
   t.after(() => browser.close());
