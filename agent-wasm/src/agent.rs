@@ -180,7 +180,7 @@ impl Agent {
     /// URL (`chunk`, the failed chunk's, else the report's) or stack. One no
     /// app claims waits a little for its app to register (see
     /// [`Self::attribute_waiting`]) unless `may_wait` is false; then it is
-    /// the shell's. A failed chunk of an app is also a failed load of it.
+    /// the shell's. A failed chunk of an app (not the shell) is also a failed load of it.
     pub fn record_caught(
         &mut self,
         at: f64,
@@ -200,7 +200,10 @@ impl Agent {
         };
         let app = app.to_owned();
         if let Some(chunk) = chunk {
-            if let Some(owner) = self.apps.owner_of_url(&chunk).map(str::to_owned) {
+            // The shell is running: its prefix (often the whole origin) also
+            // covers the chunks of apps that never registered.
+            let owner = self.apps.owner_of_url(&chunk);
+            if let Some(owner) = owner.filter(|o| *o != self.apps.shell()).map(str::to_owned) {
                 let detail = concat(&["chunk failed to load: ", &chunk]);
                 self.record(
                     &owner,

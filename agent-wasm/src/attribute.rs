@@ -213,7 +213,8 @@ mod tests {
 
     #[test]
     fn the_callers_prefix_is_its_bundles_directory() {
-        let stack = "Error\n    at mount (http://127.0.0.1:8080/mfe/cart/index.js:120:12)\n    at main (x)";
+        let stack =
+            "Error\n    at mount (http://127.0.0.1:8080/mfe/cart/index.js:120:12)\n    at main (x)";
         assert_eq!(
             caller_prefix(&crate::stack::parse(stack)).as_deref(),
             Some("http://127.0.0.1:8080/mfe/cart/")

@@ -137,7 +137,10 @@ mod tests {
     #[test]
     fn seen_resources_wait_in_order_until_taken() {
         let mut summaries = ResourceSummaries::default();
-        assert_eq!(summaries.see(1.0, resource("https://x/a.js", 5.0, false)), 1);
+        assert_eq!(
+            summaries.see(1.0, resource("https://x/a.js", 5.0, false)),
+            1
+        );
         assert_eq!(summaries.see(2.0, resource("https://x/b.js", 9.0, true)), 2);
         let seen = summaries.take_seen();
         let urls: Vec<&str> = seen.iter().map(|(_, r)| r.url.as_str()).collect();

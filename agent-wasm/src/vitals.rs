@@ -4,8 +4,8 @@
 //! The shell holds the page-level values, so its CLS, INP and LCP are the
 //! page's: every layout shift, every interaction, the page's LCP element. Each
 //! other app holds the CLS and INP of what its own DOM caused (a shift's
-//! source node, an interaction's target inside its `data-canopy-app`
-//! container), which is what its team can fix. Each value is reported again
+//! cause, an interaction's target inside its `data-canopy-app` container),
+//! which is what its team can fix. Each value is reported again
 //! only if it changed since the last report.
 //!
 //! Pure logic, no browser calls: the observers in `observe/` feed it, and the

@@ -69,7 +69,18 @@ function start(t, command, args) {
   const output = [];
   child.stdout.on('data', (chunk) => output.push(chunk));
   child.stderr.on('data', (chunk) => output.push(chunk));
-  t.after(() => child.kill('SIGTERM'));
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  // Hooks run in the order they were added: files the process writes are
+  // removed by a later hook, once it has exited.
+  t.after(async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const stopped = await Promise.race([exited.then(() => true), sleep(10_000).then(() => false)]);
+    if (!stopped) {
+      child.kill('SIGKILL');
+      await exited;
+    }
+  });
   child.output = () => Buffer.concat(output).toString();
   return child;
 }
@@ -86,10 +97,10 @@ export async function startStack(t, { extraConfig = '', origins = [], launch = {
   const database = `canopy_e2e_${process.pid}_${Date.now()}`;
   const [ingestPort, demoPort] = [await freePort(), await freePort()];
   const dir = mkdtempSync(join(tmpdir(), 'canopy-e2e-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const config = join(dir, 'canopy-ingest.toml');
   writeFileSync(config, serverConfig({ ingestPort, demoPort, database, spool: join(dir, 'spool'), extraConfig, origins }));
   const ingest = start(t, INGEST_BIN, ['--config', config]);
+  t.after(() => rmSync(dir, { recursive: true, force: true })); // after the server has stopped
   const ingestUrl = `http://127.0.0.1:${ingestPort}`;
   await waitFor(`${ingestUrl}/healthz`, 'ingest server').catch((error) => {
     throw new Error(`${error.message}\n${ingest.output()}`);

@@ -37,10 +37,10 @@ async function build(t, setup) {
   return out;
 }
 
-/** Every .html file under `dir`. */
-async function htmlFiles(dir) {
+/** Every file under `dir`, relative to it, sorted. */
+export async function filesIn(dir) {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries.filter((e) => e.isFile() && e.name.endsWith('.html')).map((e) => join(e.parentPath, e.name));
+  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name).slice(dir.length + 1)).sort();
 }
 
 /** Serves the built setup; `missing` holds the apps whose deploy answers 404. */
@@ -60,7 +60,8 @@ async function serve(t, setup, out) {
     : await startPageServer({ mounts: [...(setup.crossOrigin ? [] : appMounts), ...own], gone });
   if (shellServer) t.after(() => shellServer.close());
   const appsOrigin = apps ? apps.origin : shellServer.origin;
-  for (const file of await htmlFiles(join(out, 'shell'))) {
+  for (const name of (await filesIn(join(out, 'shell'))).filter((f) => f.endsWith('.html'))) {
+    const file = join(out, 'shell', name);
     await writeFile(file, (await readFile(file, 'utf8')).replaceAll('%APPS_ORIGIN%', appsOrigin));
   }
   const shellOrigin = setup.startShell ? await setup.startShell(t, join(out, 'shell')) : shellServer.origin;

@@ -136,6 +136,17 @@ export function selector(node) {
   } catch {}
   return selector;
 }
+export function shift_cause(sources) {
+  let first;
+  try {
+    for (const source of sources) {
+      let node = source.node;
+      if (node && node.nodeType !== 1) node = node.parentElement;
+      if (node && (!first || node.compareDocumentPosition(first) & 4)) first = node;
+    }
+    return first && (first.previousElementSibling || first.parentElement);
+  } catch {}
+}
 export function owner_of_node(node) {
   try {
     const element = node instanceof Element ? node : node.parentElement;
@@ -148,4 +159,10 @@ extern "C" {
     /// The app whose DOM container (`data-canopy-app`) holds `node` (or,
     /// for a text node, its parent element). In JS: two DOM calls.
     fn owner_of_node(node: &JsValue) -> Option<String>;
+    /// The element whose change moved a layout shift's sources: the one just
+    /// before the source that comes first in the document (else its parent).
+    /// Content that grew or appeared there pushed everything after it, so
+    /// one app's late banner is that app's shift, not the shift of the app
+    /// below it that moved most.
+    fn shift_cause(sources: &JsValue) -> JsValue;
 }

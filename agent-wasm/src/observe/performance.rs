@@ -16,7 +16,7 @@ use web_sys::{EventTarget, Window};
 
 use super::{
     activation_start, call, callback, entries_by_type, get, number, owner_of_node, performance,
-    selector, string,
+    selector, shift_cause, string,
 };
 use crate::agent::{with_agent, Agent};
 use crate::vitals::InteractionEntry;
@@ -319,7 +319,8 @@ fn on_layout_shift(agent: &mut Agent, shift: JsValue) {
             break;
         }
     }
-    let owner = owner_of(agent, &node);
+    // The shift is the app's that caused it, not the app's that moved most.
+    let owner = owner_of(agent, &shift_cause(&sources));
     let mut target = selector(&node);
     truncate(&mut target, MAX_TEXT_BYTES);
     let shell = agent.apps.shell().to_owned();

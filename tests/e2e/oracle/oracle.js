@@ -46,10 +46,19 @@ for (const on of [onCLS, onFCP, onINP, onLCP, onTTFB]) on(report, { reportAllCha
 // The entries behind CLS and INP, with the app each belongs to.
 const observe = (type, handle, options = {}) =>
   new PerformanceObserver((list) => list.getEntries().forEach(handle)).observe({ type, buffered: true, ...options });
+// A shift is the app's whose DOM caused it: what lies just before the moved
+// element that comes first in the document (or its parent) grew or appeared.
+const causeOf = (sources) => {
+  let first = null;
+  for (const { node } of sources) {
+    const element = node?.nodeType === 1 ? node : node?.parentElement;
+    if (element && (!first || element.compareDocumentPosition(first) & Node.DOCUMENT_POSITION_FOLLOWING)) first = element;
+  }
+  return first && (first.previousElementSibling || first.parentElement);
+};
 observe('layout-shift', (shift) => {
   if (shift.hadRecentInput) return;
-  const source = shift.sources.find((s) => s.node?.nodeType === 1) || shift.sources[0];
-  oracle.shifts.push({ start: shift.startTime, value: shift.value, app: appOf(source?.node) });
+  oracle.shifts.push({ start: shift.startTime, value: shift.value, app: appOf(causeOf(shift.sources)) });
 });
 const onEvent = (event) => {
   if (event.interactionId) {
