@@ -41,15 +41,20 @@ pub enum Answer {
 pub enum Decision {
     Delivered,
     RetryIn(Duration),
+    /// Not worth another try.
     GiveUp,
+    /// Worth another, but this was the last.
+    Exhausted,
 }
 
 /// Whether and when to try again after `attempt` (1-based) got `answer`.
 pub fn decide(answer: &Answer, attempt: u8) -> Decision {
     let backoff = FIRST_BACKOFF * 2u32.pow(u32::from(attempt.saturating_sub(1)));
     let retry = |wait: Duration| {
-        if attempt >= ATTEMPTS || wait > LONGEST_RETRY_AFTER {
+        if wait > LONGEST_RETRY_AFTER {
             Decision::GiveUp
+        } else if attempt >= ATTEMPTS {
+            Decision::Exhausted
         } else {
             Decision::RetryIn(wait)
         }
@@ -106,6 +111,10 @@ fn describe(answer: &Answer, decision: Decision) -> (&'static str, String) {
         Decision::Delivered => ("delivered", what),
         Decision::RetryIn(wait) => ("retrying", format!("{what}; retrying in {wait:?}")),
         Decision::GiveUp => ("failed", format!("{what}; not retried")),
+        Decision::Exhausted => (
+            "failed",
+            format!("{what}; gave up after {ATTEMPTS} attempts"),
+        ),
     }
 }
 
@@ -143,7 +152,7 @@ pub async fn deliver<F, Fut>(
         }
         match decision {
             Decision::Delivered => return,
-            Decision::GiveUp => {
+            Decision::GiveUp | Decision::Exhausted => {
                 tracing::warn!(channel, alert = %alert.id, attempt = number, %error, "notification failed");
                 return;
             }
@@ -185,7 +194,7 @@ mod tests {
             decide(&Answer::Unreachable("timed out".into()), 1),
             Decision::RetryIn(ms(500))
         );
-        assert_eq!(decide(&status(500, None), ATTEMPTS), Decision::GiveUp);
+        assert_eq!(decide(&status(500, None), ATTEMPTS), Decision::Exhausted);
         // Retry-After replaces the backoff, within reason.
         assert_eq!(
             decide(&status(429, Some(7)), 1),
