@@ -468,6 +468,14 @@ mod tests {
                 format!("{EXAMPLE}\n[alerting]\n[[alerting.rules]]\nname = \"slow\"\nmetric = \"lcp\"\noperator = \"gt\"\nthreshold = 2500\nseverity = \"warning\"\nchannels = [\"pager\"]\n"),
                 "alerting.rules: rule \"slow\": channels",
             ),
+            (
+                format!("{EXAMPLE}\n[alerting]\n[[alerting.channels]]\nname = \"pager\"\nkind = \"pagerduty\"\nrouting_key = \"env:CANOPY_TEST_UNSET_ROUTING_KEY\"\n"),
+                "alerting.channels[0] (pager): routing_key: environment variable CANOPY_TEST_UNSET_ROUTING_KEY is not set",
+            ),
+            (
+                format!("{EXAMPLE}\n[tls]\nca_file = \"/nonexistent/ca.pem\"\n"),
+                "tls.ca_file: cannot read /nonexistent/ca.pem",
+            ),
         ];
         for (text, setting) in cases {
             let error = toml::from_str::<Settings>(&text)
