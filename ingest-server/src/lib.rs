@@ -19,6 +19,7 @@ pub mod receive;
 pub mod serve;
 pub mod spool;
 pub mod store;
+pub mod tls;
 pub mod validate;
 
 use std::net::SocketAddr;
@@ -96,10 +97,12 @@ pub async fn start(settings: Settings, listener: TcpListener) -> anyhow::Result<
     use anyhow::Context;
     metrics::handle();
     let settings = Arc::new(settings);
-    let store =
-        Arc::new(Store::open(&settings.clickhouse).await.with_context(|| {
-            format!("cannot prepare ClickHouse at {}", settings.clickhouse.url)
-        })?);
+    let tls = settings.tls()?;
+    let store = Arc::new(
+        Store::open(&settings.clickhouse, &tls)
+            .await
+            .with_context(|| format!("cannot prepare ClickHouse at {}", settings.clickhouse.url))?,
+    );
     let (spool, reader) =
         Spool::open(&settings.spool).context("cannot open the write-ahead log")?;
     let (stop, stopped) = watch::channel(false);
@@ -119,10 +122,16 @@ pub async fn start(settings: Settings, listener: TcpListener) -> anyhow::Result<
     }));
 
     if settings.alerting.role.evaluates() {
-        let notifier = Notifier::new(settings.alerting.channels.clone(), store.clone());
+        let public_url = match settings.alerting.public_url.as_str() {
+            "" => format!("http://{}", listener.local_addr()?),
+            url => url.to_owned(),
+        };
+        let channels = settings.alerting.channels.clone();
+        let notifier = Notifier::new(channels, store.clone(), &tls, &public_url)?;
         let evaluator = Evaluator::new(store.clone(), notifier, settings.alerting.clone());
         tokio::spawn(evaluator.run(stopped.clone()));
-        tokio::spawn(Prober::new(store.clone(), settings.alerting.clone()).run(stopped.clone()));
+        let prober = Prober::new(store.clone(), settings.alerting.clone(), &tls)?;
+        tokio::spawn(prober.run(stopped.clone()));
     }
 
     let state = AppState {

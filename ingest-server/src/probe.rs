@@ -17,6 +17,7 @@ use crate::evaluate::REGISTRATION_HORIZON;
 use crate::receive::access::OriginAllowList;
 use crate::store::alerting::ProbeRecord;
 use crate::store::Store;
+use crate::tls::{describe_request_error, Tls, TlsError};
 
 pub struct Prober {
     store: Arc<Store>,
@@ -26,18 +27,18 @@ pub struct Prober {
 }
 
 impl Prober {
-    pub fn new(store: Arc<Store>, config: AlertingConfig) -> Self {
-        let http = reqwest::Client::builder()
+    pub fn new(store: Arc<Store>, config: AlertingConfig, tls: &Tls) -> Result<Self, TlsError> {
+        let http = tls
+            .http()
             .timeout(config.probe_timeout)
             .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap_or_default();
-        Self {
+            .build()?;
+        Ok(Self {
             store,
             http,
             allowed: OriginAllowList::new(&config.probe_origins),
             config,
-        }
+        })
     }
 
     pub async fn run(self, stop: watch::Receiver<bool>) {
@@ -93,8 +94,7 @@ impl Prober {
                     },
                 )
             }
-            Err(error) if error.is_timeout() => (false, 0, "timed out".to_owned()),
-            Err(error) => (false, 0, error.to_string()),
+            Err(error) => (false, 0, describe_request_error(error)),
         };
         let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
         ProbeRecord {

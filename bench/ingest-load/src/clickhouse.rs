@@ -67,7 +67,7 @@ impl ClickHouse {
             database: database.to_owned(),
             ..ClickHouseConfig::default()
         };
-        Store::open(&config)
+        Store::open(&config, &ingest_server::tls::Tls::load(None)?)
             .await
             .with_context(|| format!("preparing {database}"))
     }

@@ -73,7 +73,7 @@ async fn main() -> anyhow::Result<()> {
         database: args.database.clone(),
         ..ClickHouseConfig::default()
     };
-    let store = Store::open(&config)
+    let store = Store::open(&config, &ingest_server::tls::Tls::load(None)?)
         .await
         .context("running the server's migrations")?;
     let client = server.with_database(&args.database);

@@ -303,6 +303,8 @@ mod tests {
             severity: Severity::Critical,
             repeat_interval: Duration::from_secs(3600),
             channels: vec![],
+            description: None,
+            runbook_url: None,
         }
     }
 

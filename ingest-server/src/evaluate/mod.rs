@@ -247,7 +247,7 @@ impl Evaluator {
             .await?;
         for (alert, notice, rule) in to_send {
             tracing::info!(alert = %alert.id, rule = %alert.rule, app = %alert.app, ?notice, value = alert.value, "alert notice");
-            self.notifier.send(&alert, notice, &rule.channels);
+            self.notifier.send(&alert, notice, rule);
         }
         Ok(())
     }

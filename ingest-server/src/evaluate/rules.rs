@@ -177,6 +177,12 @@ pub struct Rule {
     pub repeat_interval: Duration,
     #[serde(default)]
     pub channels: Vec<String>,
+    /// What the alert means and what to do first, shown in notifications.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// A link to the runbook, shown in notifications.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runbook_url: Option<String>,
 }
 
 fn all_apps() -> String {
@@ -285,6 +291,14 @@ impl Rule {
         if self.repeat_interval < Duration::from_secs(60) {
             return problem("repeat_interval", "must be at least 1m".into());
         }
+        if let Some(runbook) = &self.runbook_url {
+            if !(runbook.starts_with("https://") || runbook.starts_with("http://")) {
+                return problem(
+                    "runbook_url",
+                    format!("must be an http(s) URL, got {runbook:?}"),
+                );
+            }
+        }
         if let Some(unknown) = self.channels.iter().find(|c| !channels.contains(c)) {
             return problem("channels", format!("no channel named {unknown:?}"));
         }
@@ -295,22 +309,25 @@ impl Rule {
 /// The product's default rules: error rate > 5 % critical, availability
 /// < 99 % warning, probe response time avg > 3 s warning.
 pub fn default_rules(channels: &[String]) -> Vec<Rule> {
-    let rule = |name: &str, metric, operator, threshold, resolve, severity| Rule {
-        name: name.to_owned(),
-        app: all_apps(),
-        metric,
-        custom_metric: None,
-        aggregation: None,
-        operator,
-        threshold,
-        window: five_minutes(),
-        for_duration: Duration::from_secs(60),
-        min_samples: default_min_samples(),
-        resolve_threshold: Some(resolve),
-        severity,
-        repeat_interval: one_hour(),
-        channels: channels.to_vec(),
-    };
+    let rule =
+        |name: &str, metric, operator, threshold, resolve, severity, description: &str| Rule {
+            name: name.to_owned(),
+            app: all_apps(),
+            metric,
+            custom_metric: None,
+            aggregation: None,
+            operator,
+            threshold,
+            window: five_minutes(),
+            for_duration: Duration::from_secs(60),
+            min_samples: default_min_samples(),
+            resolve_threshold: Some(resolve),
+            severity,
+            repeat_interval: one_hour(),
+            channels: channels.to_vec(),
+            description: Some(description.to_owned()),
+            runbook_url: None,
+        };
     vec![
         rule(
             "error-rate",
@@ -319,6 +336,7 @@ pub fn default_rules(channels: &[String]) -> Vec<Rule> {
             0.05,
             0.04,
             Severity::Critical,
+            "More than 5 % of the app's page views had an uncaught error: check its latest deploy and the errors on its dashboard page.",
         ),
         rule(
             "availability",
@@ -327,6 +345,7 @@ pub fn default_rules(channels: &[String]) -> Vec<Rule> {
             0.99,
             0.995,
             Severity::Warning,
+            "More than 1 % of the app's loads failed (its mount failed or its scripts did not load): check its CDN and latest deploy.",
         ),
         rule(
             "response-time",
@@ -335,6 +354,7 @@ pub fn default_rules(channels: &[String]) -> Vec<Rule> {
             3000.0,
             2500.0,
             Severity::Warning,
+            "The app's health check answers in more than 3 s on average: check its backend.",
         ),
     ]
 }

@@ -1,132 +1,123 @@
-//! Notify: deliver alert notices to webhooks, retrying with backoff, and log
-//! every attempt in ClickHouse (`notifications`).
+//! Notify: tell people about alerts, on the channels their rules name.
+//!
+//! [`message`] says what a notice means to a person; [`channels`] lays it
+//! out for each receiver (Alertmanager, Slack, PagerDuty, DingTalk, WeCom,
+//! email, a webhook); [`delivery`] sends it, decides on retries and logs
+//! every attempt in ClickHouse (`notifications`). Each notice goes to each
+//! channel in a task of its own, with the channel's timeout per attempt, so
+//! a slow receiver holds up no other.
 
-pub mod payload;
+pub mod channels;
+pub mod config;
+pub mod delivery;
+pub mod message;
+pub mod secret;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
-
-use serde::Deserialize;
 
 use crate::evaluate::lifecycle::{Alert, Notice};
-use crate::store::alerting::DeliveryRecord;
+use crate::evaluate::now_millis;
+use crate::evaluate::rules::Rule;
 use crate::store::Store;
-
-const ATTEMPTS: u8 = 4;
-const FIRST_BACKOFF: Duration = Duration::from_millis(500);
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ChannelKind {
-    /// Alertmanager-compatible JSON.
-    Webhook,
-    /// A Slack incoming webhook.
-    Slack,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Channel {
-    pub name: String,
-    pub kind: ChannelKind,
-    pub url: String,
-}
-
-impl Channel {
-    pub fn check(&self) -> Result<(), String> {
-        if self.name.is_empty() {
-            return Err("name: must not be empty".into());
-        }
-        if !(self.url.starts_with("http://") || self.url.starts_with("https://")) {
-            return Err(format!("url: must be an http(s) URL, got {:?}", self.url));
-        }
-        Ok(())
-    }
-}
+use crate::tls::{describe_request_error, Tls, TlsError};
+use channels::Outgoing;
+pub use config::Channel;
+use delivery::Answer;
+use message::Message;
 
 #[derive(Clone)]
 pub struct Notifier {
     http: reqwest::Client,
+    tls: Tls,
     channels: Arc<Vec<Channel>>,
     store: Arc<Store>,
+    /// Where people reach this server: links in messages.
+    public_url: Arc<str>,
 }
 
 impl Notifier {
-    pub fn new(channels: Vec<Channel>, store: Arc<Store>) -> Self {
-        let http = reqwest::Client::builder()
-            .timeout(REQUEST_TIMEOUT)
-            .build()
-            .unwrap_or_default();
-        Self {
+    pub fn new(
+        channels: Vec<Channel>,
+        store: Arc<Store>,
+        tls: &Tls,
+        public_url: &str,
+    ) -> Result<Self, TlsError> {
+        // Redirects are not followed: a webhook that moved should be
+        // reconfigured, not have its token carried along to a new place.
+        let http = tls
+            .http()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()?;
+        Ok(Self {
             http,
+            tls: tls.clone(),
             channels: Arc::new(channels),
             store,
-        }
+            public_url: Arc::from(public_url),
+        })
     }
 
-    /// Sends `notice` about `alert` to the named channels, in the background.
-    pub fn send(&self, alert: &Alert, notice: Notice, channel_names: &[String]) {
-        for channel in self
-            .channels
-            .iter()
-            .filter(|c| channel_names.contains(&c.name))
-        {
-            let body = match channel.kind {
-                ChannelKind::Webhook => payload::alertmanager(alert, notice, &channel.name),
-                ChannelKind::Slack => payload::slack(alert, notice),
+    /// Sends `notice` about `alert` to the channels of `rule`, in the background.
+    pub fn send(&self, alert: &Alert, notice: Notice, rule: &Rule) {
+        let message = Message::new(alert, notice, rule, &self.public_url);
+        for (index, channel) in self.channels.iter().enumerate() {
+            if !rule.channels.contains(&channel.name) {
+                continue;
+            }
+            let outgoing = match channels::outgoing(channel, &message, now_millis(), &self.tls) {
+                Ok(outgoing) => outgoing,
+                Err(error) => {
+                    tracing::warn!(channel = %channel.name, %error, "cannot write the notification");
+                    continue;
+                }
             };
-            let (notifier, channel, alert) = (self.clone(), channel.clone(), alert.clone());
+            let (notifier, alert) = (self.clone(), alert.clone());
             tokio::spawn(async move {
-                notifier
-                    .deliver(&channel, &alert, notice, body.to_string())
-                    .await
+                let channel = &notifier.channels[index];
+                delivery::deliver(&notifier.store, &alert, notice, &channel.name, || {
+                    notifier.attempt(channel, &outgoing)
+                })
+                .await;
             });
         }
     }
 
-    async fn deliver(&self, channel: &Channel, alert: &Alert, notice: Notice, body: String) {
-        let mut backoff = FIRST_BACKOFF;
-        for attempt in 1..=ATTEMPTS {
-            let started = Instant::now();
-            let result = self
-                .http
-                .post(&channel.url)
-                .header("content-type", "application/json")
-                .body(body.clone())
-                .send()
-                .await;
-            let (ok, http_status, error) = match result {
-                Ok(response) if response.status().is_success() => {
-                    (true, response.status().as_u16(), String::new())
+    /// One attempt: the HTTP status (0 without one) and what it means.
+    async fn attempt(&self, channel: &Channel, outgoing: &Outgoing) -> (u16, Answer) {
+        let timeout = channel.timeout;
+        match outgoing {
+            Outgoing::Post { url, body } => {
+                let sent = self
+                    .http
+                    .post(url)
+                    .timeout(timeout)
+                    .header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .body(body.to_string())
+                    .send()
+                    .await;
+                let response = match sent {
+                    Ok(response) => response,
+                    Err(error) => return (0, Answer::Unreachable(describe_request_error(error))),
+                };
+                let status = response.status().as_u16();
+                let retry_after = response
+                    .headers()
+                    .get(reqwest::header::RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| delivery::retry_after(v, std::time::SystemTime::now()));
+                let body = response.text().await.unwrap_or_default();
+                let answer = channels::judge(&channel.kind, status, retry_after, &body);
+                (status, answer)
+            }
+            Outgoing::Mail(mail) => {
+                use lettre::AsyncTransport;
+                // lettre's timeout bounds each read and write; this bounds the whole exchange.
+                let sending = mail.mailer.send(mail.mail.clone());
+                match tokio::time::timeout(timeout, sending).await {
+                    Ok(Ok(_)) => (0, Answer::Delivered),
+                    Ok(Err(error)) => (0, channels::email::judge(&error)),
+                    Err(_) => (0, Answer::Unreachable("timed out".to_owned())),
                 }
-                Ok(response) => (
-                    false,
-                    response.status().as_u16(),
-                    format!("HTTP {}", response.status()),
-                ),
-                Err(error) => (false, 0, error.to_string()),
-            };
-            let record = DeliveryRecord {
-                alert,
-                channel: &channel.name,
-                notice,
-                attempt,
-                ok,
-                http_status,
-                error: &error,
-                latency: started.elapsed(),
-            };
-            if let Err(log_error) = self.store.log_delivery(&record).await {
-                tracing::warn!(error = %log_error, "cannot log a notification attempt");
-            }
-            if ok {
-                return;
-            }
-            tracing::warn!(channel = %channel.name, attempt, %error, "notification failed");
-            if attempt < ATTEMPTS {
-                tokio::time::sleep(backoff).await;
-                backoff *= 2;
             }
         }
     }

@@ -111,6 +111,8 @@ pub struct DeliveryRecord<'a> {
     pub attempt: u8,
     pub ok: bool,
     pub http_status: u16,
+    /// delivered, retrying or failed.
+    pub outcome: &'a str,
     pub error: &'a str,
     pub latency: Duration,
 }
@@ -129,6 +131,7 @@ struct DeliveryRow<'a> {
     http_status: u16,
     error: &'a str,
     latency_ms: f64,
+    outcome: &'a str,
 }
 
 /// One health probe's outcome.
@@ -239,6 +242,7 @@ impl Store {
             http_status: record.http_status,
             error: record.error,
             latency_ms: record.latency.as_secs_f64() * 1000.0,
+            outcome: record.outcome,
         };
         let mut insert = self.client.insert::<DeliveryRow>("notifications").await?;
         insert.write(&row).await?;

@@ -20,6 +20,7 @@ use time::OffsetDateTime;
 
 use crate::config::ClickHouseConfig;
 use crate::metrics::{CLICKHOUSE_ERRORS, INSERT_BATCHES, INSERT_ROWS, INSERT_SECONDS};
+use crate::tls::Tls;
 pub use drain::drain;
 use record::TableBatch;
 pub use rows::Rows;
@@ -57,8 +58,9 @@ pub struct Store {
 impl Store {
     /// Connects, creates the database, applies pending migrations and the
     /// configured retention.
-    pub async fn open(config: &ClickHouseConfig) -> Result<Self, StoreError> {
-        let server = Client::default()
+    pub async fn open(config: &ClickHouseConfig, tls: &Tls) -> Result<Self, StoreError> {
+        let server = tls
+            .clickhouse()
             .with_url(&config.url)
             .with_user(&config.user)
             .with_password(&config.password);

@@ -233,7 +233,26 @@ const MIGRATIONS: &[Migration] = &[
         name: "hourly rollups",
         statements: hourly::create_hourly_rollups,
     },
+    Migration {
+        version: 8,
+        name: "delivery outcomes",
+        statements: add_delivery_outcome,
+    },
 ];
+
+/// Each delivery attempt's outcome: delivered, retrying or failed (given up).
+fn add_delivery_outcome(layout: &Layout, _database: &str) -> Vec<String> {
+    layout
+        .tables_holding("notifications")
+        .into_iter()
+        .map(|table| {
+            format!(
+                "ALTER TABLE {table}{} ADD COLUMN IF NOT EXISTS outcome LowCardinality(String)",
+                layout.on_cluster()
+            )
+        })
+        .collect()
+}
 
 /// What a vital carries besides its value (issue 3): its rating, the element
 /// or resource behind it, the interaction's event type, the app whose DOM

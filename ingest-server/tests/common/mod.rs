@@ -5,6 +5,8 @@
 #![allow(dead_code)] // each test file uses its own part of this
 
 pub mod processes;
+pub mod receivers;
+pub mod tls;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -244,4 +246,32 @@ pub fn one_of_each_kind() -> Value {
          "line": 1, "column": 2},
         {"app": "cart", "at": at, "kind": "app", "phase": "registered"},
     ])
+}
+
+/// A page view registering cart (and catalog) with health checks; cart's
+/// mount fails if `fails`.
+pub fn registering_view(id: usize, fails: bool, health: &str, untrusted_health: &str) -> String {
+    let at = 1_800_000_000_000.0_f64;
+    let outcome = if fails { "failed" } else { "mounted" };
+    json!({"schema": 1, "session_id": format!("s{id}"), "view_id": format!("v{id}"), "page_url": "http://shop.example/",
+           "sent_at": at, "apps": [{"name": "cart", "version": "1.0.0"}],
+           "events": [
+               {"app": "cart", "at": at, "kind": "app", "phase": "registered", "health_check": health},
+               {"app": "catalog", "at": at, "kind": "app", "phase": "registered", "health_check": untrusted_health},
+               {"app": "cart", "at": at, "kind": "app", "phase": outcome},
+           ]})
+    .to_string()
+}
+
+/// Posts a beacon as sendBeacon does and expects it acknowledged.
+pub async fn post_view(http: &reqwest::Client, base: &str, body: String) {
+    let reply = http
+        .post(format!("{base}/v1/beacon?key={KEY}"))
+        .header("origin", ORIGIN)
+        .header("content-type", "text/plain")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status().as_u16(), 202);
 }

@@ -8,6 +8,9 @@ use std::path::{Path, PathBuf};
 use clap::Parser;
 use serde::Deserialize;
 
+mod alerting;
+pub use alerting::{AlertingConfig, Role};
+
 /// Everything an operator can set. Field names are the TOML keys.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -22,6 +25,16 @@ pub struct Settings {
     pub projects: Vec<Project>,
     pub alerting: AlertingConfig,
     pub dashboard: DashboardConfig,
+    pub tls: TlsConfig,
+}
+
+/// TLS of outbound connections: ClickHouse, notification channels, health
+/// probes, SMTP. Servers are verified against Mozilla's roots (bundled).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TlsConfig {
+    /// PEM file of CA certificates trusted as well, for a private CA.
+    pub ca_file: Option<PathBuf>,
 }
 
 /// The built-in dashboard served at `/dashboard`.
@@ -40,57 +53,6 @@ impl Default for DashboardConfig {
             dir: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../dashboard/dist")),
         }
     }
-}
-
-/// What this process does besides serving the read APIs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// Takes beacons and evaluates alerts: one server does everything.
-    All,
-    /// Takes beacons only: many of these can share a ClickHouse.
-    Ingest,
-    /// Evaluates alerts and probes health checks; takes no beacons. Run one.
-    Evaluator,
-}
-
-impl Role {
-    pub fn takes_beacons(self) -> bool {
-        self != Role::Evaluator
-    }
-
-    pub fn evaluates(self) -> bool {
-        self != Role::Ingest
-    }
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct AlertingConfig {
-    pub role: Role,
-    /// How often rules are evaluated.
-    #[serde(with = "humantime_serde")]
-    pub interval: std::time::Duration,
-    /// Bearer token for acknowledging and resolving alerts; empty disables those.
-    pub admin_token: String,
-    /// Bearer token for the read APIs; empty leaves them open.
-    pub read_token: String,
-    /// Apply the product's default rules (error rate, availability, response time).
-    pub default_rules: bool,
-    pub rules: Vec<crate::evaluate::rules::Rule>,
-    pub channels: Vec<crate::notify::Channel>,
-    /// Channels the default rules notify.
-    pub default_channels: Vec<String>,
-    /// Apps whose rules declared in `registerApp` (untrusted) are applied.
-    pub browser_rules_for: Vec<String>,
-    #[serde(with = "humantime_serde")]
-    pub probe_interval: std::time::Duration,
-    #[serde(with = "humantime_serde")]
-    pub probe_timeout: std::time::Duration,
-    /// Origins of health-check URLs the server may request (same patterns as
-    /// project origins). Registrations come from browsers: anything else is
-    /// never requested, so the server cannot be made to forge requests.
-    pub probe_origins: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -178,25 +140,7 @@ impl Default for Settings {
             projects: Vec::new(),
             alerting: AlertingConfig::default(),
             dashboard: DashboardConfig::default(),
-        }
-    }
-}
-
-impl Default for AlertingConfig {
-    fn default() -> Self {
-        Self {
-            role: Role::All,
-            interval: std::time::Duration::from_secs(30),
-            admin_token: String::new(),
-            read_token: String::new(),
-            default_rules: true,
-            rules: Vec::new(),
-            channels: Vec::new(),
-            default_channels: Vec::new(),
-            browser_rules_for: Vec::new(),
-            probe_interval: std::time::Duration::from_secs(30),
-            probe_timeout: std::time::Duration::from_secs(5),
-            probe_origins: Vec::new(),
+            tls: TlsConfig::default(),
         }
     }
 }
@@ -398,74 +342,14 @@ impl Settings {
             return Err(invalid("spool.queue_depth / writer", "must be at least 1"));
         }
         self.check_projects()?;
-        self.check_alerting()
+        self.tls()?;
+        self.alerting.check()
     }
 
-    fn check_alerting(&self) -> Result<(), ConfigError> {
-        let alerting = &self.alerting;
-        if alerting.interval < std::time::Duration::from_secs(1)
-            || alerting.probe_interval < std::time::Duration::from_secs(1)
-        {
-            return Err(invalid(
-                "alerting.interval / probe_interval",
-                "must be at least 1s",
-            ));
-        }
-        if alerting.probe_timeout.is_zero() || alerting.probe_timeout > alerting.probe_interval {
-            return Err(invalid(
-                "alerting.probe_timeout",
-                "must be more than 0 and at most probe_interval",
-            ));
-        }
-        let mut names: Vec<String> = Vec::new();
-        for (index, channel) in alerting.channels.iter().enumerate() {
-            channel.check().map_err(|problem| {
-                invalid(
-                    format!("alerting.channels[{index}] ({})", channel.name),
-                    problem,
-                )
-            })?;
-            if names.contains(&channel.name) {
-                return Err(invalid(
-                    format!("alerting.channels[{index}]"),
-                    format!("{:?} is defined twice", channel.name),
-                ));
-            }
-            names.push(channel.name.clone());
-        }
-        if let Some(unknown) = alerting
-            .default_channels
-            .iter()
-            .find(|c| !names.contains(c))
-        {
-            return Err(invalid(
-                "alerting.default_channels",
-                format!("no channel named {unknown:?}"),
-            ));
-        }
-        let mut rule_names = Vec::new();
-        for rule in &alerting.rules {
-            rule.check(&names)
-                .map_err(|problem| invalid("alerting.rules", problem))?;
-            if rule_names.contains(&&rule.name) {
-                return Err(invalid(
-                    "alerting.rules",
-                    format!("rule {:?} is defined twice", rule.name),
-                ));
-            }
-            rule_names.push(&rule.name);
-        }
-        if let Some(bad) = alerting
-            .probe_origins
-            .iter()
-            .find(|o| !crate::receive::access::is_origin_pattern(o))
-        {
-            return Err(invalid(
-                "alerting.probe_origins",
-                format!("{bad:?} is not an origin pattern"),
-            ));
-        }
-        Ok(())
+    /// The roots outbound connections trust (a bad `tls.ca_file` is named).
+    pub fn tls(&self) -> Result<crate::tls::Tls, ConfigError> {
+        crate::tls::Tls::load(self.tls.ca_file.as_deref())
+            .map_err(|error| invalid("tls.ca_file", error.to_string()))
     }
 
     fn check_projects(&self) -> Result<(), ConfigError> {
@@ -583,6 +467,14 @@ mod tests {
             (
                 format!("{EXAMPLE}\n[alerting]\n[[alerting.rules]]\nname = \"slow\"\nmetric = \"lcp\"\noperator = \"gt\"\nthreshold = 2500\nseverity = \"warning\"\nchannels = [\"pager\"]\n"),
                 "alerting.rules: rule \"slow\": channels",
+            ),
+            (
+                format!("{EXAMPLE}\n[alerting]\n[[alerting.channels]]\nname = \"pager\"\nkind = \"pagerduty\"\nrouting_key = \"env:CANOPY_TEST_UNSET_ROUTING_KEY\"\n"),
+                "alerting.channels[0] (pager): routing_key: environment variable CANOPY_TEST_UNSET_ROUTING_KEY is not set",
+            ),
+            (
+                format!("{EXAMPLE}\n[tls]\nca_file = \"/nonexistent/ca.pem\"\n"),
+                "tls.ca_file: cannot read /nonexistent/ca.pem",
             ),
         ];
         for (text, setting) in cases {

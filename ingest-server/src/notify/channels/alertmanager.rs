@@ -1,0 +1,109 @@
+//! Prometheus Alertmanager's client API (`POST /api/v2/alerts`): a list of
+//! alerts with labels, annotations, startsAt, endsAt and generatorURL. The
+//! labels and annotations are shared with the webhook body.
+
+use serde_json::{json, Map, Value};
+
+use super::super::message::{rfc3339, Message};
+
+/// Identifies the alert in Alertmanager (its identity is the label set).
+pub fn labels(message: &Message) -> Value {
+    let alert = message.alert;
+    json!({
+        "alertname": alert.rule, "app": alert.app, "severity": alert.severity.as_str(),
+        "metric": alert.metric, "source": "canopy",
+    })
+}
+
+pub fn annotations(message: &Message) -> Value {
+    let alert = message.alert;
+    let mut annotations = Map::new();
+    let mut put = |key: &str, value: String| {
+        annotations.insert(key.to_owned(), Value::String(value));
+    };
+    put(
+        "summary",
+        format!("{} — {}", message.title(), message.measurement()),
+    );
+    put("value", alert.value.to_string());
+    put("threshold", alert.threshold.to_string());
+    put("alert_id", alert.id.clone());
+    put("dashboard", message.link.clone());
+    put(
+        "repeat",
+        (message.notice == crate::evaluate::lifecycle::Notice::Repeat).to_string(),
+    );
+    if let Some(description) = message.description() {
+        put("description", description.to_owned());
+    }
+    if let Some(runbook) = message.runbook() {
+        put("runbook_url", runbook.to_owned());
+    }
+    Value::Object(annotations)
+}
+
+/// When Alertmanager should consider the alert over. A firing alert is
+/// re-sent at every repeat, so it is announced to last two repeat
+/// intervals; if Canopy stops repeating it (acknowledged, or Canopy gone),
+/// Alertmanager resolves it after that, as it would for a silent Prometheus.
+pub fn ends_at(message: &Message) -> String {
+    let end = message.ended_at().unwrap_or_else(|| {
+        message.alert.updated_at + 2 * message.rule.repeat_interval.as_millis() as i64
+    });
+    rfc3339(end)
+}
+
+/// The body of `POST {url}/api/v2/alerts`.
+pub fn payload(message: &Message) -> Value {
+    json!([{
+        "labels": labels(message),
+        "annotations": annotations(message),
+        "startsAt": rfc3339(message.started_at()),
+        "endsAt": ends_at(message),
+        "generatorURL": message.link,
+    }])
+}
+
+/// Where the alerts go, below Alertmanager's base URL.
+pub fn endpoint(base: &str) -> String {
+    format!("{}/api/v2/alerts", base.trim_end_matches('/'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evaluate::lifecycle::Notice;
+    use crate::notify::message::tests::{alert, rule};
+
+    #[test]
+    fn firing_lasts_two_repeats_and_resolved_ends_when_it_did() {
+        let (alert, rule) = (alert(), rule());
+        let firing = payload(&Message::new(
+            &alert,
+            Notice::Firing,
+            &rule,
+            "https://c.example",
+        ));
+        let first = &firing[0];
+        assert_eq!(first["labels"]["alertname"], "cart-availability");
+        assert_eq!(first["startsAt"], "2027-01-15T08:01:00Z");
+        // updated_at + 2 h (repeat_interval defaults to 1 h)
+        assert_eq!(first["endsAt"], "2027-01-15T10:10:00Z");
+        assert_eq!(
+            first["generatorURL"],
+            "https://c.example/dashboard#/app/cart"
+        );
+        assert_eq!(
+            first["annotations"]["runbook_url"],
+            "https://runbooks.example/cart"
+        );
+        let resolved = payload(&Message::new(
+            &alert,
+            Notice::Resolved,
+            &rule,
+            "https://c.example",
+        ));
+        assert_eq!(resolved[0]["endsAt"], "2027-01-15T08:10:00Z");
+        assert_eq!(endpoint("http://am:9093/"), "http://am:9093/api/v2/alerts");
+    }
+}
