@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use axum::routing::post;
 use axum::{Json, Router};
-use common::{clickhouse_url, eventually, unique_database, KEY, ORIGIN};
+use common::{clickhouse_url, eventually, post_view, unique_database, KEY};
 use ingest_server::config::{Role, Settings};
 use serde_json::{json, Value};
 
@@ -106,7 +106,7 @@ async fn send_views(
     fails: bool,
 ) {
     for id in range {
-        post_accepted(http, &ingest[id % ingest.len()], view(id, fails)).await;
+        post_view(http, &ingest[id % ingest.len()], view(id, fails)).await;
     }
 }
 
@@ -114,19 +114,6 @@ async fn send_views(
 fn page_view(events: Value) -> Value {
     json!({"schema": 1, "session_id": "s", "view_id": "v", "page_url": "http://shop.example/",
            "sent_at": 1_800_000_000_000.0_f64, "apps": [], "events": events})
-}
-
-/// Posts a beacon as sendBeacon does and expects it acknowledged.
-async fn post_accepted(http: &reqwest::Client, base: &str, body: String) {
-    let reply = http
-        .post(format!("{base}/v1/beacon?key={KEY}"))
-        .header("origin", ORIGIN)
-        .header("content-type", "text/plain")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(reply.status().as_u16(), 202);
 }
 
 fn statuses(received: &Received) -> Vec<String> {
@@ -323,7 +310,7 @@ async fn probes_record_ok_errors_and_timeouts_and_never_leave_the_allow_list() {
         register("catalog", &forbidden)
     ]));
     let http = reqwest::Client::new();
-    post_accepted(&http, &base, beacon.to_string()).await;
+    post_view(&http, &base, beacon.to_string()).await;
 
     let clickhouse = clickhouse::Client::default()
         .with_url(clickhouse_url())
@@ -393,7 +380,7 @@ async fn the_api_guards_reads_and_shows_declared_rules_applied_only_where_allowe
     let register = |app: &str| json!({"app": app, "at": at, "kind": "app", "phase": "registered", "declared_rules": slow_lcp.to_string()});
     let beacon = page_view(json!([register("cart"), register("catalog"),
                                {"app": "cart", "at": at, "kind": "vital", "name": "lcp", "value": 1200.0}]));
-    post_accepted(&http, &base, beacon.to_string()).await;
+    post_view(&http, &base, beacon.to_string()).await;
 
     let get = |path: &str, token: Option<&str>| {
         let request = http.get(format!("{base}{path}"));
@@ -501,7 +488,7 @@ async fn a_rule_on_a_pushed_custom_metric_fires() {
     let beacon = page_view(json!([metric(900.0), metric(2600.0), metric(3100.0),
                                {"app": "cart", "at": at, "kind": "custom", "name": "checkout_started"}]));
     let http = reqwest::Client::new();
-    post_accepted(&http, &base, beacon.to_string()).await;
+    post_view(&http, &base, beacon.to_string()).await;
 
     eventually("the firing notice", || async {
         statuses(&received).contains(&"firing".to_owned())

@@ -28,6 +28,17 @@ const SECRETS: [&str; 6] = [
     "smtp-pa55word",
 ];
 
+/// The channel kinds docs/ALERTING.md has an example of, in its order.
+const DOCUMENTED_KINDS: [&str; 7] = [
+    "alertmanager",
+    "slack",
+    "pagerduty",
+    "email",
+    "dingtalk",
+    "wecom",
+    "webhook",
+];
+
 /// The `[[alerting.channels]]` examples of docs/ALERTING.md, with their
 /// hosts and secrets pointed at this test's receivers: `env:NAME` becomes
 /// `file:<dir>/NAME`, the file holding `values[NAME]`.
@@ -62,18 +73,7 @@ fn documented_channels(
         .iter()
         .map(|c| c.kind.as_str())
         .collect();
-    assert_eq!(
-        kinds,
-        [
-            "alertmanager",
-            "slack",
-            "pagerduty",
-            "email",
-            "dingtalk",
-            "wecom",
-            "webhook"
-        ]
-    );
+    assert_eq!(kinds, DOCUMENTED_KINDS);
     settings
 }
 
@@ -294,20 +294,11 @@ async fn every_documented_channel_fires_and_resolves_over_tls_with_clickhouse_ov
             .unwrap();
         rows
     };
-    let documented = [
-        "alertmanager",
-        "slack",
-        "pagerduty",
-        "email",
-        "dingtalk",
-        "wecom",
-        "webhook",
-    ];
     eventually(
         "firing and resolved delivered on every documented channel",
         || async {
             let rows = delivered().await;
-            documented.iter().all(|c| {
+            DOCUMENTED_KINDS.iter().all(|c| {
                 ["firing", "resolved"]
                     .iter()
                     .all(|n| rows.iter().filter(|(ch, no)| ch == c && no == n).count() == 1)
