@@ -8,6 +8,7 @@
 mod common;
 
 use std::path::Path;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use common::receivers::{self, paths_starting, Requests};
@@ -107,9 +108,39 @@ async fn alertmanager_state(base: &str) -> Option<String> {
         .map(|a| a["status"]["state"].as_str().unwrap_or("?").to_owned())
 }
 
+/// Everything this test binary's servers log (ingest_server at debug), kept
+/// to check that no secret is in it.
+fn captured_logs() -> Arc<Mutex<Vec<u8>>> {
+    static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+    LOGS.get_or_init(|| {
+        let logs = Arc::new(Mutex::new(Vec::new()));
+        let sink = logs.clone();
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter("ingest_server=debug,warn")
+            .with_ansi(false)
+            .with_writer(move || LogSink(sink.clone()))
+            .try_init();
+        logs
+    })
+    .clone()
+}
+
+struct LogSink(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogSink {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_documented_channel_fires_and_resolves_over_tls_with_clickhouse_over_https() {
-    common::init_logs();
+    let logs = captured_logs();
     let dir = tempfile::tempdir().unwrap();
     let (trusted, untrusted) = (
         TestCa::new("Canopy test CA"),
@@ -491,12 +522,18 @@ async fn every_documented_channel_fires_and_resolves_over_tls_with_clickhouse_ov
         .text()
         .await
         .unwrap();
+    let logged = String::from_utf8_lossy(&logs.lock().unwrap()).into_owned();
+    assert!(
+        logged.contains("notification failed"),
+        "the refused deliveries are logged: {logged}"
+    );
     for secret in SECRETS {
         assert!(
             errors.iter().all(|e| !e.contains(secret)),
             "{secret} in the delivery log"
         );
         assert!(!rules.contains(secret), "{secret} in /api/rules");
+        assert!(!logged.contains(secret), "{secret} in the server's log");
     }
 }
 
