@@ -61,6 +61,21 @@ pub struct TestServer {
     pub clickhouse: Client,
     pub http: reqwest::Client,
     _spool: tempfile::TempDir,
+    _ca: tls::TestCa,
+}
+
+/// ClickHouse as an in-process test server reaches it: over HTTPS, through a
+/// TLS terminator with a CA made for the test (which `settings` trusts), so
+/// the intake, dashboard and alert tests also run the server's TLS client.
+/// The test itself reads ClickHouse directly. Keep the CA while the server runs.
+pub async fn https_clickhouse(settings: &mut Settings) -> tls::TestCa {
+    let ca = tls::TestCa::new("ClickHouse test CA");
+    let port = ca
+        .terminate_tls_for(tls::socket_of(&clickhouse_url()))
+        .await;
+    settings.clickhouse.url = format!("https://localhost:{port}");
+    settings.tls.ca_file = Some(ca.pem_path());
+    ca
 }
 
 /// Starts the server in-process with `settings` adjusted by `adjust`.
@@ -68,10 +83,11 @@ pub async fn start(adjust: impl FnOnce(&mut Settings)) -> TestServer {
     init_logs();
     let spool = tempfile::tempdir().unwrap();
     let mut settings = settings(&clickhouse_url(), spool.path().to_owned());
+    let ca = https_clickhouse(&mut settings).await;
     adjust(&mut settings);
     settings.check().expect("test settings are valid");
     let clickhouse = Client::default()
-        .with_url(&settings.clickhouse.url)
+        .with_url(clickhouse_url())
         .with_database(&settings.clickhouse.database);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let running = ingest_server::start(settings, listener)
@@ -84,6 +100,7 @@ pub async fn start(adjust: impl FnOnce(&mut Settings)) -> TestServer {
         clickhouse,
         http: reqwest::Client::new(),
         _spool: spool,
+        _ca: ca,
     }
 }
 
