@@ -22,6 +22,9 @@ const MAX_QUEUED_CALLS = 100;
 // Calls queued this long with no init() on the page are reported once.
 const NO_INIT_WARNING_MS = 10_000;
 const DEFAULT_MOUNT_TIMEOUT_MS = 10_000;
+// Error events kept while the wasm loads, for the agent to record once it runs.
+const MAX_EARLY_ERRORS = 20;
+const ERROR_EVENTS = [['error', true], ['unhandledrejection', false]];
 
 function createHub() {
   const queued = [];
@@ -30,6 +33,16 @@ function createHub() {
   let failed = false;
   let waitingWarning = null;
   const outcomes = new Set(); // apps that reported appMounted or appFailed
+  // An app that fails as it boots does so while the wasm is still loading:
+  // its errors and rejections are kept (a few) and handed to the agent.
+  const early = [];
+  const keepEarly = (event) => {
+    if (early.length < MAX_EARLY_ERRORS) early.push(event);
+  };
+  const watchEarly = (watch) => {
+    for (const [type, capture] of ERROR_EVENTS) (watch ? addEventListener : removeEventListener)(type, keepEarly, capture);
+  };
+  watchEarly(true);
 
   const warned = new Set();
   const warn = (what, error) => {
@@ -83,6 +96,8 @@ function createHub() {
         .then((api) => {
           agent = api;
           const ok = call('init', withoutWasmUrl(options));
+          // At once after the agent's own hooks went in: no event falls between.
+          watchEarly(false);
           if (!ok) agent = null;
           return ok;
         })
@@ -92,14 +107,18 @@ function createHub() {
           return false;
         })
         .then((ok) => {
+          watchEarly(false); // also when the wasm never came
           if (ok) {
             hintAtMutedErrors(warn);
             for (const [method, argument] of queued.splice(0)) call(method, argument);
+            // After the registrations queued with them, so their apps are known.
+            call('recordEarly', early);
           } else {
             failed = true;
             if (queued.length) warn('init', `${describeQueue(queued)} made before init() were not recorded`);
             queued.length = 0;
           }
+          early.length = 0;
           return ok;
         });
       return started;
@@ -219,6 +238,7 @@ async function loadAgent(wasmUrl) {
     pushEvent: glue.pushEvent,
     flush: glue.flush,
     stats: glue.stats,
+    recordEarly: glue.recordEarly,
   };
 }
 

@@ -235,6 +235,13 @@ extern "C" {
     ) -> JsValue;
 }
 
+/// Errors and rejections the page raised before the agent started, kept by
+/// the hub: recorded as the hooks would have recorded them.
+#[wasm_bindgen(js_name = recordEarly)]
+pub fn record_early(events: JsValue) {
+    observe::errors::replay(&events);
+}
+
 /// Sends everything queued now (also happens on an interval and when the page hides).
 #[wasm_bindgen]
 pub fn flush() {

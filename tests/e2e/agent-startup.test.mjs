@@ -12,8 +12,14 @@ import { KEY, eventually, startStack } from './stack.mjs';
 const ROOT = new URL('../../', import.meta.url).pathname;
 const HERE = new URL('shared/', import.meta.url).pathname;
 
-/** The shell's origin (the page, the shared package, the apps) and a CDN origin for a script without CORS. */
+/**
+ * The shell's origin (the page, the shared package, the apps) and a CDN
+ * origin for a script without CORS. The wasm at /held/ is served only once
+ * `releaseWasm()` is called.
+ */
 async function servers(t) {
+  let releaseWasm;
+  const released = new Promise((resolve) => { releaseWasm = resolve; });
   const cdn = await startPageServer({
     routes: [['/cdn/thrower.js', (request, response) => {
       response.writeHead(200, { 'content-type': 'text/javascript' });
@@ -26,11 +32,15 @@ async function servers(t) {
       const html = await readFile(`${HERE}shared.html`, 'utf8');
       response.writeHead(200, { 'content-type': 'text/html' });
       response.end(html.replace('CROSS_ORIGIN_SCRIPT', `${cdn.origin}/cdn/thrower.js`));
+    }], ['/held/agent.wasm', async (request, response) => {
+      await released;
+      response.writeHead(200, { 'content-type': 'application/wasm' });
+      response.end(await readFile(`${ROOT}npm-package/wasm/canopy_agent_bg.wasm`));
     }]],
     mounts: [['/agent/', `${ROOT}npm-package/`], ['/mfe/alpha/', HERE], ['/mfe/beta/', HERE]],
   });
-  t.after(() => page.close());
-  return page;
+  t.after(() => { releaseWasm(); page.close(); });
+  return { origin: page.origin, releaseWasm };
 }
 
 test('a shared package attributes by the caller; missing apps fail; muted errors are counted', async (t) => {
@@ -39,8 +49,12 @@ test('a shared package attributes by the caller; missing apps fail; muted errors
   const page = await stack.browser.newPage();
   const warnings = [];
   page.on('console', (message) => message.type() === 'warning' && warnings.push(message.text()));
-  const query = new URLSearchParams({ endpoint: stack.ingestUrl, key: KEY });
+  // The wasm arrives only after both apps failed as they booted.
+  const query = new URLSearchParams({ endpoint: stack.ingestUrl, key: KEY, wasm: '/held/agent.wasm' });
   await page.goto(`${site.origin}/pages/shared.html?${query}`);
+  await page.waitForFunction(() => window.bootFailures === 2);
+  assert.equal(await page.evaluate(() => document.documentElement.dataset.agent), undefined, 'the agent is not running yet');
+  site.releaseWasm();
   await page.waitForSelector('html[data-agent="ready"]');
   await page.waitForFunction(() => window.alpha && window.beta);
   await page.evaluate(() => {
@@ -62,13 +76,15 @@ test('a shared package attributes by the caller; missing apps fail; muted errors
   });
   assert.deepEqual(metrics, [{ app: 'alpha', name: 'alpha_metric' }, { app: 'beta', name: 'beta_metric' }]);
 
-  const errors = await eventually('four errors', async () => {
+  const errors = await eventually('six errors', async () => {
     const rows = await stack.query('SELECT app, source, message FROM errors ORDER BY app, source');
-    return rows.length >= 4 && rows;
+    return rows.length >= 6 && rows;
   });
   assert.deepEqual(errors, [
     { app: 'alpha', source: 'error', message: 'alpha exploded' },
+    { app: 'alpha', source: 'rejection', message: 'alpha failed as it booted' },
     { app: 'beta', source: 'error', message: 'beta exploded' },
+    { app: 'beta', source: 'rejection', message: 'beta failed as it booted' },
     { app: 'shell', source: 'error', message: 'shell exploded' },
     { app: 'shell', source: 'muted', message: 'Script error.' },
   ]);

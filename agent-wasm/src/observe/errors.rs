@@ -32,13 +32,34 @@ pub fn install(window: &Window) {
 fn listen(window: &Window, event_type: &str, read: fn(JsValue) -> Option<Caught>) {
     let on_event = callback(move |event| {
         let Some(caught) = read(event) else { return };
-        with_agent(|agent| record(agent, caught));
+        with_agent(|agent| {
+            let now = agent.now();
+            record(agent, caught, now);
+        });
     });
     // Capture phase: load errors of elements do not bubble to the window.
     let _ = window.add_event_listener_with_callback_and_bool(event_type, &on_event, true);
 }
 
-fn record(agent: &mut Agent, (mut report, chunk): Caught) {
+/// Records `error` and `unhandledrejection` events the page dispatched
+/// before these hooks were installed (the hub kept them while the wasm
+/// loaded: an app that fails as it boots fails then), each as its hook
+/// would have, dated when it happened.
+pub fn replay(events: &JsValue) {
+    for event in js_sys::Array::from(events).iter() {
+        let at = number(&event, "timeStamp");
+        let caught = if event.has_type::<PromiseRejectionEvent>() {
+            on_rejection(event)
+        } else {
+            on_error(event)
+        };
+        if let Some(caught) = caught {
+            with_agent(|agent| record(agent, caught, at));
+        }
+    }
+}
+
+fn record(agent: &mut Agent, (mut report, chunk): Caught, at: f64) {
     let mut frames = crate::stack::parse(&report.stack);
     for frame in &mut frames {
         frame.file = agent.scrub(&frame.file);
@@ -54,8 +75,7 @@ fn record(agent: &mut Agent, (mut report, chunk): Caught) {
     truncate(&mut report.error_type, MAX_TEXT_BYTES);
     truncate(&mut report.message, MAX_TEXT_BYTES);
     truncate(&mut report.stack, MAX_STACK_BYTES);
-    let now = agent.now();
-    agent.record_caught(now, failed_chunk, report, true);
+    agent.record_caught(at, failed_chunk, report, true);
 }
 
 fn on_error(event: JsValue) -> Option<Caught> {

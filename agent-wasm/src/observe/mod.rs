@@ -8,7 +8,7 @@
 //! downloads, while reads by name share one, and cover the entry types
 //! web-sys does not describe (LCP, layout shifts, event timing).
 
-mod errors;
+pub(crate) mod errors;
 mod frames;
 mod history;
 mod lifecycle;

@@ -7,6 +7,11 @@ import { registerApp, pushMetric, appMounted } from '/agent/index.js';
 const name = new URL('./', import.meta.url).pathname.split('/').at(-2);
 registerApp({ name, version: '1.0.0' });
 appMounted(name);
+// A failure as the app boots, while the agent's wasm may still be loading.
+addEventListener('unhandledrejection', (event) => {
+  if (event.reason?.message === `${name} failed as it booted`) window.bootFailures = (window.bootFailures ?? 0) + 1;
+});
+Promise.reject(new Error(`${name} failed as it booted`));
 window[name] = {
   metric: () => pushMetric(`${name}_metric`, 42),
   throwError: () => setTimeout(function explode() { throw new Error(`${name} exploded`); }),
