@@ -111,8 +111,11 @@ pub struct SpoolConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct WriterConfig {
-    /// Rows per ClickHouse insert, at most.
+    /// Rows per ClickHouse insert, at most (one beacon's rows are never split).
     pub batch_rows: usize,
+    /// RowBinary bytes per ClickHouse insert, at most (likewise): bounds the
+    /// memory of an insert here and in ClickHouse whatever the rows hold.
+    pub batch_bytes: usize,
     /// Longest a logged beacon waits before its batch is inserted, in ms.
     pub batch_interval_ms: u64,
 }
@@ -195,6 +198,7 @@ impl Default for WriterConfig {
     fn default() -> Self {
         Self {
             batch_rows: 10_000,
+            batch_bytes: 32 << 20,
             batch_interval_ms: 1_000,
         }
     }
@@ -335,11 +339,17 @@ impl Settings {
                 "segment_bytes must be at least 4096 and max_disk_bytes at least twice that",
             ));
         }
-        if self.spool.queue_depth == 0
-            || self.writer.batch_rows == 0
-            || self.writer.batch_interval_ms == 0
-        {
-            return Err(invalid("spool.queue_depth / writer", "must be at least 1"));
+        for (name, value) in [
+            ("spool.queue_depth", self.spool.queue_depth),
+            ("writer.batch_rows", self.writer.batch_rows),
+            ("writer.batch_bytes", self.writer.batch_bytes),
+        ] {
+            if value == 0 {
+                return Err(invalid(name, "must be at least 1"));
+            }
+        }
+        if self.writer.batch_interval_ms == 0 {
+            return Err(invalid("writer.batch_interval_ms", "must be at least 1"));
         }
         self.check_projects()?;
         self.tls()?;
@@ -464,6 +474,7 @@ mod tests {
             (EXAMPLE.replace("shop-public-1", "short"), "projects[0] (shop).key"),
             (EXAMPLE.replace("\"https://shop.example\",", "\"shop.example\","), "projects[0] (shop).origins"),
             (EXAMPLE.replace("retention_days = 7", "retention_days = 0"), "clickhouse.retention_days"),
+            (format!("{EXAMPLE}\n[writer]\nbatch_bytes = 0\n"), "writer.batch_bytes"),
             (
                 format!("{EXAMPLE}\n[alerting]\n[[alerting.rules]]\nname = \"slow\"\nmetric = \"lcp\"\noperator = \"gt\"\nthreshold = 2500\nseverity = \"warning\"\nchannels = [\"pager\"]\n"),
                 "alerting.rules: rule \"slow\": channels",
