@@ -281,6 +281,33 @@ async fn too_many_events_is_400() {
 }
 
 #[tokio::test]
+async fn too_many_apps_is_400_naming_the_limit() {
+    let server = start(|settings| settings.limits.max_decompressed_bytes = 1 << 20).await;
+    let apps: Vec<Value> = (0..=canopy_wire::limits::MAX_APPS_PER_BEACON)
+        .map(|n| json!({"name": format!("app-{n}")}))
+        .collect();
+    let mut body = beacon(one_of_each_kind());
+    body["apps"] = Value::Array(apps);
+    let reply = server
+        .send(
+            server
+                .beacon(&format!("key={KEY}&encoding=gzip"))
+                .body(gzip(body.to_string().as_bytes())),
+        )
+        .await;
+    let limit = canopy_wire::limits::MAX_APPS_PER_BEACON.to_string();
+    assert!(
+        reply.body["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains(&limit),
+        "{}",
+        reply.body
+    );
+    assert_rejected(&server, reply, 400, "too_many_apps").await;
+}
+
+#[tokio::test]
 async fn oversized_body_is_413() {
     let server = start(|settings| settings.limits.max_body_bytes = 4 * 1024).await;
     let events: Vec<Value> = (0..100).map(|_| one_of_each_kind()[0].clone()).collect();
