@@ -107,7 +107,7 @@ pub fn validate(body: &[u8]) -> Result<Beacon, ValidateError> {
     }
     // Counted here, with the other figures a beacon reports about itself:
     // those events are lost whether or not this beacon is stored.
-    metrics::counter!(crate::metrics::AGENT_DROPPED_EVENTS).increment(beacon.dropped);
+    crate::metrics::count_agent_drops(beacon.dropped);
     Ok(beacon)
 }
 

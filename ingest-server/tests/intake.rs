@@ -494,3 +494,28 @@ async fn migrations_run_once_and_are_idempotent() {
         Vec::<u32>::new()
     );
 }
+
+#[tokio::test]
+async fn a_huge_drop_count_saturates_the_counter_instead_of_wrapping() {
+    let server = start(|_| {}).await;
+    for dropped in [u64::MAX, 5] {
+        let mut body = beacon(one_of_each_kind());
+        body["dropped"] = json!(dropped);
+        let reply = server.post(body.to_string()).await;
+        assert_eq!(reply.status, 202, "{}", reply.body);
+    }
+    let metrics = server
+        .http
+        .get(format!("{}/metrics", server.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let total = metrics
+        .lines()
+        .find_map(|line| line.strip_prefix("canopy_agent_dropped_events_total "))
+        .unwrap_or_else(|| panic!("no drop counter in\n{metrics}"));
+    assert_eq!(total, u64::MAX.to_string());
+}
