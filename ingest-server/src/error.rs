@@ -48,6 +48,8 @@ pub enum ApiError {
     Conflict(&'static str),
     #[error("{0}")]
     BadRequest(String),
+    #[error("bad query string: {0}")]
+    InvalidQuery(String),
     #[error("ClickHouse cannot answer; retry later")]
     Store(#[from] StoreError),
 }
@@ -85,7 +87,7 @@ impl ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
-            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::BadRequest(_) | ApiError::InvalidQuery(_) => StatusCode::BAD_REQUEST,
         }
     }
 
@@ -110,6 +112,7 @@ impl ApiError {
             ApiError::NotFound(_) => "not_found",
             ApiError::Conflict(_) => "conflict",
             ApiError::BadRequest(_) => "bad_request",
+            ApiError::InvalidQuery(_) => "invalid_query",
             ApiError::Store(_) => "storage_unavailable",
         }
     }

@@ -12,6 +12,7 @@ pub mod config;
 pub mod enrich;
 pub mod error;
 pub mod evaluate;
+pub mod extract;
 pub mod metrics;
 pub mod notify;
 pub mod probe;
