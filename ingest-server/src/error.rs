@@ -22,6 +22,8 @@ pub enum ApiError {
     UnknownKey,
     #[error("origin {0:?} may not send with this key")]
     OriginNotAllowed(String),
+    #[error("the Origin header must be one scheme://host[:port] in ASCII")]
+    InvalidOrigin,
     #[error("too many beacons; retry after {} s", retry_after_secs(.0))]
     RateLimited(Duration),
     #[error("request body is larger than {limit} bytes")]
@@ -71,7 +73,7 @@ impl ApiError {
     fn status(&self) -> StatusCode {
         match self {
             ApiError::UnknownKey => StatusCode::UNAUTHORIZED,
-            ApiError::OriginNotAllowed(_) => StatusCode::FORBIDDEN,
+            ApiError::OriginNotAllowed(_) | ApiError::InvalidOrigin => StatusCode::FORBIDDEN,
             ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::BodyTooLarge { .. } | ApiError::Decode(DecodeError::TooLarge { .. }) => {
                 StatusCode::PAYLOAD_TOO_LARGE
@@ -96,6 +98,7 @@ impl ApiError {
         match self {
             ApiError::UnknownKey => "unknown_key",
             ApiError::OriginNotAllowed(_) => "origin_not_allowed",
+            ApiError::InvalidOrigin => "invalid_origin",
             ApiError::RateLimited(_) => "rate_limited",
             ApiError::BodyTooLarge { .. } => "body_too_large",
             ApiError::BodyUnreadable(_) => "body_unreadable",

@@ -50,3 +50,56 @@ async fn query_string_errors_are_json() {
         );
     }
 }
+
+/// Origins sent, and the status and error code they get.
+type Case<'a> = (&'a [&'a str], u16, Option<&'a str>);
+
+/// Origins are judged after parsing: whole labels under a wildcard, one
+/// `Origin` header, in ASCII (the test project allows `http://shop.example`
+/// and `http://*.shop.example`).
+#[tokio::test]
+async fn origins_are_parsed_not_matched_as_text() {
+    let server = start(|_| {}).await;
+    let body = beacon(one_of_each_kind()).to_string();
+    let with_origins = |origins: &[&str]| {
+        let mut request = server
+            .http
+            .post(server.beacon_url(&format!("key={KEY}")))
+            .header("content-type", "text/plain");
+        for origin in origins {
+            // From bytes: the non-ASCII one is sent as its UTF-8 bytes.
+            let value = reqwest::header::HeaderValue::from_bytes(origin.as_bytes()).unwrap();
+            request = request.header("origin", value);
+        }
+        request.body(body.clone())
+    };
+    let cases: [Case; 6] = [
+        (&["http://eu.shop.example"], 202, None),
+        (&["http://shop.example:80"], 202, None),
+        (
+            &["http://evilshop.example"],
+            403,
+            Some("origin_not_allowed"),
+        ),
+        (
+            &["http://evil.example#.shop.example"],
+            403,
+            Some("invalid_origin"),
+        ),
+        (&["http://sh\u{f6}p.example"], 403, Some("invalid_origin")),
+        (
+            &["http://shop.example", "http://evil.example"],
+            403,
+            Some("invalid_origin"),
+        ),
+    ];
+    for (origins, status, code) in cases {
+        let reply = server.send(with_origins(origins)).await;
+        assert_eq!(
+            (reply.status, reply.body["error"].as_str()),
+            (status, code),
+            "{origins:?}: {}",
+            reply.body
+        );
+    }
+}

@@ -30,13 +30,15 @@ use crate::metrics::{ACK_SECONDS, BEACONS_ACCEPTED, EVENTS_ACCEPTED};
 use crate::store::record;
 use crate::validate::validate;
 use crate::{enrich, AppState};
-use access::Denied;
+use access::{Denied, RequestOrigin};
 
 pub fn routes(state: &AppState) -> Router<AppState> {
     let access = state.access.clone();
     let allowed = move |origin: &HeaderValue, request: &Parts| {
         let key = request.uri.query().and_then(key_from_query);
-        access.check(key.as_deref(), origin.to_str().ok()).is_ok()
+        access
+            .check(key.as_deref(), RequestOrigin::of(origin))
+            .is_ok()
     };
     let cors = CorsLayer::new()
         .allow_origin(AllowOrigin::predicate(allowed))
@@ -77,15 +79,16 @@ async fn receive_beacon(
 ) -> Result<(StatusCode, Json<Acknowledged>), ApiError> {
     let started = Instant::now();
     let key = params.key.as_deref();
-    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+    let origin = RequestOrigin::of_headers(&headers);
     state
         .access
         .check(key, origin)
-        .map_err(|denied| match denied {
-            Denied::UnknownKey => ApiError::UnknownKey,
-            Denied::OriginNotAllowed => {
-                ApiError::OriginNotAllowed(origin.unwrap_or_default().to_owned())
+        .map_err(|denied| match (denied, origin) {
+            (Denied::UnknownKey, _) => ApiError::UnknownKey,
+            (Denied::OriginNotAllowed, RequestOrigin::Sent(origin)) => {
+                ApiError::OriginNotAllowed(origin.to_owned())
             }
+            _ => ApiError::InvalidOrigin,
         })?;
     let ip = client_ip(
         &headers,
