@@ -53,7 +53,8 @@ impl AppRegistry {
         name == self.shell || self.apps.iter().any(|app| app.name == name)
     }
 
-    /// The apps as the beacon lists them.
+    /// The apps as the beacon lists them: the first registered, up to the
+    /// server's limit (a later one's events still name it).
     pub fn infos(&self) -> Vec<AppInfo> {
         let info = |app: &RegisteredApp| AppInfo {
             name: app.name.clone(),
@@ -61,7 +62,8 @@ impl AppRegistry {
             sample_rate: app.sample_rate,
             attrs: app.attrs.clone(),
         };
-        self.apps.iter().map(info).collect()
+        let limit = canopy_wire::limits::MAX_APPS_PER_BEACON;
+        self.apps.iter().take(limit).map(info).collect()
     }
 
     /// The share of sessions `name` reports from (1 for the shell and unknown names).
@@ -188,6 +190,18 @@ mod tests {
             apps.owner_of_url("https://cdn.example/mfe/cart/main.js"),
             Some("catalog")
         );
+    }
+
+    #[test]
+    fn a_beacon_lists_no_more_apps_than_the_server_takes() {
+        let mut apps = registry();
+        let limit = canopy_wire::limits::MAX_APPS_PER_BEACON;
+        for n in 0..limit {
+            apps.register(app(&concat(&["extra-", &n.to_string()]), "1", ""));
+        }
+        let infos = apps.infos();
+        assert_eq!(infos.len(), limit);
+        assert_eq!(infos[0].name, "catalog");
     }
 
     #[test]

@@ -22,6 +22,8 @@ pub enum ApiError {
     UnknownKey,
     #[error("origin {0:?} may not send with this key")]
     OriginNotAllowed(String),
+    #[error("the Origin header must be one scheme://host[:port] in ASCII")]
+    InvalidOrigin,
     #[error("too many beacons; retry after {} s", retry_after_secs(.0))]
     RateLimited(Duration),
     #[error("request body is larger than {limit} bytes")]
@@ -48,6 +50,8 @@ pub enum ApiError {
     Conflict(&'static str),
     #[error("{0}")]
     BadRequest(String),
+    #[error("bad query string: {0}")]
+    InvalidQuery(String),
     #[error("ClickHouse cannot answer; retry later")]
     Store(#[from] StoreError),
 }
@@ -69,7 +73,7 @@ impl ApiError {
     fn status(&self) -> StatusCode {
         match self {
             ApiError::UnknownKey => StatusCode::UNAUTHORIZED,
-            ApiError::OriginNotAllowed(_) => StatusCode::FORBIDDEN,
+            ApiError::OriginNotAllowed(_) | ApiError::InvalidOrigin => StatusCode::FORBIDDEN,
             ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::BodyTooLarge { .. } | ApiError::Decode(DecodeError::TooLarge { .. }) => {
                 StatusCode::PAYLOAD_TOO_LARGE
@@ -85,7 +89,7 @@ impl ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
-            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::BadRequest(_) | ApiError::InvalidQuery(_) => StatusCode::BAD_REQUEST,
         }
     }
 
@@ -94,6 +98,7 @@ impl ApiError {
         match self {
             ApiError::UnknownKey => "unknown_key",
             ApiError::OriginNotAllowed(_) => "origin_not_allowed",
+            ApiError::InvalidOrigin => "invalid_origin",
             ApiError::RateLimited(_) => "rate_limited",
             ApiError::BodyTooLarge { .. } => "body_too_large",
             ApiError::BodyUnreadable(_) => "body_unreadable",
@@ -110,6 +115,7 @@ impl ApiError {
             ApiError::NotFound(_) => "not_found",
             ApiError::Conflict(_) => "conflict",
             ApiError::BadRequest(_) => "bad_request",
+            ApiError::InvalidQuery(_) => "invalid_query",
             ApiError::Store(_) => "storage_unavailable",
         }
     }

@@ -12,6 +12,8 @@ pub mod config;
 pub mod enrich;
 pub mod error;
 pub mod evaluate;
+pub mod extract;
+pub mod listen;
 pub mod metrics;
 pub mod notify;
 pub mod probe;
@@ -142,15 +144,8 @@ pub async fn start(settings: Settings, listener: TcpListener) -> anyhow::Result<
         settings,
     };
     let addr = listener.local_addr()?;
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    let mut http_stop = stopped;
-    let http = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = http_stop.wait_for(|s| *s).await;
-            })
-            .await
-    });
+    let http_config = state.settings.http.clone();
+    let http = tokio::spawn(listen::serve(listener, router(state), http_config, stopped));
     Ok(Running {
         addr,
         stop,

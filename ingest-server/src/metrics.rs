@@ -1,5 +1,6 @@
 //! Metric names, defined once, and the Prometheus recorder behind `/metrics`.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
@@ -24,6 +25,19 @@ pub const INSERT_BATCHES: &str = "canopy_insert_batches_total";
 pub const INSERT_ROWS: &str = "canopy_insert_rows_total";
 pub const INSERT_SECONDS: &str = "canopy_insert_seconds";
 pub const CLICKHOUSE_ERRORS: &str = "canopy_clickhouse_errors_total";
+
+/// Adds events agents report as dropped to [`AGENT_DROPPED_EVENTS`], stopping
+/// at `u64::MAX`: the figure comes from clients, and a plain counter would
+/// wrap round to a small number on one hostile beacon.
+pub fn count_agent_drops(dropped: u64) {
+    static TOTAL: AtomicU64 = AtomicU64::new(0);
+    let add = |total: u64| Some(total.saturating_add(dropped));
+    let before = TOTAL
+        .fetch_update(Ordering::AcqRel, Ordering::Acquire, add)
+        .unwrap_or_else(|total| total);
+    // `absolute` keeps the larger value, so racing updates cannot lower it.
+    metrics::counter!(AGENT_DROPPED_EVENTS).absolute(before.saturating_add(dropped));
+}
 
 /// The process-wide recorder (installed on first use).
 pub fn handle() -> &'static PrometheusHandle {

@@ -75,7 +75,9 @@ impl Prober {
         reqwest::Url::parse(url)
             .ok()
             .filter(|url| matches!(url.scheme(), "http" | "https"))
-            .is_some_and(|url| self.allowed.allows(&url.origin().ascii_serialization()))
+            .is_some_and(|url| {
+                self.allowed.allows(&url.origin().ascii_serialization()) == Some(true)
+            })
     }
 
     async fn probe(&self, app: String, url: String) -> ProbeRecord {

@@ -4,9 +4,9 @@
 //! a long stack trace is still worth keeping.
 
 use canopy_wire::limits::{
-    check_app_name, check_metric_name, truncate, MAX_APP_NAME_BYTES, MAX_ATTRS, MAX_ATTR_KEY_BYTES,
-    MAX_ATTR_VALUE_BYTES, MAX_EVENTS_PER_BEACON, MAX_FRAMES, MAX_ID_BYTES, MAX_SCRIPTS,
-    MAX_STACK_BYTES, MAX_TEXT_BYTES,
+    check_app_name, check_metric_name, truncate, MAX_APPS_PER_BEACON, MAX_APP_NAME_BYTES,
+    MAX_ATTRS, MAX_ATTR_KEY_BYTES, MAX_ATTR_VALUE_BYTES, MAX_EVENTS_PER_BEACON, MAX_FRAMES,
+    MAX_ID_BYTES, MAX_SCRIPTS, MAX_STACK_BYTES, MAX_TEXT_BYTES,
 };
 use canopy_wire::{Beacon, EventBody, Frame, Parts, ScriptTiming, SCHEMA_VERSION};
 
@@ -29,6 +29,8 @@ pub enum ValidateError {
     UnsupportedSchema { found: u32 },
     #[error("a beacon may carry at most {MAX_EVENTS_PER_BEACON} events, this one has {found}")]
     TooManyEvents { found: usize },
+    #[error("a beacon may list at most {MAX_APPS_PER_BEACON} apps, this one has {found}")]
+    TooManyApps { found: usize },
     #[error("{field}: {problem}")]
     InvalidField { field: String, problem: String },
 }
@@ -41,6 +43,7 @@ impl ValidateError {
             ValidateError::NotABeacon(_) => "invalid_beacon",
             ValidateError::UnsupportedSchema { .. } => "unsupported_schema",
             ValidateError::TooManyEvents { .. } => "too_many_events",
+            ValidateError::TooManyApps { .. } => "too_many_apps",
             ValidateError::InvalidField { .. } => "invalid_field",
         }
     }
@@ -73,6 +76,11 @@ pub fn validate(body: &[u8]) -> Result<Beacon, ValidateError> {
             found: beacon.events.len(),
         });
     }
+    if beacon.apps.len() > MAX_APPS_PER_BEACON {
+        return Err(ValidateError::TooManyApps {
+            found: beacon.apps.len(),
+        });
+    }
     check_id("session_id", &beacon.session_id)?;
     check_id("view_id", &beacon.view_id)?;
     let mut cut = Cut::default();
@@ -99,7 +107,7 @@ pub fn validate(body: &[u8]) -> Result<Beacon, ValidateError> {
     }
     // Counted here, with the other figures a beacon reports about itself:
     // those events are lost whether or not this beacon is stored.
-    metrics::counter!(crate::metrics::AGENT_DROPPED_EVENTS).increment(beacon.dropped);
+    crate::metrics::count_agent_drops(beacon.dropped);
     Ok(beacon)
 }
 

@@ -281,6 +281,33 @@ async fn too_many_events_is_400() {
 }
 
 #[tokio::test]
+async fn too_many_apps_is_400_naming_the_limit() {
+    let server = start(|settings| settings.limits.max_decompressed_bytes = 1 << 20).await;
+    let apps: Vec<Value> = (0..=canopy_wire::limits::MAX_APPS_PER_BEACON)
+        .map(|n| json!({"name": format!("app-{n}")}))
+        .collect();
+    let mut body = beacon(one_of_each_kind());
+    body["apps"] = Value::Array(apps);
+    let reply = server
+        .send(
+            server
+                .beacon(&format!("key={KEY}&encoding=gzip"))
+                .body(gzip(body.to_string().as_bytes())),
+        )
+        .await;
+    let limit = canopy_wire::limits::MAX_APPS_PER_BEACON.to_string();
+    assert!(
+        reply.body["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains(&limit),
+        "{}",
+        reply.body
+    );
+    assert_rejected(&server, reply, 400, "too_many_apps").await;
+}
+
+#[tokio::test]
 async fn oversized_body_is_413() {
     let server = start(|settings| settings.limits.max_body_bytes = 4 * 1024).await;
     let events: Vec<Value> = (0..100).map(|_| one_of_each_kind()[0].clone()).collect();
@@ -466,4 +493,29 @@ async fn migrations_run_once_and_are_idempotent() {
             .unwrap(),
         Vec::<u32>::new()
     );
+}
+
+#[tokio::test]
+async fn a_huge_drop_count_saturates_the_counter_instead_of_wrapping() {
+    let server = start(|_| {}).await;
+    for dropped in [u64::MAX, 5] {
+        let mut body = beacon(one_of_each_kind());
+        body["dropped"] = json!(dropped);
+        let reply = server.post(body.to_string()).await;
+        assert_eq!(reply.status, 202, "{}", reply.body);
+    }
+    let metrics = server
+        .http
+        .get(format!("{}/metrics", server.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let total = metrics
+        .lines()
+        .find_map(|line| line.strip_prefix("canopy_agent_dropped_events_total "))
+        .unwrap_or_else(|| panic!("no drop counter in\n{metrics}"));
+    assert_eq!(total, u64::MAX.to_string());
 }

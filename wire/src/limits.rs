@@ -9,6 +9,10 @@ pub const MAX_BEACON_BYTES: usize = 60_000;
 /// Most events one beacon may carry.
 pub const MAX_EVENTS_PER_BEACON: usize = 1_000;
 
+/// Most apps one beacon may list (registered micro-frontends on a page); the
+/// server looks an event's app up in this list.
+pub const MAX_APPS_PER_BEACON: usize = 64;
+
 /// Longest stack trace, in bytes; longer ones are cut by the agent.
 pub const MAX_STACK_BYTES: usize = 8_192;
 

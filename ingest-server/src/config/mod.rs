@@ -4,6 +4,7 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use clap::Parser;
 use serde::Deserialize;
@@ -16,6 +17,7 @@ pub use alerting::{AlertingConfig, Role};
 #[serde(deny_unknown_fields, default)]
 pub struct Settings {
     pub listen: SocketAddr,
+    pub http: HttpConfig,
     pub clickhouse: ClickHouseConfig,
     pub limits: Limits,
     pub rate_limits: RateLimits,
@@ -26,6 +28,37 @@ pub struct Settings {
     pub alerting: AlertingConfig,
     pub dashboard: DashboardConfig,
     pub tls: TlsConfig,
+}
+
+/// Limits on HTTP connections, so slow or idle clients cannot hold them.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpConfig {
+    /// Longest a client may take to send a request's head, counted from
+    /// when the server waits for it (so also bounds a kept-alive connection
+    /// between requests).
+    #[serde(with = "humantime_serde")]
+    pub header_timeout: Duration,
+    /// Longest a client may take to send a request's body, from its head.
+    #[serde(with = "humantime_serde")]
+    pub body_timeout: Duration,
+    /// A connection that moved no byte and had no request in progress for
+    /// this long is closed.
+    #[serde(with = "humantime_serde")]
+    pub idle_timeout: Duration,
+    /// Connections served at once; more wait in the listen backlog.
+    pub max_connections: usize,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self {
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(30),
+            idle_timeout: Duration::from_secs(60),
+            max_connections: 1_000,
+        }
+    }
 }
 
 /// TLS of outbound connections: ClickHouse, notification channels, health
@@ -111,8 +144,11 @@ pub struct SpoolConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct WriterConfig {
-    /// Rows per ClickHouse insert, at most.
+    /// Rows per ClickHouse insert, at most (one beacon's rows are never split).
     pub batch_rows: usize,
+    /// RowBinary bytes per ClickHouse insert, at most (likewise): bounds the
+    /// memory of an insert here and in ClickHouse whatever the rows hold.
+    pub batch_bytes: usize,
     /// Longest a logged beacon waits before its batch is inserted, in ms.
     pub batch_interval_ms: u64,
 }
@@ -132,6 +168,7 @@ impl Default for Settings {
     fn default() -> Self {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8787)),
+            http: HttpConfig::default(),
             clickhouse: ClickHouseConfig::default(),
             limits: Limits::default(),
             rate_limits: RateLimits::default(),
@@ -195,6 +232,7 @@ impl Default for WriterConfig {
     fn default() -> Self {
         Self {
             batch_rows: 10_000,
+            batch_bytes: 32 << 20,
             batch_interval_ms: 1_000,
         }
     }
@@ -335,11 +373,27 @@ impl Settings {
                 "segment_bytes must be at least 4096 and max_disk_bytes at least twice that",
             ));
         }
-        if self.spool.queue_depth == 0
-            || self.writer.batch_rows == 0
-            || self.writer.batch_interval_ms == 0
-        {
-            return Err(invalid("spool.queue_depth / writer", "must be at least 1"));
+        for (name, value) in [
+            ("http.header_timeout", self.http.header_timeout),
+            ("http.body_timeout", self.http.body_timeout),
+            ("http.idle_timeout", self.http.idle_timeout),
+        ] {
+            if value < Duration::from_millis(100) {
+                return Err(invalid(name, "must be at least 100ms"));
+            }
+        }
+        for (name, value) in [
+            ("http.max_connections", self.http.max_connections),
+            ("spool.queue_depth", self.spool.queue_depth),
+            ("writer.batch_rows", self.writer.batch_rows),
+            ("writer.batch_bytes", self.writer.batch_bytes),
+        ] {
+            if value == 0 {
+                return Err(invalid(name, "must be at least 1"));
+            }
+        }
+        if self.writer.batch_interval_ms == 0 {
+            return Err(invalid("writer.batch_interval_ms", "must be at least 1"));
         }
         self.check_projects()?;
         self.tls()?;
@@ -464,6 +518,9 @@ mod tests {
             (EXAMPLE.replace("shop-public-1", "short"), "projects[0] (shop).key"),
             (EXAMPLE.replace("\"https://shop.example\",", "\"shop.example\","), "projects[0] (shop).origins"),
             (EXAMPLE.replace("retention_days = 7", "retention_days = 0"), "clickhouse.retention_days"),
+            (format!("{EXAMPLE}\n[writer]\nbatch_bytes = 0\n"), "writer.batch_bytes"),
+            (format!("{EXAMPLE}\n[http]\nbody_timeout = \"0s\"\n"), "http.body_timeout"),
+            (format!("{EXAMPLE}\n[http]\nmax_connections = 0\n"), "http.max_connections"),
             (
                 format!("{EXAMPLE}\n[alerting]\n[[alerting.rules]]\nname = \"slow\"\nmetric = \"lcp\"\noperator = \"gt\"\nthreshold = 2500\nseverity = \"warning\"\nchannels = [\"pager\"]\n"),
                 "alerting.rules: rule \"slow\": channels",

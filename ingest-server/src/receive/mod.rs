@@ -16,7 +16,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, Query, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::routing::post;
@@ -25,17 +25,20 @@ use serde::{Deserialize, Serialize};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::error::ApiError;
+use crate::extract::Query;
 use crate::metrics::{ACK_SECONDS, BEACONS_ACCEPTED, EVENTS_ACCEPTED};
 use crate::store::record;
 use crate::validate::validate;
 use crate::{enrich, AppState};
-use access::Denied;
+use access::{Denied, RequestOrigin};
 
 pub fn routes(state: &AppState) -> Router<AppState> {
     let access = state.access.clone();
     let allowed = move |origin: &HeaderValue, request: &Parts| {
         let key = request.uri.query().and_then(key_from_query);
-        access.check(key.as_deref(), origin.to_str().ok()).is_ok()
+        access
+            .check(key.as_deref(), RequestOrigin::of(origin))
+            .is_ok()
     };
     let cors = CorsLayer::new()
         .allow_origin(AllowOrigin::predicate(allowed))
@@ -76,15 +79,16 @@ async fn receive_beacon(
 ) -> Result<(StatusCode, Json<Acknowledged>), ApiError> {
     let started = Instant::now();
     let key = params.key.as_deref();
-    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+    let origin = RequestOrigin::of_headers(&headers);
     state
         .access
         .check(key, origin)
-        .map_err(|denied| match denied {
-            Denied::UnknownKey => ApiError::UnknownKey,
-            Denied::OriginNotAllowed => {
-                ApiError::OriginNotAllowed(origin.unwrap_or_default().to_owned())
+        .map_err(|denied| match (denied, origin) {
+            (Denied::UnknownKey, _) => ApiError::UnknownKey,
+            (Denied::OriginNotAllowed, RequestOrigin::Sent(origin)) => {
+                ApiError::OriginNotAllowed(origin.to_owned())
             }
+            _ => ApiError::InvalidOrigin,
         })?;
     let ip = client_ip(
         &headers,

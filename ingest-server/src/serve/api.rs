@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -19,6 +19,7 @@ use crate::evaluate::lifecycle::{acknowledge, resolve_manually, Alert, Status};
 use crate::evaluate::measure::{custom_summary, measure};
 use crate::evaluate::rules::Metric;
 use crate::evaluate::{now_millis, rules_in_force, REGISTRATION_HORIZON};
+use crate::extract::{Path, Query};
 use crate::store::alerting::AlertFilter;
 use crate::AppState;
 

@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::HeaderMap;
 use axum::response::Redirect;
@@ -23,6 +23,7 @@ use crate::error::ApiError;
 use crate::evaluate::lifecycle::Status;
 use crate::evaluate::rules::Metric;
 use crate::evaluate::{rules_in_force, REGISTRATION_HORIZON};
+use crate::extract::{Path, Query};
 use crate::store::alerting::AlertFilter;
 use crate::store::dashboard::{overview_grain, series_grain, Dimension, Range};
 use crate::AppState;
@@ -96,13 +97,9 @@ impl FromRequestParts<AppState> for AppRange {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         require_read(state, &parts.headers)?;
-        let Path(app) = Path::<String>::from_request_parts(parts, state)
-            .await
-            .map_err(|rejection| ApiError::BadRequest(rejection.body_text()))?;
+        let Path(app) = Path::<String>::from_request_parts(parts, state).await?;
         check_app(&app)?;
-        let Query(params) = Query::<RangeParams>::from_request_parts(parts, state)
-            .await
-            .map_err(|rejection| ApiError::BadRequest(rejection.body_text()))?;
+        let Query(params) = Query::<RangeParams>::from_request_parts(parts, state).await?;
         let range = range(&params)?;
         Ok(Self { app, range, params })
     }

@@ -20,7 +20,7 @@ use tokio::sync::{mpsc, oneshot, Notify};
 
 use crate::config::SpoolConfig;
 use crate::metrics::{SPOOL_SYNCS, SPOOL_SYNC_SECONDS};
-pub use reader::{Batch, SpoolReader};
+pub use reader::{SpoolReader, Taken};
 use segment::{
     encode_record, list_segments, recover_segment, remove_spares, segment_path, SegmentWriter,
 };
@@ -265,12 +265,16 @@ mod tests {
     fn drain(reader: &mut SpoolReader) -> Vec<Vec<u8>> {
         let mut read = Vec::new();
         loop {
-            let batch = reader.read(7, u64::MAX).unwrap();
-            if batch.payloads.is_empty() {
+            let taken = reader
+                .read(7, u64::MAX, |payload| {
+                    read.push(payload.to_vec());
+                    true
+                })
+                .unwrap();
+            if taken.count == 0 {
                 return read;
             }
-            reader.commit(batch.last).unwrap();
-            read.extend(batch.payloads);
+            reader.commit(taken.last).unwrap();
         }
     }
 

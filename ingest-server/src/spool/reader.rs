@@ -12,12 +12,12 @@ use super::cursor::{self, Cursor};
 use super::segment::{list_segments, segment_path, Next, RecordReader};
 use super::Shared;
 
-/// Consecutive records read from the log: sequence numbers `first..=last`.
+/// Consecutive records taken from the log: sequence numbers `first..=last`.
 #[derive(Debug, Default)]
-pub struct Batch {
+pub struct Taken {
     pub first: u64,
     pub last: u64,
-    pub payloads: Vec<Vec<u8>>,
+    pub count: usize,
 }
 
 /// Wakes the drain when the writer has made new records durable.
@@ -36,6 +36,8 @@ pub struct SpoolReader {
     /// The next sequence number to read.
     next_seq: u64,
     current: Option<(u64, RecordReader)>,
+    /// A record read from disk that `take` refused: the next one to offer.
+    held: Option<(u64, Vec<u8>)>,
 }
 
 impl SpoolReader {
@@ -46,6 +48,7 @@ impl SpoolReader {
             shared,
             cursor,
             current: None,
+            held: None,
         })
     }
 
@@ -72,15 +75,45 @@ impl SpoolReader {
         NewRecords(self.shared.clone())
     }
 
-    /// Reads the next records on disk, at most `max` and at most up to `until`.
-    pub fn read(&mut self, max: usize, until: u64) -> io::Result<Batch> {
+    /// Offers the next records on disk to `take`, at most `max` and at most
+    /// up to `until`, until it refuses one: that one is offered first next time.
+    pub fn read(
+        &mut self,
+        max: usize,
+        until: u64,
+        mut take: impl FnMut(&[u8]) -> bool,
+    ) -> io::Result<Taken> {
         let durable = self.shared.synced_seq.load(Ordering::Acquire).min(until);
-        let mut batch = Batch {
+        let mut taken = Taken {
             first: self.next_seq,
             last: self.next_seq.saturating_sub(1),
-            payloads: Vec::new(),
+            count: 0,
         };
-        while batch.payloads.len() < max && self.next_seq <= durable {
+        while taken.count < max {
+            let next = match self.held.take() {
+                Some(held) => Some(held),
+                None => self.next_on_disk(durable)?,
+            };
+            let Some((seq, payload)) = next else {
+                break;
+            };
+            if seq > durable || !take(&payload) {
+                self.held = Some((seq, payload));
+                break;
+            }
+            if taken.count == 0 {
+                taken.first = seq;
+            }
+            taken.count += 1;
+            taken.last = seq;
+            self.next_seq = seq + 1;
+        }
+        Ok(taken)
+    }
+
+    /// The next record on disk up to `durable`, skipping corrupt segments.
+    fn next_on_disk(&mut self, durable: u64) -> io::Result<Option<(u64, Vec<u8>)>> {
+        while self.next_seq <= durable {
             if self.current.is_none() {
                 self.current = Some(self.open_segment_for(self.next_seq)?);
             }
@@ -90,9 +123,7 @@ impl SpoolReader {
             let first_seq = *first_seq;
             match reader.next_record()? {
                 Next::Record { seq, payload } if seq >= self.next_seq => {
-                    batch.payloads.push(payload);
-                    batch.last = seq;
-                    self.next_seq = seq + 1;
+                    return Ok(Some((seq, payload)))
                 }
                 Next::Record { .. } => {} // before the cursor: stored already
                 Next::End { .. } | Next::Unwritten { .. } => match self.segment_after(first_seq)? {
@@ -121,7 +152,7 @@ impl SpoolReader {
                 }
             }
         }
-        Ok(batch)
+        Ok(None)
     }
 
     /// Records that `first..=last` is about to be inserted.

@@ -1,7 +1,9 @@
 //! The drain: moves the write-ahead log into ClickHouse in large batches.
 //!
-//! A batch closes at `batch_rows` events or `batch_interval_ms` after its
-//! first record, whichever comes first. Its range is written to the cursor
+//! A batch closes at `batch_rows` rows, `batch_bytes` bytes or
+//! `batch_interval_ms` after its first record, whichever comes first; a
+//! record that would take it past a cap opens the next batch instead (alone,
+//! any record fits, so a large beacon cannot stall the drain). Its range is written to the cursor
 //! before the insert and confirmed after it; a batch left unconfirmed by a
 //! crash is inserted again with the same records and token. While ClickHouse
 //! is down the drain retries with backoff and the log grows (up to its quota).
@@ -94,32 +96,53 @@ impl Decoded {
     }
 }
 
-/// Reads at most `max` more records, up to `until`, into `decoded` (extending
-/// its range), off the async workers; how many it read.
+/// Most rows and bytes one insert may hold.
+#[derive(Clone, Copy)]
+struct Caps {
+    rows: usize,
+    bytes: usize,
+}
+
+/// What one read added to a batch.
+struct Step {
+    read: usize,
+    /// The next record did not fit within the caps.
+    full: bool,
+}
+
+/// Reads at most `max` more records, up to `until` and within `caps`, into
+/// `decoded` (extending its range), off the async workers.
 async fn read_into(
     reader: &Arc<Mutex<SpoolReader>>,
     mut decoded: Decoded,
     max: usize,
     until: u64,
-) -> std::io::Result<(Decoded, usize)> {
+    caps: Caps,
+) -> std::io::Result<(Decoded, Step)> {
     with_reader(reader, move |r| {
-        let batch = r.read(max, until)?;
-        if batch.payloads.is_empty() {
-            return Ok((decoded, 0));
-        }
-        if decoded.is_empty() {
-            decoded.first = batch.first;
-        }
-        decoded.last = batch.last;
-        for payload in &batch.payloads {
-            match decoded.rows.add(payload) {
-                Ok(added) => {
-                    decoded.oldest_ms.get_or_insert(added.received_at_ms);
+        let (rows, oldest_ms) = (&mut decoded.rows, &mut decoded.oldest_ms);
+        let mut full = false;
+        let taken = r.read(max, until, |payload| {
+            match rows.add_within(payload, caps.rows, caps.bytes) {
+                Ok(Some(added)) => {
+                    oldest_ms.get_or_insert(added.received_at_ms);
                 }
+                Ok(None) => full = true,
                 Err(error) => tracing::error!(%error, "unreadable write-ahead log record skipped"),
             }
+            !full
+        })?;
+        if taken.count > 0 {
+            if decoded.is_empty() {
+                decoded.first = taken.first;
+            }
+            decoded.last = taken.last;
         }
-        Ok((decoded, batch.payloads.len()))
+        let step = Step {
+            read: taken.count,
+            full,
+        };
+        Ok((decoded, step))
     })
     .await
 }
@@ -134,26 +157,36 @@ async fn next_batch(
     // The reader resumes right after the last confirmed batch, which is
     // where an unconfirmed one begins: reread exactly its records.
     if let Some((_, last)) = with_reader(reader, |r| Ok(r.in_flight())).await? {
-        return Ok(read_into(reader, Decoded::empty(), usize::MAX, last)
+        let whole = Caps {
+            rows: usize::MAX,
+            bytes: usize::MAX,
+        };
+        return Ok(read_into(reader, Decoded::empty(), usize::MAX, last, whole)
             .await?
             .0);
     }
+    let caps = Caps {
+        rows: config.batch_rows,
+        bytes: config.batch_bytes,
+    };
     let opened = Instant::now();
-    let (mut batch, mut read) = read_into(reader, Decoded::empty(), READ_CHUNK, u64::MAX).await?;
+    let (mut batch, mut step) =
+        read_into(reader, Decoded::empty(), READ_CHUNK, u64::MAX, caps).await?;
     loop {
-        let full = batch.rows.rows() >= config.batch_rows;
+        let rows = &batch.rows;
+        let full = step.full || rows.rows() >= caps.rows || rows.bytes() >= caps.bytes;
         let waited = opened.elapsed() >= interval;
         if batch.is_empty() || full || waited || *stop.borrow() {
             return Ok(batch);
         }
         // A full chunk means more is on disk already: read on without waiting.
-        if read < READ_CHUNK {
+        if step.read < READ_CHUNK {
             tokio::select! {
                 _ = wait_for_records(reader, interval.saturating_sub(opened.elapsed())) => {}
                 _ = stop_requested(stop) => {}
             }
         }
-        (batch, read) = read_into(reader, batch, READ_CHUNK, u64::MAX).await?;
+        (batch, step) = read_into(reader, batch, READ_CHUNK, u64::MAX, caps).await?;
     }
 }
 
@@ -242,4 +275,78 @@ async fn with_reader<T: Send + 'static>(
     })
     .await
     .map_err(std::io::Error::other)?
+}
+
+#[cfg(test)]
+mod tests {
+    use canopy_wire::{Event, EventBody, Vital, VitalName};
+
+    use super::*;
+    use crate::config::SpoolConfig;
+    use crate::spool::Spool;
+    use crate::store::record::TableBatch;
+
+    /// A logged beacon of `vitals` rows.
+    fn record(vitals: usize) -> Vec<u8> {
+        let event = Event {
+            app: "cart".into(),
+            at: 9_000.0,
+            body: EventBody::Vital(Vital::new(VitalName::Lcp, 1200.0)),
+        };
+        let mut accepted = super::super::rows::tests::accepted(vec![event; vitals]);
+        accepted.beacon.dropped = 0; // vitals only
+        super::super::record::encode(&accepted).unwrap()
+    }
+
+    /// Every batch of a log holding far more than the caps (and than one
+    /// batch's worth of records, as read at once) stays within them, and
+    /// together the batches hold every record once.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn batches_never_exceed_their_row_or_byte_caps() {
+        let dir = tempfile::tempdir().unwrap();
+        let (spool, reader) = Spool::open(&SpoolConfig {
+            dir: dir.path().to_owned(),
+            ..SpoolConfig::default()
+        })
+        .unwrap();
+        let records = 40;
+        // One more than read: a batch closes early only on a record that does not fit.
+        let appends = (0..=records).map(|_| spool.append(record(5)));
+        for appended in futures_util::future::join_all(appends).await {
+            appended.unwrap();
+        }
+        let mut one = TableBatch::default();
+        one.add(&record(5)).unwrap();
+        let (_stop, mut stopped) = watch::channel(false);
+        let reader = Arc::new(Mutex::new(reader));
+        for (batch_rows, batch_bytes) in [(12, usize::MAX), (usize::MAX, 3 * one.bytes() - 1)] {
+            let config = WriterConfig {
+                batch_rows,
+                batch_bytes,
+                batch_interval_ms: 60_000,
+            };
+            let interval = Duration::from_millis(config.batch_interval_ms);
+            let mut seen = 0;
+            while seen < records / 2 {
+                let batch = next_batch(&reader, &config, interval, &mut stopped)
+                    .await
+                    .unwrap();
+                assert!(
+                    batch.rows.rows() <= batch_rows,
+                    "{} rows",
+                    batch.rows.rows()
+                );
+                assert!(
+                    batch.rows.bytes() <= batch_bytes,
+                    "{} bytes",
+                    batch.rows.bytes()
+                );
+                assert_eq!(batch.rows.rows(), 10, "two records per batch");
+                let last = batch.last;
+                seen += (batch.last - batch.first + 1) as usize;
+                with_reader(&reader, move |r| r.commit(last)).await.unwrap();
+            }
+            assert_eq!(seen, records / 2);
+        }
+    }
 }

@@ -121,8 +121,36 @@ impl TableBatch {
         })
     }
 
+    /// Appends a record's rows unless they would take a batch that holds
+    /// rows already past `max_rows` or `max_bytes`: then the batch is left as
+    /// it was and the answer is `None`. An empty batch takes any record, so a
+    /// single large beacon still moves on.
+    pub fn add_within(
+        &mut self,
+        record: &[u8],
+        max_rows: usize,
+        max_bytes: usize,
+    ) -> Result<Option<Added>, RecordError> {
+        let before = self.tables.each_ref().map(|t| (t.rows, t.bytes.len()));
+        let was_empty = self.rows() == 0;
+        let added = self.add(record)?;
+        if was_empty || (self.rows() <= max_rows && self.bytes() <= max_bytes) {
+            return Ok(Some(added));
+        }
+        for (table, (rows, bytes)) in self.tables.iter_mut().zip(before) {
+            table.rows = rows;
+            table.bytes.truncate(bytes);
+        }
+        Ok(None)
+    }
+
     pub fn rows(&self) -> usize {
         self.tables.iter().map(|table| table.rows).sum()
+    }
+
+    /// RowBinary bytes, all tables together: what one insert sends.
+    pub fn bytes(&self) -> usize {
+        self.tables.iter().map(|table| table.bytes.len()).sum()
     }
 
     /// Each table with rows in this batch: its name, columns and rows.
@@ -171,6 +199,28 @@ mod tests {
         assert_eq!((batch.tables[0].rows, batch.rows()), (5, 5));
         let names: Vec<_> = batch.non_empty().map(|(name, ..)| name).collect();
         assert_eq!(names, ["vitals"]);
+    }
+
+    #[test]
+    fn a_batch_takes_records_only_within_its_caps() {
+        let record = encode(&accepted("s", 3)).unwrap();
+        let mut batch = TableBatch::default();
+        // Alone, a record over the caps is taken: the drain must move on.
+        assert!(batch.add_within(&record, 1, 1).unwrap().is_some());
+        assert_eq!(batch.rows(), 3);
+        let one = batch.bytes();
+        assert!(batch.add_within(&record, 5, usize::MAX).unwrap().is_none());
+        assert!(batch
+            .add_within(&record, usize::MAX, 2 * one - 1)
+            .unwrap()
+            .is_none());
+        assert_eq!(
+            (batch.rows(), batch.bytes()),
+            (3, one),
+            "a refused record leaves nothing"
+        );
+        assert!(batch.add_within(&record, 6, 2 * one).unwrap().is_some());
+        assert_eq!((batch.rows(), batch.bytes()), (6, 2 * one));
     }
 
     #[test]
