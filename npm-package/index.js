@@ -40,7 +40,11 @@ function createHub() {
     if (early.length < MAX_EARLY_ERRORS) early.push(event);
   };
   const watchEarly = (watch) => {
-    for (const [type, capture] of ERROR_EVENTS) (watch ? addEventListener : removeEventListener)(type, keepEarly, capture);
+    try {
+      for (const [type, capture] of ERROR_EVENTS) (watch ? addEventListener : removeEventListener)(type, keepEarly, capture);
+    } catch {
+      // no window (server rendering, a worker): nothing to watch
+    }
   };
   watchEarly(true);
 
