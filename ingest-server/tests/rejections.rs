@@ -33,20 +33,14 @@ async fn query_string_errors_are_json() {
         "/api/apps?window=1m&window=5m",
         "/api/alerts?status=open&status=resolved",
     ] {
-        let response = server
-            .http
-            .get(format!("{}{path}", server.base))
-            .send()
-            .await
-            .unwrap();
-        let status = response.status().as_u16();
-        let text = response.text().await.unwrap();
-        let reply: serde_json::Value =
-            serde_json::from_str(&text).unwrap_or_else(|_| panic!("{path}: not JSON: {text}"));
+        let reply = server
+            .send(server.http.get(format!("{}{path}", server.base)))
+            .await;
         assert_eq!(
-            (status, reply["error"].as_str()),
+            (reply.status, reply.body["error"].as_str()),
             (400, Some("invalid_query")),
-            "{path}: {reply}"
+            "{path}: {}",
+            reply.body
         );
     }
 }
