@@ -37,6 +37,7 @@ mod tests {
     fn envelope() -> Beacon {
         Beacon {
             schema: SCHEMA_VERSION,
+            id: Some("0123456789abcdef0123456789abcdef".into()),
             session_id: "s".into(),
             view_id: "v".into(),
             page_url: "https://shop.example/".into(),

@@ -31,6 +31,12 @@ pub const SCHEMA_VERSION: u32 = 1;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Beacon {
     pub schema: u32,
+    /// This body's id, the same on every attempt to send it, so the server
+    /// stores a retried body once ([`limits::check_beacon_id`] gives its
+    /// form). Absent from older agents: their bodies are stored each time
+    /// they arrive.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
     /// Stable for a browsing session (agent-defined lifetime).
     pub session_id: String,
     /// One page view; SPA route changes start a new one.
@@ -513,6 +519,20 @@ mod tests {
             assert_eq!(name.rating(value), rating, "{name:?} {value}");
         }
         assert_eq!(Rating::NeedsImprovement.as_str(), "needs-improvement");
+    }
+
+    #[test]
+    fn a_beacon_id_is_optional_both_ways() {
+        let old = r#"{"schema":1,"session_id":"s","view_id":"v","page_url":"u","sent_at":1,"events":[]}"#;
+        let beacon: Beacon = serde_json::from_str(old).unwrap();
+        assert_eq!(beacon.id, None);
+        assert_eq!(serde_json::to_string(&beacon).unwrap().find("\"id\""), None);
+        let with_id = Beacon {
+            id: Some("0123456789abcdef".into()),
+            ..beacon
+        };
+        let json = serde_json::to_value(&with_id).unwrap();
+        assert_eq!(json["id"], "0123456789abcdef");
     }
 
     #[test]

@@ -25,6 +25,26 @@ pub const MAX_APP_NAME_BYTES: usize = 64;
 /// Longest session or view id in bytes.
 pub const MAX_ID_BYTES: usize = 64;
 
+/// Shortest and longest beacon id in bytes: long enough that random ids do
+/// not collide, short enough to remember many.
+pub const MIN_BEACON_ID_BYTES: usize = 16;
+pub const MAX_BEACON_ID_BYTES: usize = 64;
+
+/// A beacon id: 16 to 64 ASCII letters, digits, '-' or '_' (the agent sends
+/// 32 hex digits; a UUID fits).
+pub fn check_beacon_id(id: &str) -> Result<(), &'static str> {
+    if !(MIN_BEACON_ID_BYTES..=MAX_BEACON_ID_BYTES).contains(&id.len()) {
+        return Err("must be 16 to 64 characters");
+    }
+    if !id
+        .bytes()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_'))
+    {
+        return Err("may hold only letters, digits, '-' and '_'");
+    }
+    Ok(())
+}
+
 /// App names become ClickHouse keys and dashboard labels: short and plain.
 pub fn check_app_name(name: &str) -> Result<(), String> {
     check_plain_name("app name", name)
@@ -90,7 +110,18 @@ pub fn truncate(text: &mut String, max: usize) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{check_app_name, truncate};
+    use super::{check_app_name, check_beacon_id, truncate};
+
+    #[test]
+    fn beacon_ids_are_16_to_64_plain_characters() {
+        assert!(check_beacon_id("0123456789abcdef0123456789abcdef").is_ok());
+        assert!(check_beacon_id("123e4567-e89b-12d3-a456-426614174000").is_ok());
+        assert!(check_beacon_id(&"a".repeat(64)).is_ok());
+        assert!(check_beacon_id(&"a".repeat(15)).is_err());
+        assert!(check_beacon_id(&"a".repeat(65)).is_err());
+        assert!(check_beacon_id("0123456789abcdef 0123456789abcde").is_err());
+        assert!(check_beacon_id("0123456789abcdéf0123456789abcdef").is_err());
+    }
 
     #[test]
     fn app_names_are_short_and_plain() {
