@@ -37,6 +37,7 @@ use crate::evaluate::Evaluator;
 use crate::notify::Notifier;
 use crate::probe::Prober;
 use crate::receive::access::Access;
+use crate::receive::beacon_ids::{self, BeaconIds};
 use crate::receive::rate_limit::RateLimiter;
 use crate::spool::Spool;
 use crate::store::Store;
@@ -51,6 +52,8 @@ pub struct AppState {
     pub access: Access,
     pub rate_limiter: RateLimiter,
     pub spool: Spool,
+    /// Recent beacon ids, so a retried beacon is stored once.
+    pub beacon_ids: BeaconIds,
     pub store: Arc<Store>,
 }
 
@@ -107,6 +110,12 @@ pub async fn start(settings: Settings, listener: TcpListener) -> anyhow::Result<
     );
     let (spool, reader) =
         Spool::open(&settings.spool).context("cannot open the write-ahead log")?;
+    let beacon_ids = BeaconIds::new(beacon_ids::WINDOW, beacon_ids::CAPACITY);
+    let recovered = beacon_ids
+        .recover(&spool, &store, receive::now_ms())
+        .await
+        .context("cannot recover the ids of recent beacons")?;
+    tracing::info!(recovered, "beacon ids of the last minutes recovered");
     let (stop, stopped) = watch::channel(false);
 
     let drain = tokio::spawn(store::drain(
@@ -140,6 +149,7 @@ pub async fn start(settings: Settings, listener: TcpListener) -> anyhow::Result<
         access: Access::new(&settings.projects),
         rate_limiter,
         spool,
+        beacon_ids,
         store,
         settings,
     };

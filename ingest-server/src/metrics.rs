@@ -7,6 +7,9 @@ use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 
 pub const BEACONS_ACCEPTED: &str = "canopy_beacons_accepted_total";
 pub const EVENTS_ACCEPTED: &str = "canopy_events_accepted_total";
+/// Beacons whose id was stored already (a retry whose first answer was lost):
+/// answered 202, not stored again.
+pub const BEACONS_DUPLICATE: &str = "canopy_beacons_duplicate_total";
 /// Labelled by `reason`: the error code of the response.
 pub const BEACONS_REJECTED: &str = "canopy_beacons_rejected_total";
 pub const FIELDS_TRUNCATED: &str = "canopy_fields_truncated_total";

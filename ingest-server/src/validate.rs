@@ -4,9 +4,9 @@
 //! a long stack trace is still worth keeping.
 
 use canopy_wire::limits::{
-    check_app_name, check_metric_name, truncate, MAX_APPS_PER_BEACON, MAX_APP_NAME_BYTES,
-    MAX_ATTRS, MAX_ATTR_KEY_BYTES, MAX_ATTR_VALUE_BYTES, MAX_EVENTS_PER_BEACON, MAX_FRAMES,
-    MAX_ID_BYTES, MAX_SCRIPTS, MAX_STACK_BYTES, MAX_TEXT_BYTES,
+    check_app_name, check_beacon_id, check_metric_name, truncate, MAX_APPS_PER_BEACON,
+    MAX_APP_NAME_BYTES, MAX_ATTRS, MAX_ATTR_KEY_BYTES, MAX_ATTR_VALUE_BYTES, MAX_EVENTS_PER_BEACON,
+    MAX_FRAMES, MAX_ID_BYTES, MAX_SCRIPTS, MAX_STACK_BYTES, MAX_TEXT_BYTES,
 };
 use canopy_wire::{Beacon, EventBody, Frame, Parts, ScriptTiming, SCHEMA_VERSION};
 
@@ -33,6 +33,8 @@ pub enum ValidateError {
     TooManyApps { found: usize },
     #[error("{field}: {problem}")]
     InvalidField { field: String, problem: String },
+    #[error("id: {0}")]
+    InvalidBeaconId(&'static str),
 }
 
 impl ValidateError {
@@ -45,6 +47,7 @@ impl ValidateError {
             ValidateError::TooManyEvents { .. } => "too_many_events",
             ValidateError::TooManyApps { .. } => "too_many_apps",
             ValidateError::InvalidField { .. } => "invalid_field",
+            ValidateError::InvalidBeaconId(_) => "invalid_beacon_id",
         }
     }
 }
@@ -80,6 +83,9 @@ pub fn validate(body: &[u8]) -> Result<Beacon, ValidateError> {
         return Err(ValidateError::TooManyApps {
             found: beacon.apps.len(),
         });
+    }
+    if let Some(id) = &beacon.id {
+        check_beacon_id(id).map_err(ValidateError::InvalidBeaconId)?;
     }
     check_id("session_id", &beacon.session_id)?;
     check_id("view_id", &beacon.view_id)?;
@@ -360,6 +366,14 @@ mod tests {
                     "]".repeat(9)
                 )),
                 "too_deep",
+            ),
+            (
+                &body("").replace(r#""schema":1"#, r#""schema":1,"id":"short""#),
+                "invalid_beacon_id",
+            ),
+            (
+                &body("").replace(r#""schema":1"#, r#""schema":1,"id":"0123456789abcdef/1""#),
+                "invalid_beacon_id",
             ),
         ];
         for (input, code) in cases {

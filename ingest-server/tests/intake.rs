@@ -485,7 +485,7 @@ async fn migrations_run_once_and_are_idempotent() {
         migrate(&server, &database, &Layout::SingleNode)
             .await
             .unwrap(),
-        vec![1, 2, 3, 4, 5, 6, 7, 8]
+        vec![1, 2, 3, 4, 5, 6, 7, 8, 9]
     );
     assert_eq!(
         migrate(&server, &database, &Layout::SingleNode)

@@ -120,7 +120,7 @@ fn check_decoded(json: &[u8]) {
     // What the endpoint logs, and the drain reads back as rows to insert.
     let events = beacon.events.len() + usize::from(beacon.dropped > 0);
     let accepted = enrich(beacon, Some(USER_AGENT), 1_800_000_000_000);
-    let logged = record::encode(&accepted).expect("an accepted beacon encodes");
+    let logged = record::encode(&accepted, "key").expect("an accepted beacon encodes");
     let mut batch = TableBatch::default();
     let added = batch.add(&logged).expect("a write-ahead log record reads back");
     assert_eq!((added.rows, batch.rows()), (events, events), "not one row per event");

@@ -8,6 +8,7 @@
 //! answers a preflight only for origins the key allows.
 
 pub mod access;
+pub mod beacon_ids;
 pub mod decode;
 pub mod rate_limit;
 
@@ -26,11 +27,12 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::error::ApiError;
 use crate::extract::Query;
-use crate::metrics::{ACK_SECONDS, BEACONS_ACCEPTED, EVENTS_ACCEPTED};
+use crate::metrics::{ACK_SECONDS, BEACONS_ACCEPTED, BEACONS_DUPLICATE, EVENTS_ACCEPTED};
 use crate::store::record;
 use crate::validate::validate;
 use crate::{enrich, AppState};
 use access::{Denied, RequestOrigin};
+use beacon_ids::Appended;
 
 pub fn routes(state: &AppState) -> Router<AppState> {
     let access = state.access.clone();
@@ -122,12 +124,23 @@ async fn receive_beacon(
     let user_agent = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok());
-    let accepted = enrich::enrich(beacon, user_agent, now_ms());
-    let record = record::encode(&accepted).map_err(|e| ApiError::BodyUnreadable(e.to_string()))?;
-    state.spool.append(record).await?;
-
-    metrics::counter!(BEACONS_ACCEPTED).increment(1);
-    metrics::counter!(EVENTS_ACCEPTED).increment(events as u64);
+    let key = key.unwrap_or_default();
+    let now = now_ms();
+    let accepted = enrich::enrich(beacon, user_agent, now);
+    let record =
+        record::encode(&accepted, key).map_err(|e| ApiError::BodyUnreadable(e.to_string()))?;
+    let id = accepted.beacon.id.as_deref();
+    match (state.beacon_ids)
+        .append_once(&state.spool, key, id, record, now)
+        .await?
+    {
+        // Answered as the first time, so the client stops retrying.
+        Appended::Duplicate => metrics::counter!(BEACONS_DUPLICATE).increment(1),
+        Appended::New => {
+            metrics::counter!(BEACONS_ACCEPTED).increment(1);
+            metrics::counter!(EVENTS_ACCEPTED).increment(events as u64);
+        }
+    }
     metrics::histogram!(ACK_SECONDS).record(started.elapsed().as_secs_f64());
     Ok((
         StatusCode::ACCEPTED,
@@ -165,7 +178,7 @@ fn client_ip(headers: &HeaderMap, peer: SocketAddr, trust_forwarded_for: bool) -
     }
 }
 
-fn now_ms() -> i64 {
+pub(crate) fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)

@@ -22,7 +22,8 @@ use crate::config::SpoolConfig;
 use crate::metrics::{SPOOL_SYNCS, SPOOL_SYNC_SECONDS};
 pub use reader::{SpoolReader, Taken};
 use segment::{
-    encode_record, list_segments, recover_segment, remove_spares, segment_path, SegmentWriter,
+    encode_record, list_segments, recover_segment, remove_spares, segment_path, Next, RecordReader,
+    SegmentWriter,
 };
 use spares::Spares;
 
@@ -141,6 +142,19 @@ impl Spool {
                 mpsc::error::TrySendError::Closed(_) => SpoolError::Closed,
             })?;
         result.await.map_err(|_| SpoolError::Closed)?
+    }
+
+    /// Calls `each` with every record still in the log, oldest first (the
+    /// stored ones whose segment is not yet deleted too); a corrupt record
+    /// ends its segment, as it does for the drain.
+    pub fn scan(&self, mut each: impl FnMut(&[u8])) -> io::Result<()> {
+        for (_, path) in list_segments(&self.shared.dir)? {
+            let mut reader = RecordReader::open(&path)?;
+            while let Next::Record { payload, .. } = reader.next_record()? {
+                each(&payload);
+            }
+        }
+        Ok(())
     }
 
     pub fn disk_bytes(&self) -> u64 {

@@ -295,7 +295,7 @@ mod tests {
         };
         let mut accepted = super::super::rows::tests::accepted(vec![event; vitals]);
         accepted.beacon.dropped = 0; // vitals only
-        super::super::record::encode(&accepted).unwrap()
+        super::super::record::encode(&accepted, "").unwrap()
     }
 
     /// Every batch of a log holding far more than the caps (and than one

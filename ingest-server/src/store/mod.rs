@@ -5,6 +5,7 @@
 //! batch retried after a failure or a crash is stored once.
 
 pub mod alerting;
+pub mod beacon_ids;
 pub mod dashboard;
 mod drain;
 pub mod record;

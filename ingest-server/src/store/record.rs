@@ -10,17 +10,28 @@
 //! [`TABLES`] order `[rows: u32 LE][bytes: u32 LE]`, then the tables' bytes
 //! in that order.
 //!
+//! A beacon with an id is logged with the id first (format 2): `[format: u8
+//! = 2][key bytes: u16 LE][ingest key][id bytes: u8][id]`, then the record
+//! as above. The drain adds one row per id to the `beacon_ids` table, in the
+//! same batch and with the same token as the beacon's rows, and a starting
+//! server reads the ids back from the log ([`logged_beacon_id`]) and from
+//! that table, so a retried beacon is stored once across restarts.
+//!
 //! Records of the first format, the JSON of [`Accepted`] (they start with
 //! `{`), may still be in a log written by an older server; they are encoded
 //! when read. A change to the row types needs a new format number, and the
 //! old one must stay readable until no log can hold it.
 
-use super::row_binary::RowBinaryError;
+use super::beacon_ids::{BeaconIdRow, BEACON_IDS_TABLE};
+use super::row_binary::{append_row, RowBinaryError};
 use super::rows::{Rows, TableSpan, TABLES, TABLE_COUNT};
+use super::time_from_millis;
 use crate::enrich::Accepted;
 
 /// The current record format.
 const ROW_BINARY_V1: u8 = 1;
+/// A record of the current format behind the beacon's ingest key and id.
+const WITH_BEACON_ID: u8 = 2;
 /// The first byte of a record in the first format (JSON).
 const LEGACY_JSON: u8 = b'{';
 const HEADER_BYTES: usize = 1 + 8 + TABLE_COUNT * 8;
@@ -35,18 +46,69 @@ pub enum RecordError {
     LegacyJson(#[from] serde_json::Error),
     #[error("rows not encodable: {0}")]
     RowBinary(#[from] RowBinaryError),
+    #[error("{0} too long for a write-ahead log record")]
+    TooLong(&'static str),
 }
 
-/// The record to log for an accepted beacon.
-pub fn encode(accepted: &Accepted) -> Result<Vec<u8>, RecordError> {
+/// A beacon's id as logged: the ingest key it came with, and when it arrived.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoggedBeaconId<'a> {
+    pub key: &'a str,
+    pub id: &'a str,
+    pub received_at_ms: i64,
+}
+
+/// The id a record was logged with, if any, and the record without it.
+fn split_beacon_id(record: &[u8]) -> Result<(Option<LoggedBeaconId<'_>>, &[u8]), RecordError> {
+    if record.first() != Some(&WITH_BEACON_ID) {
+        return Ok((None, record));
+    }
+    fn text(bytes: Option<&[u8]>) -> Result<&str, RecordError> {
+        std::str::from_utf8(bytes.ok_or(RecordError::Truncated)?)
+            .map_err(|_| RecordError::Truncated)
+    }
+    let key_len = record.get(1..3).ok_or(RecordError::Truncated)?;
+    let key_end = 3 + usize::from(u16::from_le_bytes([key_len[0], key_len[1]]));
+    let key = text(record.get(3..key_end))?;
+    let id_len = usize::from(*record.get(key_end).ok_or(RecordError::Truncated)?);
+    let id_end = key_end + 1 + id_len;
+    let id = text(record.get(key_end + 1..id_end))?;
+    let rest = &record[id_end..];
+    let received_at = rest.get(1..9).ok_or(RecordError::Truncated)?;
+    let received_at_ms = i64::from_le_bytes(received_at.try_into().expect("8 bytes"));
+    let logged = LoggedBeaconId {
+        key,
+        id,
+        received_at_ms,
+    };
+    Ok((Some(logged), rest))
+}
+
+/// The id a logged beacon came with (none for older records and agents).
+pub fn logged_beacon_id(record: &[u8]) -> Option<LoggedBeaconId<'_>> {
+    split_beacon_id(record).ok()?.0
+}
+
+/// The record to log for a beacon accepted with ingest key `key`.
+pub fn encode(accepted: &Accepted, key: &str) -> Result<Vec<u8>, RecordError> {
     let rows = Rows::from_accepted(std::slice::from_ref(accepted));
     let mut record = Vec::with_capacity(HEADER_BYTES + 256 * rows.len());
+    if let Some(id) = &accepted.beacon.id {
+        let key_len = u16::try_from(key.len()).map_err(|_| RecordError::TooLong("ingest key"))?;
+        let id_len = u8::try_from(id.len()).map_err(|_| RecordError::TooLong("beacon id"))?;
+        record.push(WITH_BEACON_ID);
+        record.extend_from_slice(&key_len.to_le_bytes());
+        record.extend_from_slice(key.as_bytes());
+        record.push(id_len);
+        record.extend_from_slice(id.as_bytes());
+    }
+    let start = record.len();
     record.push(ROW_BINARY_V1);
     record.extend_from_slice(&accepted.received_at_ms.to_le_bytes());
-    record.resize(HEADER_BYTES, 0);
+    record.resize(start + HEADER_BYTES, 0);
     let spans = rows.append_row_binary(&mut record)?;
     for (index, span) in spans.iter().enumerate() {
-        let at = 9 + index * 8;
+        let at = start + 9 + index * 8;
         record[at..at + 4].copy_from_slice(&(span.rows as u32).to_le_bytes());
         record[at + 4..at + 8].copy_from_slice(&(span.bytes as u32).to_le_bytes());
     }
@@ -64,6 +126,9 @@ pub struct TableRows {
 #[derive(Debug, Default)]
 pub struct TableBatch {
     pub tables: [TableRows; TABLE_COUNT],
+    /// One row per beacon that came with an id; not counted as rows or bytes
+    /// of the batch (they are the events').
+    pub beacon_ids: TableRows,
 }
 
 /// What one record added to a batch.
@@ -78,7 +143,7 @@ impl TableBatch {
     pub fn from_accepted(beacons: &[Accepted]) -> Result<Self, RecordError> {
         let mut batch = TableBatch::default();
         for accepted in beacons {
-            batch.add(&encode(accepted)?)?;
+            batch.add(&encode(accepted, "")?)?;
         }
         Ok(batch)
     }
@@ -86,12 +151,23 @@ impl TableBatch {
     /// Appends a logged record's rows; leaves the batch as it was if the
     /// record is unreadable.
     pub fn add(&mut self, record: &[u8]) -> Result<Added, RecordError> {
-        match record.first() {
-            Some(&ROW_BINARY_V1) => self.add_row_binary(record),
-            Some(&LEGACY_JSON) => self.add(&encode(&serde_json::from_slice(record)?)?),
-            Some(&other) => Err(RecordError::UnknownFormat(other)),
-            None => Err(RecordError::Truncated),
+        let (beacon_id, record) = split_beacon_id(record)?;
+        let added = match record.first() {
+            Some(&ROW_BINARY_V1) => self.add_row_binary(record)?,
+            Some(&LEGACY_JSON) => self.add(&encode(&serde_json::from_slice(record)?, "")?)?,
+            Some(&other) => return Err(RecordError::UnknownFormat(other)),
+            None => return Err(RecordError::Truncated),
+        };
+        if let Some(logged) = beacon_id {
+            let row = BeaconIdRow {
+                received_at: time_from_millis(logged.received_at_ms),
+                key: logged.key,
+                id: logged.id,
+            };
+            append_row(&row, &mut self.beacon_ids.bytes)?;
+            self.beacon_ids.rows += 1;
         }
+        Ok(added)
     }
 
     fn add_row_binary(&mut self, record: &[u8]) -> Result<Added, RecordError> {
@@ -131,13 +207,16 @@ impl TableBatch {
         max_rows: usize,
         max_bytes: usize,
     ) -> Result<Option<Added>, RecordError> {
-        let before = self.tables.each_ref().map(|t| (t.rows, t.bytes.len()));
+        let size = |t: &TableRows| (t.rows, t.bytes.len());
+        let before = self.tables.each_ref().map(size);
+        let ids_before = size(&self.beacon_ids);
         let was_empty = self.rows() == 0;
         let added = self.add(record)?;
         if was_empty || (self.rows() <= max_rows && self.bytes() <= max_bytes) {
             return Ok(Some(added));
         }
-        for (table, (rows, bytes)) in self.tables.iter_mut().zip(before) {
+        let tables = self.tables.iter_mut().zip(before);
+        for (table, (rows, bytes)) in tables.chain([(&mut self.beacon_ids, ids_before)]) {
             table.rows = rows;
             table.bytes.truncate(bytes);
         }
@@ -160,6 +239,7 @@ impl TableBatch {
         TABLES
             .iter()
             .zip(&self.tables)
+            .chain([(&BEACON_IDS_TABLE, &self.beacon_ids)])
             .filter(|(_, table)| table.rows > 0)
             .map(|((name, columns), table)| (*name, *columns, table))
     }
@@ -188,7 +268,7 @@ mod tests {
         let beacons = [accepted("s1", 2), accepted("s2", 3)];
         let mut batch = TableBatch::default();
         for beacon in &beacons {
-            let added = batch.add(&encode(beacon).unwrap()).unwrap();
+            let added = batch.add(&encode(beacon, "").unwrap()).unwrap();
             assert_eq!(added.received_at_ms, 1_800_000_000_000);
         }
         let mut expected = Vec::new();
@@ -203,7 +283,7 @@ mod tests {
 
     #[test]
     fn a_batch_takes_records_only_within_its_caps() {
-        let record = encode(&accepted("s", 3)).unwrap();
+        let record = encode(&accepted("s", 3), "").unwrap();
         let mut batch = TableBatch::default();
         // Alone, a record over the caps is taken: the drain must move on.
         assert!(batch.add_within(&record, 1, 1).unwrap().is_some());
@@ -236,8 +316,34 @@ mod tests {
     }
 
     #[test]
+    fn a_beacon_id_is_logged_and_becomes_a_row_of_its_own() {
+        let mut beacon = accepted("s", 2);
+        let without = encode(&beacon, "key").unwrap();
+        beacon.beacon.id = Some("0123456789abcdef".into());
+        let record = encode(&beacon, "public-key").unwrap();
+        assert_eq!(logged_beacon_id(&without), None);
+        assert_eq!(
+            logged_beacon_id(&record),
+            Some(LoggedBeaconId {
+                key: "public-key",
+                id: "0123456789abcdef",
+                received_at_ms: 1_800_000_000_000
+            })
+        );
+        let mut batch = TableBatch::default();
+        batch.add(&record).unwrap();
+        let plain = TableBatch::from_accepted(&[accepted("s", 2)]).unwrap();
+        assert_eq!(batch.tables[0].bytes, plain.tables[0].bytes);
+        assert_eq!((batch.rows(), batch.beacon_ids.rows), (2, 1));
+        let names: Vec<_> = batch.non_empty().map(|(name, ..)| name).collect();
+        assert_eq!(names, ["vitals", "beacon_ids"]);
+        assert!(batch.add(&record[..20]).is_err());
+        assert_eq!(batch.beacon_ids.rows, 1, "a damaged record adds no id");
+    }
+
+    #[test]
     fn damaged_records_are_refused_and_change_nothing() {
-        let record = encode(&accepted("s", 1)).unwrap();
+        let record = encode(&accepted("s", 1), "").unwrap();
         let mut batch = TableBatch::default();
         assert!(matches!(
             batch.add(&record[..record.len() - 1]),

@@ -420,6 +420,7 @@ pub(super) mod tests {
             client,
             beacon: Beacon {
                 schema: 1,
+                id: None,
                 session_id: "s".into(),
                 view_id: "v".into(),
                 page_url: "http://x/".into(),

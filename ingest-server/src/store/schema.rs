@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::StoreError;
 
+mod beacon_ids;
 mod detail;
 mod hourly;
 mod rollups;
@@ -237,6 +238,11 @@ const MIGRATIONS: &[Migration] = &[
         version: 8,
         name: "delivery outcomes",
         statements: add_delivery_outcome,
+    },
+    Migration {
+        version: 9,
+        name: "beacon ids",
+        statements: beacon_ids::create_beacon_ids,
     },
 ];
 

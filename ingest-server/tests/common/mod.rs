@@ -60,8 +60,8 @@ pub struct TestServer {
     pub base: String,
     pub clickhouse: Client,
     pub http: reqwest::Client,
-    _spool: tempfile::TempDir,
-    _ca: tls::TestCa,
+    _spool: Option<tempfile::TempDir>,
+    _ca: Option<tls::TestCa>,
 }
 
 /// ClickHouse as an in-process test server reaches it: over HTTPS, through a
@@ -99,8 +99,8 @@ pub async fn start(adjust: impl FnOnce(&mut Settings)) -> TestServer {
         base,
         clickhouse,
         http: reqwest::Client::new(),
-        _spool: spool,
-        _ca: ca,
+        _spool: Some(spool),
+        _ca: Some(ca),
     }
 }
 
@@ -112,6 +112,19 @@ pub struct Reply {
 }
 
 impl TestServer {
+    /// A server the test started itself, at `base`, storing into `database`.
+    pub fn at(base: String, database: &str) -> Self {
+        Self {
+            base,
+            clickhouse: Client::default()
+                .with_url(clickhouse_url())
+                .with_database(database),
+            http: reqwest::Client::new(),
+            _spool: None,
+            _ca: None,
+        }
+    }
+
     pub fn beacon_url(&self, query: &str) -> String {
         format!("{}/v1/beacon?{query}", self.base)
     }
