@@ -396,6 +396,8 @@ impl Agent {
         };
         Beacon {
             schema: SCHEMA_VERSION,
+            // A retry sends the body as it is, so every attempt carries this id.
+            id: Some(session::random_id()),
             session_id,
             view_id,
             page_url,

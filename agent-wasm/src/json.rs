@@ -40,6 +40,7 @@ pub fn event(app: &str, at: f64, body: &EventBody) -> String {
 pub fn envelope(beacon: &Beacon) -> String {
     let Beacon {
         schema,
+        id,
         session_id,
         view_id,
         page_url,
@@ -50,6 +51,9 @@ pub fn envelope(beacon: &Beacon) -> String {
     } = beacon;
     let mut writer = Writer::open();
     writer.unsigned("schema", (*schema).into());
+    if let Some(id) = id {
+        writer.text("id", id);
+    }
     writer.text("session_id", session_id);
     writer.text("view_id", view_id);
     writer.text("page_url", page_url);
@@ -610,6 +614,7 @@ mod tests {
     fn the_envelope_matches_serde_json() {
         let beacon = Beacon {
             schema: SCHEMA_VERSION,
+            id: Some("00112233445566778899aabbccddeeff".into()),
             session_id: "0123456789abcdef0123456789abcdef".into(),
             view_id: "fedcba9876543210fedcba9876543210".into(),
             page_url: "https://shop.example/cart".into(),
@@ -634,6 +639,7 @@ mod tests {
         same_as_serde_json(envelope(&beacon), &beacon);
         let lcp = event(EventBody::Vital(Vital::new(VitalName::Lcp, 1.0)));
         let beacon = Beacon {
+            id: None,
             apps: vec![],
             dropped: 0,
             events: vec![lcp.clone(), lcp],

@@ -108,8 +108,11 @@ fn storage(window: &web_sys::Window) -> wasm_bindgen::JsValue {
     get(window, "sessionStorage")
 }
 
-/// A random 128-bit id in hex. Math.random is enough: ids group events, they
-/// protect nothing.
+/// A random 128-bit id in hex, for sessions, views and beacons. Math.random
+/// is enough: ids group events and tell a retried body from a new one (the
+/// server compares a beacon's id only with its ingest key's last minutes of
+/// ids); they protect nothing. It costs no binding: `crypto.getRandomValues`
+/// would need one, and bytes.
 pub fn random_id() -> String {
     let mut id = String::with_capacity(32);
     for _ in 0..4 {
