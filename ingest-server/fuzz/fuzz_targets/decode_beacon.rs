@@ -135,6 +135,9 @@ fn check_limits(beacon: &Beacon) {
     for id in [&beacon.session_id, &beacon.view_id] {
         assert!(!id.is_empty() && id.len() <= MAX_ID_BYTES, "id {id:?}");
     }
+    if let Some(id) = &beacon.id {
+        assert!(canopy_wire::limits::check_beacon_id(id).is_ok(), "beacon id {id:?}");
+    }
     assert!(beacon.page_url.len() <= MAX_TEXT_BYTES);
     for app in &beacon.apps {
         assert!(check_app_name(&app.name).is_ok(), "app {:?}", app.name);

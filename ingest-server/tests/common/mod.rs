@@ -184,6 +184,13 @@ impl TestServer {
         count(&self.clickhouse, table).await
     }
 
+    /// The server's `/metrics` text.
+    pub async fn metrics(&self) -> String {
+        let url = format!("{}/metrics", self.base);
+        let response = self.http.get(url).send().await.unwrap();
+        response.text().await.unwrap()
+    }
+
     pub async fn total_rows(&self) -> u64 {
         let mut total = 0;
         for table in TABLES {
