@@ -253,13 +253,14 @@ pub async fn json_rows(clickhouse: &Client, sql: &str) -> Vec<Value> {
         .collect()
 }
 
-/// Polls `probe` for up to 20 s.
+/// Polls `probe` for up to 60 s (a deadline for a busy machine, not a
+/// timing the test relies on: it returns as soon as `probe` holds).
 pub async fn eventually<F, Fut>(what: &str, mut probe: F)
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = bool>,
 {
-    let deadline = Instant::now() + Duration::from_secs(20);
+    let deadline = Instant::now() + Duration::from_secs(60);
     while !probe().await {
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
         tokio::time::sleep(Duration::from_millis(100)).await;
