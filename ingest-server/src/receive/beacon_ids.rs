@@ -19,8 +19,8 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
+use crate::record::logged_beacon_id;
 use crate::spool::{Spool, SpoolError};
-use crate::store::record::logged_beacon_id;
 use crate::store::{Store, StoreError};
 
 /// How long an id is remembered. The agent retries a body at most four

@@ -13,7 +13,7 @@ pub mod decode;
 pub mod rate_limit;
 
 use std::net::{IpAddr, SocketAddr};
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::Instant;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -25,10 +25,11 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
+use crate::clock::now_millis;
 use crate::error::ApiError;
 use crate::extract::Query;
 use crate::metrics::{ACK_SECONDS, BEACONS_ACCEPTED, BEACONS_DUPLICATE, EVENTS_ACCEPTED};
-use crate::store::record;
+use crate::record;
 use crate::validate::validate;
 use crate::{enrich, AppState};
 use access::{Denied, RequestOrigin};
@@ -125,7 +126,7 @@ async fn receive_beacon(
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok());
     let key = key.unwrap_or_default();
-    let now = now_ms();
+    let now = now_millis();
     let accepted = enrich::enrich(beacon, user_agent, now);
     let record =
         record::encode(&accepted, key).map_err(|e| ApiError::BodyUnreadable(e.to_string()))?;
@@ -176,13 +177,6 @@ fn client_ip(headers: &HeaderMap, peer: SocketAddr, trust_forwarded_for: bool) -
     } else {
         peer.ip()
     }
-}
-
-pub(crate) fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }
 
 /// Beacons are JSON, whatever the label: sendBeacon can only say text/plain.

@@ -14,12 +14,15 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use crate::clock::now_millis;
 use crate::error::ApiError;
-use crate::evaluate::lifecycle::{acknowledge, resolve_manually, Alert, Status};
+use crate::evaluate::lifecycle::{acknowledge, resolve_manually};
 use crate::evaluate::measure::{custom_summary, measure};
-use crate::evaluate::rules::Metric;
-use crate::evaluate::{now_millis, rules_in_force, REGISTRATION_HORIZON};
+use crate::evaluate::rules_in_force;
 use crate::extract::{Path, Query};
+use crate::model::alert::{Alert, Status};
+use crate::model::rule::Metric;
+use crate::model::REGISTRATION_HORIZON;
 use crate::store::alerting::AlertFilter;
 use crate::AppState;
 

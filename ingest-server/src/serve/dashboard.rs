@@ -6,7 +6,6 @@
 //! exactly the raw events of the same range. Answers say which range that is.
 
 use std::collections::BTreeMap;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
@@ -20,10 +19,11 @@ use tower_http::services::{ServeDir, ServeFile};
 
 use super::api::require_read;
 use crate::error::ApiError;
-use crate::evaluate::lifecycle::Status;
-use crate::evaluate::rules::Metric;
-use crate::evaluate::{rules_in_force, REGISTRATION_HORIZON};
+use crate::evaluate::rules_in_force;
 use crate::extract::{Path, Query};
+use crate::model::alert::Status;
+use crate::model::rule::Metric;
+use crate::model::REGISTRATION_HORIZON;
 use crate::store::alerting::AlertFilter;
 use crate::store::dashboard::{overview_grain, series_grain, Dimension, Range};
 use crate::AppState;
@@ -79,9 +79,7 @@ pub struct RangeParams {
 }
 
 fn now_secs() -> u32 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as u32)
+    (crate::clock::now_millis() / 1000) as u32
 }
 
 /// What every per-app dashboard request starts with: read access, a valid

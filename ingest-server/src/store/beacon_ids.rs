@@ -1,27 +1,14 @@
 //! The `beacon_ids` table: the id of every stored beacon that came with one,
-//! scoped by its ingest key. The drain writes these rows in the same batch,
-//! with the same deduplication token, as the beacon's own rows, so an id is
-//! in ClickHouse exactly when its beacon is. A starting server reads the
+//! scoped by its ingest key. The drain writes these rows (`record`'s
+//! `BeaconIdRow`) in the same batch, with the same deduplication token, as
+//! the beacon's own rows, so an id is in ClickHouse exactly when its beacon is. A starting server reads the
 //! recent ones back: its log no longer holds the beacons it stored, and a
 //! retry of one must still be recognised (see `receive::beacon_ids`).
 
 use clickhouse::Row;
-use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
+use serde::Deserialize;
 
 use super::{Store, StoreError};
-
-/// The table and its columns, in the order [`BeaconIdRow`] is encoded.
-pub const BEACON_IDS_TABLE: (&str, &[&str]) = ("beacon_ids", &["received_at", "key", "id"]);
-
-/// One stored beacon's id.
-#[derive(Debug, Serialize)]
-pub struct BeaconIdRow<'a> {
-    #[serde(with = "clickhouse::serde::time::datetime64::millis")]
-    pub received_at: OffsetDateTime,
-    pub key: &'a str,
-    pub id: &'a str,
-}
 
 /// A stored beacon's id as read back.
 #[derive(Debug, Row, Deserialize)]

@@ -22,11 +22,20 @@
 //! when read. A change to the row types needs a new format number, and the
 //! old one must stay readable until no log can hold it.
 
-use super::beacon_ids::{BeaconIdRow, BEACON_IDS_TABLE};
-use super::row_binary::{append_row, RowBinaryError};
-use super::rows::{Rows, TableSpan, TABLES, TABLE_COUNT};
-use super::time_from_millis;
+mod beacon_ids;
+mod row_binary;
+mod rows;
+
+use crate::clock::time_from_millis;
 use crate::enrich::Accepted;
+use beacon_ids::BeaconIdRow;
+pub use beacon_ids::BEACON_IDS_TABLE;
+use row_binary::{append_row, RowBinaryError};
+/// A beacon of the given events, accepted (for tests elsewhere).
+#[cfg(test)]
+pub(crate) use rows::tests::accepted;
+pub use rows::Rows;
+use rows::{TableSpan, TABLES, TABLE_COUNT};
 
 /// The current record format.
 const ROW_BINARY_V1: u8 = 1;
@@ -257,7 +266,7 @@ mod tests {
             at: 9_000.0,
             body: EventBody::Vital(Vital::new(VitalName::Lcp, 1200.0)),
         };
-        let mut accepted = super::super::rows::tests::accepted(vec![event; vitals]);
+        let mut accepted = rows::tests::accepted(vec![event; vitals]);
         accepted.beacon.session_id = session.into();
         accepted.beacon.dropped = 0; // vitals only
         accepted
