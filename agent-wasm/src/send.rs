@@ -14,7 +14,9 @@
 //! `CompressionStream` and the page is visible (compressing is asynchronous,
 //! a hidden page may not live to finish it); the server learns the encoding
 //! from the URL, as `sendBeacon` cannot set headers. A retry adds
-//! `&sent_at=` to the URL: its body is the first attempt's, sent_at included.
+//! `&sent_at=` to the URL: its body is the first attempt's, sent_at included,
+//! and so is its `id`, by which the server stores a body once however often
+//! it arrives (the first attempt may have been stored, its answer lost).
 
 use canopy_wire::concat;
 use wasm_bindgen::prelude::*;
