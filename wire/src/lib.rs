@@ -523,7 +523,8 @@ mod tests {
 
     #[test]
     fn a_beacon_id_is_optional_both_ways() {
-        let old = r#"{"schema":1,"session_id":"s","view_id":"v","page_url":"u","sent_at":1,"events":[]}"#;
+        let old =
+            r#"{"schema":1,"session_id":"s","view_id":"v","page_url":"u","sent_at":1,"events":[]}"#;
         let beacon: Beacon = serde_json::from_str(old).unwrap();
         assert_eq!(beacon.id, None);
         assert_eq!(serde_json::to_string(&beacon).unwrap().find("\"id\""), None);
