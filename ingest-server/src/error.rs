@@ -9,6 +9,7 @@ use serde_json::json;
 
 use crate::metrics::BEACONS_REJECTED;
 use crate::receive::decode::DecodeError;
+use crate::record::RecordError;
 use crate::spool::SpoolError;
 use crate::store::StoreError;
 use crate::validate::ValidateError;
@@ -30,6 +31,12 @@ pub enum ApiError {
     BodyTooLarge { limit: usize },
     #[error("could not read the request body: {0}")]
     BodyUnreadable(String),
+    #[error(
+        "this beacon would store {bytes} bytes, more than limits.max_stored_bytes ({budget}): \
+         each event's row repeats the page URL and its app's attributes, so send fewer events \
+         per beacon or fewer, shorter attributes"
+    )]
+    BeaconTooExpensive { bytes: usize, budget: usize },
     #[error("content type {0:?} is not accepted; send text/plain or application/json")]
     UnsupportedMediaType(String),
     #[error(transparent)]
@@ -65,6 +72,17 @@ impl From<SpoolError> for ApiError {
     }
 }
 
+impl From<RecordError> for ApiError {
+    fn from(error: RecordError) -> Self {
+        match error {
+            RecordError::OverBudget { bytes, budget } => {
+                ApiError::BeaconTooExpensive { bytes, budget }
+            }
+            other => ApiError::BodyUnreadable(other.to_string()),
+        }
+    }
+}
+
 fn retry_after_secs(wait: &Duration) -> u64 {
     wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
 }
@@ -75,9 +93,9 @@ impl ApiError {
             ApiError::UnknownKey => StatusCode::UNAUTHORIZED,
             ApiError::OriginNotAllowed(_) | ApiError::InvalidOrigin => StatusCode::FORBIDDEN,
             ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::BodyTooLarge { .. } | ApiError::Decode(DecodeError::TooLarge { .. }) => {
-                StatusCode::PAYLOAD_TOO_LARGE
-            }
+            ApiError::BodyTooLarge { .. }
+            | ApiError::BeaconTooExpensive { .. }
+            | ApiError::Decode(DecodeError::TooLarge { .. }) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::BodyUnreadable(_) | ApiError::Decode(_) | ApiError::Invalid(_) => {
                 StatusCode::BAD_REQUEST
             }
@@ -102,6 +120,7 @@ impl ApiError {
             ApiError::RateLimited(_) => "rate_limited",
             ApiError::BodyTooLarge { .. } => "body_too_large",
             ApiError::BodyUnreadable(_) => "body_unreadable",
+            ApiError::BeaconTooExpensive { .. } => "beacon_too_expensive",
             ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
             ApiError::Decode(DecodeError::TooLarge { .. }) => "decompressed_too_large",
             ApiError::Decode(DecodeError::UnknownEncoding(_)) => "unknown_encoding",

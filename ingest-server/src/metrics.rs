@@ -3,7 +3,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 
-use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
 pub const BEACONS_ACCEPTED: &str = "canopy_beacons_accepted_total";
 pub const EVENTS_ACCEPTED: &str = "canopy_events_accepted_total";
@@ -16,6 +16,9 @@ pub const FIELDS_TRUNCATED: &str = "canopy_fields_truncated_total";
 /// Events agents report having dropped (queue full, or too large to send).
 pub const AGENT_DROPPED_EVENTS: &str = "canopy_agent_dropped_events_total";
 pub const ACK_SECONDS: &str = "canopy_beacon_ack_seconds";
+/// What each accepted beacon adds to the log (its record's bytes): the figure
+/// `limits.max_stored_bytes` and the stored-byte rate limits bound.
+pub const BEACON_STORED_BYTES: &str = "canopy_beacon_stored_bytes";
 pub const SPOOL_BYTES: &str = "canopy_spool_bytes";
 pub const SPOOL_PENDING_RECORDS: &str = "canopy_spool_pending_records";
 pub const SPOOL_OLDEST_AGE_SECONDS: &str = "canopy_spool_oldest_age_seconds";
@@ -49,8 +52,20 @@ pub fn handle() -> &'static PrometheusHandle {
         let buckets = [
             0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
         ];
+        let byte_buckets = [
+            1024.0,
+            4096.0,
+            16384.0,
+            65536.0,
+            262_144.0,
+            1_048_576.0,
+            4_194_304.0,
+            16_777_216.0,
+        ];
         PrometheusBuilder::new()
             .set_buckets(&buckets)
+            .expect("the bucket list is not empty")
+            .set_buckets_for_metric(Matcher::Full(BEACON_STORED_BYTES.into()), &byte_buckets)
             .expect("the bucket list is not empty")
             .install_recorder()
             .expect("no other metrics recorder is installed")

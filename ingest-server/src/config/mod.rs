@@ -115,6 +115,9 @@ pub struct Limits {
     pub max_body_bytes: usize,
     /// Largest body after decompression, in bytes: stops compression bombs.
     pub max_decompressed_bytes: usize,
+    /// Largest a beacon may be once stored (its write-ahead log record: the
+    /// RowBinary rows, each repeating the page URL and its app's attributes).
+    pub max_stored_bytes: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -126,6 +129,14 @@ pub struct RateLimits {
     /// Beacons per second one client IP may send, sustained, and in a burst.
     pub per_ip_per_second: u32,
     pub per_ip_burst: u32,
+    /// Stored bytes (see `limits.max_stored_bytes`) per second one ingest key
+    /// may add to the log, sustained, and in a burst.
+    pub per_key_stored_bytes_per_second: u32,
+    pub per_key_stored_bytes_burst: u32,
+    /// Stored bytes per second one client IP may add to the log, sustained,
+    /// and in a burst.
+    pub per_ip_stored_bytes_per_second: u32,
+    pub per_ip_stored_bytes_burst: u32,
     /// Take the client IP from `X-Forwarded-For` (only behind a trusted proxy).
     pub trust_forwarded_for: bool,
 }
@@ -203,6 +214,7 @@ impl Default for Limits {
         Self {
             max_body_bytes: 64 * 1024,
             max_decompressed_bytes: 256 * 1024,
+            max_stored_bytes: 1 << 20,
         }
     }
 }
@@ -214,6 +226,10 @@ impl Default for RateLimits {
             per_key_burst: 4_000,
             per_ip_per_second: 20,
             per_ip_burst: 60,
+            per_key_stored_bytes_per_second: 16 << 20,
+            per_key_stored_bytes_burst: 64 << 20,
+            per_ip_stored_bytes_per_second: 512 << 10,
+            per_ip_stored_bytes_burst: 4 << 20,
             trust_forwarded_for: false,
         }
     }
@@ -356,15 +372,45 @@ impl Settings {
                 "max_body_bytes must be at least 1024 and max_decompressed_bytes at least max_body_bytes",
             ));
         }
+        if self.limits.max_stored_bytes < 1024 {
+            return Err(invalid("limits.max_stored_bytes", "must be at least 1024"));
+        }
         let rates = &self.rate_limits;
         for (name, value) in [
             ("per_key_per_second", rates.per_key_per_second),
             ("per_key_burst", rates.per_key_burst),
             ("per_ip_per_second", rates.per_ip_per_second),
             ("per_ip_burst", rates.per_ip_burst),
+            (
+                "per_key_stored_bytes_per_second",
+                rates.per_key_stored_bytes_per_second,
+            ),
+            (
+                "per_ip_stored_bytes_per_second",
+                rates.per_ip_stored_bytes_per_second,
+            ),
         ] {
             if value == 0 {
                 return Err(invalid(format!("rate_limits.{name}"), "must be at least 1"));
+            }
+        }
+        // A beacon is charged whole: a burst smaller than the largest beacon
+        // would refuse that beacon for ever.
+        for (name, burst) in [
+            (
+                "per_key_stored_bytes_burst",
+                rates.per_key_stored_bytes_burst,
+            ),
+            ("per_ip_stored_bytes_burst", rates.per_ip_stored_bytes_burst),
+        ] {
+            if (burst as usize) < self.limits.max_stored_bytes {
+                return Err(invalid(
+                    format!("rate_limits.{name}"),
+                    format!(
+                        "must be at least limits.max_stored_bytes ({}), got {burst}",
+                        self.limits.max_stored_bytes
+                    ),
+                ));
             }
         }
         if self.spool.segment_bytes < 4096
@@ -523,6 +569,9 @@ mod tests {
             (format!("{EXAMPLE}\n[writer]\nbatch_bytes = 0\n"), "writer.batch_bytes"),
             (format!("{EXAMPLE}\n[http]\nbody_timeout = \"0s\"\n"), "http.body_timeout"),
             (format!("{EXAMPLE}\n[http]\nmax_connections = 0\n"), "http.max_connections"),
+            (format!("{EXAMPLE}\n[limits]\nmax_stored_bytes = 0\n"), "limits.max_stored_bytes"),
+            (format!("{EXAMPLE}\n[rate_limits]\nper_ip_stored_bytes_per_second = 0\n"), "rate_limits.per_ip_stored_bytes_per_second"),
+            (format!("{EXAMPLE}\n[rate_limits]\nper_key_stored_bytes_burst = 0\n"), "rate_limits.per_key_stored_bytes_burst: must be at least limits.max_stored_bytes (1048576)"),
             (
                 format!("{EXAMPLE}\n[alerting]\n[[alerting.rules]]\nname = \"slow\"\nmetric = \"lcp\"\noperator = \"gt\"\nthreshold = 2500\nseverity = \"warning\"\nchannels = [\"pager\"]\n"),
                 "alerting.rules: rule \"slow\": channels",

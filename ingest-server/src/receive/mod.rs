@@ -1,8 +1,9 @@
 //! Receive: the beacon endpoint, from request to acknowledgement.
 //!
 //! In order: key and origin ([`access`]), rate limits ([`rate_limit`]), body
-//! size, decompression ([`decode`]), validation, enrichment, and the
-//! write-ahead log. The 202 is sent only once the beacon is on disk.
+//! size, decompression ([`decode`]), validation, enrichment, the record and
+//! its cost (`limits.max_stored_bytes`, then the stored-byte rate limits),
+//! and the write-ahead log. The 202 is sent only once the beacon is on disk.
 //! `navigator.sendBeacon` posts `text/plain` (no CORS preflight); other
 //! clients may post `application/json`, which browsers preflight: CORS
 //! answers a preflight only for origins the key allows.
@@ -28,7 +29,9 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use crate::clock::now_millis;
 use crate::error::ApiError;
 use crate::extract::Query;
-use crate::metrics::{ACK_SECONDS, BEACONS_ACCEPTED, BEACONS_DUPLICATE, EVENTS_ACCEPTED};
+use crate::metrics::{
+    ACK_SECONDS, BEACONS_ACCEPTED, BEACONS_DUPLICATE, BEACON_STORED_BYTES, EVENTS_ACCEPTED,
+};
 use crate::record;
 use crate::validate::validate;
 use crate::{enrich, AppState};
@@ -128,8 +131,12 @@ async fn receive_beacon(
     let key = key.unwrap_or_default();
     let now = now_millis();
     let accepted = enrich::enrich(beacon, user_agent, now);
-    let record =
-        record::encode(&accepted, key).map_err(|e| ApiError::BodyUnreadable(e.to_string()))?;
+    let record = record::encode_within(&accepted, key, state.settings.limits.max_stored_bytes)?;
+    state
+        .rate_limiter
+        .check_stored_bytes(key, ip, record.len())
+        .map_err(ApiError::RateLimited)?;
+    metrics::histogram!(BEACON_STORED_BYTES).record(record.len() as f64);
     let id = accepted.beacon.id.as_deref();
     match (state.beacon_ids)
         .append_once(&state.spool, key, id, record, now)

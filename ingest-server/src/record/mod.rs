@@ -57,6 +57,8 @@ pub enum RecordError {
     RowBinary(#[from] RowBinaryError),
     #[error("{0} too long for a write-ahead log record")]
     TooLong(&'static str),
+    #[error("the record would take {bytes} bytes, more than the {budget} allowed")]
+    OverBudget { bytes: usize, budget: usize },
 }
 
 /// A beacon's id as logged: the ingest key it came with, and when it arrived.
@@ -100,8 +102,27 @@ pub fn logged_beacon_id(record: &[u8]) -> Option<LoggedBeaconId<'_>> {
 
 /// The record to log for a beacon accepted with ingest key `key`.
 pub fn encode(accepted: &Accepted, key: &str) -> Result<Vec<u8>, RecordError> {
+    encode_within(accepted, key, usize::MAX)
+}
+
+/// The record to log for a beacon accepted with ingest key `key`, unless it
+/// would take more than `budget` bytes. Its length is what the beacon costs
+/// the log and ClickHouse: each event's row repeats the page URL and its
+/// app's attributes, so a small body can make a large record. The size is
+/// counted before anything is encoded: a refused beacon gets no record
+/// buffer, an accepted one a buffer of exactly its size.
+pub fn encode_within(
+    accepted: &Accepted,
+    key: &str,
+    budget: usize,
+) -> Result<Vec<u8>, RecordError> {
     let rows = Rows::from_accepted(std::slice::from_ref(accepted));
-    let mut record = Vec::with_capacity(HEADER_BYTES + 256 * rows.len());
+    let id_bytes = (accepted.beacon.id.as_ref()).map_or(0, |id| 1 + 2 + key.len() + 1 + id.len());
+    let bytes = id_bytes + HEADER_BYTES + rows.row_binary_len()?;
+    if bytes > budget {
+        return Err(RecordError::OverBudget { bytes, budget });
+    }
+    let mut record = Vec::with_capacity(bytes);
     if let Some(id) = &accepted.beacon.id {
         let key_len = u16::try_from(key.len()).map_err(|_| RecordError::TooLong("ingest key"))?;
         let id_len = u8::try_from(id.len()).map_err(|_| RecordError::TooLong("beacon id"))?;
@@ -310,6 +331,67 @@ mod tests {
         );
         assert!(batch.add_within(&record, 6, 2 * one).unwrap().is_some());
         assert_eq!((batch.rows(), batch.bytes()), (6, 2 * one));
+    }
+
+    /// A beacon with an event of every kind, the nested ones filled, and an
+    /// app with attributes.
+    fn every_kind() -> Accepted {
+        let script = r#"{"url":"http://x/cart.js","function":"render","invoker":"DIV.onclick","duration":90}"#;
+        let events = format!(
+            r#"[
+            {{"app":"cart","at":1,"kind":"vital","name":"inp","value":300,"target":"div>button",
+              "parts":{{"input_delay":20,"processing":250}},"scripts":[{script}]}},
+            {{"app":"shell","at":1,"kind":"navigation","nav_type":"navigate","dns":0,"tcp":1,"tls":0,
+              "ttfb":12.5,"download":2,"dom_parse":30,"dom_ready":60,"load":90,"transfer_size":1200}},
+            {{"app":"cart","at":1,"kind":"resource","url":"http://x/a.js","initiator":"script",
+              "duration":14.2,"transfer_size":5300}},
+            {{"app":"cart","at":1,"kind":"resource_summary","count":14,"transfer_size":120000,
+              "cache_hits":9,"duration":812.5}},
+            {{"app":"cart","at":1,"kind":"long_frame","duration":130,"blocking":80,"scripts":[{script},{script}]}},
+            {{"app":"cart","at":1,"kind":"error","source":"error","error_type":"TypeError","message":"x",
+              "stack":"at f (http://x/cart.js:1:2)","frames":[{{"function":"f","file":"http://x/cart.js","line":1,"column":2}}]}},
+            {{"app":"cart","at":1,"kind":"app","phase":"registered","dependencies":["shell"]}},
+            {{"app":"cart","at":1,"kind":"metric","name":"basket","value":3,"attrs":{{"tier":"gold"}}}},
+            {{"app":"cart","at":1,"kind":"custom","name":"checkout","attrs":{{"step":"pay"}}}}
+        ]"#
+        );
+        rows::tests::accepted(serde_json::from_str(&events).unwrap())
+    }
+
+    #[test]
+    fn the_budget_counts_exactly_the_bytes_the_record_takes() {
+        let mut beacon = every_kind();
+        beacon.beacon.id = Some("beacon-1".into()); // logged before the rows
+        let record = encode(&beacon, "public-key").unwrap();
+        let mut batch = TableBatch::default();
+        batch.add(&record).unwrap();
+        assert_eq!(
+            batch.non_empty().count(),
+            TABLE_COUNT + 1,
+            "a row in every table, and the beacon's id"
+        );
+        let size = record.len();
+        assert_eq!(encode_within(&beacon, "public-key", size).unwrap(), record);
+        assert!(matches!(
+            encode_within(&beacon, "public-key", size - 1),
+            Err(RecordError::OverBudget { bytes, budget }) if bytes == size && budget == size - 1
+        ));
+    }
+
+    #[test]
+    fn each_row_pays_for_its_apps_attributes() {
+        let size = |attrs: usize| {
+            let mut beacon = accepted("s", 10);
+            beacon.beacon.apps[0].attrs.0 = (0..attrs)
+                .map(|n| (format!("k{n:02}"), "v".repeat(200)))
+                .collect();
+            encode(&beacon, "").unwrap().len()
+        };
+        // Each of 16 attributes: a 3-byte key and a 200-byte value, each with
+        // a one- or two-byte length; the attribute count itself is one byte
+        // either way. Ten rows carry them all.
+        let per_row = 16 * ((1 + 3) + (2 + 200));
+        assert_eq!(size(16) - size(0), 10 * per_row);
     }
 
     #[test]

@@ -6,6 +6,10 @@
 //! server needs its own because it encodes each beacon's rows once, on
 //! receipt, into the write-ahead log record, and the drain then sends the
 //! logged bytes as they are (see [`super::record`]).
+//!
+//! The same serializer counts: [`row_len`] walks a row as [`append_row`]
+//! does but only adds up lengths, so a beacon's stored size is known before
+//! anything is written (strings cost their length, not a copy).
 
 use serde::ser::{self, Serialize};
 
@@ -30,26 +34,52 @@ pub fn append_row<T: Serialize + ?Sized>(row: &T, out: &mut Vec<u8>) -> Result<(
     row.serialize(&mut RowBinary { out })
 }
 
-fn put_length(out: &mut Vec<u8>, mut length: usize) {
+/// The bytes `row` takes as RowBinary: what [`append_row`] would append.
+pub fn row_len<T: Serialize + ?Sized>(row: &T) -> Result<usize, RowBinaryError> {
+    let mut counted = ByteCount(0);
+    row.serialize(&mut RowBinary { out: &mut counted })?;
+    Ok(counted.0)
+}
+
+/// Where encoded bytes go: a buffer, or a count of them.
+trait Output {
+    fn put(&mut self, bytes: &[u8]);
+}
+
+impl Output for Vec<u8> {
+    fn put(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+}
+
+struct ByteCount(usize);
+
+impl Output for ByteCount {
+    fn put(&mut self, bytes: &[u8]) {
+        self.0 += bytes.len();
+    }
+}
+
+fn put_length(out: &mut impl Output, mut length: usize) {
     loop {
         let byte = (length & 0x7f) as u8;
         length >>= 7;
         if length == 0 {
-            out.push(byte);
+            out.put(&[byte]);
             return;
         }
-        out.push(byte | 0x80);
+        out.put(&[byte | 0x80]);
     }
 }
 
-struct RowBinary<'a> {
-    out: &'a mut Vec<u8>,
+struct RowBinary<'a, O> {
+    out: &'a mut O,
 }
 
 macro_rules! little_endian {
     ($($method:ident: $ty:ty),* $(,)?) => {
         $(fn $method(self, value: $ty) -> Result<(), RowBinaryError> {
-            self.out.extend_from_slice(&value.to_le_bytes());
+            self.out.put(&value.to_le_bytes());
             Ok(())
         })*
     };
@@ -63,7 +93,7 @@ macro_rules! unsupported {
     };
 }
 
-impl<'a, 'b> ser::Serializer for &'b mut RowBinary<'a> {
+impl<'a, 'b, O: Output> ser::Serializer for &'b mut RowBinary<'a, O> {
     type Ok = ();
     type Error = RowBinaryError;
     type SerializeSeq = Self;
@@ -91,7 +121,7 @@ impl<'a, 'b> ser::Serializer for &'b mut RowBinary<'a> {
     );
 
     fn serialize_bool(self, value: bool) -> Result<(), RowBinaryError> {
-        self.out.push(u8::from(value));
+        self.out.put(&[u8::from(value)]);
         Ok(())
     }
 
@@ -101,7 +131,7 @@ impl<'a, 'b> ser::Serializer for &'b mut RowBinary<'a> {
 
     fn serialize_bytes(self, value: &[u8]) -> Result<(), RowBinaryError> {
         put_length(self.out, value.len());
-        self.out.extend_from_slice(value);
+        self.out.put(value);
         Ok(())
     }
 
@@ -154,7 +184,7 @@ impl<'a, 'b> ser::Serializer for &'b mut RowBinary<'a> {
 /// Sequences, tuples and structs alike: their elements one after another.
 macro_rules! elements_in_order {
     ($($trait:ident :: $method:ident($($name:ident: $ty:ty),*)),* $(,)?) => {
-        $(impl<'a, 'b> ser::$trait for &'b mut RowBinary<'a> {
+        $(impl<'a, 'b, O: Output> ser::$trait for &'b mut RowBinary<'a, O> {
             type Ok = ();
             type Error = RowBinaryError;
 
@@ -177,7 +207,7 @@ elements_in_order!(
     SerializeStruct::serialize_field(key: &'static str),
 );
 
-impl<'a, 'b> ser::SerializeMap for &'b mut RowBinary<'a> {
+impl<'a, 'b, O: Output> ser::SerializeMap for &'b mut RowBinary<'a, O> {
     type Ok = ();
     type Error = RowBinaryError;
 
@@ -221,6 +251,7 @@ mod tests {
         };
         let mut out = Vec::new();
         append_row(&row, &mut out).unwrap();
+        assert_eq!(row_len(&row).unwrap(), out.len(), "counted as written");
         let mut expected = vec![1, 2, 1, 0, 0];
         expected.extend_from_slice(&1.5f64.to_le_bytes());
         expected.extend_from_slice(&[0xac, 0x02]); // 300 as LEB128

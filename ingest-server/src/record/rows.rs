@@ -3,7 +3,7 @@
 
 use canopy_wire::{AppInfo, Beacon, Event, EventBody, Frame, ScriptTiming};
 
-use super::row_binary::{append_row, RowBinaryError};
+use super::row_binary::{append_row, row_len, RowBinaryError};
 use crate::clock::{millis_of, time_from_millis};
 use crate::enrich::{Accepted, Client};
 use serde::Serialize;
@@ -209,16 +209,7 @@ impl<'a> Rows<'a> {
     }
 
     pub fn len(&self) -> usize {
-        self.vitals.len()
-            + self.navigations.len()
-            + self.resources.len()
-            + self.errors.len()
-            + self.app_events.len()
-            + self.custom_metrics.len()
-            + self.custom_events.len()
-            + self.resource_summaries.len()
-            + self.long_frames.len()
-            + self.agent_drops.len()
+        self.tables().iter().map(|table| table.rows()).sum()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -231,18 +222,33 @@ impl<'a> Rows<'a> {
         &self,
         out: &mut Vec<u8>,
     ) -> Result<[TableSpan; TABLE_COUNT], RowBinaryError> {
-        Ok([
-            append_table(&self.vitals, out)?,
-            append_table(&self.navigations, out)?,
-            append_table(&self.resources, out)?,
-            append_table(&self.errors, out)?,
-            append_table(&self.app_events, out)?,
-            append_table(&self.custom_metrics, out)?,
-            append_table(&self.custom_events, out)?,
-            append_table(&self.resource_summaries, out)?,
-            append_table(&self.long_frames, out)?,
-            append_table(&self.agent_drops, out)?,
-        ])
+        let mut spans = [TableSpan::default(); TABLE_COUNT];
+        for (span, table) in spans.iter_mut().zip(self.tables()) {
+            *span = table.append(out)?;
+        }
+        Ok(spans)
+    }
+
+    /// The bytes [`Self::append_row_binary`] would append, counted without
+    /// writing them.
+    pub fn row_binary_len(&self) -> Result<usize, RowBinaryError> {
+        self.tables().iter().map(|table| table.encoded_len()).sum()
+    }
+
+    /// Every table's rows, in [`TABLES`] order.
+    fn tables(&self) -> [&dyn TableOfRows; TABLE_COUNT] {
+        [
+            &self.vitals,
+            &self.navigations,
+            &self.resources,
+            &self.errors,
+            &self.app_events,
+            &self.custom_metrics,
+            &self.custom_events,
+            &self.resource_summaries,
+            &self.long_frames,
+            &self.agent_drops,
+        ]
     }
 
     fn push(&mut self, c: &Context<'a>, body: &'a EventBody) {
@@ -345,15 +351,32 @@ impl<'a> Rows<'a> {
     }
 }
 
-fn append_table<R: Serialize>(rows: &[R], out: &mut Vec<u8>) -> Result<TableSpan, RowBinaryError> {
-    let start = out.len();
-    for row in rows {
-        append_row(row, out)?;
+/// One table's rows, whatever their row type.
+trait TableOfRows {
+    fn rows(&self) -> usize;
+    fn append(&self, out: &mut Vec<u8>) -> Result<TableSpan, RowBinaryError>;
+    fn encoded_len(&self) -> Result<usize, RowBinaryError>;
+}
+
+impl<R: Serialize> TableOfRows for Vec<R> {
+    fn rows(&self) -> usize {
+        self.len()
     }
-    Ok(TableSpan {
-        rows: rows.len(),
-        bytes: out.len() - start,
-    })
+
+    fn append(&self, out: &mut Vec<u8>) -> Result<TableSpan, RowBinaryError> {
+        let start = out.len();
+        for row in self {
+            append_row(row, out)?;
+        }
+        Ok(TableSpan {
+            rows: self.len(),
+            bytes: out.len() - start,
+        })
+    }
+
+    fn encoded_len(&self) -> Result<usize, RowBinaryError> {
+        self.iter().map(row_len).sum()
+    }
 }
 
 /// Scripts as the arrays of a `scripts` Nested column.
