@@ -6,16 +6,10 @@ mod common;
 
 use std::io::Write;
 
-use common::{beacon, one_of_each_kind, start, TestServer, KEY, ORIGIN};
-use flate2::write::{GzEncoder, ZlibEncoder};
+use common::{beacon, gzip, one_of_each_kind, start, TestServer, KEY, ORIGIN};
+use flate2::write::ZlibEncoder;
 use flate2::Compression;
 use serde_json::{json, Value};
-
-fn gzip(data: &[u8]) -> Vec<u8> {
-    let mut encoder = GzEncoder::new(Vec::new(), Compression::default());
-    encoder.write_all(data).unwrap();
-    encoder.finish().unwrap()
-}
 
 /// Asserts the reply, then proves nothing of the rejected request was stored.
 async fn assert_rejected(server: &TestServer, reply: common::Reply, status: u16, code: &str) {

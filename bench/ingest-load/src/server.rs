@@ -72,6 +72,8 @@ pub(crate) async fn start_server(
              [spool]\ndir = \"{}\"\n\
              [rate_limits]\nper_key_per_second = 1000000\nper_key_burst = 1000000\n\
              per_ip_per_second = 1000000\nper_ip_burst = 1000000\n\
+             per_key_stored_bytes_per_second = 4000000000\nper_key_stored_bytes_burst = 4000000000\n\
+             per_ip_stored_bytes_per_second = 4000000000\nper_ip_stored_bytes_burst = 4000000000\n\
              [[projects]]\nname = \"bench\"\nkey = \"{KEY}\"\norigins = [\"*\"]\n{}\n",
             args.clickhouse_url,
             spool.display(),

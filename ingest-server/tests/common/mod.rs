@@ -287,6 +287,13 @@ where
     }
 }
 
+pub fn gzip(data: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(data).unwrap();
+    encoder.finish().unwrap()
+}
+
 pub fn beacon(events: Value) -> Value {
     json!({
         "schema": 1, "session_id": "sess-1", "view_id": "view-1",
