@@ -106,9 +106,12 @@ async fn an_amplifying_beacon_is_refused_and_nothing_of_it_is_stored() {
 #[tokio::test]
 async fn a_flood_of_costly_beacons_from_one_ip_is_limited_while_another_ip_gets_in() {
     const QUOTA: u64 = 24 << 20;
-    // The default limits, and a small log.
+    // The default limits (the tests' settings lift the IP's), and a small log.
     let server = start(|settings| {
-        settings.rate_limits.trust_forwarded_for = true;
+        settings.rate_limits = RateLimits {
+            trust_forwarded_for: true,
+            ..RateLimits::default()
+        };
         settings.spool.max_disk_bytes = QUOTA;
         settings.spool.segment_bytes = 1 << 20;
     })

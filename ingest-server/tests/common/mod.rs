@@ -46,8 +46,11 @@ pub fn settings(clickhouse_url: &str, spool_dir: PathBuf) -> Settings {
     settings.clickhouse.database = unique_database();
     settings.spool.dir = spool_dir;
     settings.writer.batch_interval_ms = 100;
+    // A test's clients all share one loopback IP.
     settings.rate_limits.per_ip_per_second = 10_000;
     settings.rate_limits.per_ip_burst = 10_000;
+    settings.rate_limits.per_ip_stored_bytes_per_second = 1 << 30;
+    settings.rate_limits.per_ip_stored_bytes_burst = 1 << 30;
     settings.projects = vec![Project {
         name: "shop".into(),
         key: KEY.into(),

@@ -118,6 +118,7 @@ impl ServerProcess {
                  [spool]\ndir = \"{}\"\n{extra}\n\
                  [writer]\nbatch_interval_ms = 200\n\
                  [rate_limits]\nper_ip_per_second = 100000\nper_ip_burst = 100000\n\
+                 per_ip_stored_bytes_per_second = 1000000000\nper_ip_stored_bytes_burst = 1000000000\n\
                  [[projects]]\nname = \"load\"\nkey = \"{KEY}\"\norigins = [\"{ORIGIN}\"]\n",
                 spool.display()
             ),
