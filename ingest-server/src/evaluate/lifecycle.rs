@@ -20,7 +20,7 @@ use super::rules::{Rule, Severity};
 /// Milliseconds since the Unix epoch.
 pub type Millis = i64;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Pending,
@@ -39,7 +39,7 @@ impl Status {
 }
 
 /// One alert: a rule breached by one app, from pending until resolved.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Alert {
     pub id: String,
     /// Same for every alert of a rule and app: what deduplicates them.

@@ -36,7 +36,7 @@ pub fn now_millis() -> Millis {
 }
 
 /// A rule in force, and where it came from.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct RuleInForce {
     #[serde(flatten)]
     pub rule: Rule,
