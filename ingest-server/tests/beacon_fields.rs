@@ -187,13 +187,7 @@ async fn every_new_field_is_stored_and_read_back() {
         json!({"app": "", "session_id": "sess-1", "view_id": "view-1", "dropped": 4})
     );
 
-    let metrics = server
-        .http
-        .get(format!("{}/metrics", server.base))
-        .send()
-        .await
-        .unwrap();
-    let metrics = metrics.text().await.unwrap();
+    let metrics = server.metrics().await;
     assert!(
         metrics.contains("canopy_agent_dropped_events_total"),
         "{metrics}"

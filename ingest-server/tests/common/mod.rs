@@ -167,6 +167,12 @@ impl TestServer {
         request
     }
 
+    /// The server's Prometheus metrics, as text.
+    pub async fn metrics(&self) -> String {
+        let response = self.http.get(format!("{}/metrics", self.base)).send();
+        response.await.unwrap().text().await.unwrap()
+    }
+
     pub async fn count(&self, table: &str) -> u64 {
         count(&self.clickhouse, table).await
     }
