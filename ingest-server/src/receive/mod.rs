@@ -51,8 +51,12 @@ pub fn routes(state: &AppState) -> OpenApiRouter<AppState> {
         // The agent reads it to back off after a 429 or 503 on its fetch path.
         .expose_headers([header::RETRY_AFTER])
         .max_age(std::time::Duration::from_secs(86_400));
+    // Its 405 is set here, inside the layers (the router-wide one would be
+    // outside them), so that CORS still answers preflights.
+    let (schemas, paths, beacon) = routes!(receive_beacon);
+    let beacon = beacon.fallback(crate::serve::openapi::wrong_method);
     OpenApiRouter::new()
-        .routes(routes!(receive_beacon))
+        .routes((schemas, paths, beacon))
         .layer(axum::middleware::from_fn(error::count_rejections))
         .layer(DefaultBodyLimit::max(state.settings.limits.max_body_bytes))
         .layer(cors)
