@@ -2,12 +2,15 @@
 //!
 //! The flow, one module per step: [`receive`] takes beacons over HTTP,
 //! [`validate`] checks them against the shared wire format, [`enrich`] adds
-//! what the server knows, [`spool`] makes them durable before they are
-//! acknowledged, [`store`] drains the log into ClickHouse, [`evaluate`]
-//! turns stored data into alerts (with [`probe`] feeding health checks),
-//! [`notify`] tells people, [`serve`] answers health, readiness, metrics and
-//! the JSON API. [`config`] is everything an operator can set.
+//! what the server knows, [`record`] encodes their rows once, [`spool`] makes
+//! them durable before they are acknowledged, [`store`] drains the log into
+//! ClickHouse, [`evaluate`] turns stored data into alerts (with [`probe`]
+//! feeding health checks), [`notify`] tells people, [`serve`] answers health,
+//! readiness, metrics and the JSON API. Below them all: [`model`] (rules,
+//! alerts, origin allow-lists), [`config`] (everything an operator can set)
+//! and [`clock`]. Every import points down (tests/layers.rs).
 
+pub mod clock;
 pub mod config;
 pub mod enrich;
 pub mod error;
@@ -15,9 +18,11 @@ pub mod evaluate;
 pub mod extract;
 pub mod listen;
 pub mod metrics;
+pub mod model;
 pub mod notify;
 pub mod probe;
 pub mod receive;
+pub mod record;
 pub mod serve;
 pub mod spool;
 pub mod store;
@@ -30,7 +35,8 @@ use std::time::Duration;
 
 use axum::{Extension, Router};
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::config::Settings;
@@ -77,33 +83,15 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Calls `work` every `interval` until a stop is requested (a tick that
-/// overruns delays the next one rather than bunching them up).
-pub(crate) async fn every<F, Fut>(interval: Duration, mut stop: watch::Receiver<bool>, mut work: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = ()>,
-{
-    let mut ticks = tokio::time::interval(interval);
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        let stopping = tokio::select! {
-            _ = ticks.tick() => false,
-            _ = stop.wait_for(|stopping| *stopping) => true,
-        };
-        if stopping {
-            return;
-        }
-        work().await;
-    }
-}
-
 /// A running server: its address, and how to stop it.
 pub struct Running {
     pub addr: SocketAddr,
     stop: watch::Sender<bool>,
-    http: tokio::task::JoinHandle<std::io::Result<()>>,
-    drain: tokio::task::JoinHandle<()>,
+    http: JoinHandle<std::io::Result<()>>,
+    drain: JoinHandle<()>,
+    /// Everything else in the background: rate-limit sweeps, and with the
+    /// evaluator role the evaluator, the notifier and the prober.
+    background: Vec<JoinHandle<()>>,
 }
 
 /// Opens the log and the store, starts the drain, and serves on `listener`.
@@ -130,10 +118,14 @@ pub async fn start(settings: Settings, listener: TcpListener) -> anyhow::Result<
     ));
     let rate_limiter = RateLimiter::new(&settings.rate_limits);
     let sweeper = rate_limiter.clone();
-    tokio::spawn(every(RATE_LIMIT_SWEEP, stopped.clone(), move || {
-        sweeper.sweep();
-        std::future::ready(())
-    }));
+    let mut background = vec![tokio::spawn(clock::every(
+        RATE_LIMIT_SWEEP,
+        stopped.clone(),
+        move || {
+            sweeper.sweep();
+            std::future::ready(())
+        },
+    ))];
 
     if settings.alerting.role.evaluates() {
         let public_url = match settings.alerting.public_url.as_str() {
@@ -142,10 +134,12 @@ pub async fn start(settings: Settings, listener: TcpListener) -> anyhow::Result<
         };
         let channels = settings.alerting.channels.clone();
         let notifier = Notifier::new(channels, store.clone(), &tls, &public_url)?;
-        let evaluator = Evaluator::new(store.clone(), notifier, settings.alerting.clone());
-        tokio::spawn(evaluator.run(stopped.clone()));
+        let (notices, dispatches) = mpsc::channel(notify::QUEUE);
+        let evaluator = Evaluator::new(store.clone(), notices, settings.alerting.clone());
         let prober = Prober::new(store.clone(), settings.alerting.clone(), &tls)?;
-        tokio::spawn(prober.run(stopped.clone()));
+        background.push(tokio::spawn(notifier.run(dispatches)));
+        background.push(tokio::spawn(evaluator.run(stopped.clone())));
+        background.push(tokio::spawn(prober.run(stopped.clone())));
     }
 
     let state = AppState {
@@ -163,16 +157,21 @@ pub async fn start(settings: Settings, listener: TcpListener) -> anyhow::Result<
         stop,
         http,
         drain,
+        background,
     })
 }
 
 impl Running {
     /// Stops taking requests, then gives the drain a few seconds to store
-    /// what is logged; the rest is stored after the next start.
+    /// what is logged (the rest is stored after the next start), and waits
+    /// for every background task to end.
     pub async fn shutdown(self) -> anyhow::Result<()> {
         let _ = self.stop.send(true);
         self.http.await??;
         self.drain.await?;
+        for task in self.background {
+            task.await?;
+        }
         Ok(())
     }
 }

@@ -13,8 +13,8 @@ use time::OffsetDateTime;
 use tokio::sync::watch;
 
 use crate::config::AlertingConfig;
-use crate::evaluate::REGISTRATION_HORIZON;
-use crate::receive::access::OriginAllowList;
+use crate::model::origin::OriginAllowList;
+use crate::model::REGISTRATION_HORIZON;
 use crate::store::alerting::ProbeRecord;
 use crate::store::Store;
 use crate::tls::{describe_request_error, Tls, TlsError};
@@ -42,7 +42,7 @@ impl Prober {
     }
 
     pub async fn run(self, stop: watch::Receiver<bool>) {
-        crate::every(self.config.probe_interval, stop, || async {
+        crate::clock::every(self.config.probe_interval, stop, || async {
             if let Err(error) = self.probe_all().await {
                 tracing::warn!(%error, "health probes failed");
             }

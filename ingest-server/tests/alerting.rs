@@ -211,18 +211,20 @@ async fn two_ingest_servers_and_one_evaluator_notify_each_transition_once() {
         .unwrap();
     assert_eq!(acked.status().as_u16(), 200);
 
-    // Recovery: failures age out of the 12 s window while good loads continue.
-    for round in 0..8 {
+    // Recovery: failures age out of the 12 s window while good loads
+    // continue, for as long as a busy machine takes to notice.
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    let mut round = 0;
+    while !statuses(&received).contains(&"resolved".to_owned()) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no resolved notification within 120 s: {:?}",
+            statuses(&received)
+        );
         send_views(&http, &ingest, (100 + round * 5)..(105 + round * 5), false).await;
+        round += 1;
         tokio::time::sleep(Duration::from_secs(2)).await;
-        if statuses(&received).contains(&"resolved".to_owned()) {
-            break;
-        }
     }
-    eventually("the resolved notification", || async {
-        statuses(&received).contains(&"resolved".to_owned())
-    })
-    .await;
     tokio::time::sleep(Duration::from_secs(3)).await; // room for any duplicate to show up
     assert_eq!(
         statuses(&received),

@@ -20,19 +20,17 @@ async fn a_clickhouse_outage_under_load_loses_nothing() {
     let server = ServerProcess::start(dir.path(), &clickhouse.url(), &database, "").await;
     let load = Load::start(server.base(), 100);
 
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    load.wait_for_more(200).await;
     clickhouse.stop();
-    let before_outage = load.acknowledged();
-    tokio::time::sleep(OUTAGE).await;
-    let during_outage = load.acknowledged() - before_outage;
+    // At least OUTAGE long, and until 1,000 beacons were acknowledged
+    // without ClickHouse (the log takes them; a stalled server fails here).
+    let outage = tokio::time::sleep(OUTAGE);
+    load.wait_for_more(1_000).await;
+    outage.await;
     clickhouse.resume().await;
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    load.wait_for_more(200).await;
     let report = load.stop().await;
 
-    assert!(
-        during_outage > 1_000,
-        "beacons kept being acknowledged during the outage: {during_outage}"
-    );
     let acknowledged = report.acknowledged.lock().unwrap().clone();
     assert_stored_exactly_once(&clickhouse.url(), &database, &acknowledged).await;
 }
@@ -45,20 +43,17 @@ async fn kill_9_of_the_server_under_load_loses_nothing() {
     let mut server = ServerProcess::start(dir.path(), &clickhouse.url(), &database, "").await;
     let load = Load::start(server.base(), 200);
 
+    // Each kill comes after 200 more acknowledgements, so it lands while
+    // acknowledged beacons are still in the log, however busy the machine.
     for _ in 0..3 {
-        tokio::time::sleep(Duration::from_secs(2)).await;
+        load.wait_for_more(200).await;
         server.kill_9();
         server.resume().await;
     }
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    load.wait_for_more(200).await;
     let report = load.stop().await;
 
     let acknowledged = report.acknowledged.lock().unwrap().clone();
-    assert!(
-        acknowledged.len() > 500,
-        "{} acknowledged",
-        acknowledged.len()
-    );
     assert_stored_exactly_once(&clickhouse.url(), &database, &acknowledged).await;
 }
 

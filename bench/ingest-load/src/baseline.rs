@@ -3,7 +3,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use ingest_server::store::record::TableBatch;
+use ingest_server::record::TableBatch;
 
 use crate::*;
 

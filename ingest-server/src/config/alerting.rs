@@ -40,8 +40,8 @@ pub struct AlertingConfig {
     pub read_token: String,
     /// Apply the product's default rules (error rate, availability, response time).
     pub default_rules: bool,
-    pub rules: Vec<crate::evaluate::rules::Rule>,
-    pub channels: Vec<crate::notify::Channel>,
+    pub rules: Vec<crate::model::rule::Rule>,
+    pub channels: Vec<super::channels::Channel>,
     /// Channels the default rules notify.
     pub default_channels: Vec<String>,
     /// Apps whose rules declared in `registerApp` (untrusted) are applied.
@@ -145,7 +145,7 @@ impl AlertingConfig {
         if let Some(bad) = alerting
             .probe_origins
             .iter()
-            .find(|o| !crate::receive::access::is_origin_pattern(o))
+            .find(|o| !crate::model::origin::is_origin_pattern(o))
         {
             return Err(invalid(
                 "alerting.probe_origins",

@@ -10,6 +10,8 @@ use clap::Parser;
 use serde::Deserialize;
 
 mod alerting;
+pub mod channels;
+pub mod secret;
 pub use alerting::{AlertingConfig, Role};
 
 /// Everything an operator can set. Field names are the TOML keys.
@@ -433,7 +435,7 @@ impl Settings {
             if let Some(bad) = project
                 .origins
                 .iter()
-                .find(|o| !crate::receive::access::is_origin_pattern(o))
+                .find(|o| !crate::model::origin::is_origin_pattern(o))
             {
                 return Err(invalid(
                     setting("origins"),

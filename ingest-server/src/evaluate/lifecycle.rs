@@ -13,76 +13,15 @@
 
 use std::collections::HashMap;
 
-use serde::{Deserialize, Serialize};
-
-use super::rules::{Rule, Severity};
-
-/// Milliseconds since the Unix epoch.
-pub type Millis = i64;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    Pending,
-    Firing,
-    Resolved,
-}
-
-impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Pending => "pending",
-            Status::Firing => "firing",
-            Status::Resolved => "resolved",
-        }
-    }
-}
-
-/// One alert: a rule breached by one app, from pending until resolved.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Alert {
-    pub id: String,
-    /// Same for every alert of a rule and app: what deduplicates them.
-    pub fingerprint: String,
-    pub rule: String,
-    pub app: String,
-    pub metric: String,
-    pub severity: Severity,
-    pub status: Status,
-    pub value: f64,
-    pub threshold: f64,
-    pub pending_since: Millis,
-    pub firing_since: Option<Millis>,
-    pub resolved_at: Option<Millis>,
-    pub acknowledged: bool,
-    /// Resolved by hand while still breached: no new alert until it recovers.
-    pub silenced: bool,
-    pub last_notified: Option<Millis>,
-    /// A firing dependency this alert is blamed on (not notified separately).
-    pub caused_by: Option<String>,
-    /// Suppressed by a firing critical alert of the same app.
-    pub inhibited: bool,
-    pub updated_at: Millis,
-}
-
-impl Alert {
-    pub fn is_active(&self) -> bool {
-        self.status != Status::Resolved || self.silenced
-    }
-}
+use crate::clock::Millis;
+use crate::model::alert::{Alert, Notice, Status};
+use crate::model::rule::{Rule, Severity};
 
 /// What a rule measured for an app.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Measurement {
     pub value: f64,
     pub samples: u64,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Notice {
-    Firing,
-    Repeat,
-    Resolved,
 }
 
 /// The outcome of one evaluation of one rule for one app.
@@ -283,7 +222,7 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::evaluate::rules::{Metric, Operator};
+    use crate::model::rule::{Metric, Operator};
 
     const MINUTE: Millis = 60_000;
 

@@ -18,7 +18,8 @@ use std::time::Duration;
 use clickhouse::Client;
 
 use super::lifecycle::Measurement;
-use super::rules::{Aggregation, Metric};
+use crate::model::rule::{Aggregation, Metric};
+use crate::store::conditions::{APP_FAILED, COUNTED_ERROR, SCRIPT_NOT_LOADED, VIEW_OF_APP};
 use crate::store::StoreError;
 
 /// Measurements by app for one metric and aggregation.
@@ -36,17 +37,17 @@ pub async fn measure(
     let sql = match metric {
         Metric::ErrorRate => format!(
             "SELECT v.app, if(v.n = 0, 0, least(1, e.n / v.n)), v.n FROM \
-             (SELECT app, uniqExact(view_id) AS n FROM app_events WHERE {since} AND phase = 'registered' GROUP BY app) AS v \
+             (SELECT app, uniqExact(view_id) AS n FROM app_events WHERE {since} AND {VIEW_OF_APP} GROUP BY app) AS v \
              LEFT JOIN (SELECT app, uniqExact(view_id) AS n FROM errors WHERE {since} \
-                        AND source IN ('error', 'rejection') GROUP BY app) AS e ON v.app = e.app"
+                        AND {COUNTED_ERROR} GROUP BY app) AS e ON v.app = e.app"
         ),
         Metric::Availability => format!(
             "SELECT v.app, if(v.n = 0, 1, greatest(0, 1 - f.n / v.n)), v.n FROM \
-             (SELECT app, uniqExact(view_id) AS n FROM app_events WHERE {since} AND phase = 'registered' GROUP BY app) AS v \
+             (SELECT app, uniqExact(view_id) AS n FROM app_events WHERE {since} AND {VIEW_OF_APP} GROUP BY app) AS v \
              LEFT JOIN (SELECT app, uniqExact(view_id) AS n FROM ( \
-                 SELECT app, view_id FROM app_events WHERE {since} AND phase = 'failed' \
+                 SELECT app, view_id FROM app_events WHERE {since} AND {APP_FAILED} \
                  UNION ALL \
-                 SELECT app, view_id FROM errors WHERE {since} AND source = 'resource_load' AND error_type = 'script' \
+                 SELECT app, view_id FROM errors WHERE {since} AND {SCRIPT_NOT_LOADED} \
              ) GROUP BY app) AS f ON v.app = f.app"
         ),
         Metric::ProbeAvailability => format!("SELECT app, avg(ok), count() FROM probes WHERE {since} GROUP BY app"),

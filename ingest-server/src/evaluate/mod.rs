@@ -9,31 +9,22 @@
 
 pub mod lifecycle;
 pub mod measure;
-pub mod rules;
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 
+use crate::clock::now_millis;
 use crate::config::AlertingConfig;
-use crate::notify::Notifier;
+use crate::model::alert::{Alert, Dispatch, Millis, Notice};
+use crate::model::rule::{default_rules, Aggregation, Metric, Rule};
+use crate::model::REGISTRATION_HORIZON;
 use crate::store::alerting::Registration;
 use crate::store::{Store, StoreError};
-use lifecycle::{is_notified, step, suppress, Alert, Millis, Notice};
+use lifecycle::{is_notified, step, suppress};
 use measure::ByApp;
-use rules::{default_rules, Rule};
-
-/// Registrations older than this no longer count an app as present.
-pub const REGISTRATION_HORIZON: Duration = Duration::from_secs(24 * 3600);
-
-pub fn now_millis() -> Millis {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as Millis)
-        .unwrap_or(0)
-}
 
 /// A rule in force, and where it came from.
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
@@ -124,21 +115,23 @@ fn parse_declared(json: &str, app: &str, channels: &[String]) -> Vec<Result<Rule
 
 pub struct Evaluator {
     store: Arc<Store>,
-    notifier: Notifier,
+    /// Where notices go (notify's service); dropped when evaluation stops,
+    /// which tells notify to finish.
+    notices: mpsc::Sender<Dispatch>,
     config: AlertingConfig,
 }
 
 impl Evaluator {
-    pub fn new(store: Arc<Store>, notifier: Notifier, config: AlertingConfig) -> Self {
+    pub fn new(store: Arc<Store>, notices: mpsc::Sender<Dispatch>, config: AlertingConfig) -> Self {
         Self {
             store,
-            notifier,
+            notices,
             config,
         }
     }
 
     pub async fn run(self, stop: watch::Receiver<bool>) {
-        crate::every(self.config.interval, stop, || async {
+        crate::clock::every(self.config.interval, stop, || async {
             if let Err(error) = self.tick(now_millis()).await {
                 tracing::warn!(%error, "alert evaluation failed; will try again");
             }
@@ -158,7 +151,7 @@ impl Evaluator {
             .map(|a| ((a.rule.clone(), a.app.clone()), a))
             .collect();
 
-        type Key = (rules::Metric, Option<String>, rules::Aggregation, Duration);
+        type Key = (Metric, Option<String>, Aggregation, Duration);
         let mut measured: HashMap<Key, ByApp> = HashMap::new();
         let mut outcomes: Vec<Outcome> = Vec::new();
         for RuleInForce { rule, .. } in &rules {
@@ -247,7 +240,14 @@ impl Evaluator {
             .await?;
         for (alert, notice, rule) in to_send {
             tracing::info!(alert = %alert.id, rule = %alert.rule, app = %alert.app, ?notice, value = alert.value, "alert notice");
-            self.notifier.send(&alert, notice, rule);
+            let dispatch = Dispatch {
+                alert,
+                notice,
+                rule: rule.clone(),
+            };
+            if self.notices.send(dispatch).await.is_err() {
+                tracing::warn!("the notifier has stopped; notice not sent");
+            }
         }
         Ok(())
     }

@@ -11,7 +11,7 @@
 
 use std::time::{Duration, Instant, SystemTime};
 
-use crate::evaluate::lifecycle::{Alert, Notice};
+use crate::model::alert::{Alert, Notice};
 use crate::store::alerting::DeliveryRecord;
 use crate::store::Store;
 

@@ -7,8 +7,8 @@ use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
 use time::OffsetDateTime;
 
-use crate::evaluate::lifecycle::{Alert, Millis, Notice};
-use crate::evaluate::rules::{Metric, Operator, Rule, Severity};
+use crate::model::alert::{Alert, Millis, Notice};
+use crate::model::rule::{Metric, Operator, Rule, Severity};
 
 /// One notice about one alert, ready to be laid out.
 pub struct Message<'a> {
@@ -197,7 +197,7 @@ pub fn rfc3339(ms: Millis) -> String {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::evaluate::lifecycle::Status;
+    use crate::model::alert::Status;
 
     pub fn alert() -> Alert {
         Alert {

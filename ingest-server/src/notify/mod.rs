@@ -8,23 +8,32 @@
 //! a slow receiver holds up no other.
 
 pub mod channels;
-pub mod config;
 pub mod delivery;
 pub mod message;
-pub mod secret;
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use crate::evaluate::lifecycle::{Alert, Notice};
-use crate::evaluate::now_millis;
-use crate::evaluate::rules::Rule;
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+
+use crate::clock::now_millis;
+use crate::config::channels::Channel;
+use crate::model::alert::Dispatch;
 use crate::store::Store;
 use crate::tls::{describe_request_error, Tls, TlsError};
 use channels::Outgoing;
-pub use config::Channel;
 use delivery::Answer;
 use message::Message;
 
+/// How long a stopping notifier waits for deliveries in flight (a delivery
+/// retries for up to 3.5 s, longer only after a receiver's Retry-After).
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// How many notices may wait for the notifier before evaluate waits.
+pub const QUEUE: usize = 1024;
+
+/// Notify's service: takes [`Dispatch`]es from evaluate and delivers them.
 #[derive(Clone)]
 pub struct Notifier {
     http: reqwest::Client,
@@ -57,8 +66,39 @@ impl Notifier {
         })
     }
 
-    /// Sends `notice` about `alert` to the channels of `rule`, in the background.
-    pub fn send(&self, alert: &Alert, notice: Notice, rule: &Rule) {
+    /// Delivers what evaluate dispatches until evaluate stops (its sender is
+    /// dropped), then gives deliveries in flight [`SHUTDOWN_GRACE`] to end.
+    pub async fn run(self, mut dispatches: mpsc::Receiver<Dispatch>) {
+        let mut deliveries = JoinSet::new();
+        loop {
+            tokio::select! {
+                dispatch = dispatches.recv() => match dispatch {
+                    Some(dispatch) => self.dispatch(&dispatch, &mut deliveries),
+                    None => break,
+                },
+                Some(_) = deliveries.join_next(), if !deliveries.is_empty() => {}
+            }
+        }
+        let finished = tokio::time::timeout(SHUTDOWN_GRACE, async {
+            while deliveries.join_next().await.is_some() {}
+        })
+        .await;
+        if finished.is_err() {
+            tracing::warn!(
+                left = deliveries.len(),
+                "stopping with notifications still being delivered"
+            );
+        }
+    }
+
+    /// Starts one delivery per channel of the dispatch's rule.
+    fn dispatch(&self, dispatch: &Dispatch, deliveries: &mut JoinSet<()>) {
+        let Dispatch {
+            alert,
+            notice,
+            rule,
+        } = dispatch;
+        let notice = *notice;
         let message = Message::new(alert, notice, rule, &self.public_url);
         for (index, channel) in self.channels.iter().enumerate() {
             if !rule.channels.contains(&channel.name) {
@@ -72,7 +112,7 @@ impl Notifier {
                 }
             };
             let (notifier, alert) = (self.clone(), alert.clone());
-            tokio::spawn(async move {
+            deliveries.spawn(async move {
                 let channel = &notifier.channels[index];
                 delivery::deliver(&notifier.store, &alert, notice, &channel.name, || {
                     notifier.attempt(channel, &outgoing)

@@ -13,7 +13,7 @@ mod error;
 pub mod rate_limit;
 
 use std::net::{IpAddr, SocketAddr};
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::Instant;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -27,9 +27,10 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::clock::now_millis;
 use crate::extract::Query;
 use crate::metrics::{ACK_SECONDS, BEACONS_ACCEPTED, EVENTS_ACCEPTED};
-use crate::store::record;
+use crate::record;
 use crate::validate::validate;
 use crate::{enrich, AppState};
 use access::{Denied, RequestOrigin};
@@ -140,7 +141,7 @@ async fn receive_beacon(
     let user_agent = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok());
-    let accepted = enrich::enrich(beacon, user_agent, now_ms());
+    let accepted = enrich::enrich(beacon, user_agent, now_millis());
     let record =
         record::encode(&accepted).map_err(|e| BeaconError::BodyUnreadable(e.to_string()))?;
     state.spool.append(record).await?;
@@ -182,13 +183,6 @@ fn client_ip(headers: &HeaderMap, peer: SocketAddr, trust_forwarded_for: bool) -
     } else {
         peer.ip()
     }
-}
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }
 
 /// Beacons are JSON, whatever the label: sendBeacon can only say text/plain.

@@ -17,11 +17,14 @@ use utoipa_axum::routes;
 use super::auth::{AdminAccess, ReadAccess};
 use super::openapi::{AdminErrors, AppReadErrors, ReadErrors};
 use super::ApiError;
-use crate::evaluate::lifecycle::{acknowledge, resolve_manually, Alert, Status};
+use crate::clock::now_millis;
+use crate::evaluate::lifecycle::{acknowledge, resolve_manually};
 use crate::evaluate::measure::{custom_summary, measure};
-use crate::evaluate::rules::{Metric, Rule};
-use crate::evaluate::{now_millis, rules_in_force, RuleInForce, REGISTRATION_HORIZON};
+use crate::evaluate::{rules_in_force, RuleInForce};
 use crate::extract::{Path, Query};
+use crate::model::alert::{Alert, Status};
+use crate::model::rule::{Metric, Rule};
+use crate::model::REGISTRATION_HORIZON;
 use crate::store::alerting::AlertFilter;
 use crate::AppState;
 

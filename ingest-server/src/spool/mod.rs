@@ -164,12 +164,7 @@ fn log_id(dir: &std::path::Path) -> io::Result<String> {
     // RandomState is seeded randomly per process; mixed with time and pid.
     use std::hash::{BuildHasher, Hasher};
     let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_nanos(),
-    );
+    hasher.write_i64(crate::clock::now_millis());
     hasher.write_u32(std::process::id());
     let id = format!("{:016x}", hasher.finish());
     std::fs::write(&path, &id)?;

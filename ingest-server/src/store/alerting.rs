@@ -10,9 +10,11 @@ use clickhouse::Row;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use super::{millis_of, time_from_millis, Store, StoreError};
-use crate::evaluate::lifecycle::{Alert, Notice, Status};
-use crate::evaluate::rules::Severity;
+use super::conditions::VIEW_OF_APP;
+use super::{Store, StoreError};
+use crate::clock::{millis_of, time_from_millis};
+use crate::model::alert::{Alert, Notice, Status};
+use crate::model::rule::Severity;
 
 #[derive(Debug, Row, Serialize, Deserialize)]
 struct AlertRow {
@@ -269,11 +271,11 @@ impl Store {
     pub async fn registrations(&self, since: Duration) -> Result<Vec<Registration>, StoreError> {
         Ok(self
             .client
-            .query(
+            .query(&format!(
                 "SELECT app, argMax(app_version, at) AS version, argMax(health_check, at) AS health_check, \
                  argMax(dependencies, at) AS dependencies, argMax(declared_rules, at) AS declared_rules FROM app_events \
-                 WHERE phase = 'registered' AND at >= now64(3) - INTERVAL ? SECOND GROUP BY app ORDER BY app",
-            )
+                 WHERE {VIEW_OF_APP} AND at >= now64(3) - INTERVAL ? SECOND GROUP BY app ORDER BY app",
+            ))
             .bind(since.as_secs())
             .fetch_all()
             .await?)

@@ -9,14 +9,14 @@
 //! is down the drain retries with backoff and the log grows (up to its quota).
 
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
-use super::record::TableBatch;
 use super::Store;
 use crate::config::WriterConfig;
 use crate::metrics::{SPOOL_OLDEST_AGE_SECONDS, SPOOL_PENDING_RECORDS};
+use crate::record::TableBatch;
 use crate::spool::SpoolReader;
 
 const MAX_BACKOFF: Duration = Duration::from_secs(10);
@@ -206,10 +206,7 @@ async fn store_batch(
         oldest_ms,
     } = batch;
     if let Some(oldest_ms) = oldest_ms {
-        let now_ms = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_millis() as i64)
-            .unwrap_or(0);
+        let now_ms = crate::clock::now_millis();
         metrics::gauge!(SPOOL_OLDEST_AGE_SECONDS).set((now_ms - oldest_ms).max(0) as f64 / 1000.0);
     }
     if let Err(error) = with_reader(reader, move |r| r.begin(first, last)).await {
@@ -283,8 +280,8 @@ mod tests {
 
     use super::*;
     use crate::config::SpoolConfig;
+    use crate::record::TableBatch;
     use crate::spool::Spool;
-    use crate::store::record::TableBatch;
 
     /// A logged beacon of `vitals` rows.
     fn record(vitals: usize) -> Vec<u8> {
@@ -293,9 +290,9 @@ mod tests {
             at: 9_000.0,
             body: EventBody::Vital(Vital::new(VitalName::Lcp, 1200.0)),
         };
-        let mut accepted = super::super::rows::tests::accepted(vec![event; vitals]);
+        let mut accepted = crate::record::accepted(vec![event; vitals]);
         accepted.beacon.dropped = 0; // vitals only
-        super::super::record::encode(&accepted).unwrap()
+        crate::record::encode(&accepted).unwrap()
     }
 
     /// Every batch of a log holding far more than the caps (and than one

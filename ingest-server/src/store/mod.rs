@@ -5,37 +5,22 @@
 //! batch retried after a failure or a crash is stored once.
 
 pub mod alerting;
+pub mod conditions;
 pub mod dashboard;
 mod drain;
-pub mod record;
-mod row_binary;
-mod rows;
 pub mod schema;
 
 use std::time::Instant;
 
 use bytes::Bytes;
 use clickhouse::Client;
-use time::OffsetDateTime;
 
 use crate::config::ClickHouseConfig;
 use crate::metrics::{CLICKHOUSE_ERRORS, INSERT_BATCHES, INSERT_ROWS, INSERT_SECONDS};
+use crate::record::TableBatch;
 use crate::tls::Tls;
 pub use drain::drain;
-use record::TableBatch;
-pub use rows::Rows;
 use schema::Layout;
-
-/// Epoch milliseconds as a ClickHouse `DateTime64(3)` value (the epoch
-/// itself if out of range).
-pub(crate) fn time_from_millis(ms: i64) -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
-        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
-}
-
-pub(crate) fn millis_of(time: OffsetDateTime) -> i64 {
-    (time.unix_timestamp_nanos() / 1_000_000) as i64
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

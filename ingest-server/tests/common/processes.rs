@@ -232,6 +232,22 @@ impl Load {
         self.report.acknowledged.lock().unwrap().len()
     }
 
+    /// Waits until `more` beacons beyond those acknowledged so far are
+    /// acknowledged: however slow a busy machine makes them, every step of a
+    /// test then runs under load it has measured, not load it hoped for.
+    pub async fn wait_for_more(&self, more: usize) {
+        let target = self.acknowledged() + more;
+        let deadline = Instant::now() + Duration::from_secs(180);
+        while self.acknowledged() < target {
+            assert!(
+                Instant::now() < deadline,
+                "only {} of {target} beacons acknowledged in 180 s",
+                self.acknowledged()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     pub async fn stop(self) -> Arc<LoadReport> {
         self.stop.store(true, Ordering::Relaxed);
         self.task.await.unwrap();

@@ -31,7 +31,7 @@ pub fn annotations(message: &Message) -> Value {
     put("dashboard", message.link.clone());
     put(
         "repeat",
-        (message.notice == crate::evaluate::lifecycle::Notice::Repeat).to_string(),
+        (message.notice == crate::model::alert::Notice::Repeat).to_string(),
     );
     if let Some(description) = message.description() {
         put("description", description.to_owned());
@@ -72,7 +72,7 @@ pub fn endpoint(base: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::evaluate::lifecycle::Notice;
+    use crate::model::alert::Notice;
     use crate::notify::message::tests::{alert, rule};
 
     #[test]

@@ -35,7 +35,7 @@ pub fn signed_url(url: &str, secret: Option<&str>, timestamp_ms: i64) -> String 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::evaluate::lifecycle::Notice;
+    use crate::model::alert::Notice;
     use crate::notify::message::tests::{alert, rule};
 
     #[test]

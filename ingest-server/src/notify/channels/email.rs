@@ -7,9 +7,9 @@ use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::Tls as SmtpTlsMode;
 use lettre::{AsyncSmtpTransport, Tokio1Executor};
 
-use super::super::config::{Email, SmtpTls};
 use super::super::delivery::Answer;
 use super::super::message::Message;
+use crate::config::channels::{Email, SmtpTls};
 use crate::tls::{describe, Tls};
 
 pub type Mailer = AsyncSmtpTransport<Tokio1Executor>;
@@ -124,7 +124,7 @@ pub fn judge(error: &lettre::transport::smtp::Error) -> Answer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::evaluate::lifecycle::Notice;
+    use crate::model::alert::Notice;
     use crate::notify::message::tests::{alert, rule};
 
     #[test]

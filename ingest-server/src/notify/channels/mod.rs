@@ -15,9 +15,9 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::config::{Channel, Kind};
 use super::delivery::Answer;
 use super::message::Message;
+use crate::config::channels::{Channel, Kind};
 use crate::tls::{describe, Tls};
 
 /// What to send for one notice.

@@ -5,7 +5,7 @@
 use serde_json::{json, Value};
 
 use super::super::message::{rfc3339, Message};
-use crate::evaluate::rules::Severity;
+use crate::model::rule::Severity;
 
 /// The Events API refuses longer summaries.
 const SUMMARY_MAX: usize = 1024;
@@ -60,7 +60,7 @@ pub fn payload(message: &Message, routing_key: &str) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::evaluate::lifecycle::Notice;
+    use crate::model::alert::Notice;
     use crate::notify::message::tests::{alert, rule};
 
     #[test]

@@ -5,7 +5,7 @@
 use serde_json::{json, Value};
 
 use super::super::message::Message;
-use crate::evaluate::rules::Severity;
+use crate::model::rule::Severity;
 
 /// Slack's header blocks hold at most 150 characters.
 const HEADER_MAX: usize = 150;
@@ -59,7 +59,7 @@ pub fn payload(message: &Message) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::evaluate::lifecycle::Notice;
+    use crate::model::alert::Notice;
     use crate::notify::message::tests::{alert, rule};
 
     #[test]

@@ -37,7 +37,7 @@ pub fn payload(message: &Message, receiver: &str) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::evaluate::lifecycle::Notice;
+    use crate::model::alert::Notice;
     use crate::notify::message::tests::{alert, rule};
 
     #[test]

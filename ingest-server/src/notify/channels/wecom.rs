@@ -30,7 +30,7 @@ pub fn payload(message: &Message) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::evaluate::lifecycle::Notice;
+    use crate::model::alert::Notice;
     use crate::notify::message::tests::{alert, rule};
 
     #[test]

@@ -21,10 +21,11 @@ use utoipa_axum::routes;
 
 use super::openapi::{AppReadErrors, ReadErrors};
 use super::{ApiError, ReadAccess};
-use crate::evaluate::lifecycle::Status;
-use crate::evaluate::rules::Metric;
-use crate::evaluate::{rules_in_force, REGISTRATION_HORIZON};
+use crate::evaluate::rules_in_force;
 use crate::extract::Query;
+use crate::model::alert::Status;
+use crate::model::rule::Metric;
+use crate::model::REGISTRATION_HORIZON;
 use crate::store::alerting::AlertFilter;
 use crate::store::dashboard::{overview_grain, series_grain, Dimension, Range, VitalQuantiles};
 use crate::AppState;

@@ -2,8 +2,6 @@
 //! outward to whole minutes (the caller widens further to whole hours where
 //! it reads the hourly rollups).
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use serde::Deserialize;
@@ -46,9 +44,7 @@ pub struct RangeParams {
 }
 
 fn now_secs() -> u32 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as u32)
+    (crate::clock::now_millis() / 1000) as u32
 }
 
 /// What every per-app dashboard request starts with: read access, a valid

@@ -14,6 +14,7 @@
 
 use super::hourly::hourly_rollups;
 use super::{create_table, Layout, TableSpec};
+use crate::store::conditions::{APP_FAILED, COUNTED_ERROR, SCRIPT_NOT_LOADED, VIEW_OF_APP};
 
 /// How a raw stack's top frame is found (Chrome `at …`, Firefox/Safari
 /// `fn@url`): the first such line.
@@ -182,13 +183,28 @@ pub(super) fn app_rollup(grain: Grain, errors: ErrorRows) -> (Rollup, Vec<FeedSq
             order_by: order_by.to_owned(),
         },
         vec![
-            feed("views", "app_events", "uniqState(view_id) AS views".into(), "phase = 'registered'"),
-            feed("failed", "app_events", "uniqState(view_id) AS failed_views".into(), "phase = 'failed'"),
-            feed("errors", "errors",
-                format!("uniqStateIf(view_id, source IN ('error', 'rejection')) AS error_views, \
-                 uniqStateIf(view_id, source = 'resource_load' AND error_type = 'script') AS failed_views, \
-                 toUInt64(sumIf({occurrences}, source IN ('error', 'rejection'))) AS errors"),
-                "1"),
+            feed(
+                "views",
+                "app_events",
+                "uniqState(view_id) AS views".into(),
+                VIEW_OF_APP,
+            ),
+            feed(
+                "failed",
+                "app_events",
+                "uniqState(view_id) AS failed_views".into(),
+                APP_FAILED,
+            ),
+            feed(
+                "errors",
+                "errors",
+                format!(
+                    "uniqStateIf(view_id, {COUNTED_ERROR}) AS error_views, \
+                 uniqStateIf(view_id, {SCRIPT_NOT_LOADED}) AS failed_views, \
+                 toUInt64(sumIf({occurrences}, {COUNTED_ERROR})) AS errors"
+                ),
+                "1",
+            ),
         ],
     )
 }
@@ -244,7 +260,7 @@ fn rollups(errors: ErrorRows) -> Vec<(Rollup, Vec<FeedSql>)> {
             vec![FeedSql::new("rollup_errors_minute_mv".into(), "errors",
                 "app, toStartOfMinute(at) AS minute, fp AS fingerprint, any(msg) AS message, any(frame) AS top_frame, \
                  toUInt64(sum(n)) AS count, uniqState(view_id) AS views, min(at) AS first_seen, max(at) AS last_seen".into(),
-                "source IN ('error', 'rejection')", "app, minute, fingerprint".into())
+                COUNTED_ERROR, "app, minute, fingerprint".into())
                 .inner(format!("app, at, view_id, message AS msg, {occurrences} AS n, {top_frame} AS frame, {fingerprint} AS fp"))],
         ),
         (

@@ -15,9 +15,16 @@
 //! when read. A change to the row types needs a new format number, and the
 //! old one must stay readable until no log can hold it.
 
-use super::row_binary::RowBinaryError;
-use super::rows::{Rows, TableSpan, TABLES, TABLE_COUNT};
+mod row_binary;
+mod rows;
+
 use crate::enrich::Accepted;
+use row_binary::RowBinaryError;
+/// A beacon of the given events, accepted (for tests elsewhere).
+#[cfg(test)]
+pub(crate) use rows::tests::accepted;
+pub use rows::Rows;
+use rows::{TableSpan, TABLES, TABLE_COUNT};
 
 /// The current record format.
 const ROW_BINARY_V1: u8 = 1;
@@ -177,7 +184,7 @@ mod tests {
             at: 9_000.0,
             body: EventBody::Vital(Vital::new(VitalName::Lcp, 1200.0)),
         };
-        let mut accepted = super::super::rows::tests::accepted(vec![event; vitals]);
+        let mut accepted = rows::tests::accepted(vec![event; vitals]);
         accepted.beacon.session_id = session.into();
         accepted.beacon.dropped = 0; // vitals only
         accepted

@@ -4,7 +4,7 @@
 use canopy_wire::{AppInfo, Beacon, Event, EventBody, Frame, ScriptTiming};
 
 use super::row_binary::{append_row, RowBinaryError};
-use super::{millis_of, time_from_millis};
+use crate::clock::{millis_of, time_from_millis};
 use crate::enrich::{Accepted, Client};
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -409,7 +409,7 @@ pub(super) mod tests {
     use canopy_wire::{ErrorReport, ErrorSource, Pairs, Vital, VitalName};
 
     /// A beacon of `events`, accepted from Chrome.
-    pub(in crate::store) fn accepted(events: Vec<Event>) -> Accepted {
+    pub(crate) fn accepted(events: Vec<Event>) -> Accepted {
         let received_at_ms = 1_800_000_000_000;
         let client = Client {
             browser: "Chrome".into(),

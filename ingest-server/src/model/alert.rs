@@ -1,0 +1,74 @@
+//! Alerts as they are stored, shown and notified: the model evaluate
+//! produces and store, notify and serve read.
+
+use serde::{Deserialize, Serialize};
+
+pub use crate::clock::Millis;
+use crate::model::rule::{Rule, Severity};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Pending,
+    Firing,
+    Resolved,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pending => "pending",
+            Status::Firing => "firing",
+            Status::Resolved => "resolved",
+        }
+    }
+}
+
+/// One alert: a rule breached by one app, from pending until resolved.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Alert {
+    pub id: String,
+    /// Same for every alert of a rule and app: what deduplicates them.
+    pub fingerprint: String,
+    pub rule: String,
+    pub app: String,
+    pub metric: String,
+    pub severity: Severity,
+    pub status: Status,
+    pub value: f64,
+    pub threshold: f64,
+    pub pending_since: Millis,
+    pub firing_since: Option<Millis>,
+    pub resolved_at: Option<Millis>,
+    pub acknowledged: bool,
+    /// Resolved by hand while still breached: no new alert until it recovers.
+    pub silenced: bool,
+    pub last_notified: Option<Millis>,
+    /// A firing dependency this alert is blamed on (not notified separately).
+    pub caused_by: Option<String>,
+    /// Suppressed by a firing critical alert of the same app.
+    pub inhibited: bool,
+    pub updated_at: Millis,
+}
+
+impl Alert {
+    pub fn is_active(&self) -> bool {
+        self.status != Status::Resolved || self.silenced
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notice {
+    Firing,
+    Repeat,
+    Resolved,
+}
+
+/// What evaluate hands to notify: a notice about an alert, for the channels
+/// of the rule that raised it.
+#[derive(Debug, Clone)]
+pub struct Dispatch {
+    pub alert: Alert,
+    pub notice: Notice,
+    pub rule: Rule,
+}

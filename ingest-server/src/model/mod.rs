@@ -1,0 +1,12 @@
+//! The model every layer shares, depending on nothing above it: alert
+//! rules and alerts ([`rule`], [`alert`]) and origin allow-lists
+//! ([`origin`]).
+
+pub mod alert;
+pub mod origin;
+pub mod rule;
+
+use std::time::Duration;
+
+/// Registrations older than this no longer count an app as present.
+pub const REGISTRATION_HORIZON: Duration = Duration::from_secs(24 * 3600);
