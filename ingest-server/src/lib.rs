@@ -33,10 +33,11 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Router;
+use axum::{Extension, Router};
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
+use utoipa_axum::router::OpenApiRouter;
 
 use crate::config::Settings;
 use crate::evaluate::Evaluator;
@@ -63,15 +64,26 @@ pub struct AppState {
     pub store: Arc<Store>,
 }
 
-/// The whole HTTP surface of the server (an evaluator takes no beacons).
+/// The whole HTTP surface of the server (an evaluator takes no beacons),
+/// with its OpenAPI document at `/openapi.json`, made from the same routes.
+/// Unknown paths and methods get the JSON error body too.
 pub fn router(state: AppState) -> Router {
-    let routes = serve::routes(&state);
+    use utoipa::OpenApi;
+    let routes =
+        OpenApiRouter::with_openapi(serve::openapi::ApiDoc::openapi()).merge(serve::routes(&state));
     let routes = if state.settings.alerting.role.takes_beacons() {
-        receive::routes(&state).merge(routes)
+        routes.merge(receive::routes(&state))
     } else {
         routes
     };
-    routes.with_state(state)
+    let (router, mut document) = routes.split_for_parts();
+    serve::openapi::finish(&mut document);
+    router
+        .fallback(serve::openapi::no_route)
+        .method_not_allowed_fallback(serve::openapi::wrong_method)
+        .layer(Extension(serve::Document::new(document)))
+        .layer(axum::middleware::from_fn(error::log_server_faults))
+        .with_state(state)
 }
 
 /// A running server: its address, and how to stop it.

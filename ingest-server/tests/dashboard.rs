@@ -378,13 +378,13 @@ async fn every_endpoint_agrees_with_the_raw_tables() {
             &scripts[0]["function"],
             &scripts[0]["invoker"],
             &scripts[0]["frames"],
-            &scripts[0]["duration"]
+            scripts[0]["duration"].as_f64()
         ),
         (
             &json!("render"),
             &json!("DIV.onclick"),
             &json!(4),
-            &json!(280)
+            Some(280.0)
         )
     );
 

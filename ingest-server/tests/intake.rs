@@ -498,15 +498,7 @@ async fn a_huge_drop_count_saturates_the_counter_instead_of_wrapping() {
         let reply = server.post(body.to_string()).await;
         assert_eq!(reply.status, 202, "{}", reply.body);
     }
-    let metrics = server
-        .http
-        .get(format!("{}/metrics", server.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = server.metrics().await;
     let total = metrics
         .lines()
         .find_map(|line| line.strip_prefix("canopy_agent_dropped_events_total "))

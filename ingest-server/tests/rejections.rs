@@ -97,3 +97,31 @@ async fn origins_are_parsed_not_matched_as_text() {
         );
     }
 }
+
+/// `canopy_beacons_rejected_total` counts refused beacons only: a refused API
+/// or dashboard request, or an unknown path, is no rejected beacon.
+#[tokio::test]
+async fn only_refused_beacons_count_as_rejected() {
+    let server = start(|settings| settings.alerting.read_token = "reader".into()).await;
+    for (path, status) in [
+        ("/api/apps", 401),
+        ("/api/dashboard/overview", 401),
+        ("/no-such-path", 404),
+    ] {
+        let reply = server
+            .send(server.http.get(format!("{}{path}", server.base)))
+            .await;
+        assert_eq!(reply.status, status, "{path}: {}", reply.body);
+    }
+    let refused = server.send(server.beacon("key=a&key=b").body("{}")).await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+
+    let metrics = server.metrics().await;
+    let counted = |reason: &str| {
+        let series = format!("canopy_beacons_rejected_total{{reason=\"{reason}\"}}");
+        metrics.lines().any(|line| line.starts_with(&series))
+    };
+    assert!(counted("invalid_query"), "{metrics}");
+    assert!(!counted("unauthorized"), "{metrics}");
+    assert!(!counted("not_found"), "{metrics}");
+}

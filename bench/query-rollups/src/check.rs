@@ -116,7 +116,7 @@ fn within_levels(
                 bail!(
                     "{} {} {name} from the {source} is {value}, outside [{low}, {high}] \
                      (the exact quantiles {:.1} percentile points either side)",
-                    series.app,
+                    series.key,
                     series.name,
                     LEVEL_TOLERANCE * 100.0
                 );
@@ -128,7 +128,7 @@ fn within_levels(
 
 /// The same (app, vital) series with the same sample counts.
 fn same_series(a: &[VitalTotals], b: &[VitalTotals], other: &str) -> anyhow::Result<()> {
-    let key = |v: &VitalTotals| (v.app.clone(), v.name.clone(), v.samples);
+    let key = |v: &VitalTotals| (v.key.clone(), v.name.clone(), v.samples);
     if let Some((x, y)) = a.iter().zip(b).find(|(x, y)| key(x) != key(y)) {
         bail!("vitals differ between the rollups and {other}: {x:?} vs {y:?}");
     }
@@ -152,7 +152,7 @@ fn largest_difference(a: &[VitalTotals], b: &[VitalTotals]) -> Difference {
             if relative > largest.relative {
                 largest = Difference {
                     relative,
-                    at: format!("{} {} {name}: {qx:.3} vs {qy:.3}", x.app, x.name),
+                    at: format!("{} {} {name}: {qx:.3} vs {qy:.3}", x.key, x.name),
                 };
             }
         }
@@ -184,7 +184,7 @@ mod tests {
                 errors: 4,
             }],
             vitals: vec![VitalTotals {
-                app: "cart".into(),
+                key: "cart".into(),
                 name: "inp".into(),
                 samples: 90,
                 q: vec![100.0, 150.0, p95],

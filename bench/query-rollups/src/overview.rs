@@ -6,33 +6,15 @@
 //! columns, so their answers can be compared.
 
 use anyhow::Context;
-use clickhouse::{Client, Row, RowOwned, RowRead};
+use clickhouse::{Client, RowOwned, RowRead};
 use ingest_server::store::dashboard::{overview_grain, Range};
 use ingest_server::store::schema::QUANTILES;
 use ingest_server::store::Store;
-use serde::de::DeserializeOwned;
-use serde::Deserialize;
-use serde_json::Value;
 
 /// Per app: views, views with an uncaught error, views where the app failed
-/// to load, uncaught errors (docs/ALERTING.md).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Row)]
-pub struct AppTotals {
-    pub app: String,
-    pub views: u64,
-    pub error_views: u64,
-    pub failed_views: u64,
-    pub errors: u64,
-}
-
-/// Per app and vital: samples and [p50, p75, p95].
-#[derive(Debug, Clone, PartialEq, Deserialize, Row)]
-pub struct VitalTotals {
-    pub app: String,
-    pub name: String,
-    pub samples: u64,
-    pub q: Vec<f64>,
-}
+/// to load, uncaught errors (docs/ALERTING.md); per app (`key`) and vital:
+/// samples and [p50, p75, p95]. The server's own row types.
+pub use ingest_server::store::dashboard::{AppTotals, VitalQuantiles as VitalTotals};
 
 pub struct Overview {
     pub apps: Vec<AppTotals>,
@@ -77,8 +59,8 @@ impl Overviews {
                     "the benchmark's ranges are whole days, so both sources read the same"
                 );
                 Ok(Overview {
-                    apps: from_json(store.app_totals(range, grain).await?)?,
-                    vitals: from_json(store.vital_totals(range, grain).await?)?,
+                    apps: store.app_totals(range, grain).await?,
+                    vitals: store.vital_totals(range, grain).await?,
                 })
             }
             Source::Raw => Ok(Overview {
@@ -123,13 +105,6 @@ impl Overviews {
     }
 }
 
-/// The store's answers are JSON rows.
-fn from_json<T: DeserializeOwned>(rows: Vec<Value>) -> anyhow::Result<Vec<T>> {
-    rows.into_iter()
-        .map(|row| serde_json::from_value(row).context("reading the store's answer"))
-        .collect()
-}
-
 /// Per-app totals from raw rows, by the definitions the views feeding
 /// `rollup_app_minute` use (store/schema/rollups.rs): a view is a
 /// registration, a failure an `appFailed` or a failed script load, an error
@@ -152,7 +127,7 @@ fn raw_app_totals_sql() -> String {
 /// Per app and vital from raw rows; `quantiles` names the function, `levels` its levels.
 fn raw_vital_totals_sql(quantiles: &str, levels: &str) -> String {
     format!(
-        "SELECT app, name, count() AS samples, {quantiles}({levels})(value) AS q \
-         FROM vitals WHERE {RAW_RANGE} GROUP BY app, name ORDER BY app, name"
+        "SELECT app AS key, name, count() AS samples, {quantiles}({levels})(value) AS q \
+         FROM vitals WHERE {RAW_RANGE} GROUP BY key, name ORDER BY key, name"
     )
 }

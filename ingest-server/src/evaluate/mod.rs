@@ -27,7 +27,7 @@ use lifecycle::{is_notified, step, suppress};
 use measure::ByApp;
 
 /// A rule in force, and where it came from.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct RuleInForce {
     #[serde(flatten)]
     pub rule: Rule,

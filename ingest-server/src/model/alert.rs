@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 pub use crate::clock::Millis;
 use crate::model::rule::{Rule, Severity};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Pending,
@@ -25,7 +25,7 @@ impl Status {
 }
 
 /// One alert: a rule breached by one app, from pending until resolved.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Alert {
     pub id: String,
     /// Same for every alert of a rule and app: what deduplicates them.

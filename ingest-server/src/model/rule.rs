@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 /// What a rule measures, per app over its window (see docs/ALERTING.md).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Metric {
     /// Views with ≥ 1 uncaught error or rejection ÷ views.
@@ -89,7 +89,7 @@ impl Metric {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Aggregation {
     Ratio,
@@ -102,7 +102,7 @@ pub enum Aggregation {
     P95,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Operator {
     Gt,
@@ -126,7 +126,19 @@ impl Operator {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     Info,
@@ -147,7 +159,7 @@ impl Severity {
 /// `app = "all"` applies the rule to every app.
 pub const ALL_APPS: &str = "all";
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Rule {
     pub name: String,
@@ -162,9 +174,11 @@ pub struct Rule {
     pub operator: Operator,
     pub threshold: f64,
     #[serde(default = "five_minutes", with = "humantime_serde")]
+    #[schema(value_type = String, example = "5m")]
     pub window: Duration,
     /// How long a breach must last before the alert fires.
     #[serde(default, rename = "for", with = "humantime_serde")]
+    #[schema(value_type = String, example = "2m")]
     pub for_duration: Duration,
     /// Fewer samples (views, loads, probes) than this: no verdict.
     #[serde(default = "default_min_samples")]
@@ -174,6 +188,7 @@ pub struct Rule {
     pub resolve_threshold: Option<f64>,
     pub severity: Severity,
     #[serde(default = "one_hour", with = "humantime_serde")]
+    #[schema(value_type = String, example = "1h")]
     pub repeat_interval: Duration,
     #[serde(default)]
     pub channels: Vec<String>,

@@ -11,6 +11,7 @@
 pub mod access;
 pub mod beacon_ids;
 pub mod decode;
+mod error;
 pub mod rate_limit;
 
 use std::net::{IpAddr, SocketAddr};
@@ -21,13 +22,14 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
-use axum::routing::post;
-use axum::{Json, Router};
+use axum::Json;
 use serde::{Deserialize, Serialize};
 use tower_http::cors::{AllowOrigin, CorsLayer};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::clock::now_millis;
-use crate::error::ApiError;
 use crate::extract::Query;
 use crate::metrics::{
     ACK_SECONDS, BEACONS_ACCEPTED, BEACONS_DUPLICATE, BEACON_STORED_BYTES, EVENTS_ACCEPTED,
@@ -37,8 +39,9 @@ use crate::validate::validate;
 use crate::{enrich, AppState};
 use access::{Denied, RequestOrigin};
 use beacon_ids::Appended;
+pub use error::BeaconError;
 
-pub fn routes(state: &AppState) -> Router<AppState> {
+pub fn routes(state: &AppState) -> OpenApiRouter<AppState> {
     let access = state.access.clone();
     let allowed = move |origin: &HeaderValue, request: &Parts| {
         let key = request.uri.query().and_then(key_from_query);
@@ -54,14 +57,21 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         // The agent reads it to back off after a 429 or 503 on its fetch path.
         .expose_headers([header::RETRY_AFTER])
         .max_age(std::time::Duration::from_secs(86_400));
-    Router::new()
-        .route("/v1/beacon", post(receive_beacon))
+    // Its 405 is set here, inside the layers (the router-wide one would be
+    // outside them), so that CORS still answers preflights.
+    let (schemas, paths, beacon) = routes!(receive_beacon);
+    let beacon = beacon.fallback(wrong_method);
+    OpenApiRouter::new()
+        .routes((schemas, paths, beacon))
+        .layer(axum::middleware::from_fn(error::count_rejections))
         .layer(DefaultBodyLimit::max(state.settings.limits.max_body_bytes))
         .layer(cors)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct BeaconParams {
+    /// The project's ingest key.
     key: Option<String>,
     /// Content encoding, for clients that cannot set the header (sendBeacon).
     encoding: Option<String>,
@@ -71,18 +81,26 @@ struct BeaconParams {
     sent_at: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Acknowledged {
+    /// Events stored from the beacon.
     pub accepted: usize,
 }
 
+/// Takes one beacon (docs/API.md describes the body); 202 once it is on disk.
+#[utoipa::path(post, path = "/v1/beacon", tag = "beacons", params(BeaconParams),
+    request_body(content((String = "text/plain"), (String = "application/json")),
+        description = "A beacon: JSON (the wire format of the canopy-wire crate), possibly \
+            compressed (`Content-Encoding` or `?encoding=`: gzip, deflate)"),
+    security(("ingest_key" = [])),
+    responses((status = ACCEPTED, body = Acknowledged), error::BeaconErrors))]
 async fn receive_beacon(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Query(params): Query<BeaconParams>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Result<(StatusCode, Json<Acknowledged>), ApiError> {
+) -> Result<(StatusCode, Json<Acknowledged>), BeaconError> {
     let started = Instant::now();
     let key = params.key.as_deref();
     let origin = RequestOrigin::of_headers(&headers);
@@ -90,11 +108,11 @@ async fn receive_beacon(
         .access
         .check(key, origin)
         .map_err(|denied| match (denied, origin) {
-            (Denied::UnknownKey, _) => ApiError::UnknownKey,
+            (Denied::UnknownKey, _) => BeaconError::UnknownKey,
             (Denied::OriginNotAllowed, RequestOrigin::Sent(origin)) => {
-                ApiError::OriginNotAllowed(origin.to_owned())
+                BeaconError::OriginNotAllowed(origin.to_owned())
             }
-            _ => ApiError::InvalidOrigin,
+            _ => BeaconError::InvalidOrigin,
         })?;
     let ip = client_ip(
         &headers,
@@ -104,14 +122,14 @@ async fn receive_beacon(
     state
         .rate_limiter
         .check(key.unwrap_or_default(), ip)
-        .map_err(ApiError::RateLimited)?;
+        .map_err(BeaconError::RateLimited)?;
 
     check_content_type(&headers)?;
     let body = body.map_err(|rejection| match rejection.status() {
-        StatusCode::PAYLOAD_TOO_LARGE => ApiError::BodyTooLarge {
+        StatusCode::PAYLOAD_TOO_LARGE => BeaconError::BodyTooLarge {
             limit: state.settings.limits.max_body_bytes,
         },
-        _ => ApiError::BodyUnreadable(rejection.body_text()),
+        _ => BeaconError::BodyUnreadable(rejection.body_text()),
     })?;
     let encoding = decode::encoding(params.encoding.as_deref(), &headers)?;
     let json = decode::decompress(
@@ -135,7 +153,7 @@ async fn receive_beacon(
     state
         .rate_limiter
         .check_stored_bytes(key, ip, record.len())
-        .map_err(ApiError::RateLimited)?;
+        .map_err(BeaconError::RateLimited)?;
     metrics::histogram!(BEACON_STORED_BYTES).record(record.len() as f64);
     let id = accepted.beacon.id.as_deref();
     match (state.beacon_ids)
@@ -157,12 +175,12 @@ async fn receive_beacon(
 }
 
 /// `?sent_at=`: epoch milliseconds, as the body's `sent_at`.
-fn epoch_ms(text: &str) -> Result<f64, ApiError> {
+fn epoch_ms(text: &str) -> Result<f64, BeaconError> {
     text.parse::<f64>()
         .ok()
         .filter(|ms| ms.is_finite() && *ms >= 0.0)
         .ok_or_else(|| {
-            ApiError::BadRequest(format!("sent_at must be epoch milliseconds, got {text:?}"))
+            BeaconError::BadRequest(format!("sent_at must be epoch milliseconds, got {text:?}"))
         })
 }
 
@@ -187,7 +205,7 @@ fn client_ip(headers: &HeaderMap, peer: SocketAddr, trust_forwarded_for: bool) -
 }
 
 /// Beacons are JSON, whatever the label: sendBeacon can only say text/plain.
-fn check_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
+fn check_content_type(headers: &HeaderMap) -> Result<(), BeaconError> {
     let Some(value) = headers.get(header::CONTENT_TYPE) else {
         return Ok(());
     };
@@ -195,6 +213,11 @@ fn check_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
     let essence = content_type.split(';').next().unwrap_or("").trim();
     match essence {
         "text/plain" | "application/json" | "" => Ok(()),
-        _ => Err(ApiError::UnsupportedMediaType(essence.to_owned())),
+        _ => Err(BeaconError::UnsupportedMediaType(essence.to_owned())),
     }
+}
+
+/// The beacon path asked with another method than POST: a refused beacon.
+async fn wrong_method(method: Method) -> BeaconError {
+    BeaconError::MethodNotAllowed(method.to_string())
 }

@@ -1,27 +1,29 @@
 //! The JSON API: apps with their current metrics, alerts with filters and
 //! stats, acknowledge / resolve, and the rules in force. Reads may require
-//! `alerting.read_token`; mutations always require `alerting.admin_token`
-//! (and are disabled while it is empty). SQL parameters are bound, never
-//! spliced.
+//! `alerting.read_token` ([`ReadAccess`]); mutations always require
+//! `alerting.admin_token` ([`AdminAccess`]; disabled while it is empty). SQL
+//! parameters are bound, never spliced.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use axum::extract::State;
-use axum::http::HeaderMap;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
+use super::auth::{AdminAccess, ReadAccess};
+use super::openapi::{AdminErrors, AppReadErrors, ReadErrors};
+use super::ApiError;
 use crate::clock::now_millis;
-use crate::error::ApiError;
 use crate::evaluate::lifecycle::{acknowledge, resolve_manually};
 use crate::evaluate::measure::{custom_summary, measure};
-use crate::evaluate::rules_in_force;
+use crate::evaluate::{rules_in_force, RuleInForce};
 use crate::extract::{Path, Query};
 use crate::model::alert::{Alert, Status};
-use crate::model::rule::Metric;
+use crate::model::rule::{Metric, Rule};
 use crate::model::REGISTRATION_HORIZON;
 use crate::store::alerting::AlertFilter;
 use crate::AppState;
@@ -29,57 +31,94 @@ use crate::AppState;
 const DEFAULT_WINDOW: Duration = Duration::from_secs(300);
 const MAX_WINDOW: Duration = Duration::from_secs(30 * 24 * 3600);
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/apps", get(apps))
-        .route("/api/apps/{name}/metrics", get(app_metrics))
-        .route("/api/alerts", get(alerts))
-        .route("/api/alerts/stats", get(alert_stats))
-        .route("/api/alerts/{id}/ack", post(ack))
-        .route("/api/alerts/{id}/resolve", post(resolve))
-        .route("/api/rules", get(rules))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(apps))
+        .routes(routes!(app_metrics))
+        .routes(routes!(alerts))
+        .routes(routes!(alert_stats))
+        .routes(routes!(ack))
+        .routes(routes!(resolve))
+        .routes(routes!(rules))
 }
 
-fn bearer(headers: &HeaderMap) -> Option<&str> {
-    headers
-        .get("authorization")?
-        .to_str()
-        .ok()?
-        .strip_prefix("Bearer ")
-}
-
-pub(crate) fn require_read(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
-    let alerting = &state.settings.alerting;
-    if alerting.read_token.is_empty() {
-        return Ok(());
-    }
-    match bearer(headers) {
-        Some(token)
-            if token == alerting.read_token
-                || (!alerting.admin_token.is_empty() && token == alerting.admin_token) =>
-        {
-            Ok(())
-        }
-        _ => Err(ApiError::Unauthorized),
-    }
-}
-
-fn require_admin(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
-    let admin = &state.settings.alerting.admin_token;
-    if admin.is_empty() {
-        return Err(ApiError::Forbidden(
-            "alert changes are disabled: set alerting.admin_token",
-        ));
-    }
-    match bearer(headers) {
-        Some(token) if token == admin => Ok(()),
-        _ => Err(ApiError::Unauthorized),
-    }
-}
-
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct WindowParam {
+    /// How far back to measure, e.g. `5m`, `1h`, `7d` (10s to 30d); default 5m.
     window: Option<String>,
+}
+
+/// A built-in metric over the window.
+#[derive(Debug, Serialize, ToSchema)]
+struct Measured {
+    value: f64,
+    samples: u64,
+}
+
+/// A metric the app pushes with `pushMetric`, over the window.
+#[derive(Debug, Serialize, ToSchema)]
+struct CustomSummary {
+    avg: f64,
+    p95: f64,
+    samples: u64,
+}
+
+/// An app's metrics by name (`error_rate`, `lcp`, …; only those with data),
+/// and its custom metrics by name under `custom`.
+#[derive(Debug, Default, Serialize, ToSchema)]
+struct AppMetrics {
+    #[serde(flatten)]
+    measured: BTreeMap<&'static str, Measured>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    custom: BTreeMap<String, CustomSummary>,
+}
+
+/// A registered app: what it declared at its latest registration.
+#[derive(Debug, Serialize, ToSchema)]
+struct AppEntry {
+    name: String,
+    version: String,
+    health_check: String,
+    dependencies: Vec<String>,
+    metrics: AppMetrics,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+struct Apps {
+    window_seconds: u64,
+    apps: Vec<AppEntry>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+struct OneAppMetrics {
+    app: String,
+    window_seconds: u64,
+    metrics: AppMetrics,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+struct Alerts {
+    /// Newest first.
+    alerts: Vec<Alert>,
+}
+
+/// A rule an app declared from the browser: applied only for apps in
+/// `alerting.browser_rules_for`; `problem` says why one cannot be read.
+#[derive(Debug, Serialize, ToSchema)]
+struct Declared {
+    app: String,
+    applied: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule: Option<Rule>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    problem: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+struct Rules {
+    rules: Vec<RuleInForce>,
+    declared_by_apps: Vec<Declared>,
 }
 
 fn window(param: &WindowParam) -> Result<Duration, ApiError> {
@@ -96,12 +135,12 @@ fn window(param: &WindowParam) -> Result<Duration, ApiError> {
     Ok(window)
 }
 
-/// Every metric for every app over `window`: app → metric → {value, samples}.
+/// Every metric for every app over `window`.
 async fn metrics_by_app(
     state: &AppState,
     window: Duration,
-) -> Result<BTreeMap<String, BTreeMap<&'static str, Value>>, ApiError> {
-    let mut by_app: BTreeMap<String, BTreeMap<&'static str, Value>> = BTreeMap::new();
+) -> Result<BTreeMap<String, AppMetrics>, ApiError> {
+    let mut by_app: BTreeMap<String, AppMetrics> = BTreeMap::new();
     for metric in Metric::ALL {
         let measured = measure(
             state.store.client(),
@@ -112,76 +151,88 @@ async fn metrics_by_app(
         )
         .await?;
         for (app, m) in measured {
-            by_app.entry(app).or_default().insert(
-                metric.as_str(),
-                json!({ "value": m.value, "samples": m.samples }),
-            );
+            let measured = Measured {
+                value: m.value,
+                samples: m.samples,
+            };
+            let metrics = &mut by_app.entry(app).or_default().measured;
+            metrics.insert(metric.as_str(), measured);
         }
     }
-    for (app, name, avg, p95, count) in custom_summary(state.store.client(), window).await? {
-        let label: &'static str = "custom";
-        let entry = by_app
-            .entry(app)
-            .or_default()
-            .entry(label)
-            .or_insert_with(|| json!({}));
-        entry[name] = json!({ "avg": avg, "p95": p95, "samples": count });
+    for (app, name, avg, p95, samples) in custom_summary(state.store.client(), window).await? {
+        let summary = CustomSummary { avg, p95, samples };
+        by_app.entry(app).or_default().custom.insert(name, summary);
     }
     Ok(by_app)
 }
 
+/// The apps registered in the last 24 hours, with their metrics over `window`.
+#[utoipa::path(get, path = "/api/apps", tag = "alerts", params(WindowParam),
+    security(("read_token" = []), ("admin_token" = []), ()),
+    responses((status = OK, body = Apps), ReadErrors))]
 async fn apps(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _: ReadAccess,
     Query(param): Query<WindowParam>,
-) -> Result<Json<Value>, ApiError> {
-    require_read(&state, &headers)?;
+) -> Result<Json<Apps>, ApiError> {
     let window = window(&param)?;
     let registrations = state.store.registrations(REGISTRATION_HORIZON).await?;
     let mut metrics = metrics_by_app(&state, window).await?;
-    let apps: Vec<Value> = registrations
-        .iter()
-        .map(|r| {
-            json!({
-                "name": r.app, "version": r.version, "health_check": r.health_check,
-                "dependencies": r.dependencies, "metrics": metrics.remove(&r.app).unwrap_or_default(),
-            })
+    let apps = registrations
+        .into_iter()
+        .map(|r| AppEntry {
+            metrics: metrics.remove(&r.app).unwrap_or_default(),
+            name: r.app,
+            version: r.version,
+            health_check: r.health_check,
+            dependencies: r.dependencies,
         })
         .collect();
-    Ok(Json(
-        json!({ "window_seconds": window.as_secs(), "apps": apps }),
-    ))
+    Ok(Json(Apps {
+        window_seconds: window.as_secs(),
+        apps,
+    }))
 }
 
+/// One app's metrics over `window`; 404 if it has no data in it.
+#[utoipa::path(get, path = "/api/apps/{name}/metrics", tag = "alerts",
+    params(("name" = String, Path, description = "App name"), WindowParam),
+    security(("read_token" = []), ("admin_token" = []), ()),
+    responses((status = OK, body = OneAppMetrics), AppReadErrors))]
 async fn app_metrics(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _: ReadAccess,
     Path(name): Path<String>,
     Query(param): Query<WindowParam>,
-) -> Result<Json<Value>, ApiError> {
-    require_read(&state, &headers)?;
+) -> Result<Json<OneAppMetrics>, ApiError> {
     canopy_wire::limits::check_app_name(&name).map_err(ApiError::BadRequest)?;
     let window = window(&param)?;
     let mut metrics = metrics_by_app(&state, window).await?;
-    let app_metrics = metrics
+    let metrics = metrics
         .remove(&name)
         .ok_or(ApiError::NotFound("no data for this app in the window"))?;
-    Ok(Json(
-        json!({ "app": name, "window_seconds": window.as_secs(), "metrics": app_metrics }),
-    ))
+    Ok(Json(OneAppMetrics {
+        app: name,
+        window_seconds: window.as_secs(),
+        metrics,
+    }))
 }
 
+/// Recent alerts, newest first, optionally filtered.
+#[utoipa::path(get, path = "/api/alerts", tag = "alerts", params(AlertFilter),
+    security(("read_token" = []), ("admin_token" = []), ()),
+    responses((status = OK, body = Alerts), ReadErrors))]
 async fn alerts(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _: ReadAccess,
     Query(filter): Query<AlertFilter>,
-) -> Result<Json<Value>, ApiError> {
-    require_read(&state, &headers)?;
+) -> Result<Json<Alerts>, ApiError> {
     let alerts = state.store.alerts(&filter).await?;
-    Ok(Json(json!({ "alerts": alerts })))
+    Ok(Json(Alerts { alerts }))
 }
 
-#[derive(Debug, Default, Serialize)]
+/// Counts of recent alerts: active, resolved, by severity and by app.
+#[derive(Debug, Default, Serialize, ToSchema)]
 struct AlertStats {
     total: usize,
     active: usize,
@@ -190,11 +241,13 @@ struct AlertStats {
     by_app: BTreeMap<String, usize>,
 }
 
+#[utoipa::path(get, path = "/api/alerts/stats", tag = "alerts",
+    security(("read_token" = []), ("admin_token" = []), ()),
+    responses((status = OK, body = AlertStats), ReadErrors))]
 async fn alert_stats(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _: ReadAccess,
 ) -> Result<Json<AlertStats>, ApiError> {
-    require_read(&state, &headers)?;
     let alerts = state.store.alerts(&AlertFilter::default()).await?;
     let mut stats = AlertStats {
         total: alerts.len(),
@@ -217,11 +270,9 @@ async fn alert_stats(
 
 async fn change_alert(
     state: &AppState,
-    headers: &HeaderMap,
     id: &str,
     change: fn(&mut Alert, i64),
 ) -> Result<Json<Alert>, ApiError> {
-    require_admin(state, headers)?;
     let mut alert = state
         .store
         .alert(id)
@@ -235,34 +286,57 @@ async fn change_alert(
     Ok(Json(alert))
 }
 
+/// Acknowledges an alert: no more repeat notifications.
+#[utoipa::path(post, path = "/api/alerts/{id}/ack", tag = "alerts",
+    params(("id" = String, Path, description = "Alert id")),
+    security(("admin_token" = [])),
+    responses((status = OK, description = "The alert as changed", body = Alert), AdminErrors))]
 async fn ack(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _: AdminAccess,
     Path(id): Path<String>,
 ) -> Result<Json<Alert>, ApiError> {
-    change_alert(&state, &headers, &id, acknowledge).await
+    change_alert(&state, &id, acknowledge).await
 }
 
+/// Resolves an alert by hand (silenced until its metric recovers).
+#[utoipa::path(post, path = "/api/alerts/{id}/resolve", tag = "alerts",
+    params(("id" = String, Path, description = "Alert id")),
+    security(("admin_token" = [])),
+    responses((status = OK, description = "The alert as changed", body = Alert), AdminErrors))]
 async fn resolve(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _: AdminAccess,
     Path(id): Path<String>,
 ) -> Result<Json<Alert>, ApiError> {
-    change_alert(&state, &headers, &id, resolve_manually).await
+    change_alert(&state, &id, resolve_manually).await
 }
 
-async fn rules(State(state): State<AppState>, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
-    require_read(&state, &headers)?;
+/// The rules in force (configured, default, and applied browser-declared
+/// ones), and every rule apps declared.
+#[utoipa::path(get, path = "/api/rules", tag = "alerts",
+    security(("read_token" = []), ("admin_token" = []), ()),
+    responses((status = OK, body = Rules), ReadErrors))]
+async fn rules(State(state): State<AppState>, _: ReadAccess) -> Result<Json<Rules>, ApiError> {
     let registrations = state.store.registrations(REGISTRATION_HORIZON).await?;
-    let (in_force, declared) = rules_in_force(&state.settings.alerting, &registrations);
-    let declared: Vec<Value> = declared
+    let (rules, declared) = rules_in_force(&state.settings.alerting, &registrations);
+    let declared_by_apps = declared
         .into_iter()
-        .map(|d| match d.rule {
-            Ok(rule) => json!({ "app": d.app, "applied": d.applied, "rule": rule }),
-            Err(problem) => json!({ "app": d.app, "applied": false, "problem": problem }),
+        .map(|d| {
+            let (rule, problem) = match d.rule {
+                Ok(rule) => (Some(rule), None),
+                Err(problem) => (None, Some(problem)),
+            };
+            Declared {
+                app: d.app,
+                applied: d.applied,
+                rule,
+                problem,
+            }
         })
         .collect();
-    Ok(Json(
-        json!({ "rules": in_force, "declared_by_apps": declared }),
-    ))
+    Ok(Json(Rules {
+        rules,
+        declared_by_apps,
+    }))
 }

@@ -160,10 +160,13 @@ pub struct Registration {
 }
 
 /// Filters of `GET /api/alerts`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AlertFilter {
+    /// `pending`, `firing` or `resolved`.
     pub status: Option<String>,
     pub app: Option<String>,
+    /// `info`, `warning` or `critical`.
     pub severity: Option<String>,
 }
 

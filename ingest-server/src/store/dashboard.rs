@@ -3,10 +3,13 @@
 //! few hours the hourly ones (migration 7), the rest the per-minute ones
 //! (migration 5). The caller aligns the range to the grain read, so rollups
 //! and raw rows cover the same events. Every value from a request is bound
-//! (`?`), never spliced.
+//! (`?`), never spliced. Each query has its row type; the ones the API
+//! answers with as they are also describe themselves for /openapi.json.
 
 use clickhouse::query::Query;
-use serde_json::Value;
+use clickhouse::{Row, RowOwned, RowRead};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::schema::{Grain, QUANTILES};
 use super::{Store, StoreError};
@@ -29,6 +32,114 @@ impl Range {
             to: self.to.div_ceil(size) * size,
         }
     }
+}
+
+/// Per app, from [`Store::app_totals`].
+#[derive(Debug, Clone, PartialEq, Eq, Row, Deserialize)]
+pub struct AppTotals {
+    pub app: String,
+    pub views: u64,
+    pub error_views: u64,
+    pub failed_views: u64,
+    pub errors: u64,
+}
+
+/// Per app, from [`Store::muted_errors`].
+#[derive(Debug, Row, Deserialize)]
+pub struct MutedErrors {
+    pub app: String,
+    pub muted_errors: u64,
+}
+
+/// One vital's samples and [p50, p75, p95] for a `key`: an app
+/// ([`Store::vital_totals`]), a page or browser ([`Store::vitals_by`]).
+#[derive(Debug, Clone, PartialEq, Row, Deserialize)]
+pub struct VitalQuantiles {
+    pub key: String,
+    pub name: String,
+    pub samples: u64,
+    pub q: Vec<f64>,
+}
+
+/// One bucket of an app's views, from [`Store::app_series`].
+#[derive(Debug, Row, Deserialize)]
+pub struct AppBucket {
+    pub t: u32,
+    pub views: u64,
+    pub error_views: u64,
+    pub errors: u64,
+}
+
+/// One bucket of one vital, from [`Store::vital_series`].
+#[derive(Debug, Row, Deserialize)]
+pub struct VitalBucket {
+    pub t: u32,
+    pub name: String,
+    pub q: Vec<f64>,
+}
+
+/// Errors of one fingerprint (message + top frame), from [`Store::top_errors`].
+#[derive(Debug, Row, Serialize, Deserialize, ToSchema)]
+pub struct ErrorGroup {
+    pub fingerprint: String,
+    pub message: String,
+    pub top_frame: String,
+    /// Occurrences.
+    pub count: u64,
+    /// Views with at least one.
+    pub views: u64,
+    /// Epoch milliseconds.
+    pub first_seen: i64,
+    /// Epoch milliseconds.
+    pub last_seen: i64,
+}
+
+/// One resource's loads, from [`Store::slowest_resources`].
+#[derive(Debug, Row, Deserialize)]
+pub struct ResourceLoads {
+    pub url: String,
+    pub initiator: String,
+    pub samples: u64,
+    pub bytes: u64,
+    /// Duration (ms) [p50, p75, p95].
+    pub q: Vec<f64>,
+}
+
+/// One bucket of health probes, from [`Store::probe_series`].
+#[derive(Debug, Row, Serialize, Deserialize, ToSchema)]
+pub struct ProbeBucket {
+    /// Bucket start, Unix seconds.
+    pub t: u32,
+    pub probes: u64,
+    /// Share of probes that succeeded, 0–1.
+    pub ok: f64,
+    /// Mean latency, ms.
+    pub avg: f64,
+    /// p95 latency, ms.
+    pub p95: f64,
+}
+
+/// One bucket of long animation frames, from [`Store::long_frame_series`].
+#[derive(Debug, Row, Serialize, Deserialize, ToSchema)]
+pub struct LongFrameBucket {
+    /// Bucket start, Unix seconds.
+    pub t: u32,
+    pub frames: u64,
+    /// Input blocked, ms.
+    pub blocking: f64,
+    /// p95 frame duration, ms.
+    pub p95: f64,
+}
+
+/// A script that ran in long frames, from [`Store::long_frame_scripts`].
+#[derive(Debug, Row, Serialize, Deserialize, ToSchema)]
+pub struct LongFrameScript {
+    pub url: String,
+    pub invoker: String,
+    pub function: String,
+    pub frames: u64,
+    /// Total time it ran, ms.
+    pub duration: f64,
 }
 
 /// Ranges longer than this read the hourly rollups, widened to whole hours
@@ -61,6 +172,13 @@ pub fn series_grain(range: Range, bucket: u32) -> (Grain, Range) {
 fn time_range(grain: Grain) -> String {
     let time = grain.column();
     format!("{time} >= toDateTime(?) AND {time} < toDateTime(?)")
+}
+
+/// `merge` (a rollup's quantiles merge function) of its quantile states as
+/// `q`: [p50, p75, p95] as Float64. t-digests give Float32: each is read by
+/// its shortest decimal form (0.1, not 0.10000000149 as a plain cast gives).
+fn merged_quantiles(merge: &str) -> String {
+    format!("arrayMap(x -> toFloat64(toString(x)), {merge}({QUANTILES})(quantiles)) AS q")
 }
 
 /// The range on the per-minute rollups that have no hourly ones (breakdowns
@@ -110,56 +228,51 @@ impl Store {
             .bind(limit)
     }
 
-    /// Runs `query` and returns its rows as JSON objects (the dashboard's
-    /// answers are JSON anyway, so no row types to keep in step with SQL).
-    async fn json_rows(&self, query: Query) -> Result<Vec<Value>, StoreError> {
-        let bytes = query
-            .with_setting("output_format_json_quote_64bit_integers", "0")
-            .with_setting("output_format_json_quote_denormals", "0")
-            .fetch_bytes("JSONEachRow")?
-            .collect()
-            .await?;
-        bytes
-            .split(|b| *b == b'\n')
-            .filter(|line| !line.is_empty())
-            .map(|line| serde_json::from_slice(line).map_err(StoreError::Decode))
-            .collect()
+    /// Runs `query`, one `R` per row.
+    async fn rows<R: RowOwned + RowRead>(query: Query) -> Result<Vec<R>, StoreError> {
+        Ok(query.fetch_all::<R>().await?)
     }
 
     /// Per app: views, error views, failed views, errors, from the rollup at
     /// `grain` (`range` aligned to it).
-    pub async fn app_totals(&self, range: Range, grain: Grain) -> Result<Vec<Value>, StoreError> {
+    pub async fn app_totals(
+        &self,
+        range: Range,
+        grain: Grain,
+    ) -> Result<Vec<AppTotals>, StoreError> {
         let (table, range_sql) = (grain.app_table(), time_range(grain));
         let sql = format!(
             "SELECT app, uniqMerge(views) AS views, uniqMerge(error_views) AS error_views, \
              uniqMerge(failed_views) AS failed_views, sum(errors) AS errors \
              FROM {table} WHERE {range_sql} GROUP BY app ORDER BY app"
         );
-        self.json_rows(self.client().query(&sql).bind(range.from).bind(range.to))
-            .await
+        Self::rows(self.client().query(&sql).bind(range.from).bind(range.to)).await
     }
 
     /// Per app: cross-origin errors the browser muted ("Script error."),
     /// counted from the raw errors (they are in no rollup: the error rollups
     /// hold groupable errors only, and these are few per view at most).
-    pub async fn muted_errors(&self, range: Range) -> Result<Vec<Value>, StoreError> {
+    pub async fn muted_errors(&self, range: Range) -> Result<Vec<MutedErrors>, StoreError> {
         let sql = format!(
             "SELECT app, toUInt64(sum(count)) AS muted_errors FROM errors \
              WHERE source = 'muted' AND {AT_RANGE} GROUP BY app ORDER BY app"
         );
-        self.json_rows(self.client().query(&sql).bind(range.from).bind(range.to))
-            .await
+        Self::rows(self.client().query(&sql).bind(range.from).bind(range.to)).await
     }
 
     /// Per app and vital: samples and [p50, p75, p95], from the rollup at `grain`.
-    pub async fn vital_totals(&self, range: Range, grain: Grain) -> Result<Vec<Value>, StoreError> {
+    pub async fn vital_totals(
+        &self,
+        range: Range,
+        grain: Grain,
+    ) -> Result<Vec<VitalQuantiles>, StoreError> {
         let ((table, merge), range_sql) = (grain.vitals_table(), time_range(grain));
         let sql = format!(
-            "SELECT app, name, sum(samples) AS samples, {merge}({QUANTILES})(quantiles) AS q \
-             FROM {table} WHERE {range_sql} GROUP BY app, name ORDER BY app, name"
+            "SELECT app AS key, name, sum(samples) AS samples, {} \
+             FROM {table} WHERE {range_sql} GROUP BY key, name ORDER BY key, name",
+            merged_quantiles(merge)
         );
-        self.json_rows(self.client().query(&sql).bind(range.from).bind(range.to))
-            .await
+        Self::rows(self.client().query(&sql).bind(range.from).bind(range.to)).await
     }
 
     /// One app's views, error views and errors per bucket of `bucket`
@@ -170,7 +283,7 @@ impl Store {
         range: Range,
         bucket: u32,
         grain: Grain,
-    ) -> Result<Vec<Value>, StoreError> {
+    ) -> Result<Vec<AppBucket>, StoreError> {
         let measures = "uniqMerge(views) AS views, uniqMerge(error_views) AS error_views, sum(errors) AS errors";
         let sql = series_sql(
             grain.app_table(),
@@ -179,8 +292,7 @@ impl Store {
             measures,
             "",
         );
-        self.json_rows(self.bucketed(&sql, bucket, app, range))
-            .await
+        Self::rows(self.bucketed(&sql, bucket, app, range)).await
     }
 
     /// One app's vitals per bucket: t, name, samples, [p50, p75, p95], from
@@ -191,12 +303,11 @@ impl Store {
         range: Range,
         bucket: u32,
         grain: Grain,
-    ) -> Result<Vec<Value>, StoreError> {
+    ) -> Result<Vec<VitalBucket>, StoreError> {
         let (table, merge) = grain.vitals_table();
-        let measures = format!("sum(samples) AS samples, {merge}({QUANTILES})(quantiles) AS q");
+        let measures = merged_quantiles(merge);
         let sql = series_sql(table, grain.column(), &time_range(grain), &measures, "name");
-        self.json_rows(self.bucketed(&sql, bucket, app, range))
-            .await
+        Self::rows(self.bucketed(&sql, bucket, app, range)).await
     }
 
     /// One app's vitals grouped by `dimension` (page path or browser).
@@ -205,13 +316,14 @@ impl Store {
         app: &str,
         range: Range,
         dimension: Dimension,
-    ) -> Result<Vec<Value>, StoreError> {
+    ) -> Result<Vec<VitalQuantiles>, StoreError> {
         let column = dimension.column();
         let sql = format!(
-            "SELECT {column} AS key, name, sum(samples) AS samples, quantilesMerge({QUANTILES})(quantiles) AS q \
-             FROM rollup_vitals_minute WHERE app = ? AND {MINUTE_RANGE} GROUP BY key, name ORDER BY key, name"
+            "SELECT {column} AS key, name, sum(samples) AS samples, {} \
+             FROM rollup_vitals_minute WHERE app = ? AND {MINUTE_RANGE} GROUP BY key, name ORDER BY key, name",
+            merged_quantiles("quantilesMerge")
         );
-        self.json_rows(
+        Self::rows(
             self.client()
                 .query(&sql)
                 .bind(app)
@@ -227,7 +339,7 @@ impl Store {
         app: &str,
         range: Range,
         limit: u32,
-    ) -> Result<Vec<Value>, StoreError> {
+    ) -> Result<Vec<ErrorGroup>, StoreError> {
         let sql = format!(
             "SELECT fingerprint, any(message) AS message, any(top_frame) AS top_frame, sum(count) AS count, \
              uniqMerge(views) AS views, toUnixTimestamp64Milli(min(first_seen)) AS first_seen, \
@@ -235,7 +347,7 @@ impl Store {
              FROM rollup_errors_minute WHERE app = ? AND {MINUTE_RANGE} \
              GROUP BY fingerprint ORDER BY count DESC, fingerprint LIMIT ?"
         );
-        self.json_rows(self.listed(&sql, app, range, limit)).await
+        Self::rows(self.listed(&sql, app, range, limit)).await
     }
 
     /// One app's resources, slowest p75 first.
@@ -244,14 +356,14 @@ impl Store {
         app: &str,
         range: Range,
         limit: u32,
-    ) -> Result<Vec<Value>, StoreError> {
+    ) -> Result<Vec<ResourceLoads>, StoreError> {
         let sql = format!(
             "SELECT url, initiator, sum(samples) AS samples, sum(bytes) AS bytes, \
-             quantilesMerge({QUANTILES})(quantiles) AS q \
-             FROM rollup_resources_minute WHERE app = ? AND {MINUTE_RANGE} \
-             GROUP BY url, initiator ORDER BY q[2] DESC, url LIMIT ?"
+             {} FROM rollup_resources_minute WHERE app = ? AND {MINUTE_RANGE} \
+             GROUP BY url, initiator ORDER BY q[2] DESC, url LIMIT ?",
+            merged_quantiles("quantilesMerge")
         );
-        self.json_rows(self.listed(&sql, app, range, limit)).await
+        Self::rows(self.listed(&sql, app, range, limit)).await
     }
 
     /// One app's health probes per bucket (raw: probes are few).
@@ -260,11 +372,10 @@ impl Store {
         app: &str,
         range: Range,
         bucket: u32,
-    ) -> Result<Vec<Value>, StoreError> {
+    ) -> Result<Vec<ProbeBucket>, StoreError> {
         let measures = "count() AS probes, avg(ok) AS ok, avg(latency_ms) AS avg, quantile(0.95)(latency_ms) AS p95";
         let sql = series_sql("probes", RAW_TIME, AT_RANGE, measures, "");
-        self.json_rows(self.bucketed(&sql, bucket, app, range))
-            .await
+        Self::rows(self.bucketed(&sql, bucket, app, range)).await
     }
 
     /// One app's long animation frames per bucket: how many, the input they
@@ -274,12 +385,11 @@ impl Store {
         app: &str,
         range: Range,
         bucket: u32,
-    ) -> Result<Vec<Value>, StoreError> {
+    ) -> Result<Vec<LongFrameBucket>, StoreError> {
         let measures =
             "count() AS frames, sum(blocking) AS blocking, quantile(0.95)(duration) AS p95";
         let sql = series_sql("long_frames", RAW_TIME, AT_RANGE, measures, "");
-        self.json_rows(self.bucketed(&sql, bucket, app, range))
-            .await
+        Self::rows(self.bucketed(&sql, bucket, app, range)).await
     }
 
     /// The scripts that ran longest in one app's long frames, longest total first.
@@ -288,14 +398,14 @@ impl Store {
         app: &str,
         range: Range,
         limit: u32,
-    ) -> Result<Vec<Value>, StoreError> {
+    ) -> Result<Vec<LongFrameScript>, StoreError> {
         let sql = format!(
             "SELECT script.url AS url, script.invoker AS invoker, script.function AS function, \
              count() AS frames, sum(script.duration) AS duration \
              FROM long_frames ARRAY JOIN scripts AS script WHERE app = ? AND {AT_RANGE} \
              GROUP BY url, invoker, function ORDER BY duration DESC, url LIMIT ?"
         );
-        self.json_rows(self.listed(&sql, app, range, limit)).await
+        Self::rows(self.listed(&sql, app, range, limit)).await
     }
 }
 

@@ -183,15 +183,14 @@ impl TestServer {
         request
     }
 
-    pub async fn count(&self, table: &str) -> u64 {
-        count(&self.clickhouse, table).await
+    /// The server's Prometheus metrics, as text.
+    pub async fn metrics(&self) -> String {
+        let response = self.http.get(format!("{}/metrics", self.base)).send();
+        response.await.unwrap().text().await.unwrap()
     }
 
-    /// The server's `/metrics` text.
-    pub async fn metrics(&self) -> String {
-        let url = format!("{}/metrics", self.base);
-        let response = self.http.get(url).send().await.unwrap();
-        response.text().await.unwrap()
+    pub async fn count(&self, table: &str) -> u64 {
+        count(&self.clickhouse, table).await
     }
 
     pub async fn total_rows(&self) -> u64 {

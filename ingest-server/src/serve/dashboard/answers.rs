@@ -1,0 +1,203 @@
+//! What the dashboard endpoints answer. Field names are what dashboard/src
+//! reads; keep them.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::store::dashboard::{ErrorGroup, LongFrameBucket, LongFrameScript, ProbeBucket};
+
+/// The app and the range an answer covers (Unix seconds, `[from, to)`,
+/// aligned to what was read).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Scope {
+    pub app: String,
+    pub from: u32,
+    pub to: u32,
+}
+
+/// A vital's samples and quantiles, with the p75's rating.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct VitalSummary {
+    pub samples: u64,
+    pub p50: Option<f64>,
+    pub p75: Option<f64>,
+    pub p95: Option<f64>,
+    /// `good`, `needs-improvement`, `poor`, or `unknown`.
+    pub rating: &'static str,
+}
+
+/// Vitals by name (`lcp`, `inp`, `cls`, `fcp`, `ttfb`).
+pub type Vitals = BTreeMap<String, VitalSummary>;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Overview {
+    pub from: u32,
+    pub to: u32,
+    pub apps: Vec<AppOverview>,
+}
+
+/// One app in the overview. Rates are null for an app without views.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AppOverview {
+    pub app: String,
+    pub views: u64,
+    pub errors: u64,
+    pub error_views: u64,
+    pub failed_views: u64,
+    /// 1 − failed views ÷ views.
+    pub availability: Option<f64>,
+    /// Error views ÷ views.
+    pub error_rate: Option<f64>,
+    /// Cross-origin errors the browser muted ("Script error.").
+    pub muted_errors: u64,
+    pub vitals: Vitals,
+    pub active_alerts: u64,
+}
+
+impl AppOverview {
+    pub fn empty(app: &str) -> Self {
+        Self {
+            app: app.to_owned(),
+            views: 0,
+            errors: 0,
+            error_views: 0,
+            failed_views: 0,
+            availability: None,
+            error_rate: None,
+            muted_errors: 0,
+            vitals: Vitals::new(),
+            active_alerts: 0,
+        }
+    }
+}
+
+/// Chart columns, one value per bucket of `t` (null: no data).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SeriesColumns {
+    pub views: Vec<Option<u64>>,
+    pub errors: Vec<Option<u64>>,
+    pub error_rate: Vec<Option<f64>>,
+    pub lcp: Vec<Option<f64>>,
+    pub inp: Vec<Option<f64>>,
+    pub cls: Vec<Option<f64>>,
+    pub fcp: Vec<Option<f64>>,
+    pub ttfb: Vec<Option<f64>>,
+}
+
+impl SeriesColumns {
+    pub fn empty(points: usize) -> Self {
+        Self {
+            views: vec![None; points],
+            errors: vec![None; points],
+            error_rate: vec![None; points],
+            lcp: vec![None; points],
+            inp: vec![None; points],
+            cls: vec![None; points],
+            fcp: vec![None; points],
+            ttfb: vec![None; points],
+        }
+    }
+
+    /// The p75 column of the vital `name`, if it is charted.
+    pub fn vital(&mut self, name: &str) -> Option<&mut Vec<Option<f64>>> {
+        match name {
+            "lcp" => Some(&mut self.lcp),
+            "inp" => Some(&mut self.inp),
+            "cls" => Some(&mut self.cls),
+            "fcp" => Some(&mut self.fcp),
+            "ttfb" => Some(&mut self.ttfb),
+            _ => None,
+        }
+    }
+}
+
+/// An alert rule in force on a charted metric.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Threshold {
+    pub rule: String,
+    pub metric: &'static str,
+    pub threshold: f64,
+    pub severity: &'static str,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Series {
+    #[serde(flatten)]
+    pub scope: Scope,
+    pub bucket: u32,
+    /// Bucket starts, Unix seconds.
+    pub t: Vec<u32>,
+    pub series: SeriesColumns,
+    pub thresholds: Vec<Threshold>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Errors {
+    #[serde(flatten)]
+    pub scope: Scope,
+    /// Most frequent first.
+    pub errors: Vec<ErrorGroup>,
+}
+
+/// A resource's loads: duration quantiles in ms.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Resource {
+    pub url: String,
+    pub initiator: String,
+    pub samples: u64,
+    pub bytes: u64,
+    pub p50: Option<f64>,
+    pub p75: Option<f64>,
+    pub p95: Option<f64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Resources {
+    #[serde(flatten)]
+    pub scope: Scope,
+    /// Slowest p75 first.
+    pub resources: Vec<Resource>,
+}
+
+/// The vitals of one page path or browser.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BreakdownEntry {
+    pub key: String,
+    pub vitals: Vitals,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Pages {
+    #[serde(flatten)]
+    pub scope: Scope,
+    /// Worst LCP p75 first.
+    pub pages: Vec<BreakdownEntry>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Browsers {
+    #[serde(flatten)]
+    pub scope: Scope,
+    /// Worst LCP p75 first.
+    pub browsers: Vec<BreakdownEntry>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Probes {
+    #[serde(flatten)]
+    pub scope: Scope,
+    pub bucket: u32,
+    pub probes: Vec<ProbeBucket>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LongFrames {
+    #[serde(flatten)]
+    pub scope: Scope,
+    pub bucket: u32,
+    pub frames: Vec<LongFrameBucket>,
+    /// Longest total first.
+    pub scripts: Vec<LongFrameScript>,
+}
