@@ -22,7 +22,7 @@ pub(crate) fn beacon_template() -> String {
         .collect::<Vec<_>>()
         .join("\n");
     json!({
-        "schema": 1, "session_id": "SESSION", "view_id": "view-7f3a", "page_url": "https://shop.example/checkout",
+        "schema": 1, "id": "BEACON_ID", "session_id": "SESSION", "view_id": "view-7f3a", "page_url": "https://shop.example/checkout",
         "sent_at": sent_at,
         "apps": [{"name": "shell", "version": "3.2.0"}, {"name": "catalog", "version": "2.3.1"}, {"name": "cart", "version": "1.4.0"}],
         "events": [
@@ -48,9 +48,13 @@ pub(crate) fn beacon_template() -> String {
     .to_string()
 }
 
-/// The beacon body with its own session id.
+/// The beacon body with its own session id, and its own beacon id as the
+/// agent gives every body (so the server does its duplicate check).
 pub(crate) fn beacon_body(template: &str, mode: &str, id: u64) -> String {
-    template.replacen("SESSION", &format!("{mode}-{id}"), 1)
+    let mode_letters: String = mode.chars().filter(char::is_ascii_alphanumeric).collect();
+    template
+        .replacen("BEACON_ID", &format!("{mode_letters}-{id:020}"), 1)
+        .replacen("SESSION", &format!("{mode}-{id}"), 1)
 }
 
 /// The beacon as the server logs it: validated and enriched.
