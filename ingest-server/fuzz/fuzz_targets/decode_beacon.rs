@@ -29,8 +29,7 @@ use flate2::write::GzEncoder;
 use flate2::Compression;
 use ingest_server::enrich::enrich;
 use ingest_server::receive::decode::{decompress, DecodeError, Encoding};
-use ingest_server::store::record::{self, TableBatch};
-use ingest_server::store::Rows;
+use ingest_server::record::{self, Rows, TableBatch};
 use ingest_server::validate::validate;
 use libfuzzer_sys::fuzz_target;
 
