@@ -1,7 +1,6 @@
 //! The beacon every mode sends, and how the server would log it.
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use anyhow::Context;
+use ingest_server::clock::now_millis;
 use ingest_server::enrich::{enrich, Accepted};
 use ingest_server::validate::validate;
 use serde_json::json;
@@ -61,12 +60,5 @@ pub(crate) fn beacon_body(template: &str, mode: &str, id: u64) -> String {
 pub(crate) fn accepted(body: &str) -> anyhow::Result<Accepted> {
     let beacon = validate(body.as_bytes()).context("the benchmark beacon must validate")?;
     anyhow::ensure!(beacon.events.len() as u64 == EVENTS_PER_BEACON);
-    Ok(enrich(beacon, Some(USER_AGENT), now_ms()))
-}
-
-pub(crate) fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
+    Ok(enrich(beacon, Some(USER_AGENT), now_millis()))
 }

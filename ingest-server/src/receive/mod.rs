@@ -87,7 +87,8 @@ pub struct Acknowledged {
     pub accepted: usize,
 }
 
-/// Takes one beacon (docs/API.md describes the body); 202 once it is on disk.
+/// Takes one beacon (README.md, "Endpoints", and the canopy-wire crate
+/// describe the body); 202 once it is on disk.
 #[utoipa::path(post, path = "/v1/beacon", tag = "beacons", params(BeaconParams),
     request_body(content((String = "text/plain"), (String = "application/json")),
         description = "A beacon: JSON (the wire format of the canopy-wire crate), possibly \
