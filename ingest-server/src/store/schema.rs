@@ -16,6 +16,7 @@ use super::StoreError;
 
 mod beacon_ids;
 mod detail;
+mod handled;
 mod hourly;
 mod rollups;
 pub use rollups::{
@@ -244,6 +245,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "beacon ids",
         statements: beacon_ids::create_beacon_ids,
     },
+    Migration {
+        version: 10,
+        name: "handled errors and API calls",
+        statements: handled::add_handled_errors_and_api_calls,
+    },
 ];
 
 /// Each delivery attempt's outcome: delivered, retrying or failed (given up).
@@ -426,6 +432,7 @@ fn event_tables(
         .iter()
         .chain(CUSTOM_TABLES)
         .chain(detail::DETAIL_TABLES)
+        .chain(handled::API_TABLES)
 }
 
 /// Statements that set every event table's retention (run at each startup:
