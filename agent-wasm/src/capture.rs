@@ -51,7 +51,11 @@ pub fn report(
     report.attrs = attrs;
     // A message, or a thrown value that is not an Error, has no stack of its
     // own: where it was reported from places it.
-    report.stack = if stack.is_empty() { caller.clone() } else { stack };
+    report.stack = if stack.is_empty() {
+        caller.clone()
+    } else {
+        stack
+    };
     with_agent(|agent| {
         errors::finish(agent, &mut report);
         let app = app.unwrap_or_else(|| {

@@ -194,10 +194,14 @@ impl InitOptions {
 
 /// `scheme://host[:port]` of http(s), as `URL.origin` writes it.
 fn is_origin(text: &str) -> bool {
-    let Some(host) = (text.strip_prefix("https://")).or_else(|| text.strip_prefix("http://")) else {
+    let Some(host) = (text.strip_prefix("https://")).or_else(|| text.strip_prefix("http://"))
+    else {
         return false;
     };
-    !host.is_empty() && !host.bytes().any(|c| matches!(c, b'/' | b'?' | b'#' | b'@' | b' '))
+    !host.is_empty()
+        && !host
+            .bytes()
+            .any(|c| matches!(c, b'/' | b'?' | b'#' | b'@' | b' '))
 }
 
 impl AppOptions {
@@ -310,9 +314,17 @@ mod tests {
         assert!(api("4xx", "https://api.example.com")
             .unwrap_err()
             .starts_with("apiErrorStatuses must be"));
-        for target in ["https://api.example.com/v1", "api.example.com", "https://", "https://a?b"] {
+        for target in [
+            "https://api.example.com/v1",
+            "api.example.com",
+            "https://",
+            "https://a?b",
+        ] {
             let error = api("5xx", target).unwrap_err();
-            assert!(error.starts_with("tracePropagationTargets must"), "{target}: {error}");
+            assert!(
+                error.starts_with("tracePropagationTargets must"),
+                "{target}: {error}"
+            );
         }
     }
 

@@ -322,14 +322,20 @@ const CUSTOM_TABLES: &[(&str, &[(&str, &str)])] = &[
 ];
 
 fn create_custom_tables(layout: &Layout, database: &str) -> Vec<String> {
-    CUSTOM_TABLES
-        .iter()
-        .flat_map(|(name, own)| create_table(layout, database, &event_table(name, own)))
-        .collect()
+    create_tables_of_events(layout, database, CUSTOM_TABLES)
 }
 
 fn create_event_tables(layout: &Layout, database: &str) -> Vec<String> {
-    EVENT_TABLES
+    create_tables_of_events(layout, database, EVENT_TABLES)
+}
+
+/// `CREATE TABLE` for event tables, each with the common columns and its own.
+fn create_tables_of_events(
+    layout: &Layout,
+    database: &str,
+    tables: &[(&str, &[(&str, &str)])],
+) -> Vec<String> {
+    tables
         .iter()
         .flat_map(|(name, own)| create_table(layout, database, &event_table(name, own)))
         .collect()

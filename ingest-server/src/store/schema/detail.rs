@@ -10,7 +10,7 @@
 //! recreated to sum `count` (see `rollups::recount_errors`).
 
 use super::rollups::{recount_errors, ErrorRows};
-use super::{add_columns, create_table, event_table, Layout, CUSTOM_TABLES, EVENT_TABLES};
+use super::{add_columns, create_tables_of_events, Layout, CUSTOM_TABLES, EVENT_TABLES};
 
 /// The scripts that ran in a long animation frame, longest first.
 const SCRIPTS: &str =
@@ -76,9 +76,7 @@ pub(super) fn add_detail(layout: &Layout, database: &str) -> Vec<String> {
         let columns: Vec<_> = new.iter().copied().chain([APP_ATTRS]).collect();
         statements.extend(add_columns(layout, table, &columns));
     }
-    for (name, own) in DETAIL_TABLES {
-        statements.extend(create_table(layout, database, &event_table(name, own)));
-    }
+    statements.extend(create_tables_of_events(layout, database, DETAIL_TABLES));
     statements.extend(recount_errors(layout, ErrorRows::Counted));
     statements
 }

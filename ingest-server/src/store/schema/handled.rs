@@ -9,7 +9,7 @@
 
 use super::detail::APP_ATTRS;
 use super::rollups::{recount_errors, ErrorRows};
-use super::{add_columns, create_table, event_table, Layout};
+use super::{add_columns, create_tables_of_events, Layout};
 
 const ERROR_COLUMNS: &[(&str, &str)] = &[
     ("level", "LowCardinality(String) DEFAULT 'error'"),
@@ -43,9 +43,7 @@ pub(super) const API_TABLES: &[(&str, &[(&str, &str)])] = &[
 
 pub(super) fn add_handled_errors_and_api_calls(layout: &Layout, database: &str) -> Vec<String> {
     let mut statements = add_columns(layout, "errors", ERROR_COLUMNS);
-    for (name, own) in API_TABLES {
-        statements.extend(create_table(layout, database, &event_table(name, own)));
-    }
+    statements.extend(create_tables_of_events(layout, database, API_TABLES));
     statements.extend(recount_errors(layout, ErrorRows::CountedByLevel));
     statements
 }
