@@ -316,9 +316,10 @@ function watchApiCalls({ endpoint, apiErrorStatuses, tracePropagationTargets = [
     set(`00-${traceId}-${hex(8)}-01`);
     call.traceId = traceId;
   };
-  const finish = (call, status, message) => {
+  // `answered`: an opaque (no-cors) response, status 0 but no failure.
+  const finish = (call, status, message, answered = status > 0) => {
     const { started, traced, ...rest } = call;
-    record({ ...rest, status, message, duration: performance.now() - started, failed: !status || status >= worst });
+    record({ ...rest, status, message, duration: performance.now() - started, failed: !answered || status >= worst });
   };
 
   const originalFetch = globalThis.fetch;
@@ -341,7 +342,7 @@ function watchApiCalls({ endpoint, apiErrorStatuses, tracePropagationTargets = [
       }
       const result = originalFetch.apply(this, args);
       if (call) {
-        result.then((response) => finish(call, response.status, ''),
+        result.then((response) => finish(call, response.status, '', response.type !== 'error'),
           (error) => error?.name === 'AbortError' || finish(call, 0, String(error?.message ?? error)));
       }
       return result;

@@ -35,14 +35,16 @@ window[__APP__] = {
     captureError('not an Error');
     return seen;
   },
-  // catalog: same-origin calls that succeed (not traced), and one it aborts.
-  async succeed() {
+  // catalog: same-origin calls that succeed (not traced), an opaque answer
+  // (no-cors: status 0, yet no failure), and one it aborts.
+  async succeed(api) {
     const aborted = new AbortController();
     const abortedCall = outcome(fetch('/api/catalog?aborted', { signal: aborted.signal }));
     aborted.abort();
     return [
       await outcome(fetch('/api/catalog', { headers: new Headers({ 'x-catalog': '1' }) })),
       await xhr('GET', '/api/catalog'),
+      await outcome(fetch(`${api}/api/catalog`, { mode: 'no-cors' })),
       await abortedCall,
     ];
   },
