@@ -159,8 +159,8 @@ const QUANTILE_STATE: &str = "AggregateFunction(quantiles(0.5, 0.75, 0.95), Floa
 pub(super) const SUM: &str = "SimpleAggregateFunction(sum, UInt64)";
 
 /// The per-app rollup at `grain` (`rollup_app_minute`, `rollup_app_hour`):
-/// views, views with an uncaught error, views where the app failed to load
-/// (docs/ALERTING.md), and uncaught errors, counted as `errors` says.
+/// views, views with a counted error, views where the app failed to load
+/// (docs/ALERTING.md), and counted errors, as `errors` says.
 /// The hourly table is sorted by time first: the overview reads every app
 /// over a range, and per-app reads of an hour's few rows cost little more.
 pub(super) fn app_rollup(grain: Grain, errors: ErrorRows) -> (Rollup, Vec<FeedSql>) {
