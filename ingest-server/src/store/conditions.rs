@@ -17,5 +17,6 @@ pub const COUNTED_ERROR_BEFORE_LEVELS: &str = "source IN ('error', 'rejection')"
 /// An `errors` row of a script of the app that did not load: a failed load.
 pub const SCRIPT_NOT_LOADED: &str = "source = 'resource_load' AND error_type = 'script'";
 /// The share of an app's finished API calls that failed, over `api_summaries`
-/// rows: NULL when there were no calls.
+/// rows: NULL when there were no calls. (A query using it must not alias
+/// anything `calls` or `failed`: ClickHouse would read the alias.)
 pub const API_ERROR_RATE: &str = "sum(failed) / nullIf(sum(calls), 0)";
