@@ -66,6 +66,13 @@ async fn send_traffic(server: &TestServer, minutes_apart: u32) {
                 "message": "price service down", "stack": "fetchPrice@http://shop.example/mfe/cart/cart.js:9:1",
                 "url": "", "line": 0, "column": 0}));
         }
+        // Cart's API calls: a summary each view, a failure every fourth.
+        events.push(json!({"app": "cart", "at": at, "kind": "api_summary", "calls": 3, "failed": u32::from(view % 4 == 2),
+            "duration": 150.0 + f64::from(view)}));
+        if view % 4 == 2 {
+            events.push(json!({"app": "cart", "at": at, "kind": "api_call", "method": "POST", "url": "http://shop.example/api/cart",
+                "status": 503, "duration": 80.0, "message": ""}));
+        }
         if view == 7 {
             events.push(json!({"app": "catalog", "at": at, "kind": "app", "phase": "failed", "detail": "mount threw"}));
         }

@@ -22,7 +22,7 @@ use std::io::Write;
 
 use canopy_wire::limits::{
     check_app_name, check_metric_name, MAX_APP_NAME_BYTES, MAX_ATTRS, MAX_ATTR_KEY_BYTES, MAX_ATTR_VALUE_BYTES,
-    MAX_EVENTS_PER_BEACON, MAX_FRAMES, MAX_ID_BYTES, MAX_SCRIPTS, MAX_STACK_BYTES, MAX_TEXT_BYTES,
+    MAX_EVENTS_PER_BEACON, MAX_FRAMES, MAX_ID_BYTES, MAX_METHOD_BYTES, MAX_SCRIPTS, MAX_STACK_BYTES, MAX_TEXT_BYTES,
 };
 use canopy_wire::{Attrs, Beacon, CustomEvent, CustomMetric, EventBody};
 use flate2::write::GzEncoder;
@@ -163,13 +163,23 @@ fn check_limits(beacon: &Beacon) {
                     && resource.initiator.len() <= MAX_APP_NAME_BYTES
                     && resource.duration >= 0.0
             ),
-            EventBody::Error(report) => assert!(
-                report.error_type.len() <= MAX_APP_NAME_BYTES
-                    && report.message.len() <= MAX_TEXT_BYTES
-                    && report.url.len() <= MAX_TEXT_BYTES
-                    && report.frames.len() <= MAX_FRAMES
-                    && report.count >= 1
-            ),
+            EventBody::Error(report) => {
+                assert!(
+                    report.error_type.len() <= MAX_APP_NAME_BYTES
+                        && report.message.len() <= MAX_TEXT_BYTES
+                        && report.url.len() <= MAX_TEXT_BYTES
+                        && report.frames.len() <= MAX_FRAMES
+                        && report.count >= 1
+                );
+                check_attrs(&report.attrs);
+            }
+            EventBody::ApiCall(call) => {
+                assert!(call.method.len() <= MAX_METHOD_BYTES && call.url.len() <= MAX_TEXT_BYTES);
+                assert!(call.message.len() <= MAX_TEXT_BYTES && call.duration >= 0.0);
+                assert!(call.status == 0 || (100..=599).contains(&call.status), "status {}", call.status);
+                assert!(canopy_wire::limits::check_trace_id(&call.trace_id).is_ok(), "trace id {:?}", call.trace_id);
+            }
+            EventBody::ApiSummary(summary) => assert!(summary.failed <= summary.calls && summary.duration >= 0.0),
             EventBody::Metric(CustomMetric { name, attrs, .. }) | EventBody::Custom(CustomEvent { name, attrs }) => {
                 assert!(check_metric_name(name).is_ok(), "name {name:?}");
                 check_attrs(attrs);

@@ -2,7 +2,8 @@
 //! sliding window ending now, so every server computes the same numbers.
 //! Definitions (docs/ALERTING.md):
 //!
-//! - `error_rate`: views of the app with ≥ 1 uncaught error or rejection ÷
+//! - `error_rate`: views of the app with ≥ 1 counted error (uncaught,
+//!   rejected, handled, or a `fatal`/`error` message: `COUNTED_ERROR`) ÷
 //!   views of the app (a view of the app is a page view that registered it);
 //! - `availability`: 1 − failed loads ÷ attempted loads, where an attempt is
 //!   a view that registered the app and a failure is a view where the app

@@ -16,6 +16,7 @@ use super::StoreError;
 
 mod beacon_ids;
 mod detail;
+mod handled;
 mod hourly;
 mod rollups;
 pub use rollups::{
@@ -244,6 +245,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "beacon ids",
         statements: beacon_ids::create_beacon_ids,
     },
+    Migration {
+        version: 10,
+        name: "handled errors and API calls",
+        statements: handled::add_handled_errors_and_api_calls,
+    },
 ];
 
 /// Each delivery attempt's outcome: delivered, retrying or failed (given up).
@@ -316,14 +322,20 @@ const CUSTOM_TABLES: &[(&str, &[(&str, &str)])] = &[
 ];
 
 fn create_custom_tables(layout: &Layout, database: &str) -> Vec<String> {
-    CUSTOM_TABLES
-        .iter()
-        .flat_map(|(name, own)| create_table(layout, database, &event_table(name, own)))
-        .collect()
+    create_tables_of_events(layout, database, CUSTOM_TABLES)
 }
 
 fn create_event_tables(layout: &Layout, database: &str) -> Vec<String> {
-    EVENT_TABLES
+    create_tables_of_events(layout, database, EVENT_TABLES)
+}
+
+/// `CREATE TABLE` for event tables, each with the common columns and its own.
+fn create_tables_of_events(
+    layout: &Layout,
+    database: &str,
+    tables: &[(&str, &[(&str, &str)])],
+) -> Vec<String> {
+    tables
         .iter()
         .flat_map(|(name, own)| create_table(layout, database, &event_table(name, own)))
         .collect()
@@ -426,6 +438,7 @@ fn event_tables(
         .iter()
         .chain(CUSTOM_TABLES)
         .chain(detail::DETAIL_TABLES)
+        .chain(handled::API_TABLES)
 }
 
 /// Statements that set every event table's retention (run at each startup:

@@ -9,8 +9,8 @@
 //! sampled at 1, no attributes. The error-counting rollup views are
 //! recreated to sum `count` (see `rollups::recount_errors`).
 
-use super::rollups::recount_errors;
-use super::{add_columns, create_table, event_table, Layout, CUSTOM_TABLES, EVENT_TABLES};
+use super::rollups::{recount_errors, ErrorRows};
+use super::{add_columns, create_tables_of_events, Layout, CUSTOM_TABLES, EVENT_TABLES};
 
 /// The scripts that ran in a long animation frame, longest first.
 const SCRIPTS: &str =
@@ -21,7 +21,7 @@ const FRAMES: &str = "Nested(`function` String, `file` String, `line` UInt32, `c
 
 /// The attributes the event's app registered with (`registerApp({ attributes })`),
 /// on every event table, last.
-const APP_ATTRS: (&str, &str) = ("app_attrs", "Map(LowCardinality(String), String)");
+pub(super) const APP_ATTRS: (&str, &str) = ("app_attrs", "Map(LowCardinality(String), String)");
 
 /// Columns added to tables that existed before; each also gets [`APP_ATTRS`].
 const NEW_COLUMNS: &[(&str, &[(&str, &str)])] = &[
@@ -76,10 +76,8 @@ pub(super) fn add_detail(layout: &Layout, database: &str) -> Vec<String> {
         let columns: Vec<_> = new.iter().copied().chain([APP_ATTRS]).collect();
         statements.extend(add_columns(layout, table, &columns));
     }
-    for (name, own) in DETAIL_TABLES {
-        statements.extend(create_table(layout, database, &event_table(name, own)));
-    }
-    statements.extend(recount_errors(layout));
+    statements.extend(create_tables_of_events(layout, database, DETAIL_TABLES));
+    statements.extend(recount_errors(layout, ErrorRows::Counted));
     statements
 }
 
