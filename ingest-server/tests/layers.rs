@@ -14,7 +14,7 @@ const LAYERS: &[&[&str]] = &[
     &["record"],
     &["spool"],
     &["store"],
-    &["evaluate", "probe"],
+    &["evaluate", "probe", "symbolicate"],
     &["notify"],
     &["error"],
     &["extract", "listen"],

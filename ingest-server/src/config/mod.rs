@@ -12,7 +12,9 @@ use serde::Deserialize;
 mod alerting;
 pub mod channels;
 pub mod secret;
+mod sourcemaps;
 pub use alerting::{AlertingConfig, Role};
+pub use sourcemaps::SourcemapsConfig;
 
 /// Everything an operator can set. Field names are the TOML keys.
 #[derive(Debug, Clone, Deserialize)]
@@ -30,6 +32,7 @@ pub struct Settings {
     pub alerting: AlertingConfig,
     pub dashboard: DashboardConfig,
     pub tls: TlsConfig,
+    pub sourcemaps: SourcemapsConfig,
 }
 
 /// Limits on HTTP connections, so slow or idle clients cannot hold them.
@@ -191,6 +194,7 @@ impl Default for Settings {
             alerting: AlertingConfig::default(),
             dashboard: DashboardConfig::default(),
             tls: TlsConfig::default(),
+            sourcemaps: SourcemapsConfig::default(),
         }
     }
 }
@@ -445,6 +449,7 @@ impl Settings {
         }
         self.check_projects()?;
         self.tls()?;
+        self.sourcemaps.check()?;
         self.alerting.check()
     }
 

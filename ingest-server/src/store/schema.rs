@@ -18,9 +18,11 @@ mod beacon_ids;
 mod detail;
 mod hourly;
 mod rollups;
+mod sourcemaps;
 pub use rollups::{
     fingerprint_sql, rollup_retention_statements, top_frame_sql, Grain, PAGE_PATH_SQL, QUANTILES,
 };
+pub use sourcemaps::ERROR_GROUPS_TABLE;
 
 /// Columns every event table starts with (see ARCHITECTURE.md).
 const COMMON_COLUMNS: &[(&str, &str)] = &[
@@ -243,6 +245,11 @@ const MIGRATIONS: &[Migration] = &[
         version: 9,
         name: "beacon ids",
         statements: beacon_ids::create_beacon_ids,
+    },
+    Migration {
+        version: 11,
+        name: "source maps and error groups by version",
+        statements: sourcemaps::create_sourcemaps,
     },
 ];
 

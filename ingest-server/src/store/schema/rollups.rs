@@ -13,6 +13,7 @@
 //! node's local tables would have to be backfilled on that node).
 
 use super::hourly::hourly_rollups;
+use super::sourcemaps;
 use super::{create_table, Layout, TableSpec};
 use crate::store::conditions::{APP_FAILED, COUNTED_ERROR, SCRIPT_NOT_LOADED, VIEW_OF_APP};
 
@@ -315,7 +316,7 @@ impl FeedSql {
         }
     }
 
-    fn inner(self, columns: String) -> Self {
+    pub(super) fn inner(self, columns: String) -> Self {
         Self {
             inner: Some(columns),
             ..self
@@ -462,6 +463,7 @@ pub fn rollup_retention_statements(layout: &Layout, days: u32) -> Vec<String> {
     rollups(ErrorRows::Counted)
         .into_iter()
         .chain(hourly_rollups())
+        .chain(sourcemaps::rollups())
         .map(|(rollup, _)| {
             format!(
                 "ALTER TABLE {}{} MODIFY TTL {} + INTERVAL {days} DAY SETTINGS materialize_ttl_after_modify = 0",
