@@ -28,6 +28,7 @@ pub mod spool;
 pub mod store;
 pub mod symbolicate;
 pub mod tls;
+pub mod upload;
 pub mod validate;
 
 use std::net::SocketAddr;

@@ -18,7 +18,7 @@ const LAYERS: &[&[&str]] = &[
     &["notify"],
     &["error"],
     &["extract", "listen"],
-    &["receive", "serve"],
+    &["receive", "serve", "upload"],
 ];
 
 fn layer_of(module: &str) -> usize {

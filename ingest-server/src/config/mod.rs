@@ -11,9 +11,11 @@ use serde::Deserialize;
 
 mod alerting;
 pub mod channels;
+mod commands;
 pub mod secret;
 mod sourcemaps;
 pub use alerting::{AlertingConfig, Role};
+pub use commands::{Command, SourcemapsCommand, UploadArgs};
 pub use sourcemaps::SourcemapsConfig;
 
 /// Everything an operator can set. Field names are the TOML keys.
@@ -288,6 +290,8 @@ pub struct Cli {
     /// Write-ahead log directory [default: canopy-spool].
     #[arg(long, env = "CANOPY_SPOOL_DIR")]
     pub spool_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
 }
 
 #[derive(Debug, thiserror::Error)]
