@@ -80,7 +80,9 @@ pub enum GroupDimension {
 }
 
 /// The parts of a group: rows whose part key is in the bound array.
-const IN_PARTS: &str = "has(CAST(? AS Array(String)), concat(fingerprint, ':', app_version))";
+fn in_parts() -> String {
+    format!("has(CAST(? AS Array(String)), {PART_KEY_SQL})")
+}
 
 impl Store {
     /// One app's minified groups per version, most occurrences first.
@@ -127,7 +129,8 @@ impl Store {
             "SELECT any(message) AS message, sum(count) AS count, uniqMerge(views) AS views, \
              uniqMerge(sessions) AS sessions, toUnixTimestamp64Milli(min(first_seen)) AS first_seen, \
              toUnixTimestamp64Milli(max(last_seen)) AS last_seen \
-             FROM {TABLE} WHERE app = ? AND {MINUTE_RANGE} AND {IN_PARTS}"
+             FROM {TABLE} WHERE app = ? AND {MINUTE_RANGE} AND {}",
+            in_parts()
         );
         Ok(self.over(&sql, app, range).bind(parts).fetch_one().await?)
     }
@@ -142,7 +145,8 @@ impl Store {
     ) -> Result<Vec<Bucket>, StoreError> {
         let sql = format!(
             "SELECT toUInt32(intDiv(toUInt32(minute), ?) * ?) AS t, sum(count) AS count \
-             FROM {TABLE} WHERE app = ? AND {MINUTE_RANGE} AND {IN_PARTS} GROUP BY t ORDER BY t"
+             FROM {TABLE} WHERE app = ? AND {MINUTE_RANGE} AND {} GROUP BY t ORDER BY t",
+            in_parts()
         );
         let query = self.client().query(&sql).bind(bucket).bind(bucket);
         Self::rows(query.bind(app).bind(range.from).bind(range.to).bind(parts)).await
@@ -162,7 +166,8 @@ impl Store {
         };
         let sql = format!(
             "SELECT {column} AS key, sum(count) AS count FROM {TABLE} \
-             WHERE app = ? AND {MINUTE_RANGE} AND {IN_PARTS} GROUP BY key ORDER BY count DESC, key"
+             WHERE app = ? AND {MINUTE_RANGE} AND {} GROUP BY key ORDER BY count DESC, key",
+            in_parts()
         );
         Self::rows(self.over(&sql, app, range).bind(parts)).await
     }

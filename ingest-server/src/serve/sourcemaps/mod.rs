@@ -15,6 +15,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::UploadAccess;
+use crate::clock::{now_millis, time_from_millis};
 use crate::extract::Query;
 use crate::store::sourcemaps::SourcemapRow;
 use crate::symbolicate;
@@ -97,10 +98,7 @@ async fn upload(
         });
     }
     let bytes = body.len() as u64;
-    let uploaded_at = time::OffsetDateTime::from_unix_timestamp_nanos(
-        i128::from(crate::clock::now_millis()) * 1_000_000,
-    )
-    .map_err(|error| UploadError::BodyUnreadable(error.to_string()))?;
+    let uploaded_at = time_from_millis(now_millis());
     state
         .store
         .insert_sourcemap(&SourcemapRow {

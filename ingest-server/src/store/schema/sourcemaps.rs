@@ -9,7 +9,7 @@
 //!   resolves through that version's maps, so the version must be kept.
 //!   Backfilled from the raw errors still kept (single node, as migration 5).
 
-use super::rollups::{backfill_from_raw, create_rollup, top_frame_sql, FeedSql, Grain, Rollup};
+use super::rollups::{create_backfilled_rollup, top_frame_sql, FeedSql, Grain, Rollup};
 use super::rollups::{fingerprint_sql, SUM, UNIQ};
 use super::{create_table, Layout, TableSpec};
 use crate::store::conditions::COUNTED_ERROR;
@@ -83,14 +83,7 @@ pub(super) fn create_sourcemaps(layout: &Layout, database: &str) -> Vec<String> 
     };
     let mut statements = create_table(layout, database, &spec);
     let (rollup, feeds) = error_groups();
-    statements.extend(create_rollup(layout, database, &rollup, &feeds));
-    if *layout == Layout::SingleNode {
-        statements.extend(
-            feeds
-                .iter()
-                .map(|feed| backfill_from_raw(rollup.table, feed)),
-        );
-    }
+    statements.extend(create_backfilled_rollup(layout, database, &rollup, &feeds));
     statements
 }
 
