@@ -7,7 +7,10 @@
 //!   split further by app version and browser, with sessions too. Grouping on
 //!   resolved frames happens when read: a minified fingerprint of one version
 //!   resolves through that version's maps, so the version must be kept.
-//!   Backfilled from the raw errors still kept (single node, as migration 5).
+//!   Backfilled (single node, as migration 5) from the raw errors still
+//!   kept, and before them from `rollup_errors_minute` (kept longer), whose
+//!   groups have no version, browser or sessions: they keep their minified
+//!   fingerprints, as before, with `app_version` and `browser` empty.
 
 use super::rollups::{create_backfilled_rollup, top_frame_sql, FeedSql, Grain, Rollup};
 use super::rollups::{fingerprint_sql, SUM, UNIQ};
@@ -25,6 +28,16 @@ const SOURCEMAP_COLUMNS: &[(&str, &str)] = &[
     ("bytes", "UInt64"),
     ("uploaded_at", "DateTime64(3)"),
 ];
+
+/// The minutes `rollup_errors_minute` has from before the oldest raw error
+/// (positional, like migration 7's: merged states must not be aliased by
+/// the names of the columns they merge).
+const GROUPS_FROM_OLDER_MINUTES: &str = "INSERT INTO rollup_error_groups_minute \
+     (app, minute, fingerprint, app_version, browser, message, top_frame, count, views, first_seen, last_seen) \
+     SELECT app, minute, fingerprint, '', '', any(message), any(top_frame), sum(count), \
+     uniqMergeState(views), min(first_seen), max(last_seen) FROM rollup_errors_minute \
+     WHERE minute < (SELECT if(count() = 0, now(), toStartOfMinute(min(at))) FROM errors) \
+     GROUP BY app, minute, fingerprint";
 
 fn error_groups() -> (Rollup, Vec<FeedSql>) {
     let grain = Grain::Minute;
@@ -84,6 +97,9 @@ pub(super) fn create_sourcemaps(layout: &Layout, database: &str) -> Vec<String> 
     let mut statements = create_table(layout, database, &spec);
     let (rollup, feeds) = error_groups();
     statements.extend(create_backfilled_rollup(layout, database, &rollup, &feeds));
+    if *layout == Layout::SingleNode {
+        statements.push(GROUPS_FROM_OLDER_MINUTES.to_owned());
+    }
     statements
 }
 
@@ -116,6 +132,11 @@ mod tests {
         assert!(single.iter().any(|s| s.starts_with(
             "INSERT INTO rollup_error_groups_minute (app, minute, fingerprint, app_version, browser, message, top_frame, count, views, sessions, first_seen, last_seen) SELECT"
         ) && s.contains("FROM errors WHERE")), "backfilled from the raw errors");
+        assert_eq!(
+            single.last(),
+            Some(&GROUPS_FROM_OLDER_MINUTES.to_owned()),
+            "and the older minutes"
+        );
 
         let cluster = create_sourcemaps(&Layout::Cluster("rum".into()), "canopy");
         assert!(cluster[0].contains(
