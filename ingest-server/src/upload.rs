@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::config::UploadArgs;
+use crate::tls::{Tls, TlsError};
 
 /// Why an upload run stopped.
 #[derive(Debug, thiserror::Error)]
@@ -20,6 +21,8 @@ pub enum UploadError {
         code: String,
         message: String,
     },
+    #[error("cannot make an HTTP client: {0}")]
+    Client(#[from] TlsError),
     #[error("{file}: cannot reach {server}: {message}")]
     Unreachable {
         file: String,
@@ -64,7 +67,8 @@ pub async fn upload(
     args: &UploadArgs,
     mut say: impl FnMut(&str),
 ) -> Result<(usize, u64), UploadError> {
-    let http = reqwest::Client::new();
+    // HTTPS servers verified against Mozilla's roots, as the server's own clients.
+    let http = Tls::load(None).and_then(|tls| Ok(tls.http().build()?))?;
     let endpoint = format!("{}/v1/sourcemaps", args.server.trim_end_matches('/'));
     let (mut files, mut bytes) = (0, 0);
     for (path, file) in maps_in(&args.dir)? {

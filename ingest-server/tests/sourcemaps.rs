@@ -323,3 +323,55 @@ async fn errors_resolve_and_group_whether_maps_come_before_or_after_them() {
         (404, &json!("not_found"))
     );
 }
+
+/// `canopy-ingest sourcemaps upload …` as a build runs it: its lines, and
+/// whether it exited 0.
+async fn run_cli(server: &TestServer, version: &str, token: &str) -> (bool, String, String) {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_canopy-ingest"));
+    command
+        .args([
+            "sourcemaps",
+            "upload",
+            "--app",
+            "cart",
+            "--version",
+            version,
+        ])
+        .args(["--server", &server.base])
+        .arg(fixture_dir("second"))
+        .env("CANOPY_SOURCEMAPS_TOKEN", token)
+        .env("RUST_BACKTRACE", "0");
+    let output = tokio::task::spawn_blocking(move || command.output().unwrap())
+        .await
+        .unwrap();
+    let text = |bytes: Vec<u8>| String::from_utf8(bytes).unwrap();
+    (
+        output.status.success(),
+        text(output.stdout),
+        text(output.stderr),
+    )
+}
+
+#[tokio::test]
+async fn the_cli_uploads_a_build_directory_and_fails_with_the_servers_message() {
+    let server = server().await;
+    let (ok, stdout, stderr) = run_cli(&server, "2.0.0", TOKEN).await;
+    assert!(ok, "{stdout}{stderr}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{stdout}");
+    assert!(
+        lines[0].starts_with("uploaded assets/cart.js ("),
+        "{stdout}"
+    );
+    assert!(lines[1].starts_with("1 source maps ("), "{stdout}");
+    assert!(lines[1].ends_with(" uploaded for cart 2.0.0"), "{stdout}");
+    assert_eq!(stored_maps(&server).await, 1);
+
+    let (ok, _, stderr) = run_cli(&server, "2.0.1", "wrong-token-0123456789").await;
+    assert!(!ok, "a refused upload exits non-zero");
+    assert!(
+        stderr.contains("(401 unauthorized): missing or wrong bearer token"),
+        "{stderr}"
+    );
+    assert_eq!(stored_maps(&server).await, 1);
+}
