@@ -77,8 +77,8 @@ pub struct ErrorGroupDetail {
     pub count: u64,
     pub views: u64,
     pub sessions: u64,
-    /// The newest sample's stack (its top frame only, from the group, when
-    /// no raw sample is kept any more).
+    /// The newest sample's parsed stack (the group's top frame only when no
+    /// raw sample is kept any more, or it has no parsed frames).
     pub frames: Vec<StackFrame>,
     /// Seconds per `over_time` bucket.
     pub bucket: u32,
@@ -120,7 +120,7 @@ async fn resolve_parts(
     parts: Vec<GroupPart>,
 ) -> Result<Vec<Part>, ApiError> {
     let maps = maps_of(state, app, parts.iter().map(|p| p.app_version.as_str())).await?;
-    let mut resolved_parts = Vec::with_capacity(parts.len());
+    let mut named = Vec::with_capacity(parts.len());
     for part in parts {
         let version_maps = &maps[&part.app_version];
         let resolved = match FrameAt::parse(&part.top_frame) {
@@ -133,7 +133,7 @@ async fn resolve_parts(
             || part.fingerprint.clone(),
             |top| resolved_fingerprint(&part.message, top),
         );
-        resolved_parts.push(Part {
+        named.push(Part {
             key: part_key(&part.fingerprint, &part.app_version),
             group,
             version: part.app_version,
@@ -141,7 +141,7 @@ async fn resolve_parts(
             resolved,
         });
     }
-    Ok(resolved_parts)
+    Ok(named)
 }
 
 async fn parts_in(state: &AppState, app: &str, range: Range) -> Result<Vec<Part>, ApiError> {
@@ -223,8 +223,8 @@ pub(super) async fn error_group(
     let totals = store.group_totals(&app, range, &keys).await?;
     let sample = store.group_sample(&app, range, &keys).await?;
     let frames = match &sample {
-        Some(sample) => sample_frames(&state, &app, sample).await?,
-        None => top_frame_only(&state, &app, first).await?,
+        Some(sample) if !sample.files.is_empty() => sample_frames(&state, &app, sample).await?,
+        _ => top_frame_only(&state, &app, first).await?,
     };
     let (error_type, source) = sample.map(|s| (s.error_type, s.source)).unwrap_or_default();
     let over_time = store.group_series(&app, range, &keys, bucket).await?;
