@@ -312,6 +312,19 @@ async fn errors_resolve_and_group_whether_maps_come_before_or_after_them() {
         .sum();
     assert_eq!(over_time, 2);
 
+    // A map replaced by another build's is read again, not served from the cache.
+    let webpack = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/sourcemaps/out/webpack/second/assets/cart.js.map");
+    let query = "app=cart&version=2.0.0&file=assets/cart.js";
+    let reply = upload(&server, query, Some(TOKEN), std::fs::read(webpack).unwrap()).await;
+    assert_eq!((reply.status, &reply.body["replaced"]), (201, &json!(true)));
+    let replaced = bad_total_groups(&server).await;
+    assert_eq!(
+        replaced.len(),
+        2,
+        "2.0.0 now resolves through the new map: {replaced:?}"
+    );
+
     let unknown = server
         .send(server.http.get(format!(
             "{}/api/dashboard/apps/cart/errors/r0000000000000000?{RANGE}",
