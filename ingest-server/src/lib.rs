@@ -26,7 +26,9 @@ pub mod record;
 pub mod serve;
 pub mod spool;
 pub mod store;
+pub mod symbolicate;
 pub mod tls;
+pub mod upload;
 pub mod validate;
 
 use std::net::SocketAddr;
@@ -48,6 +50,7 @@ use crate::receive::beacon_ids::{self, BeaconIds};
 use crate::receive::rate_limit::RateLimiter;
 use crate::spool::Spool;
 use crate::store::Store;
+use crate::symbolicate::Symbolicator;
 
 /// How often idle rate-limit buckets are forgotten.
 const RATE_LIMIT_SWEEP: Duration = Duration::from_secs(10);
@@ -62,6 +65,8 @@ pub struct AppState {
     /// Recent beacon ids, so a retried beacon is stored once.
     pub beacon_ids: BeaconIds,
     pub store: Arc<Store>,
+    /// Uploaded source maps, parsed on demand and cached.
+    pub symbols: Arc<Symbolicator>,
 }
 
 /// The whole HTTP surface of the server (an evaluator takes no beacons),
@@ -151,12 +156,17 @@ pub async fn start(settings: Settings, listener: TcpListener) -> anyhow::Result<
         background.push(tokio::spawn(prober.run(stopped.clone())));
     }
 
+    let symbols = Arc::new(Symbolicator::new(
+        store.clone(),
+        settings.sourcemaps.cache_bytes,
+    ));
     let state = AppState {
         access: Access::new(&settings.projects),
         rate_limiter,
         spool,
         beacon_ids,
         store,
+        symbols,
         settings,
     };
     let addr = listener.local_addr()?;

@@ -1,19 +1,31 @@
-//! `canopy-ingest`: the ingest server binary.
+//! `canopy-ingest`: the ingest server binary; `canopy-ingest sourcemaps
+//! upload` uploads a build's source maps to one.
 
 use anyhow::Context;
 use clap::Parser;
-use ingest_server::config::{Cli, Settings};
+use ingest_server::config::{Cli, Command, Settings, SourcemapsCommand};
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    if let Some(Command::Sourcemaps(SourcemapsCommand::Upload(args))) = &cli.command {
+        let (files, bytes) = ingest_server::upload::upload(args, |line| println!("{line}"))
+            .await
+            .context("source map upload failed")?;
+        println!(
+            "{files} source maps ({bytes} bytes) uploaded for {} {}",
+            args.app, args.app_version
+        );
+        return Ok(());
+    }
     tracing_subscriber::fmt()
         .json()
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )
         .init();
-    let settings = Settings::load(Cli::parse()).context("invalid configuration")?;
+    let settings = Settings::load(cli).context("invalid configuration")?;
 
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await

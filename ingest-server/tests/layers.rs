@@ -14,11 +14,11 @@ const LAYERS: &[&[&str]] = &[
     &["record"],
     &["spool"],
     &["store"],
-    &["evaluate", "probe"],
+    &["evaluate", "probe", "symbolicate"],
     &["notify"],
     &["error"],
     &["extract", "listen"],
-    &["receive", "serve"],
+    &["receive", "serve", "upload"],
 ];
 
 fn layer_of(module: &str) -> usize {

@@ -8,7 +8,7 @@ use common::{TestServer, KEY, ORIGIN};
 use serde_json::{json, Value};
 
 /// The routes the document must list (paths as OpenAPI writes them).
-const KNOWN: [(&str, &str); 20] = [
+const KNOWN: [(&str, &str); 22] = [
     ("post", "/v1/beacon"),
     ("get", "/healthz"),
     ("get", "/readyz"),
@@ -24,11 +24,13 @@ const KNOWN: [(&str, &str); 20] = [
     ("get", "/api/dashboard/overview"),
     ("get", "/api/dashboard/apps/{app}/series"),
     ("get", "/api/dashboard/apps/{app}/errors"),
+    ("get", "/api/dashboard/apps/{app}/errors/{fingerprint}"),
     ("get", "/api/dashboard/apps/{app}/resources"),
     ("get", "/api/dashboard/apps/{app}/pages"),
     ("get", "/api/dashboard/apps/{app}/browsers"),
     ("get", "/api/dashboard/apps/{app}/probes"),
     ("get", "/api/dashboard/apps/{app}/long-frames"),
+    ("post", "/v1/sourcemaps"),
 ];
 
 /// What the router's fallback says: the path has no route.
@@ -88,7 +90,7 @@ async fn the_document_lists_exactly_the_routes_the_server_has() {
             "{method} {path} is not documented"
         );
     }
-    for scheme in ["read_token", "admin_token", "ingest_key"] {
+    for scheme in ["read_token", "admin_token", "ingest_key", "upload_token"] {
         assert!(doc["components"]["securitySchemes"][scheme].is_object());
     }
     let paths = doc["paths"].as_object().unwrap();
@@ -184,6 +186,24 @@ async fn real_answers_match_the_documented_schemas() {
         "the answers checked hold data: {overview}"
     );
 
+    // One error group, by the id the list gives it.
+    let list = answers
+        .iter()
+        .find_map(|(path, body)| path.ends_with("/errors").then_some(body))
+        .unwrap();
+    let fingerprint = list["errors"][0]["fingerprint"].as_str().unwrap();
+    let group = server
+        .http
+        .get(format!(
+            "{}/api/dashboard/apps/cart/errors/{fingerprint}?{range}",
+            server.base
+        ))
+        .bearer_auth("reader");
+    let reply = server.send(group).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let path = "/api/dashboard/apps/{app}/errors/{fingerprint}";
+    check_against_document(&doc, "get", path, 200, &reply.body);
+
     // Errors, each as documented for its route and status.
     let errors = [
         ("post", "/v1/beacon", server.beacon("key=wrong"), 401),
@@ -209,6 +229,15 @@ async fn real_answers_match_the_documented_schemas() {
                 .http
                 .post(format!("{}/api/alerts/x/ack", server.base))
                 .bearer_auth("reader"),
+            403,
+        ),
+        (
+            "post",
+            "/v1/sourcemaps",
+            server.http.post(format!(
+                "{}/v1/sourcemaps?app=cart&version=1&file=cart.js",
+                server.base
+            )),
             403,
         ),
     ];

@@ -11,8 +11,12 @@ use serde::Deserialize;
 
 mod alerting;
 pub mod channels;
+mod commands;
 pub mod secret;
+mod sourcemaps;
 pub use alerting::{AlertingConfig, Role};
+pub use commands::{Command, SourcemapsCommand, UploadArgs};
+pub use sourcemaps::SourcemapsConfig;
 
 /// Everything an operator can set. Field names are the TOML keys.
 #[derive(Debug, Clone, Deserialize)]
@@ -30,6 +34,7 @@ pub struct Settings {
     pub alerting: AlertingConfig,
     pub dashboard: DashboardConfig,
     pub tls: TlsConfig,
+    pub sourcemaps: SourcemapsConfig,
 }
 
 /// Limits on HTTP connections, so slow or idle clients cannot hold them.
@@ -191,6 +196,7 @@ impl Default for Settings {
             alerting: AlertingConfig::default(),
             dashboard: DashboardConfig::default(),
             tls: TlsConfig::default(),
+            sourcemaps: SourcemapsConfig::default(),
         }
     }
 }
@@ -284,6 +290,8 @@ pub struct Cli {
     /// Write-ahead log directory [default: canopy-spool].
     #[arg(long, env = "CANOPY_SPOOL_DIR")]
     pub spool_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -445,6 +453,7 @@ impl Settings {
         }
         self.check_projects()?;
         self.tls()?;
+        self.sourcemaps.check()?;
         self.alerting.check()
     }
 

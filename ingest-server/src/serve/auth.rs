@@ -6,6 +6,9 @@
 //! - changes are refused (403 `forbidden`) while `alerting.admin_token` is
 //!   empty; otherwise they need the admin token (401 `unauthorized`).
 //!
+//! - source map uploads ([`UploadAccess`]) need `sourcemaps.upload_token`,
+//!   and are refused (403) while it is unset.
+//!
 //! Tokens are compared in constant time, so timing tells nothing of them.
 
 use axum::extract::FromRequestParts;
@@ -13,6 +16,7 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
 use subtle::ConstantTimeEq;
 
+use super::sourcemaps::UploadError;
 use super::ApiError;
 use crate::AppState;
 
@@ -21,6 +25,10 @@ pub struct ReadAccess;
 
 /// The request may change alerts: it carries the admin token.
 pub struct AdminAccess;
+
+/// The request may upload source maps: it carries `sourcemaps.upload_token`
+/// (uploads are refused, 403, while it is unset).
+pub struct UploadAccess;
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {
     headers
@@ -67,6 +75,20 @@ impl FromRequestParts<AppState> for AdminAccess {
         match bearer(&parts.headers) {
             Some(sent) if matches(sent, admin) => Ok(Self),
             _ => Err(ApiError::Unauthorized),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for UploadAccess {
+    type Rejection = UploadError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, UploadError> {
+        let Some(token) = &state.settings.sourcemaps.upload_token else {
+            return Err(UploadError::Disabled);
+        };
+        match bearer(&parts.headers) {
+            Some(sent) if matches(sent, token.expose()) => Ok(Self),
+            _ => Err(UploadError::Unauthorized),
         }
     }
 }

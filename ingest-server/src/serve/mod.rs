@@ -8,6 +8,7 @@ mod auth;
 pub mod dashboard;
 mod error;
 pub mod openapi;
+pub mod sourcemaps;
 
 use std::sync::Arc;
 
@@ -20,7 +21,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub use auth::{AdminAccess, ReadAccess};
+pub use auth::{AdminAccess, ReadAccess, UploadAccess};
 pub use error::ApiError;
 
 use crate::metrics::SPOOL_BYTES;
@@ -34,6 +35,7 @@ pub fn routes(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(openapi_json))
         .merge(api::routes())
         .merge(dashboard::routes(state))
+        .merge(sourcemaps::routes(state))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

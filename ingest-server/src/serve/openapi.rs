@@ -29,6 +29,7 @@ use crate::error::ErrorBody;
         (name = "operations", description = "Health, readiness, metrics, this document"),
         (name = "alerts", description = "Apps, their metrics, alerts and rules"),
         (name = "dashboard", description = "What the built-in dashboard reads"),
+        (name = "sourcemaps", description = "Source maps uploaded by builds, for symbolication"),
     )
 )]
 pub struct ApiDoc;
@@ -53,6 +54,10 @@ impl Modify for SecuritySchemes {
         components.add_security_scheme(
             "admin_token",
             bearer("`alerting.admin_token`: changes alerts, and reads too; changes are refused (403) while it is empty"),
+        );
+        components.add_security_scheme(
+            "upload_token",
+            bearer("`sourcemaps.upload_token`: uploads source maps; refused (403) while unset"),
         );
         components.add_security_scheme(
             "ingest_key",

@@ -183,9 +183,9 @@ fn merged_quantiles(merge: &str) -> String {
 
 /// The range on the per-minute rollups that have no hourly ones (breakdowns
 /// by page and browser, errors, resources).
-const MINUTE_RANGE: &str = "minute >= toDateTime(?) AND minute < toDateTime(?)";
+pub(super) const MINUTE_RANGE: &str = "minute >= toDateTime(?) AND minute < toDateTime(?)";
 /// The same range on a raw table's event time.
-const AT_RANGE: &str = "at >= toDateTime(?) AND at < toDateTime(?)";
+pub(super) const AT_RANGE: &str = "at >= toDateTime(?) AND at < toDateTime(?)";
 /// A raw table's event time, in whole seconds as the rollups' time columns.
 const RAW_TIME: &str = "toDateTime(at)";
 
@@ -229,7 +229,7 @@ impl Store {
     }
 
     /// Runs `query`, one `R` per row.
-    async fn rows<R: RowOwned + RowRead>(query: Query) -> Result<Vec<R>, StoreError> {
+    pub(super) async fn rows<R: RowOwned + RowRead>(query: Query) -> Result<Vec<R>, StoreError> {
         Ok(query.fetch_all::<R>().await?)
     }
 

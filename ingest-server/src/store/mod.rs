@@ -9,7 +9,9 @@ pub mod beacon_ids;
 pub mod conditions;
 pub mod dashboard;
 mod drain;
+pub mod error_groups;
 pub mod schema;
+pub mod sourcemaps;
 
 use std::time::Instant;
 

@@ -19,9 +19,11 @@ mod detail;
 mod handled;
 mod hourly;
 mod rollups;
+mod sourcemaps;
 pub use rollups::{
     fingerprint_sql, rollup_retention_statements, top_frame_sql, Grain, PAGE_PATH_SQL, QUANTILES,
 };
+pub use sourcemaps::ERROR_GROUPS_TABLE;
 
 /// Columns every event table starts with (see ARCHITECTURE.md).
 const COMMON_COLUMNS: &[(&str, &str)] = &[
@@ -249,6 +251,11 @@ const MIGRATIONS: &[Migration] = &[
         version: 10,
         name: "handled errors and API calls",
         statements: handled::add_handled_errors_and_api_calls,
+    },
+    Migration {
+        version: 11,
+        name: "source maps and error groups by version",
+        statements: sourcemaps::create_sourcemaps,
     },
 ];
 

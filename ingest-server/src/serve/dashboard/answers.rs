@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::store::dashboard::{ErrorGroup, LongFrameBucket, LongFrameScript, ProbeBucket};
+use super::error_groups::ErrorGroupEntry;
+use crate::store::dashboard::{LongFrameBucket, LongFrameScript, ProbeBucket};
 
 /// The app and the range an answer covers (Unix seconds, `[from, to)`,
 /// aligned to what was read).
@@ -137,8 +138,8 @@ pub struct Series {
 pub struct Errors {
     #[serde(flatten)]
     pub scope: Scope,
-    /// Most frequent first.
-    pub errors: Vec<ErrorGroup>,
+    /// Most frequent first, grouped on resolved frames.
+    pub errors: Vec<ErrorGroupEntry>,
 }
 
 /// A resource's loads: duration quantiles in ms.

@@ -7,6 +7,7 @@
 //! range that is.
 
 pub mod answers;
+pub mod error_groups;
 pub mod range;
 
 use std::collections::BTreeMap;
@@ -30,7 +31,7 @@ use crate::store::alerting::AlertFilter;
 use crate::store::dashboard::{overview_grain, series_grain, Dimension, Range, VitalQuantiles};
 use crate::AppState;
 use answers::{
-    AppOverview, BreakdownEntry, Browsers, Errors, LongFrames, Overview, Pages, Probes, Resource,
+    AppOverview, BreakdownEntry, Browsers, LongFrames, Overview, Pages, Probes, Resource,
     Resources, Scope, Series, SeriesColumns, Threshold, VitalSummary,
 };
 use range::{bucket, AppRange, RangeParams};
@@ -44,7 +45,8 @@ pub fn routes(state: &AppState) -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(overview))
         .routes(routes!(series))
-        .routes(routes!(errors))
+        .routes(routes!(error_groups::errors))
+        .routes(routes!(error_groups::error_group))
         .routes(routes!(resources))
         .routes(routes!(pages))
         .routes(routes!(browsers))
@@ -200,21 +202,6 @@ fn charted(metric: Metric) -> bool {
         metric,
         Metric::ErrorRate | Metric::Lcp | Metric::Inp | Metric::Cls | Metric::Fcp | Metric::Ttfb
     )
-}
-
-/// One app's errors grouped by fingerprint (message + top frame), most frequent first.
-#[utoipa::path(get, path = "/api/dashboard/apps/{app}/errors", tag = "dashboard",
-    params(AppRange),
-    security(("read_token" = []), ("admin_token" = []), ()), responses((status = OK, body = Errors), AppReadErrors))]
-async fn errors(
-    State(state): State<AppState>,
-    AppRange { app, range, .. }: AppRange,
-) -> Result<Json<Errors>, ApiError> {
-    let errors = state.store.top_errors(&app, range, LIST_LIMIT).await?;
-    Ok(Json(Errors {
-        scope: scope(app, range),
-        errors,
-    }))
 }
 
 /// One app's resources, slowest p75 first.

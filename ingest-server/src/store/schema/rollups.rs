@@ -13,6 +13,7 @@
 //! node's local tables would have to be backfilled on that node).
 
 use super::hourly::hourly_rollups;
+use super::sourcemaps;
 use super::{create_table, Layout, TableSpec};
 use crate::store::conditions::{
     APP_FAILED, COUNTED_ERROR, COUNTED_ERROR_BEFORE_LEVELS, SCRIPT_NOT_LOADED, VIEW_OF_APP,
@@ -329,7 +330,7 @@ impl FeedSql {
         }
     }
 
-    fn inner(self, columns: String) -> Self {
+    pub(super) fn inner(self, columns: String) -> Self {
         Self {
             inner: Some(columns),
             ..self
@@ -427,20 +428,31 @@ pub(super) fn backfill_from_raw(table: &str, feed: &FeedSql) -> String {
     )
 }
 
-/// Migration 5: rollup tables, the views that feed them, and a backfill.
-pub(super) fn create_rollups(layout: &Layout, database: &str) -> Vec<String> {
-    let mut statements = Vec::new();
-    for (rollup, feeds) in rollups(ErrorRows::OnePerOccurrence) {
-        statements.extend(create_rollup(layout, database, &rollup, &feeds));
-        if *layout == Layout::SingleNode {
-            statements.extend(
-                feeds
-                    .iter()
-                    .map(|feed| backfill_from_raw(rollup.table, feed)),
-            );
-        }
+/// A rollup's table and views, and on a single node its backfill from the
+/// raw rows its views read.
+pub(super) fn create_backfilled_rollup(
+    layout: &Layout,
+    database: &str,
+    rollup: &Rollup,
+    feeds: &[FeedSql],
+) -> Vec<String> {
+    let mut statements = create_rollup(layout, database, rollup, feeds);
+    if *layout == Layout::SingleNode {
+        statements.extend(
+            feeds
+                .iter()
+                .map(|feed| backfill_from_raw(rollup.table, feed)),
+        );
     }
     statements
+}
+
+/// Migration 5: rollup tables, the views that feed them, and a backfill.
+pub(super) fn create_rollups(layout: &Layout, database: &str) -> Vec<String> {
+    rollups(ErrorRows::OnePerOccurrence)
+        .iter()
+        .flat_map(|(rollup, feeds)| create_backfilled_rollup(layout, database, rollup, feeds))
+        .collect()
 }
 
 /// The output names of a SELECT list (`expr AS name` or a bare column).
@@ -482,6 +494,7 @@ pub fn rollup_retention_statements(layout: &Layout, days: u32) -> Vec<String> {
     rollups(ErrorRows::Counted)
         .into_iter()
         .chain(hourly_rollups())
+        .chain(sourcemaps::rollups())
         .map(|(rollup, _)| {
             format!(
                 "ALTER TABLE {}{} MODIFY TTL {} + INTERVAL {days} DAY SETTINGS materialize_ttl_after_modify = 0",
