@@ -9,6 +9,7 @@ pub mod beacon_ids;
 pub mod conditions;
 pub mod dashboard;
 mod drain;
+pub mod health;
 pub mod schema;
 
 use std::time::Instant;

@@ -16,8 +16,11 @@ use super::StoreError;
 
 mod beacon_ids;
 mod detail;
+mod health;
 mod hourly;
 mod rollups;
+mod standin;
+pub use health::{RELEASE_TABLE, RELEASE_VITALS_TABLE};
 pub use rollups::{
     fingerprint_sql, rollup_retention_statements, top_frame_sql, Grain, PAGE_PATH_SQL, QUANTILES,
 };
@@ -243,6 +246,16 @@ const MIGRATIONS: &[Migration] = &[
         version: 9,
         name: "beacon ids",
         statements: beacon_ids::create_beacon_ids,
+    },
+    Migration {
+        version: 10,
+        name: "handled errors and API calls",
+        statements: standin::create_api_tables,
+    },
+    Migration {
+        version: 12,
+        name: "release health",
+        statements: health::create_release_rollups,
     },
 ];
 
