@@ -198,7 +198,7 @@ async fn too_few_samples_per_version_stay_quiet() {
     // A threshold rule on the same data: once it has fired, the regression
     // rule has been judged on that data too (rules run in order each tick).
     let control = "[[rules]]\nname = \"cart-errors\"\napp = \"cart\"\nmetric = \"error_rate\"\noperator = \"gt\"\n\
-                   threshold = 0.2\nmin_samples = 40\nseverity = \"warning\"\nchannels = [\"hook\"]\n";
+                   threshold = 0.2\nmin_samples = 40\nseverity = \"critical\"\nchannels = [\"hook\"]\n";
     let rules = format!("{REGRESSION}min_samples = 21\n{control}");
     let server = common::start(|s| s.alerting = alerting(&hook, &rules)).await;
     send_two_releases(&server).await;
