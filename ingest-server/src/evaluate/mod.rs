@@ -11,6 +11,7 @@ pub mod lifecycle;
 pub mod measure;
 pub mod regression;
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -285,11 +286,13 @@ impl Evaluator {
             measured.newest = Some(newest);
         }
         let key = (rule.metric, aggregation, rule.window);
-        if !measured.by_version.contains_key(&key) {
-            let by_version = measure::measure_versions(client, key.0, key.1, key.2).await?;
-            measured.by_version.insert(key, by_version);
-        }
-        let by_version = &measured.by_version[&key];
+        let by_version = match measured.by_version.entry(key) {
+            Entry::Occupied(known) => known.into_mut(),
+            Entry::Vacant(new) => {
+                let (metric, aggregation, window) = *new.key();
+                new.insert(measure::measure_versions(client, metric, aggregation, window).await?)
+            }
+        };
         let version = |app: &str, name: &str| {
             by_version
                 .get(&(app.to_owned(), name.to_owned()))

@@ -109,7 +109,7 @@ impl AlertRow {
             caused_by: Some(self.caused_by).filter(|c| !c.is_empty()),
             inhibited: self.inhibited,
             updated_at: millis_of(self.updated_at),
-            versions: (!self.newest_version.is_empty()).then(|| VersionComparison {
+            versions: (!self.newest_version.is_empty()).then_some(VersionComparison {
                 newest: self.newest_version,
                 previous: self.previous_version,
                 previous_value: self.previous_value,
