@@ -27,8 +27,32 @@ export interface InitOptions {
    * throws, the event is sent unchanged.
    */
   beforeSend?: (event: CanopyEvent) => CanopyEvent | null | void;
+  /**
+   * Which responses make a `fetch`/`XMLHttpRequest` call failed (an
+   * `api_call` event of the app that made it). A network error always does;
+   * "5xx" (default): also a status of 500 or more; "4xx+5xx": 400 or more.
+   */
+  apiErrorStatuses?: '5xx' | '4xx+5xx';
+  /**
+   * Origins (exact, like "https://api.example.com") whose API calls get a W3C
+   * `traceparent` header (unless the page set one); the trace id is stored
+   * with a failed call. The origin's CORS must allow the header. Default none.
+   */
+  tracePropagationTargets?: string[];
   /** Where to load the agent's wasm from, if not next to this module. */
   wasmUrl?: string | URL;
+}
+
+/** How serious a captured error or message is. */
+export type Level = 'fatal' | 'error' | 'warning' | 'info' | 'debug';
+
+export interface CaptureOptions {
+  /** Stored with this report (at most 16; values up to 256 characters). */
+  attributes?: Record<string, string | number | boolean>;
+  /** The app it belongs to; by default the app whose code made the call. */
+  app?: string;
+  /** Default "error" for captureError, "info" for captureMessage. */
+  level?: Level;
 }
 
 /** An event as sent to the server (see wire/src/lib.rs for every kind's fields). */
@@ -36,7 +60,8 @@ export interface CanopyEvent {
   app: string;
   /** Epoch milliseconds. */
   at: number;
-  kind: 'vital' | 'navigation' | 'resource' | 'resource_summary' | 'long_frame' | 'error' | 'app' | 'metric' | 'custom';
+  kind: 'vital' | 'navigation' | 'resource' | 'resource_summary' | 'long_frame' | 'error' | 'app' | 'metric' | 'custom'
+    | 'api_call' | 'api_summary';
   [field: string]: unknown;
 }
 
@@ -121,6 +146,20 @@ export interface AgentStats {
   /** The agent's wasm memory, in bytes. */
   memoryBytes: number;
 }
+
+/**
+ * Reports an error the app caught (an error boundary, a `catch` block), counted
+ * in the error rate like an uncaught one. A value that is not an Error is
+ * recorded as `String(value)`, typed by its constructor. Returns false if the
+ * agent will never see it (the reason is on the console); never throws.
+ */
+export function captureError(error: unknown, options?: CaptureOptions): boolean;
+
+/**
+ * Reports a message (level "info" unless given). Only "fatal" and "error"
+ * messages count in the error rate. Returns false as captureError does.
+ */
+export function captureMessage(message: string, options?: CaptureOptions): boolean;
 
 /** What the agent holds and has lost, or null before it runs. */
 export function stats(): AgentStats | null;

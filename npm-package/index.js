@@ -83,6 +83,14 @@ function createHub() {
     }, NO_INIT_WARNING_MS);
     return true;
   };
+  const watchCalls = (api, options) => {
+    try {
+      // A loader of an older copy of the package has no wrappers to install.
+      api.watchApiCalls?.(options, (finished) => call('recordApiCall', finished));
+    } catch (error) {
+      warn('api calls', error);
+    }
+  };
   const report = (name, method, argument) => {
     if (typeof name === 'string') outcomes.add(name);
     return callOrQueue(method, argument);
@@ -102,7 +110,8 @@ function createHub() {
           const ok = call('init', withoutWasmUrl(options));
           // At once after the agent's own hooks went in: no event falls between.
           watchEarly(false);
-          if (!ok) agent = null;
+          if (ok) watchCalls(api, options);
+          else agent = null;
           return ok;
         })
         .catch((error) => {
@@ -161,6 +170,12 @@ function createHub() {
     pushEvent(name, attrs, stack) {
       return callOrQueue('pushEvent', { name, attrs, stack });
     },
+    captureError(error, options, caller) {
+      return callOrQueue('captureError', { ...describeThrown(error), ...captureOptions(options), caller });
+    },
+    captureMessage(message, options, caller) {
+      return callOrQueue('captureMessage', { message, ...captureOptions(options), caller });
+    },
     flush() {
       if (agent) call('flush');
     },
@@ -214,6 +229,24 @@ function describe(error) {
   }
 }
 
+/** A thrown value as `captureError` reports it: an Error's name, message and
+ * stack; anything else as `String(value)`, typed by its constructor. */
+function describeThrown(error) {
+  try {
+    const message = error != null && typeof error.message == 'string' ? error.message : String(error);
+    const type = error == null ? String(error) : String(error.name || error.constructor?.name || typeof error);
+    return { message, type, stack: typeof error?.stack == 'string' ? error.stack : '' };
+  } catch {
+    return { message: 'unknown error' };
+  }
+}
+
+/** `{ attributes, app, level }` of a capture call (anything else: none). */
+function captureOptions(options) {
+  const { attributes, app, level } = options && typeof options == 'object' ? options : {};
+  return { attributes, app, level };
+}
+
 function withoutWasmUrl(options) {
   if (!options || typeof options !== 'object') return options;
   const { wasmUrl, ...rest } = options;
@@ -243,6 +276,105 @@ async function loadAgent(wasmUrl) {
     flush: glue.flush,
     stats: glue.stats,
     recordEarly: glue.recordEarly,
+    captureError: glue.captureError,
+    captureMessage: glue.captureMessage,
+    recordApiCall: glue.recordApiCall,
+    watchApiCalls,
+  };
+}
+
+/**
+ * Wraps `fetch` and `XMLHttpRequest` (open, setRequestHeader, send) so that
+ * each call the page makes is handed to `record` when it finishes:
+ * `{ method, url, status, duration, message, traceId, caller, failed }`,
+ * `caller` the stack of the code that made it (which app's). A call to the
+ * agent's own endpoint is left alone; an aborted one is not reported. The
+ * page gets exactly what it would without the wrappers: the same promise,
+ * response or rejection. Calls to `tracePropagationTargets` (exact origins)
+ * get a W3C `traceparent` unless the page set one. In JS, not in the wasm:
+ * a promise and XHR events are a few lines here, closures and glue there.
+ */
+function watchApiCalls({ endpoint, apiErrorStatuses, tracePropagationTargets = [] }, record) {
+  const own = `${String(endpoint).replace(/\/+$/, '')}/v1/beacon`;
+  const worst = apiErrorStatuses === '4xx+5xx' ? 400 : 500;
+  const hex = (bytes) => Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, '0')).join('');
+  // The call as it starts: null for the agent's own calls and unreadable URLs.
+  const start = (method, target, caller) => {
+    try {
+      const url = new URL(target, location.href);
+      if (url.href.startsWith(own)) return null;
+      const traced = tracePropagationTargets.includes(url.origin);
+      return { method: String(method || 'GET').toUpperCase(), url: url.href, traced, traceId: '', caller, started: performance.now() };
+    } catch {
+      return null;
+    }
+  };
+  // Sets a traceparent through `set` unless `has` says the page set one.
+  const trace = (call, has, set) => {
+    if (!call || !call.traced || has()) return;
+    const traceId = hex(16);
+    set(`00-${traceId}-${hex(8)}-01`);
+    call.traceId = traceId;
+  };
+  const finish = (call, status, message) => {
+    const { started, traced, ...rest } = call;
+    record({ ...rest, status, message, duration: performance.now() - started, failed: !status || status >= worst });
+  };
+
+  const originalFetch = globalThis.fetch;
+  if (typeof originalFetch == 'function') {
+    globalThis.fetch = function fetch(input, init) {
+      const request = input instanceof Request ? input : null;
+      const call = start(init?.method || request?.method, request ? request.url : input, stackAbove(fetch));
+      let args = arguments;
+      try {
+        let headers;
+        trace(call, () => {
+          headers = new Headers(init?.headers !== undefined ? init.headers : request?.headers);
+          return headers.has('traceparent');
+        }, (value) => {
+          headers.set('traceparent', value);
+          args = [input, { ...init, headers }];
+        });
+      } catch {
+        // headers the browser refuses: the call goes as the page made it
+      }
+      const result = originalFetch.apply(this, args);
+      if (call) {
+        result.then((response) => finish(call, response.status, ''),
+          (error) => error?.name === 'AbortError' || finish(call, 0, String(error?.message ?? error)));
+      }
+      return result;
+    };
+  }
+
+  const xhr = globalThis.XMLHttpRequest?.prototype;
+  if (!xhr) return;
+  const calls = new WeakMap();
+  const { open, setRequestHeader, send } = xhr;
+  xhr.open = function (method, url) {
+    calls.set(this, { method, url, page: false });
+    return open.apply(this, arguments);
+  };
+  xhr.setRequestHeader = function (name) {
+    const opened = calls.get(this);
+    if (opened && String(name).toLowerCase() === 'traceparent') opened.page = true;
+    return setRequestHeader.apply(this, arguments);
+  };
+  xhr.send = function sendWatched() {
+    const opened = calls.get(this);
+    const call = opened && start(opened.method, opened.url, stackAbove(sendWatched));
+    if (call) {
+      try {
+        trace(call, () => opened.page, (value) => setRequestHeader.call(this, 'traceparent', value));
+      } catch {
+        // not OPENED: send throws below, as it would
+      }
+      let aborted = false;
+      this.addEventListener('abort', () => (aborted = true), { once: true });
+      this.addEventListener('loadend', () => aborted || finish(call, this.status, this.status ? '' : 'network error'), { once: true });
+    }
+    return send.apply(this, arguments);
   };
 }
 
@@ -285,6 +417,20 @@ export function pushMetric(name, value, attrs) {
 /** Records that something happened in the app, with optional attributes. */
 export function pushEvent(name, attrs) {
   return hub().pushEvent(name, attrs, stackAbove(pushEvent));
+}
+
+/**
+ * Reports an error the app caught (an error boundary, a `catch`): counted
+ * like an uncaught one, for the app whose code made the call unless
+ * `options.app` names it. `options`: `{ attributes, app, level }`.
+ */
+export function captureError(error, options) {
+  return hub().captureError(error, options, stackAbove(captureError));
+}
+
+/** Reports a message (level `info` unless `options.level` says otherwise). */
+export function captureMessage(message, options) {
+  return hub().captureMessage(message, options, stackAbove(captureMessage));
 }
 
 // The stack of whoever called `api`: its first frame is the caller's code,

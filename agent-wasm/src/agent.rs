@@ -5,12 +5,13 @@ use std::cell::RefCell;
 
 use canopy_wire::limits::{truncate, MAX_BEACON_BYTES, MAX_EVENTS_PER_BEACON, MAX_TEXT_BYTES};
 use canopy_wire::{
-    concat, AppLifecycle, AppPhase, Beacon, ErrorReport, EventBody, LongFrame, Resource, Vital,
-    SCHEMA_VERSION,
+    concat, ApiCall, AppLifecycle, AppPhase, Beacon, ErrorReport, EventBody, LongFrame, Resource,
+    Vital, SCHEMA_VERSION,
 };
 use wasm_bindgen::JsValue;
 use web_sys::Window;
 
+use crate::api_calls::ApiCalls;
 use crate::attribute::AppRegistry;
 use crate::batch::Queue;
 use crate::config::Config;
@@ -87,6 +88,7 @@ pub struct Agent {
     /// queued (behind a retry), by view number: their envelopes name them.
     earlier_views: Vec<(u32, [String; 3])>,
     repeats: Repeats,
+    api_calls: ApiCalls,
     /// Errors no app claimed yet (when, the failed chunk's URL, the report).
     unclaimed_errors: Vec<(f64, Option<String>, ErrorReport)>,
     /// Whether this page load's navigation timing was queued (it is sent once).
@@ -112,6 +114,7 @@ impl Agent {
             view_number: 0,
             earlier_views: Vec::new(),
             repeats: Repeats::default(),
+            api_calls: ApiCalls::default(),
             unclaimed_errors: Vec::new(),
             navigation_sent: false,
             long_frames_this_view: 0,
@@ -261,6 +264,14 @@ impl Agent {
         }
     }
 
+    /// Counts a finished API call of `app` that started `relative_at`, and
+    /// queues it if it failed (`call`) and the view has not sent its share.
+    pub fn record_api_call(&mut self, app: &str, relative_at: f64, call: ApiCall, failed: bool) {
+        if self.api_calls.count(app, call.duration, failed) {
+            self.record(app, relative_at, EventBody::ApiCall(call));
+        }
+    }
+
     /// Queues a long frame unless the view sent its share of them.
     pub fn record_long_frame(&mut self, app: &str, relative_at: f64, frame: LongFrame) {
         if self.long_frames_this_view < MAX_LONG_FRAMES_PER_VIEW {
@@ -309,6 +320,7 @@ impl Agent {
     pub fn start_view(&mut self, page_url: Option<&str>) {
         self.next_view(self.session.id.clone());
         self.repeats = Repeats::default();
+        self.api_calls.start_view();
         self.long_frames_this_view = 0;
         if let Some(url) = page_url {
             self.page_url = self.scrub(url);
@@ -334,6 +346,9 @@ impl Agent {
         let now = self.now();
         for (app, report) in self.repeats.take_counts() {
             self.record(&app, now, EventBody::Error(report));
+        }
+        for (app, summary) in self.api_calls.take_summaries() {
+            self.record(&app, now, EventBody::ApiSummary(summary));
         }
         self.session.save(&self.window);
         if self.delivery.is_waiting() {

@@ -32,6 +32,11 @@ pub struct InitOptions {
     /// `beforeSend(event)`: returns the event to send (changed or not), or
     /// `null` to drop it.
     pub before_send: Option<js_sys::Function>,
+    /// Which statuses make an API call a failure: `"5xx"` (default) or
+    /// `"4xx+5xx"`. Read by the npm package's wrappers; checked here.
+    pub api_error_statuses: Option<String>,
+    /// Origins whose API calls get a W3C `traceparent` header.
+    pub trace_propagation_targets: Vec<String>,
 }
 
 /// `registerApp`'s argument.
@@ -86,7 +91,8 @@ impl InitOptions {
         let mut fields = Fields::read(
             value,
             "options",
-            "Sendpoint Skey sshell wflushIntervalMs wmaxQueueBytes lkeepQueryParams sresources bcompress fbeforeSend",
+            "Sendpoint Skey sshell wflushIntervalMs wmaxQueueBytes lkeepQueryParams sresources bcompress fbeforeSend \
+             sapiErrorStatuses ltracePropagationTargets",
         )?;
         Ok(Self {
             endpoint: fields.string().unwrap_or_default(),
@@ -98,6 +104,8 @@ impl InitOptions {
             resources: fields.string(),
             compress: fields.boolean().unwrap_or(false),
             before_send: fields.function(),
+            api_error_statuses: fields.string(),
+            trace_propagation_targets: fields.strings().unwrap_or_default(),
         })
     }
 
@@ -155,6 +163,22 @@ impl InitOptions {
                 ]))
             }
         };
+        if let Some(statuses) = self.api_error_statuses.as_deref() {
+            if statuses != "5xx" && statuses != "4xx+5xx" {
+                return Err(concat(&[
+                    "apiErrorStatuses must be \"5xx\" or \"4xx+5xx\", got \"",
+                    statuses,
+                    "\"",
+                ]));
+            }
+        }
+        if let Some(target) = (self.trace_propagation_targets.iter()).find(|t| !is_origin(t)) {
+            return Err(concat(&[
+                "tracePropagationTargets must list origins like \"https://api.example.com\" (no path), got \"",
+                target,
+                "\"",
+            ]));
+        }
         Ok(Config {
             beacon_url: concat(&[endpoint, "/v1/beacon?key=", &self.key]),
             shell: self.shell,
@@ -166,6 +190,18 @@ impl InitOptions {
             before_send: self.before_send,
         })
     }
+}
+
+/// `scheme://host[:port]` of http(s), as `URL.origin` writes it.
+fn is_origin(text: &str) -> bool {
+    let Some(host) = (text.strip_prefix("https://")).or_else(|| text.strip_prefix("http://"))
+    else {
+        return false;
+    };
+    !host.is_empty()
+        && !host
+            .bytes()
+            .any(|c| matches!(c, b'/' | b'?' | b'#' | b'@' | b' '))
 }
 
 impl AppOptions {
@@ -258,6 +294,37 @@ mod tests {
             resources: None,
             compress: false,
             before_send: None,
+            api_error_statuses: None,
+            trace_propagation_targets: vec![],
+        }
+    }
+
+    #[test]
+    fn api_options_are_checked() {
+        let api = |statuses: &str, target: &str| {
+            InitOptions {
+                api_error_statuses: Some(statuses.into()),
+                trace_propagation_targets: vec![target.into()],
+                ..options("https://x")
+            }
+            .into_config()
+        };
+        assert!(api("4xx+5xx", "https://api.example.com").is_ok());
+        assert!(api("5xx", "http://127.0.0.1:8080").is_ok());
+        assert!(api("4xx", "https://api.example.com")
+            .unwrap_err()
+            .starts_with("apiErrorStatuses must be"));
+        for target in [
+            "https://api.example.com/v1",
+            "api.example.com",
+            "https://",
+            "https://a?b",
+        ] {
+            let error = api("5xx", target).unwrap_err();
+            assert!(
+                error.starts_with("tracePropagationTargets must"),
+                "{target}: {error}"
+            );
         }
     }
 

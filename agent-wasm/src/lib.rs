@@ -7,8 +7,10 @@
 //! package, which makes sure every bundle on a page shares one instance.
 
 mod agent;
+mod api_calls;
 pub mod attribute;
 pub mod batch;
+mod capture;
 pub mod config;
 mod fields;
 mod js;
@@ -24,7 +26,7 @@ mod stack;
 mod text;
 pub mod vitals;
 
-use canopy_wire::{concat, AppLifecycle, AppPhase, EventBody};
+use canopy_wire::{concat, AppLifecycle, AppPhase, ErrorSource, EventBody, Level};
 use wasm_bindgen::prelude::*;
 
 use crate::agent::{with_agent, Agent};
@@ -162,6 +164,28 @@ pub fn push_event(call: JsValue) -> Result<(), JsError> {
         ))
     };
     record_custom("pushEvent", read())
+}
+
+/// `captureError(error, { attributes, app, level })`: the npm package
+/// passes the error described (`{ message, type, stack }`) with the options
+/// and the call's stack (`caller`).
+#[wasm_bindgen(js_name = captureError)]
+pub fn capture_error(call: JsValue) -> Result<(), JsError> {
+    capture::report(&call, ErrorSource::Handled, Level::Error, "Error")
+        .map_err(|e| failure("captureError", &e))
+}
+
+/// `captureMessage(message, { level, attributes, app })`, passed as `{ message, … }`.
+#[wasm_bindgen(js_name = captureMessage)]
+pub fn capture_message(call: JsValue) -> Result<(), JsError> {
+    capture::report(&call, ErrorSource::Message, Level::Info, "Message")
+        .map_err(|e| failure("captureMessage", &e))
+}
+
+/// An API call the npm package's `fetch`/`XMLHttpRequest` wrappers saw finish.
+#[wasm_bindgen(js_name = recordApiCall)]
+pub fn record_api_call(call: JsValue) -> Result<(), JsError> {
+    capture::api_call(&call).map_err(|e| failure("api calls", &e))
 }
 
 /// The `name` of a custom metric or event, checked.

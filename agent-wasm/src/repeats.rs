@@ -79,7 +79,8 @@ impl Repeats {
     }
 }
 
-/// The same error: same kind, type and message, thrown from the same place.
+/// The same error: same kind, level, type and message, thrown (or reported)
+/// from the same place.
 fn same_error(a: &ErrorReport, b: &ErrorReport) -> bool {
     fn top(report: &ErrorReport) -> Option<(&str, u32, u32)> {
         report
@@ -88,6 +89,7 @@ fn same_error(a: &ErrorReport, b: &ErrorReport) -> bool {
             .map(|f: &Frame| (f.file.as_str(), f.line, f.column))
     }
     a.source == b.source
+        && a.level == b.level
         && a.error_type == b.error_type
         && a.message == b.message
         && (a.url.as_str(), a.line, a.column) == (b.url.as_str(), b.line, b.column)
@@ -97,7 +99,7 @@ fn same_error(a: &ErrorReport, b: &ErrorReport) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use canopy_wire::ErrorSource;
+    use canopy_wire::{ErrorSource, Level};
 
     fn error(message: &str, line: u32) -> ErrorReport {
         ErrorReport {
@@ -115,6 +117,8 @@ mod tests {
                 column: 1,
             }],
             count: 1,
+            level: Level::Error,
+            attrs: Default::default(),
         }
     }
 
@@ -128,6 +132,11 @@ mod tests {
         // Same message from elsewhere, or in another app: a different error.
         assert_eq!(repeats.check("cart", &error("boom", 2)), Verdict::Send);
         assert_eq!(repeats.check("catalog", &error("boom", 1)), Verdict::Send);
+        let warning = ErrorReport {
+            level: Level::Warning,
+            ..error("boom", 1)
+        };
+        assert_eq!(repeats.check("cart", &warning), Verdict::Send);
         let counts = repeats.take_counts();
         assert_eq!(counts.len(), 1);
         assert_eq!(

@@ -4,11 +4,12 @@
 //! a long stack trace is still worth keeping.
 
 use canopy_wire::limits::{
-    check_app_name, check_beacon_id, check_metric_name, truncate, MAX_APPS_PER_BEACON,
-    MAX_APP_NAME_BYTES, MAX_ATTRS, MAX_ATTR_KEY_BYTES, MAX_ATTR_VALUE_BYTES, MAX_EVENTS_PER_BEACON,
-    MAX_FRAMES, MAX_ID_BYTES, MAX_SCRIPTS, MAX_STACK_BYTES, MAX_TEXT_BYTES,
+    check_app_name, check_beacon_id, check_metric_name, check_trace_id, truncate,
+    MAX_APPS_PER_BEACON, MAX_APP_NAME_BYTES, MAX_ATTRS, MAX_ATTR_KEY_BYTES, MAX_ATTR_VALUE_BYTES,
+    MAX_EVENTS_PER_BEACON, MAX_FRAMES, MAX_ID_BYTES, MAX_METHOD_BYTES, MAX_SCRIPTS,
+    MAX_STACK_BYTES, MAX_TEXT_BYTES,
 };
-use canopy_wire::{Beacon, EventBody, Frame, Parts, ScriptTiming, SCHEMA_VERSION};
+use canopy_wire::{ApiCall, Beacon, EventBody, Frame, Parts, ScriptTiming, SCHEMA_VERSION};
 
 /// Most apps one app may declare it depends on.
 const MAX_DEPENDENCIES: usize = 16;
@@ -224,6 +225,19 @@ fn check_frames(frames: &mut [Frame], cut: &mut Cut) -> Result<(), FieldProblem>
     Ok(())
 }
 
+/// A failed API call: a status of an HTTP response, or 0 for none.
+fn check_api_call(call: &mut ApiCall, cut: &mut Cut) -> Result<(), FieldProblem> {
+    cut.text(&mut call.method, MAX_METHOD_BYTES);
+    cut.text(&mut call.url, MAX_TEXT_BYTES);
+    cut.text(&mut call.message, MAX_TEXT_BYTES);
+    check_trace_id(&call.trace_id).map_err(|problem| ("trace_id", problem.into()))?;
+    if call.status != 0 && !(100..=599).contains(&call.status) {
+        let problem = format!("must be 0 (no response) or 100 to 599, got {}", call.status);
+        return Err(("status", problem));
+    }
+    non_negative("duration", call.duration)
+}
+
 /// Range checks per kind, and cutting text to the shared limits.
 fn check_event_body(body: &mut EventBody, cut: &mut Cut) -> Result<(), FieldProblem> {
     match body {
@@ -268,7 +282,16 @@ fn check_event_body(body: &mut EventBody, cut: &mut Cut) -> Result<(), FieldProb
             if report.count == 0 {
                 return Err(("count", "must be at least 1".into()));
             }
+            check_attrs(&mut report.attrs, cut)?;
             check_frames(&mut report.frames, cut)
+        }
+        EventBody::ApiCall(call) => check_api_call(call, cut),
+        EventBody::ApiSummary(summary) => {
+            if summary.failed > summary.calls {
+                let problem = format!("{} exceeds the calls, {}", summary.failed, summary.calls);
+                return Err(("failed", problem));
+            }
+            non_negative("duration", summary.duration)
         }
         EventBody::Metric(metric) => {
             check_metric_name(&metric.name).map_err(|problem| ("name", problem))?;
@@ -316,6 +339,45 @@ mod tests {
         assert!(report
             .message
             .ends_with(canopy_wire::limits::TRUNCATION_MARK));
+    }
+
+    #[test]
+    fn api_calls_and_handled_reports_are_checked() {
+        let long = "x".repeat(MAX_TEXT_BYTES + 10);
+        let events = format!(
+            r#"{{"app":"cart","at":5,"kind":"api_call","method":"PROPFINDPROPFINDPROPFIND","url":"{long}",
+                "status":503,"duration":12,"message":"","trace_id":"4bf92f3577b34da6a3ce929d0e0e4736"}},
+               {{"app":"cart","at":5,"kind":"api_summary","calls":3,"failed":1,"duration":40}},
+               {{"app":"cart","at":5,"kind":"error","source":"message","error_type":"Message",
+                "message":"low stock","level":"warning","attrs":{{"sku":"{long}"}}}}"#
+        );
+        let beacon = validate(body(&events).as_bytes()).unwrap();
+        let EventBody::ApiCall(call) = &beacon.events[0].body else {
+            panic!()
+        };
+        assert!(call.method.len() <= MAX_METHOD_BYTES && call.url.len() <= MAX_TEXT_BYTES);
+        let EventBody::Error(report) = &beacon.events[2].body else {
+            panic!()
+        };
+        assert_eq!(report.level, canopy_wire::Level::Warning);
+        assert!(report.attrs.0[0].1.len() <= MAX_ATTR_VALUE_BYTES);
+
+        let refused = [
+            (r#""status":503"#, r#""status":600"#, "events[0].status"),
+            (
+                r#""trace_id":"4bf9"#,
+                r#""trace_id":"4BF9"#,
+                "events[0].trace_id",
+            ),
+            (r#""failed":1"#, r#""failed":4"#, "events[1].failed"),
+        ];
+        for (good, bad, field) in refused {
+            let error = validate(body(&events.replace(good, bad)).as_bytes()).unwrap_err();
+            assert!(error.to_string().starts_with(field), "{error}");
+        }
+        let unknown_level = events.replace(r#""level":"warning""#, r#""level":"loud""#);
+        let error = validate(body(&unknown_level).as_bytes()).unwrap_err();
+        assert_eq!(error.code(), "invalid_beacon");
     }
 
     #[test]

@@ -6,11 +6,15 @@
 
 use serde::{Deserialize, Serialize};
 
+mod api;
 mod envelope;
+mod level;
 pub mod limits;
 mod pairs;
 
+pub use api::{ApiCall, ApiSummary};
 pub use envelope::{assemble, body_len};
+pub use level::Level;
 pub use pairs::{Attrs, Pairs, Parts};
 
 /// `parts.concat()`, for the messages and URLs the browser agent builds: std's
@@ -98,6 +102,10 @@ pub enum EventBody {
     Metric(CustomMetric),
     /// Something an app wants counted (`pushEvent`).
     Custom(CustomEvent),
+    /// One failed `fetch` or `XMLHttpRequest` call.
+    ApiCall(ApiCall),
+    /// An app's finished API calls of one view since the previous summary.
+    ApiSummary(ApiSummary),
 }
 
 /// `pushMetric(name, value, attrs)`.
@@ -333,7 +341,8 @@ pub struct ScriptTiming {
     pub duration: f64,
 }
 
-/// An uncaught error, an unhandled rejection, or a failed resource load.
+/// An uncaught error, an unhandled rejection, a failed resource load, or
+/// what an app reported itself (`captureError`, `captureMessage`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ErrorReport {
     pub source: ErrorSource,
@@ -356,6 +365,12 @@ pub struct ErrorReport {
     /// counted by the agent and sent again only as a count.
     #[serde(default = "one_u32", skip_serializing_if = "is_one_u32")]
     pub count: u32,
+    /// How bad it is; `error` unless the app said otherwise.
+    #[serde(default, skip_serializing_if = "Level::is_error")]
+    pub level: Level,
+    /// The app's own attributes of this report (`captureError(e, { attributes })`).
+    #[serde(default, skip_serializing_if = "Attrs::is_empty")]
+    pub attrs: Attrs,
 }
 
 impl ErrorReport {
@@ -371,6 +386,8 @@ impl ErrorReport {
             column: 0,
             frames: Vec::new(),
             count: 1,
+            level: Level::Error,
+            attrs: Attrs::default(),
         }
     }
 }
@@ -397,6 +414,10 @@ pub enum ErrorSource {
     /// A cross-origin script's error the browser hid ("Script error."): it
     /// says neither what nor where, so it is counted, not grouped.
     Muted,
+    /// An error the app caught and reported (`captureError`).
+    Handled,
+    /// A message the app reported (`captureMessage`).
+    Message,
 }
 
 impl ErrorSource {
@@ -406,6 +427,8 @@ impl ErrorSource {
             ErrorSource::Rejection => "rejection",
             ErrorSource::ResourceLoad => "resource_load",
             ErrorSource::Muted => "muted",
+            ErrorSource::Handled => "handled",
+            ErrorSource::Message => "message",
         }
     }
 }
@@ -567,6 +590,7 @@ mod tests {
                 column: 9
             }
         );
+        assert_eq!(report.level, Level::Error);
         let once = ErrorReport {
             count: 1,
             frames: vec![],
@@ -574,7 +598,9 @@ mod tests {
         };
         let json = serde_json::to_value(&once).unwrap();
         assert!(
-            json.get("count").is_none() && json.get("frames").is_none(),
+            ["count", "frames", "level", "attrs"]
+                .iter()
+                .all(|key| json.get(key).is_none()),
             "defaults are not sent: {json}"
         );
         assert_eq!(

@@ -90,6 +90,31 @@ pub const MAX_ATTR_VALUE_BYTES: usize = 256;
 pub const MAX_FRAMES: usize = 40;
 pub const MAX_SCRIPTS: usize = 8;
 
+/// Longest HTTP method of an API call, in bytes (the agent upper-cases it).
+pub const MAX_METHOD_BYTES: usize = 16;
+
+/// A W3C trace id: 32 lower-case hex digits, not all zero.
+pub const TRACE_ID_HEX_DIGITS: usize = 32;
+
+/// Failed API calls per view past which the agent only counts them (in the
+/// summary), like the errors of a view.
+pub const MAX_API_FAILURES_PER_VIEW: u32 = 100;
+
+/// A trace id as the agent sends it: empty, or [`TRACE_ID_HEX_DIGITS`]
+/// lower-case hex digits not all zero.
+pub fn check_trace_id(id: &str) -> Result<(), &'static str> {
+    if id.is_empty() {
+        return Ok(());
+    }
+    let hex = id
+        .bytes()
+        .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c));
+    if id.len() != TRACE_ID_HEX_DIGITS || !hex || id.bytes().all(|c| c == b'0') {
+        return Err("must be 32 lower-case hex digits, not all zero");
+    }
+    Ok(())
+}
+
 /// Ends a value that was cut, so a reader knows it is not whole.
 pub const TRUNCATION_MARK: &str = "…";
 
@@ -110,7 +135,17 @@ pub fn truncate(text: &mut String, max: usize) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{check_app_name, check_beacon_id, truncate};
+    use super::{check_app_name, check_beacon_id, check_trace_id, truncate};
+
+    #[test]
+    fn trace_ids_are_empty_or_32_lower_case_hex_digits() {
+        assert!(check_trace_id("").is_ok());
+        assert!(check_trace_id("4bf92f3577b34da6a3ce929d0e0e4736").is_ok());
+        assert!(check_trace_id("4BF92F3577B34DA6A3CE929D0E0E4736").is_err());
+        assert!(check_trace_id(&"0".repeat(32)).is_err());
+        assert!(check_trace_id(&"a".repeat(31)).is_err());
+        assert!(check_trace_id("4bf92f3577b34da6a3ce929d0e0e473g").is_err());
+    }
 
     #[test]
     fn beacon_ids_are_16_to_64_plain_characters() {

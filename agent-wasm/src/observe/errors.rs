@@ -60,22 +60,28 @@ pub fn replay(events: &JsValue) {
 }
 
 fn record(agent: &mut Agent, (mut report, chunk): Caught, at: f64) {
-    let mut frames = crate::stack::parse(&report.stack);
-    for frame in &mut frames {
-        frame.file = agent.scrub(&frame.file);
-    }
     // A failed dynamic import has no stack of the app's: its chunk's URL names the app.
     let failed_chunk = if chunk {
         Some(agent.scrub(&report.url))
     } else {
         chunk_in_message(&report.message).map(|url| agent.scrub(url))
     };
+    finish(agent, &mut report);
+    agent.record_caught(at, failed_chunk, report, true);
+}
+
+/// Readies a report to leave the page: its stack parsed into frames, every
+/// URL scrubbed, its text cut to the limits.
+pub fn finish(agent: &Agent, report: &mut ErrorReport) {
+    let mut frames = crate::stack::parse(&report.stack);
+    for frame in &mut frames {
+        frame.file = agent.scrub(&frame.file);
+    }
     report.url = agent.scrub(&report.url);
     report.frames = frames;
     truncate(&mut report.error_type, MAX_TEXT_BYTES);
     truncate(&mut report.message, MAX_TEXT_BYTES);
     truncate(&mut report.stack, MAX_STACK_BYTES);
-    agent.record_caught(at, failed_chunk, report, true);
 }
 
 fn on_error(event: JsValue) -> Option<Caught> {

@@ -23,7 +23,9 @@ use clickhouse::Client;
 
 use super::lifecycle::Measurement;
 use crate::model::rule::{Aggregation, Metric};
-use crate::store::conditions::{APP_FAILED, COUNTED_ERROR, SCRIPT_NOT_LOADED, VIEW_OF_APP};
+use crate::store::conditions::{
+    API_ERROR_RATE, APP_FAILED, COUNTED_ERROR, SCRIPT_NOT_LOADED, VIEW_OF_APP,
+};
 use crate::store::StoreError;
 
 /// Measurements by app for one metric and aggregation.
@@ -97,7 +99,7 @@ fn sql(metric: Metric, aggregation: Aggregation, window: Duration, per: Per) -> 
                         AND {COUNTED_ERROR} GROUP BY {keys}) AS e USING ({keys})"
         ),
         Metric::ApiErrorRate => format!(
-            "SELECT {keys}, sum(failed) / sum(calls), toUInt64(sum(calls)) FROM api_summaries \
+            "SELECT {keys}, assumeNotNull({API_ERROR_RATE}), toUInt64(sum(calls)) FROM api_summaries \
              WHERE {since} GROUP BY {keys} HAVING sum(calls) > 0"
         ),
         Metric::Availability => format!(

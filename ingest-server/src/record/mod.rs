@@ -6,9 +6,13 @@
 //! sends them as they are: no second parse, no second encoding. A batch
 //! replayed after a crash is made of the same bytes, so it is the same block.
 //!
-//! Layout: `[format: u8 = 1][received_at_ms: i64 LE]`, then per table in
+//! Layout: `[format: u8 = 3][received_at_ms: i64 LE]`, then per table in
 //! [`TABLES`] order `[rows: u32 LE][bytes: u32 LE]`, then the tables' bytes
 //! in that order.
+//!
+//! Format 1, written before migration 10, has the first ten tables only,
+//! and error rows without `level` and `attrs`: those are inserted on their
+//! own, naming only the columns they have (ClickHouse fills in the defaults).
 //!
 //! A beacon with an id is logged with the id first (format 2): `[format: u8
 //! = 2][key bytes: u16 LE][ingest key][id bytes: u8][id]`, then the record
@@ -35,15 +39,22 @@ use row_binary::{append_row, RowBinaryError};
 #[cfg(test)]
 pub(crate) use rows::tests::accepted;
 pub use rows::Rows;
-use rows::{TableSpan, TABLES, TABLE_COUNT};
+use rows::{ErrorRow, TableSpan, ERRORS_TABLE, TABLES, TABLE_COUNT, TABLE_COUNT_BEFORE_API};
 
-/// The current record format.
-const ROW_BINARY_V1: u8 = 1;
-/// A record of the current format behind the beacon's ingest key and id.
+/// The record format before migration 10 (see the module's doc).
+const ROW_BINARY_BEFORE_API: u8 = 1;
+/// A record behind the beacon's ingest key and id.
 const WITH_BEACON_ID: u8 = 2;
+/// The current record format.
+const ROW_BINARY: u8 = 3;
 /// The first byte of a record in the first format (JSON).
 const LEGACY_JSON: u8 = b'{';
-const HEADER_BYTES: usize = 1 + 8 + TABLE_COUNT * 8;
+const HEADER_BYTES: usize = header_bytes(TABLE_COUNT);
+
+/// The header of a RowBinary record of `tables` tables.
+const fn header_bytes(tables: usize) -> usize {
+    1 + 8 + tables * 8
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum RecordError {
@@ -133,7 +144,7 @@ pub fn encode_within(
         record.extend_from_slice(id.as_bytes());
     }
     let start = record.len();
-    record.push(ROW_BINARY_V1);
+    record.push(ROW_BINARY);
     record.extend_from_slice(&accepted.received_at_ms.to_le_bytes());
     record.resize(start + HEADER_BYTES, 0);
     let spans = rows.append_row_binary(&mut record)?;
@@ -156,6 +167,8 @@ pub struct TableRows {
 #[derive(Debug, Default)]
 pub struct TableBatch {
     pub tables: [TableRows; TABLE_COUNT],
+    /// Error rows of format 1 records (without `level` and `attrs`).
+    pub errors_before_levels: TableRows,
     /// One row per beacon that came with an id; not counted as rows or bytes
     /// of the batch (they are the events').
     pub beacon_ids: TableRows,
@@ -183,7 +196,8 @@ impl TableBatch {
     pub fn add(&mut self, record: &[u8]) -> Result<Added, RecordError> {
         let (beacon_id, record) = split_beacon_id(record)?;
         let added = match record.first() {
-            Some(&ROW_BINARY_V1) => self.add_row_binary(record)?,
+            Some(&ROW_BINARY) => self.add_row_binary(record, TABLE_COUNT)?,
+            Some(&ROW_BINARY_BEFORE_API) => self.add_row_binary(record, TABLE_COUNT_BEFORE_API)?,
             Some(&LEGACY_JSON) => self.add(&encode(&serde_json::from_slice(record)?, "")?)?,
             Some(&other) => return Err(RecordError::UnknownFormat(other)),
             None => return Err(RecordError::Truncated),
@@ -200,21 +214,31 @@ impl TableBatch {
         Ok(added)
     }
 
-    fn add_row_binary(&mut self, record: &[u8]) -> Result<Added, RecordError> {
-        let header = record.get(..HEADER_BYTES).ok_or(RecordError::Truncated)?;
+    /// Appends a RowBinary record of the first `tables` of [`TABLES`].
+    fn add_row_binary(&mut self, record: &[u8], tables: usize) -> Result<Added, RecordError> {
+        let header_bytes = header_bytes(tables);
+        let header = record.get(..header_bytes).ok_or(RecordError::Truncated)?;
         let number = |at: usize| {
             u32::from_le_bytes([header[at], header[at + 1], header[at + 2], header[at + 3]])
         };
-        let spans: [TableSpan; TABLE_COUNT] = std::array::from_fn(|index| TableSpan {
-            rows: number(9 + index * 8) as usize,
-            bytes: number(13 + index * 8) as usize,
-        });
+        let spans: Vec<TableSpan> = (0..tables)
+            .map(|index| TableSpan {
+                rows: number(9 + index * 8) as usize,
+                bytes: number(13 + index * 8) as usize,
+            })
+            .collect();
         let total: usize = spans.iter().map(|span| span.bytes).sum();
-        if record.len() != HEADER_BYTES + total {
+        if record.len() != header_bytes + total {
             return Err(RecordError::Truncated);
         }
-        let mut at = HEADER_BYTES;
-        for (table, span) in self.tables.iter_mut().zip(&spans) {
+        let mut at = header_bytes;
+        let before_levels = tables == TABLE_COUNT_BEFORE_API;
+        for (index, (table, span)) in self.tables.iter_mut().zip(&spans).enumerate() {
+            let table = if before_levels && index == ERRORS_TABLE {
+                &mut self.errors_before_levels
+            } else {
+                table
+            };
             table.rows += span.rows;
             table.bytes.extend_from_slice(&record[at..at + span.bytes]);
             at += span.bytes;
@@ -239,39 +263,65 @@ impl TableBatch {
     ) -> Result<Option<Added>, RecordError> {
         let size = |t: &TableRows| (t.rows, t.bytes.len());
         let before = self.tables.each_ref().map(size);
-        let ids_before = size(&self.beacon_ids);
+        let extra_before = [size(&self.errors_before_levels), size(&self.beacon_ids)];
         let was_empty = self.rows() == 0;
         let added = self.add(record)?;
         if was_empty || (self.rows() <= max_rows && self.bytes() <= max_bytes) {
             return Ok(Some(added));
         }
+        let extra = [&mut self.errors_before_levels, &mut self.beacon_ids];
         let tables = self.tables.iter_mut().zip(before);
-        for (table, (rows, bytes)) in tables.chain([(&mut self.beacon_ids, ids_before)]) {
+        for (table, (rows, bytes)) in tables.chain(extra.into_iter().zip(extra_before)) {
             table.rows = rows;
             table.bytes.truncate(bytes);
         }
         Ok(None)
     }
 
+    /// The event tables' rows (not the beacon ids).
+    fn event_tables(&self) -> impl Iterator<Item = &TableRows> {
+        self.tables.iter().chain([&self.errors_before_levels])
+    }
+
     pub fn rows(&self) -> usize {
-        self.tables.iter().map(|table| table.rows).sum()
+        self.event_tables().map(|table| table.rows).sum()
     }
 
     /// RowBinary bytes, all tables together: what one insert sends.
     pub fn bytes(&self) -> usize {
-        self.tables.iter().map(|table| table.bytes.len()).sum()
+        self.event_tables().map(|table| table.bytes.len()).sum()
     }
 
-    /// Each table with rows in this batch: its name, columns and rows.
+    /// Each table with rows in this batch: its name, columns, rows, and
+    /// what to add to the batch's deduplication token. Error rows of format
+    /// 1 records go to `errors` in an insert of their own, whose token must
+    /// differ from the other insert's into `errors`, or ClickHouse would
+    /// take it for a repeat and drop it.
     pub fn non_empty(
         &self,
-    ) -> impl Iterator<Item = (&'static str, &'static [&'static str], &TableRows)> {
+    ) -> impl Iterator<
+        Item = (
+            &'static str,
+            &'static [&'static str],
+            &TableRows,
+            &'static str,
+        ),
+    > {
+        const ERRORS_BEFORE_LEVELS: (&str, &[&str]) = ("errors", ErrorRow::COLUMNS_BEFORE_LEVELS);
         TABLES
             .iter()
             .zip(&self.tables)
-            .chain([(&BEACON_IDS_TABLE, &self.beacon_ids)])
-            .filter(|(_, table)| table.rows > 0)
-            .map(|((name, columns), table)| (*name, *columns, table))
+            .map(|(table, rows)| (table, rows, ""))
+            .chain([
+                (&BEACON_IDS_TABLE, &self.beacon_ids, ""),
+                (
+                    &ERRORS_BEFORE_LEVELS,
+                    &self.errors_before_levels,
+                    "-format1",
+                ),
+            ])
+            .filter(|(_, table, _)| table.rows > 0)
+            .map(|((name, columns), table, token)| (*name, *columns, table, token))
     }
 }
 
@@ -352,7 +402,12 @@ mod tests {
               "stack":"at f (http://x/cart.js:1:2)","frames":[{{"function":"f","file":"http://x/cart.js","line":1,"column":2}}]}},
             {{"app":"cart","at":1,"kind":"app","phase":"registered","dependencies":["shell"]}},
             {{"app":"cart","at":1,"kind":"metric","name":"basket","value":3,"attrs":{{"tier":"gold"}}}},
-            {{"app":"cart","at":1,"kind":"custom","name":"checkout","attrs":{{"step":"pay"}}}}
+            {{"app":"cart","at":1,"kind":"custom","name":"checkout","attrs":{{"step":"pay"}}}},
+            {{"app":"cart","at":1,"kind":"api_summary","calls":3,"failed":1,"duration":40}},
+            {{"app":"cart","at":1,"kind":"api_call","method":"GET","url":"http://x/api","status":503,
+              "duration":12,"message":"","trace_id":"4bf92f3577b34da6a3ce929d0e0e4736"}},
+            {{"app":"cart","at":1,"kind":"error","source":"message","error_type":"Message","message":"low",
+              "level":"warning","attrs":{{"sku":"x1"}}}}
         ]"#
         );
         rows::tests::accepted(serde_json::from_str(&events).unwrap())
@@ -404,6 +459,73 @@ mod tests {
         let current = TableBatch::from_accepted(&[beacon]).unwrap();
         assert_eq!(from_json.tables[0].bytes, current.tables[0].bytes);
         assert_eq!(from_json.rows(), 2);
+    }
+
+    /// A record as a server before migration 10 wrote it, for a beacon of
+    /// one vital and one error reported at the default level without
+    /// attributes: error rows lose their last 7 bytes (`level` "error", an
+    /// empty `attrs`) and the header its last two (empty) tables.
+    fn record_of_format_1(beacon: &Accepted) -> Vec<u8> {
+        let current = encode(beacon, "").unwrap();
+        let span = |index: usize, at: usize| {
+            let at = 9 + index * 8 + at;
+            u32::from_le_bytes(current[at..at + 4].try_into().unwrap()) as usize
+        };
+        assert_eq!((span(TABLE_COUNT - 2, 0), span(TABLE_COUNT - 1, 0)), (0, 0));
+        let mut old = vec![ROW_BINARY_BEFORE_API];
+        old.extend_from_slice(&current[1..9]);
+        let mut bodies = Vec::new();
+        let mut at = HEADER_BYTES;
+        for index in 0..TABLE_COUNT_BEFORE_API {
+            let (rows, bytes) = (span(index, 0), span(index, 4));
+            let mut body = current[at..at + bytes].to_vec();
+            at += bytes;
+            if index == ERRORS_TABLE {
+                assert_eq!(rows, 1);
+                assert_eq!(body.split_off(bytes - 7), b"\x05error\x00");
+            }
+            old.extend_from_slice(&(rows as u32).to_le_bytes());
+            old.extend_from_slice(&(body.len() as u32).to_le_bytes());
+            bodies.extend(body);
+        }
+        old.extend(bodies);
+        old
+    }
+
+    #[test]
+    fn records_of_format_1_insert_their_errors_without_levels() {
+        let error = r#"{"app":"cart","at":1,"kind":"error","source":"error","error_type":"E","message":"x"}"#;
+        let vital = r#"{"app":"cart","at":1,"kind":"vital","name":"lcp","value":1}"#;
+        let mut beacon = rows::tests::accepted(vec![
+            serde_json::from_str(error).unwrap(),
+            serde_json::from_str(vital).unwrap(),
+        ]);
+        beacon.beacon.dropped = 0;
+        let record = record_of_format_1(&beacon);
+        let mut batch = TableBatch::default();
+        let added = batch.add(&record).unwrap();
+        assert_eq!((added.rows, batch.rows()), (2, 2));
+        let current = TableBatch::from_accepted(&[beacon]).unwrap();
+        assert_eq!(
+            batch.tables[0].bytes, current.tables[0].bytes,
+            "vitals as they were"
+        );
+        assert_eq!(batch.tables[ERRORS_TABLE].rows, 0);
+        let inserts: Vec<_> = batch
+            .non_empty()
+            .map(|(name, columns, rows, token)| (name, columns.len(), rows.rows, token))
+            .collect();
+        let before_levels = ErrorRow::COLUMNS.len() - 2;
+        assert_eq!(
+            inserts,
+            [
+                ("vitals", TABLES[0].1.len(), 1, ""),
+                ("errors", before_levels, 1, "-format1")
+            ]
+        );
+        // Refused by a full batch: the old errors are taken back too.
+        assert!(batch.add_within(&record, 1, usize::MAX).unwrap().is_none());
+        assert_eq!((batch.rows(), batch.errors_before_levels.rows), (2, 1));
     }
 
     #[test]

@@ -102,7 +102,17 @@ event_row!(ErrorRow<'a> {
     frame_lines as "frames.line": Vec<u32>,
     frame_columns as "frames.column": Vec<u32>,
     count: u32,
+    // Migration 10 (log record format 3; see `COLUMNS_BEFORE_LEVELS`).
+    level: &'a str,
+    attrs: &'a [(String, String)],
 });
+
+impl ErrorRow<'_> {
+    /// The columns of a row in a log record of format 1, written before
+    /// migration 10: all but `level` and `attrs`, which ClickHouse defaults.
+    pub const COLUMNS_BEFORE_LEVELS: &'static [&'static str] =
+        Self::COLUMNS.split_at(Self::COLUMNS.len() - 2).0;
+}
 event_row!(AppEventRow<'a> {
     phase: &'a str, detail: &'a str, health_check: &'a str, dependencies: &'a [String], declared_rules: &'a str,
     sample_rate: f64,
@@ -120,6 +130,11 @@ event_row!(AgentDropRow<'a> { dropped: u64 });
 
 event_row!(CustomMetricRow<'a> { name: &'a str, value: f64, attrs: &'a [(String, String)] });
 event_row!(CustomEventRow<'a> { name: &'a str, attrs: &'a [(String, String)] });
+// Migration 10.
+event_row!(ApiSummaryRow<'a> { calls: u32, failed: u32, duration: f64 });
+event_row!(ApiFailureRow<'a> {
+    method: &'a str, url: &'a str, status: u16, duration: f64, message: &'a str, trace_id: &'a str,
+});
 
 /// The event tables, in the order [`Rows::append_row_binary`] encodes them
 /// (and a write-ahead log record lists them), each with its columns.
@@ -134,8 +149,14 @@ pub const TABLES: [(&str, &[&str]); TABLE_COUNT] = [
     ("resource_summaries", ResourceSummaryRow::COLUMNS),
     ("long_frames", LongFrameRow::COLUMNS),
     ("agent_drops", AgentDropRow::COLUMNS),
+    ("api_summaries", ApiSummaryRow::COLUMNS),
+    ("api_failures", ApiFailureRow::COLUMNS),
 ];
-pub const TABLE_COUNT: usize = 10;
+pub const TABLE_COUNT: usize = 12;
+
+/// The tables of a log record of format 1: the first ten, `errors` the fourth.
+pub const TABLE_COUNT_BEFORE_API: usize = 10;
+pub const ERRORS_TABLE: usize = 3;
 
 /// Where one table's rows went in an encoding: how many, and their bytes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -171,6 +192,8 @@ pub struct Rows<'a> {
     pub long_frames: Vec<LongFrameRow<'a>>,
     /// Not an event: one row per beacon reporting drops.
     pub agent_drops: Vec<AgentDropRow<'a>>,
+    pub api_summaries: Vec<ApiSummaryRow<'a>>,
+    pub api_failures: Vec<ApiFailureRow<'a>>,
 }
 
 impl<'a> Rows<'a> {
@@ -248,6 +271,8 @@ impl<'a> Rows<'a> {
             &self.resource_summaries,
             &self.long_frames,
             &self.agent_drops,
+            &self.api_summaries,
+            &self.api_failures,
         ]
     }
 
@@ -329,8 +354,22 @@ impl<'a> Rows<'a> {
                     frames.lines,
                     frames.columns,
                     e.count,
+                    e.level.as_str(),
+                    &e.attrs.0,
                 ))
             }
+            EventBody::ApiSummary(a) => self
+                .api_summaries
+                .push(ApiSummaryRow::new(c, a.calls, a.failed, a.duration)),
+            EventBody::ApiCall(a) => self.api_failures.push(ApiFailureRow::new(
+                c,
+                &a.method,
+                &a.url,
+                a.status,
+                a.duration,
+                &a.message,
+                &a.trace_id,
+            )),
             EventBody::Metric(m) => self
                 .custom_metrics
                 .push(CustomMetricRow::new(c, &m.name, m.value, &m.attrs.0)),
@@ -429,7 +468,7 @@ fn event_time(event: &Event, sent_at: f64, received_at: OffsetDateTime) -> Offse
 #[cfg(test)]
 pub(super) mod tests {
     use super::*;
-    use canopy_wire::{ErrorReport, ErrorSource, Pairs, Vital, VitalName};
+    use canopy_wire::{ApiCall, ErrorReport, ErrorSource, Level, Pairs, Vital, VitalName};
 
     /// A beacon of `events`, accepted from Chrome.
     pub(crate) fn accepted(events: Vec<Event>) -> Accepted {
@@ -461,6 +500,54 @@ pub(super) mod tests {
     }
 
     #[test]
+    fn api_calls_land_in_their_tables() {
+        let call = ApiCall {
+            method: "GET".into(),
+            url: "https://api.example/cart".into(),
+            status: 0,
+            duration: 30.0,
+            message: "Failed to fetch".into(),
+            trace_id: String::new(),
+        };
+        let summary = canopy_wire::ApiSummary {
+            calls: 4,
+            failed: 1,
+            duration: 90.5,
+        };
+        let event = |body| Event {
+            app: "cart".into(),
+            at: 9_000.0,
+            body,
+        };
+        let batch = [accepted(vec![
+            event(EventBody::ApiCall(call)),
+            event(EventBody::ApiSummary(summary)),
+        ])];
+        let rows = Rows::from_accepted(&batch);
+        let failure = &rows.api_failures[0];
+        assert_eq!(
+            (
+                failure.method,
+                failure.status,
+                failure.message,
+                failure.app_version
+            ),
+            ("GET", 0, "Failed to fetch", "2.0.0")
+        );
+        let summary = &rows.api_summaries[0];
+        assert_eq!(
+            (summary.calls, summary.failed, summary.duration),
+            (4, 1, 90.5)
+        );
+        assert_eq!(rows.len(), 3, "and the beacon's drops");
+        assert_eq!(
+            ErrorRow::COLUMNS_BEFORE_LEVELS.last(),
+            Some(&"count"),
+            "format 1 records end their error rows with the count"
+        );
+    }
+
+    #[test]
     fn events_land_in_their_tables_with_versions_and_server_time() {
         let received = OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap();
         let error = ErrorReport {
@@ -473,6 +560,8 @@ pub(super) mod tests {
             column: 0,
             frames: vec![],
             count: 2,
+            level: Level::Fatal,
+            attrs: Pairs(vec![("order".into(), "42".into())]),
         };
         let beacon = accepted(vec![
             Event {
@@ -506,6 +595,10 @@ pub(super) mod tests {
         );
         assert!(rows.vitals[0].app_attrs.is_empty());
         assert_eq!(rows.errors[0].count, 2);
+        assert_eq!(
+            (rows.errors[0].level, rows.errors[0].attrs),
+            ("fatal", &[("order".to_owned(), "42".to_owned())][..])
+        );
         assert_eq!(
             (rows.agent_drops[0].app, rows.agent_drops[0].dropped),
             ("", 3)

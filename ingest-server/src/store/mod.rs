@@ -92,9 +92,15 @@ impl Store {
         // One insert per table, all at once: each is its own HTTP request,
         // and each carries the token, so a retry after a partial failure
         // stores only what is missing.
-        let inserts = batch.non_empty().map(|(table, columns, rows)| {
-            self.insert_row_binary(table, columns, &rows.bytes, token)
-        });
+        let inserts = batch
+            .non_empty()
+            .map(|(table, columns, rows, token_suffix)| {
+                let token = format!("{token}{token_suffix}");
+                async move {
+                    self.insert_row_binary(table, columns, &rows.bytes, &token)
+                        .await
+                }
+            });
         if let Err(error) = futures_util::future::try_join_all(inserts).await {
             metrics::counter!(CLICKHOUSE_ERRORS).increment(1);
             return Err(error);

@@ -16,10 +16,10 @@ use super::StoreError;
 
 mod beacon_ids;
 mod detail;
+mod handled;
 mod health;
 mod hourly;
 mod rollups;
-mod standin;
 pub use health::{RELEASE_TABLE, RELEASE_VITALS_TABLE};
 pub use rollups::{
     fingerprint_sql, rollup_retention_statements, top_frame_sql, Grain, PAGE_PATH_SQL, QUANTILES,
@@ -250,7 +250,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 10,
         name: "handled errors and API calls",
-        statements: standin::create_api_tables,
+        statements: handled::add_handled_errors_and_api_calls,
     },
     Migration {
         version: 12,
@@ -439,6 +439,7 @@ fn event_tables(
         .iter()
         .chain(CUSTOM_TABLES)
         .chain(detail::DETAIL_TABLES)
+        .chain(handled::API_TABLES)
 }
 
 /// Statements that set every event table's retention (run at each startup:

@@ -9,7 +9,7 @@
 //! sampled at 1, no attributes. The error-counting rollup views are
 //! recreated to sum `count` (see `rollups::recount_errors`).
 
-use super::rollups::recount_errors;
+use super::rollups::{recount_errors, ErrorRows};
 use super::{add_columns, create_table, event_table, Layout, CUSTOM_TABLES, EVENT_TABLES};
 
 /// The scripts that ran in a long animation frame, longest first.
@@ -21,7 +21,7 @@ const FRAMES: &str = "Nested(`function` String, `file` String, `line` UInt32, `c
 
 /// The attributes the event's app registered with (`registerApp({ attributes })`),
 /// on every event table, last.
-const APP_ATTRS: (&str, &str) = ("app_attrs", "Map(LowCardinality(String), String)");
+pub(super) const APP_ATTRS: (&str, &str) = ("app_attrs", "Map(LowCardinality(String), String)");
 
 /// Columns added to tables that existed before; each also gets [`APP_ATTRS`].
 const NEW_COLUMNS: &[(&str, &[(&str, &str)])] = &[
@@ -79,7 +79,7 @@ pub(super) fn add_detail(layout: &Layout, database: &str) -> Vec<String> {
     for (name, own) in DETAIL_TABLES {
         statements.extend(create_table(layout, database, &event_table(name, own)));
     }
-    statements.extend(recount_errors(layout));
+    statements.extend(recount_errors(layout, ErrorRows::Counted));
     statements
 }
 

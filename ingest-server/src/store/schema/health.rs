@@ -36,7 +36,7 @@ const SEEN: &str = ", min(at) AS first_seen, max(at) AS last_seen";
 fn release_hour() -> (Rollup, Vec<FeedSql>) {
     let grain = Grain::Hour;
     let keys = "app, app_version";
-    let mut feeds = activity_feeds(RELEASE_TABLE, keys, grain, ErrorRows::Counted, SEEN);
+    let mut feeds = activity_feeds(RELEASE_TABLE, keys, grain, ErrorRows::CountedByLevel, SEEN);
     feeds.push(FeedSql::new(
         format!("{RELEASE_TABLE}_api"),
         "api_summaries",

@@ -15,7 +15,9 @@
 use super::health::release_rollups;
 use super::hourly::hourly_rollups;
 use super::{create_table, Layout, TableSpec};
-use crate::store::conditions::{APP_FAILED, COUNTED_ERROR, SCRIPT_NOT_LOADED, VIEW_OF_APP};
+use crate::store::conditions::{
+    APP_FAILED, COUNTED_ERROR, COUNTED_ERROR_BEFORE_LEVELS, SCRIPT_NOT_LOADED, VIEW_OF_APP,
+};
 
 /// How a raw stack's top frame is found (Chrome `at …`, Firefox/Safari
 /// `fn@url`): the first such line.
@@ -35,11 +37,14 @@ const PARSED_TOP_FRAME_SQL: &str = "concat('at ', \
 /// row per occurrence and raw stacks only; migration 6 added `count` (the
 /// agent sends a repeated error once, then only its count) and parsed
 /// `frames`, and recreates the views that count errors. Rows from before it
-/// (`count` 1, no frames) give the same figures either way.
+/// (`count` 1, no frames) give the same figures either way. Migration 10
+/// added `level` and counts handled errors and serious messages too
+/// ([`COUNTED_ERROR`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum ErrorRows {
     OnePerOccurrence,
     Counted,
+    CountedByLevel,
 }
 
 impl ErrorRows {
@@ -47,14 +52,22 @@ impl ErrorRows {
     fn occurrences(self) -> &'static str {
         match self {
             ErrorRows::OnePerOccurrence => "1",
-            ErrorRows::Counted => "count",
+            ErrorRows::Counted | ErrorRows::CountedByLevel => "count",
+        }
+    }
+
+    /// The rows the error rate counts.
+    fn counted(self) -> &'static str {
+        match self {
+            ErrorRows::OnePerOccurrence | ErrorRows::Counted => COUNTED_ERROR_BEFORE_LEVELS,
+            ErrorRows::CountedByLevel => COUNTED_ERROR,
         }
     }
 
     fn top_frame(self) -> String {
         match self {
             ErrorRows::OnePerOccurrence => STACK_TOP_FRAME_SQL.to_owned(),
-            ErrorRows::Counted => {
+            ErrorRows::Counted | ErrorRows::CountedByLevel => {
                 format!("if(empty(frames.file), {STACK_TOP_FRAME_SQL}, {PARSED_TOP_FRAME_SQL})")
             }
         }
@@ -191,7 +204,7 @@ pub(super) fn activity_feeds(
     errors: ErrorRows,
     also: &str,
 ) -> Vec<FeedSql> {
-    let occurrences = errors.occurrences();
+    let (occurrences, counted) = (errors.occurrences(), errors.counted());
     let (time, bucket) = (grain.column(), grain.bucket_of_at());
     let group_by = format!("{keys}, {time}");
     let feed = |suffix: &str, source, select: String, filter| {
@@ -220,9 +233,9 @@ pub(super) fn activity_feeds(
             "errors",
             "errors",
             format!(
-                "uniqStateIf(view_id, {COUNTED_ERROR}) AS error_views, \
+                "uniqStateIf(view_id, {counted}) AS error_views, \
              uniqStateIf(view_id, {SCRIPT_NOT_LOADED}) AS failed_views, \
-             toUInt64(sumIf({occurrences}, {COUNTED_ERROR})) AS errors"
+             toUInt64(sumIf({occurrences}, {counted})) AS errors"
             ),
             "1",
         ),
@@ -280,7 +293,7 @@ fn rollups(errors: ErrorRows) -> Vec<(Rollup, Vec<FeedSql>)> {
             vec![FeedSql::new("rollup_errors_minute_mv".into(), "errors",
                 "app, toStartOfMinute(at) AS minute, fp AS fingerprint, any(msg) AS message, any(frame) AS top_frame, \
                  toUInt64(sum(n)) AS count, uniqState(view_id) AS views, min(at) AS first_seen, max(at) AS last_seen".into(),
-                COUNTED_ERROR, "app, minute, fingerprint".into())
+                errors.counted(), "app, minute, fingerprint".into())
                 .inner(format!("app, at, view_id, message AS msg, {occurrences} AS n, {top_frame} AS frame, {fingerprint} AS fp"))],
         ),
         (
@@ -368,14 +381,20 @@ fn create_view(layout: &Layout, table: &str, feed: &FeedSql) -> String {
     )
 }
 
-/// Migration 6: the views reading `errors` again, now summing `count` and
-/// fingerprinting by the top parsed frame. The rollups keep their rows: on
+/// The views reading `errors` again, counting as `errors` says: migration 6
+/// (summing `count`, fingerprinting by the top parsed frame; the minute
+/// rollups, the only ones then) and migration 10 (handled errors and
+/// serious messages; the hourly rollup too). The rollups keep their rows: on
 /// rows from before, the new views compute the same. A view is dropped and
 /// created again, so rows inserted by another server in between (well under
 /// a second) reach no rollup.
-pub(super) fn recount_errors(layout: &Layout) -> Vec<String> {
+pub(super) fn recount_errors(layout: &Layout, errors: ErrorRows) -> Vec<String> {
+    let mut rollups = rollups(errors);
+    if errors == ErrorRows::CountedByLevel {
+        rollups.push(app_rollup(Grain::Hour, errors));
+    }
     let mut statements = Vec::new();
-    for (rollup, feeds) in rollups(ErrorRows::Counted) {
+    for (rollup, feeds) in rollups {
         for feed in feeds.iter().filter(|feed| feed.source == "errors") {
             statements.push(format!(
                 "DROP VIEW IF EXISTS {}{}",
