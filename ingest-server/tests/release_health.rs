@@ -8,7 +8,7 @@
 mod common;
 
 use common::receivers::{paths_starting, recording_receiver, Requests};
-use common::{beacon, eventually, TestServer};
+use common::{beacon, eventually, get, TestServer};
 use ingest_server::config::{AlertingConfig, Settings};
 use serde_json::{json, Value};
 
@@ -64,18 +64,6 @@ async fn send_two_releases(server: &TestServer) {
         common::json_rows(&server.clickhouse, stored).await == expected
     })
     .await;
-}
-
-async fn get(server: &TestServer, path: &str) -> Value {
-    let response = server
-        .http
-        .get(format!("{}{path}", server.base))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200, "{path}");
-    let text = response.text().await.unwrap();
-    serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}"))
 }
 
 #[tokio::test]

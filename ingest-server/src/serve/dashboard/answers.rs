@@ -102,14 +102,15 @@ impl SeriesColumns {
 
     /// The p75 column of the vital `name`, if it is charted.
     pub fn vital(&mut self, name: &str) -> Option<&mut Vec<Option<f64>>> {
-        match name {
-            "lcp" => Some(&mut self.lcp),
-            "inp" => Some(&mut self.inp),
-            "cls" => Some(&mut self.cls),
-            "fcp" => Some(&mut self.fcp),
-            "ttfb" => Some(&mut self.ttfb),
-            _ => None,
-        }
+        let Self {
+            lcp,
+            inp,
+            cls,
+            fcp,
+            ttfb,
+            ..
+        } = self;
+        field_of_vital(name, [lcp, inp, cls, fcp, ttfb])
     }
 }
 
@@ -215,14 +216,28 @@ pub struct VersionVitals {
 impl VersionVitals {
     /// The p75 of the vital `name`, if it is one of these.
     pub fn vital(&mut self, name: &str) -> Option<&mut Option<f64>> {
-        match name {
-            "lcp" => Some(&mut self.lcp),
-            "inp" => Some(&mut self.inp),
-            "cls" => Some(&mut self.cls),
-            "fcp" => Some(&mut self.fcp),
-            "ttfb" => Some(&mut self.ttfb),
-            _ => None,
-        }
+        let Self {
+            lcp,
+            inp,
+            cls,
+            fcp,
+            ttfb,
+        } = self;
+        field_of_vital(name, [lcp, inp, cls, fcp, ttfb])
+    }
+}
+
+/// Of an answer's fields for LCP, INP, CLS, FCP and TTFB (in that order),
+/// the one of the vital `name`.
+fn field_of_vital<'a, T>(name: &str, fields: [&'a mut T; 5]) -> Option<&'a mut T> {
+    let [lcp, inp, cls, fcp, ttfb] = fields;
+    match name {
+        "lcp" => Some(lcp),
+        "inp" => Some(inp),
+        "cls" => Some(cls),
+        "fcp" => Some(fcp),
+        "ttfb" => Some(ttfb),
+        _ => None,
     }
 }
 

@@ -22,8 +22,8 @@
 
 use super::hourly::vitals_hour_by;
 use super::rollups::{
-    activity_feeds, backfill_from_raw, create_rollup, ErrorRows, FeedSql, Grain, Rollup,
-    ACTIVITY_COLUMNS, SUM,
+    activity_feeds, create_backfilled_rollup, ErrorRows, FeedSql, Grain, Rollup, ACTIVITY_COLUMNS,
+    SUM,
 };
 use super::{add_columns, Layout};
 
@@ -99,14 +99,7 @@ pub(super) fn create_release_rollups(layout: &Layout, database: &str) -> Vec<Str
         .flat_map(|table| add_columns(layout, table, ALERT_VERSION_COLUMNS))
         .collect();
     for (rollup, feeds) in release_rollups() {
-        statements.extend(create_rollup(layout, database, &rollup, &feeds));
-        if *layout == Layout::SingleNode {
-            statements.extend(
-                feeds
-                    .iter()
-                    .map(|feed| backfill_from_raw(rollup.table, feed)),
-            );
-        }
+        statements.extend(create_backfilled_rollup(layout, database, &rollup, &feeds));
     }
     statements
 }

@@ -446,20 +446,31 @@ pub(super) fn backfill_from_raw(table: &str, feed: &FeedSql) -> String {
     )
 }
 
-/// Migration 5: rollup tables, the views that feed them, and a backfill.
-pub(super) fn create_rollups(layout: &Layout, database: &str) -> Vec<String> {
-    let mut statements = Vec::new();
-    for (rollup, feeds) in rollups(ErrorRows::OnePerOccurrence) {
-        statements.extend(create_rollup(layout, database, &rollup, &feeds));
-        if *layout == Layout::SingleNode {
-            statements.extend(
-                feeds
-                    .iter()
-                    .map(|feed| backfill_from_raw(rollup.table, feed)),
-            );
-        }
+/// A rollup's table and views, and on a single node its backfill from the
+/// raw rows its views read.
+pub(super) fn create_backfilled_rollup(
+    layout: &Layout,
+    database: &str,
+    rollup: &Rollup,
+    feeds: &[FeedSql],
+) -> Vec<String> {
+    let mut statements = create_rollup(layout, database, rollup, feeds);
+    if *layout == Layout::SingleNode {
+        statements.extend(
+            feeds
+                .iter()
+                .map(|feed| backfill_from_raw(rollup.table, feed)),
+        );
     }
     statements
+}
+
+/// Migration 5: rollup tables, the views that feed them, and a backfill.
+pub(super) fn create_rollups(layout: &Layout, database: &str) -> Vec<String> {
+    rollups(ErrorRows::OnePerOccurrence)
+        .iter()
+        .flat_map(|(rollup, feeds)| create_backfilled_rollup(layout, database, rollup, feeds))
+        .collect()
 }
 
 /// The output names of a SELECT list (`expr AS name` or a bare column).
