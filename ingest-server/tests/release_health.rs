@@ -118,6 +118,12 @@ async fn versions_side_by_side_newest_first() {
     let at = new["adoption"][0]["at"].as_u64().unwrap();
     assert!(at % 3600 == 0 && at >= answer["from"].as_u64().unwrap());
 
+    // The alert metric over every version: (2 + 0) failed ÷ (8 + 10) calls.
+    let metrics = get(&server, "/api/apps/cart/metrics?window=1h").await;
+    let api = &metrics["metrics"]["api_error_rate"];
+    assert_eq!(api["samples"], 18, "{metrics}");
+    assert!((api["value"].as_f64().unwrap() - 2.0 / 18.0).abs() < 1e-12);
+
     let none = get(&server, "/api/dashboard/apps/catalog/versions").await;
     assert_eq!(none["versions"], json!([]));
 }
