@@ -284,3 +284,55 @@ async fn ignored_errors_are_counted_not_stored_and_script_errors_are_muted() {
         "muted errors are never grouped"
     );
 }
+
+#[tokio::test]
+async fn migration_12_backfills_from_the_raw_rows() {
+    use ingest_server::store::schema::{migrate, Layout};
+    let server = clickhouse::Client::default().with_url(common::clickhouse_url());
+    let database = common::unique_database();
+    migrate(&server, &database, &Layout::SingleNode)
+        .await
+        .unwrap();
+    let client = server.clone().with_database(&database);
+    // Back to before migration 12, with events its views never saw.
+    for statement in [
+        "DROP VIEW rollup_release_hour_views",
+        "DROP VIEW rollup_release_hour_failed",
+        "DROP VIEW rollup_release_hour_errors",
+        "DROP VIEW rollup_release_hour_api",
+        "DROP VIEW rollup_release_vitals_hour_mv",
+        "DROP TABLE rollup_release_hour",
+        "DROP TABLE rollup_release_vitals_hour",
+        "ALTER TABLE schema_migrations DELETE WHERE version = 12 SETTINGS mutations_sync = 2",
+        "INSERT INTO app_events (at, app, app_version, view_id, phase) VALUES \
+         (now64(3) - 7200, 'cart', '1.0.0', 'a', 'registered'), (now64(3), 'cart', '1.0.0', 'b', 'registered'), \
+         (now64(3), 'cart', '1.0.0', 'b', 'failed')",
+        "INSERT INTO errors (at, app, app_version, view_id, source, message) VALUES \
+         (now64(3), 'cart', '1.0.0', 'b', 'error', 'boom')",
+        "INSERT INTO api_summaries (at, app, app_version, view_id, calls, failed) VALUES \
+         (now64(3), 'cart', '1.0.0', 'b', 4, 1)",
+        "INSERT INTO vitals (at, app, app_version, view_id, name, value) VALUES \
+         (now64(3), 'cart', '1.0.0', 'b', 'lcp', 1200)",
+    ] {
+        client.query(statement).execute().await.unwrap();
+    }
+    assert_eq!(
+        migrate(&server, &database, &Layout::SingleNode)
+            .await
+            .unwrap(),
+        [12]
+    );
+    let totals = "SELECT uniqMerge(views) AS views, uniqMerge(error_views) AS error_views, \
+                  uniqMerge(failed_views) AS failed_views, sum(api_calls) AS calls, \
+                  sum(api_failures) AS failures, count() > 1 AS hours, \
+                  min(first_seen) < now64(3) - 3600 AS first_seen_early, \
+                  (SELECT sum(samples) FROM rollup_release_vitals_hour) AS vitals \
+                  FROM rollup_release_hour WHERE app = 'cart' AND app_version = '1.0.0'";
+    assert_eq!(
+        common::json_rows(&client, totals).await,
+        [
+            json!({"views": 2, "error_views": 1, "failed_views": 1, "calls": 4, "failures": 1,
+                "hours": 1, "first_seen_early": 1, "vitals": 1})
+        ]
+    );
+}
