@@ -19,6 +19,7 @@ pub mod extract;
 pub mod listen;
 pub mod metrics;
 pub mod model;
+pub mod noise;
 pub mod notify;
 pub mod probe;
 pub mod receive;

@@ -13,6 +13,8 @@ pub const BEACONS_DUPLICATE: &str = "canopy_beacons_duplicate_total";
 /// Labelled by `reason`: the error code of the response.
 pub const BEACONS_REJECTED: &str = "canopy_beacons_rejected_total";
 pub const FIELDS_TRUNCATED: &str = "canopy_fields_truncated_total";
+/// Errors an ignore rule (`[[ignore]]`) matched: dropped on receipt.
+pub const ERRORS_IGNORED: &str = "canopy_errors_ignored_total";
 /// Events agents report having dropped (queue full, or too large to send).
 pub const AGENT_DROPPED_EVENTS: &str = "canopy_agent_dropped_events_total";
 pub const ACK_SECONDS: &str = "canopy_beacon_ack_seconds";

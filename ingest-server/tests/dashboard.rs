@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{beacon, TestServer};
+use common::{beacon, get, TestServer};
 use serde_json::{json, Value};
 
 const FIREFOX_UA: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0";
@@ -123,17 +123,6 @@ async fn send_traffic(server: &TestServer, minutes_apart: u32) {
         .execute()
         .await
         .unwrap();
-}
-
-async fn get(server: &TestServer, path: &str) -> Value {
-    let response = server
-        .http
-        .get(format!("{}{path}", server.base))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200, "{path}");
-    serde_json::from_str(&response.text().await.unwrap()).unwrap()
 }
 
 /// Raw-table rows as JSON, the range bound like the API binds it.

@@ -10,7 +10,7 @@ const LAYERS: &[&[&str]] = &[
     &["clock", "metrics", "tls"],
     &["model"],
     &["config"],
-    &["validate", "enrich"],
+    &["validate", "noise", "enrich"],
     &["record"],
     &["spool"],
     &["store"],

@@ -8,7 +8,7 @@ use common::{TestServer, KEY, ORIGIN};
 use serde_json::{json, Value};
 
 /// The routes the document must list (paths as OpenAPI writes them).
-const KNOWN: [(&str, &str); 22] = [
+const KNOWN: [(&str, &str); 23] = [
     ("post", "/v1/beacon"),
     ("get", "/healthz"),
     ("get", "/readyz"),
@@ -31,6 +31,7 @@ const KNOWN: [(&str, &str); 22] = [
     ("get", "/api/dashboard/apps/{app}/probes"),
     ("get", "/api/dashboard/apps/{app}/long-frames"),
     ("post", "/v1/sourcemaps"),
+    ("get", "/api/dashboard/apps/{app}/versions"),
 ];
 
 /// What the router's fallback says: the path has no route.
@@ -156,6 +157,7 @@ async fn real_answers_match_the_documented_schemas() {
         "browsers",
         "probes",
         "long-frames",
+        "versions",
     ]
     .map(|name| {
         (

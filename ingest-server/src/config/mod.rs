@@ -35,6 +35,9 @@ pub struct Settings {
     pub dashboard: DashboardConfig,
     pub tls: TlsConfig,
     pub sourcemaps: SourcemapsConfig,
+    /// Errors not to store (`[[ignore]]`, README "Ignore rules"): each
+    /// matched error is dropped on receipt and counted.
+    pub ignore: Vec<crate::model::ignore::IgnoreRule>,
 }
 
 /// Limits on HTTP connections, so slow or idle clients cannot hold them.
@@ -197,6 +200,7 @@ impl Default for Settings {
             dashboard: DashboardConfig::default(),
             tls: TlsConfig::default(),
             sourcemaps: SourcemapsConfig::default(),
+            ignore: Vec::new(),
         }
     }
 }
@@ -452,6 +456,10 @@ impl Settings {
             return Err(invalid("writer.batch_interval_ms", "must be at least 1"));
         }
         self.check_projects()?;
+        for (index, rule) in self.ignore.iter().enumerate() {
+            rule.check()
+                .map_err(|problem| invalid(format!("ignore[{index}]"), problem))?;
+        }
         self.tls()?;
         self.sourcemaps.check()?;
         self.alerting.check()
@@ -569,6 +577,13 @@ mod tests {
     fn problems_name_the_setting() {
         let unknown = toml::from_str::<Settings>("[clickhouse]\nulr = \"x\"").unwrap_err();
         assert!(unknown.to_string().contains("ulr"), "{unknown}");
+        let pattern =
+            toml::from_str::<Settings>("[[ignore]]\nscript_url = \"[unclosed\"").unwrap_err();
+        assert!(
+            pattern.to_string().contains("not a regular expression")
+                && pattern.to_string().contains("script_url"),
+            "{pattern}"
+        );
 
         let cases = [
             (EXAMPLE.replace("http://ch:8123", "ch:8123"), "clickhouse.url"),
@@ -588,6 +603,18 @@ mod tests {
             (
                 format!("{EXAMPLE}\n[alerting]\n[[alerting.channels]]\nname = \"pager\"\nkind = \"pagerduty\"\nrouting_key = \"env:CANOPY_TEST_UNSET_ROUTING_KEY\"\n"),
                 "alerting.channels[0] (pager): routing_key: environment variable CANOPY_TEST_UNSET_ROUTING_KEY is not set",
+            ),
+            (
+                format!("{EXAMPLE}\n[[ignore]]\napp = \"cart\"\n"),
+                "ignore[0]: needs a message or script_url pattern",
+            ),
+            (
+                format!("{EXAMPLE}\n[[ignore]]\nmessage = \"x\"\n[[ignore]]\napp = \"Cart!\"\nmessage = \"x\"\n"),
+                "ignore[1]: app:",
+            ),
+            (
+                format!("{EXAMPLE}\n[alerting]\n[[alerting.rules]]\nname = \"cart-regression\"\nmetric = \"error_rate\"\ncompare = \"previous_version\"\nseverity = \"critical\"\n"),
+                "alerting.rules: rule \"cart-regression\": ratio: is required with compare",
             ),
             (
                 format!("{EXAMPLE}\n[tls]\nca_file = \"/nonexistent/ca.pem\"\n"),

@@ -9,12 +9,15 @@
 //!   breached rule does not fire again at once;
 //! - fewer samples than `min_samples`: no verdict, nothing changes.
 //!
+//! A threshold rule judges a measurement ([`step`]); a regression rule
+//! judges two versions (`regression::judge`); both advance alike ([`advance`]).
+//!
 //! Inhibition and dependency causes span alerts: see [`suppress`].
 
 use std::collections::HashMap;
 
 use crate::clock::Millis;
-use crate::model::alert::{Alert, Notice, Status};
+use crate::model::alert::{Alert, Notice, Status, VersionComparison};
 use crate::model::rule::{Rule, Severity};
 
 /// What a rule measured for an app.
@@ -22,6 +25,31 @@ use crate::model::rule::{Rule, Severity};
 pub struct Measurement {
     pub value: f64,
     pub samples: u64,
+}
+
+/// A rule's verdict on an app at one step: the value and threshold the
+/// alert shows, and whether the value is breached or recovered.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Judgement {
+    pub value: f64,
+    pub threshold: f64,
+    pub breached: bool,
+    pub recovered: bool,
+    /// A regression rule's versions.
+    pub versions: Option<VersionComparison>,
+}
+
+impl Judgement {
+    /// A threshold rule's verdict; none on too few samples.
+    pub fn of_threshold(rule: &Rule, measured: Measurement) -> Option<Self> {
+        (measured.samples >= rule.min_samples && measured.value.is_finite()).then(|| Judgement {
+            value: measured.value,
+            threshold: rule.threshold.unwrap_or_default(),
+            breached: rule.is_breached(measured.value),
+            recovered: rule.is_recovered(measured.value),
+            versions: None,
+        })
+    }
 }
 
 /// The outcome of one evaluation of one rule for one app.
@@ -43,7 +71,7 @@ pub fn fingerprint(rule: &str, app: &str) -> String {
     format!("{hash:016x}")
 }
 
-/// Advances the alert of `rule` for `app` given a measurement at `now`.
+/// Advances the alert of a threshold rule for `app` given a measurement at `now`.
 pub fn step(
     rule: &Rule,
     app: &str,
@@ -51,23 +79,33 @@ pub fn step(
     measured: Option<Measurement>,
     now: Millis,
 ) -> Step {
-    let unchanged = || Step {
-        alert: current.cloned(),
-        changed: false,
-        notice: None,
+    let judged = measured.and_then(|m| Judgement::of_threshold(rule, m));
+    advance(rule, app, current, judged, now)
+}
+
+/// Advances the alert of `rule` for `app` given its verdict at `now`
+/// (none: no verdict, nothing changes).
+pub fn advance(
+    rule: &Rule,
+    app: &str,
+    current: Option<&Alert>,
+    judged: Option<Judgement>,
+    now: Millis,
+) -> Step {
+    let Some(judged) = judged else {
+        return Step {
+            alert: current.cloned(),
+            changed: false,
+            notice: None,
+        };
     };
-    let Some(measured) = measured.filter(|m| m.samples >= rule.min_samples && m.value.is_finite())
-    else {
-        return unchanged();
-    };
-    let breached = rule.is_breached(measured.value);
-    let recovered = rule.is_recovered(measured.value);
+    let (breached, recovered) = (judged.breached, judged.recovered);
     let for_ms = rule.for_duration.as_millis() as Millis;
     let repeat_ms = rule.repeat_interval.as_millis() as Millis;
 
     match current.filter(|alert| alert.is_active()) {
         None if breached => {
-            let mut alert = new_alert(rule, app, measured.value, now);
+            let mut alert = new_alert(rule, app, judged, now);
             let notice = (for_ms == 0).then(|| fire(&mut alert, now));
             Step {
                 alert: Some(alert),
@@ -82,7 +120,9 @@ pub fn step(
         },
         Some(alert) => {
             let mut next = alert.clone();
-            next.value = measured.value;
+            next.value = judged.value;
+            next.threshold = judged.threshold;
+            next.versions = judged.versions;
             next.updated_at = now;
             match alert.status {
                 Status::Pending if breached => {
@@ -139,7 +179,7 @@ pub fn step(
     }
 }
 
-fn new_alert(rule: &Rule, app: &str, value: f64, now: Millis) -> Alert {
+fn new_alert(rule: &Rule, app: &str, judged: Judgement, now: Millis) -> Alert {
     let fingerprint = fingerprint(&rule.name, app);
     Alert {
         id: format!("{fingerprint}-{now}"),
@@ -149,8 +189,8 @@ fn new_alert(rule: &Rule, app: &str, value: f64, now: Millis) -> Alert {
         metric: rule.metric_label(),
         severity: rule.severity,
         status: Status::Pending,
-        value,
-        threshold: rule.threshold,
+        value: judged.value,
+        threshold: judged.threshold,
         pending_since: now,
         firing_since: None,
         resolved_at: None,
@@ -160,6 +200,7 @@ fn new_alert(rule: &Rule, app: &str, value: f64, now: Millis) -> Alert {
         caused_by: None,
         inhibited: false,
         updated_at: now,
+        versions: judged.versions,
     }
 }
 
@@ -233,8 +274,11 @@ mod tests {
             metric: Metric::ErrorRate,
             custom_metric: None,
             aggregation: None,
-            operator: Operator::Gt,
-            threshold: 0.05,
+            operator: Some(Operator::Gt),
+            threshold: Some(0.05),
+            compare: None,
+            ratio: None,
+            floor: None,
             window: Duration::from_secs(300),
             for_duration: Duration::from_secs(120),
             min_samples: 20,

@@ -5,6 +5,8 @@
 //! - `error_rate`: views of the app with ≥ 1 counted error (uncaught,
 //!   rejected, handled, or a `fatal`/`error` message: `COUNTED_ERROR`) ÷
 //!   views of the app (a view of the app is a page view that registered it);
+//! - `api_error_rate`: failed API calls ÷ calls, from the apps' per-view
+//!   summaries (`api_summaries`); no value without calls;
 //! - `availability`: 1 − failed loads ÷ attempted loads, where an attempt is
 //!   a view that registered the app and a failure is a view where the app
 //!   reported `appFailed` or one of its scripts failed to load;
@@ -12,6 +14,8 @@
 //! - `response_time`: health-probe latency (ms);
 //! - vitals: the chosen aggregation of the app's values;
 //! - custom: the chosen aggregation of a metric apps push (`pushMetric`).
+//!
+//! Regression rules measure the same per app and version ([`measure_versions`]).
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -20,11 +24,32 @@ use clickhouse::Client;
 
 use super::lifecycle::Measurement;
 use crate::model::rule::{Aggregation, Metric};
-use crate::store::conditions::{APP_FAILED, COUNTED_ERROR, SCRIPT_NOT_LOADED, VIEW_OF_APP};
+use crate::store::conditions::{
+    API_ERROR_RATE, APP_FAILED, COUNTED_ERROR, SCRIPT_NOT_LOADED, VIEW_OF_APP,
+};
 use crate::store::StoreError;
 
 /// Measurements by app for one metric and aggregation.
 pub type ByApp = HashMap<String, Measurement>;
+
+/// Measurements by app and version (`app_version`), for regression rules.
+pub type ByVersion = HashMap<(String, String), Measurement>;
+
+/// What a measurement is grouped by.
+#[derive(Debug, Clone, Copy)]
+enum Per {
+    App,
+    Version,
+}
+
+impl Per {
+    fn keys(self) -> &'static str {
+        match self {
+            Per::App => "app",
+            Per::Version => "app, app_version",
+        }
+    }
+}
 
 pub async fn measure(
     client: &Client,
@@ -33,39 +58,7 @@ pub async fn measure(
     aggregation: Aggregation,
     window: Duration,
 ) -> Result<ByApp, StoreError> {
-    let seconds = window.as_secs().max(1);
-    let since = format!("at >= now64(3) - INTERVAL {seconds} SECOND");
-    let sql = match metric {
-        Metric::ErrorRate => format!(
-            "SELECT v.app, if(v.n = 0, 0, least(1, e.n / v.n)), v.n FROM \
-             (SELECT app, uniqExact(view_id) AS n FROM app_events WHERE {since} AND {VIEW_OF_APP} GROUP BY app) AS v \
-             LEFT JOIN (SELECT app, uniqExact(view_id) AS n FROM errors WHERE {since} \
-                        AND {COUNTED_ERROR} GROUP BY app) AS e ON v.app = e.app"
-        ),
-        Metric::Availability => format!(
-            "SELECT v.app, if(v.n = 0, 1, greatest(0, 1 - f.n / v.n)), v.n FROM \
-             (SELECT app, uniqExact(view_id) AS n FROM app_events WHERE {since} AND {VIEW_OF_APP} GROUP BY app) AS v \
-             LEFT JOIN (SELECT app, uniqExact(view_id) AS n FROM ( \
-                 SELECT app, view_id FROM app_events WHERE {since} AND {APP_FAILED} \
-                 UNION ALL \
-                 SELECT app, view_id FROM errors WHERE {since} AND {SCRIPT_NOT_LOADED} \
-             ) GROUP BY app) AS f ON v.app = f.app"
-        ),
-        Metric::ProbeAvailability => format!("SELECT app, avg(ok), count() FROM probes WHERE {since} GROUP BY app"),
-        Metric::ResponseTime => {
-            format!("SELECT app, {}, count() FROM probes WHERE {since} GROUP BY app", aggregate(aggregation, "latency_ms"))
-        }
-        Metric::Custom => format!(
-            "SELECT app, {}, count() FROM custom_metrics WHERE {since} AND name = ? GROUP BY app",
-            aggregate(aggregation, "value")
-        ),
-        vital => format!(
-            "SELECT app, {}, count() FROM vitals WHERE {since} AND name = '{}' GROUP BY app",
-            aggregate(aggregation, "value"),
-            vital.as_str()
-        ),
-    };
-    let mut query = client.query(&sql);
+    let mut query = client.query(&sql(metric, aggregation, window, Per::App));
     if metric == Metric::Custom {
         query = query.bind(custom.unwrap_or_default());
     }
@@ -74,6 +67,67 @@ pub async fn measure(
         .into_iter()
         .map(|(app, value, samples)| (app, Measurement { value, samples }))
         .collect())
+}
+
+/// A built-in metric per app and version (see [`Metric::per_version`]).
+pub async fn measure_versions(
+    client: &Client,
+    metric: Metric,
+    aggregation: Aggregation,
+    window: Duration,
+) -> Result<ByVersion, StoreError> {
+    let query = client.query(&sql(metric, aggregation, window, Per::Version));
+    let rows: Vec<(String, String, f64, u64)> = query.fetch_all().await?;
+    Ok(rows
+        .into_iter()
+        .map(|(app, version, value, samples)| ((app, version), Measurement { value, samples }))
+        .collect())
+}
+
+/// The query measuring `metric` over `window` ending now, per `per`: the
+/// keys, the value, the samples. A custom metric's name is bound.
+fn sql(metric: Metric, aggregation: Aggregation, window: Duration, per: Per) -> String {
+    let seconds = window.as_secs().max(1);
+    let since = format!("at >= now64(3) - INTERVAL {seconds} SECOND");
+    let keys = per.keys();
+    let views = format!(
+        "(SELECT {keys}, uniqExact(view_id) AS n FROM app_events WHERE {since} AND {VIEW_OF_APP} GROUP BY {keys}) AS v"
+    );
+    match metric {
+        Metric::ErrorRate => format!(
+            "SELECT {keys}, if(v.n = 0, 0, least(1, e.n / v.n)), v.n FROM {views} \
+             LEFT JOIN (SELECT {keys}, uniqExact(view_id) AS n FROM errors WHERE {since} \
+                        AND {COUNTED_ERROR} GROUP BY {keys}) AS e USING ({keys})"
+        ),
+        Metric::ApiErrorRate => format!(
+            "SELECT {keys}, assumeNotNull({API_ERROR_RATE}), toUInt64(sum(calls)) FROM api_summaries \
+             WHERE {since} GROUP BY {keys} HAVING sum(calls) > 0"
+        ),
+        Metric::Availability => format!(
+            "SELECT {keys}, if(v.n = 0, 1, greatest(0, 1 - f.n / v.n)), v.n FROM {views} \
+             LEFT JOIN (SELECT {keys}, uniqExact(view_id) AS n FROM ( \
+                 SELECT {keys}, view_id FROM app_events WHERE {since} AND {APP_FAILED} \
+                 UNION ALL \
+                 SELECT {keys}, view_id FROM errors WHERE {since} AND {SCRIPT_NOT_LOADED} \
+             ) GROUP BY {keys}) AS f USING ({keys})"
+        ),
+        Metric::ProbeAvailability => {
+            format!("SELECT {keys}, avg(ok), count() FROM probes WHERE {since} GROUP BY {keys}")
+        }
+        Metric::ResponseTime => format!(
+            "SELECT {keys}, {}, count() FROM probes WHERE {since} GROUP BY {keys}",
+            aggregate(aggregation, "latency_ms")
+        ),
+        Metric::Custom => format!(
+            "SELECT {keys}, {}, count() FROM custom_metrics WHERE {since} AND name = ? GROUP BY {keys}",
+            aggregate(aggregation, "value")
+        ),
+        vital => format!(
+            "SELECT {keys}, {}, count() FROM vitals WHERE {since} AND name = '{}' GROUP BY {keys}",
+            aggregate(aggregation, "value"),
+            vital.as_str()
+        ),
+    }
 }
 
 /// Every custom metric of every app over `window`: (app, name, avg, p95, count).

@@ -9,7 +9,9 @@
 
 pub mod lifecycle;
 pub mod measure;
+pub mod regression;
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,8 +25,8 @@ use crate::model::rule::{default_rules, Aggregation, Metric, Rule};
 use crate::model::REGISTRATION_HORIZON;
 use crate::store::alerting::Registration;
 use crate::store::{Store, StoreError};
-use lifecycle::{is_notified, step, suppress};
-use measure::ByApp;
+use lifecycle::{advance, is_notified, suppress, Judgement, Measurement};
+use measure::{ByApp, ByVersion};
 
 /// A rule in force, and where it came from.
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
@@ -151,38 +153,26 @@ impl Evaluator {
             .map(|a| ((a.rule.clone(), a.app.clone()), a))
             .collect();
 
-        type Key = (Metric, Option<String>, Aggregation, Duration);
-        let mut measured: HashMap<Key, ByApp> = HashMap::new();
+        let mut measured = Measured::default();
         let mut outcomes: Vec<Outcome> = Vec::new();
         for RuleInForce { rule, .. } in &rules {
-            let key = (
-                rule.metric,
-                rule.custom_metric.clone(),
-                rule.aggregation(),
-                rule.window,
-            );
-            if !measured.contains_key(&key) {
-                let client = self.store.client();
-                let by_app =
-                    measure::measure(client, key.0, key.1.as_deref(), key.2, key.3).await?;
-                measured.insert(key.clone(), by_app);
-            }
-            let by_app = &measured[&key];
-            let mut apps: Vec<String> = by_app
+            let judged = self.judge(rule, &mut measured).await?;
+            let mut apps: Vec<String> = judged
                 .keys()
                 .filter(|app| rule.applies_to(app))
                 .cloned()
                 .collect();
-            // Apps with an alert but no data this time still get a step (no verdict).
+            // Apps with an alert but no verdict this time still get a step (nothing changes).
             apps.extend(
                 active
                     .keys()
-                    .filter(|(r, app)| *r == rule.name && !by_app.contains_key(app))
+                    .filter(|(r, app)| *r == rule.name && !judged.contains_key(app))
                     .map(|(_, app)| app.clone()),
             );
             for app in apps {
                 let current = active.remove(&(rule.name.clone(), app.clone()));
-                let step = step(rule, &app, current.as_ref(), by_app.get(&app).copied(), now);
+                let verdict = judged.get(&app).cloned();
+                let step = advance(rule, &app, current.as_ref(), verdict, now);
                 if let Some(alert) = step.alert {
                     let previously_notified = current.and_then(|c| c.last_notified);
                     outcomes.push(Outcome {
@@ -250,6 +240,90 @@ impl Evaluator {
             }
         }
         Ok(())
+    }
+}
+
+/// What one tick has measured so far, shared by the rules that need it.
+#[derive(Default)]
+struct Measured {
+    by_app: HashMap<(Metric, Option<String>, Aggregation, Duration), ByApp>,
+    by_version: HashMap<(Metric, Aggregation, Duration), ByVersion>,
+    /// Each app's newest and previous version, newest first.
+    newest: Option<HashMap<String, Vec<String>>>,
+}
+
+impl Evaluator {
+    /// The rule's verdict per app (apps without one left out).
+    async fn judge(
+        &self,
+        rule: &Rule,
+        measured: &mut Measured,
+    ) -> Result<HashMap<String, Judgement>, StoreError> {
+        let client = self.store.client();
+        let aggregation = rule.aggregation();
+        if rule.compare.is_none() {
+            let key = (
+                rule.metric,
+                rule.custom_metric.clone(),
+                aggregation,
+                rule.window,
+            );
+            if !measured.by_app.contains_key(&key) {
+                let by_app =
+                    measure::measure(client, key.0, key.1.as_deref(), aggregation, key.3).await?;
+                measured.by_app.insert(key.clone(), by_app);
+            }
+            return Ok(measured.by_app[&key]
+                .iter()
+                .filter_map(|(app, m)| Some((app.clone(), Judgement::of_threshold(rule, *m)?)))
+                .collect());
+        }
+        if measured.newest.is_none() {
+            let mut newest: HashMap<String, Vec<String>> = HashMap::new();
+            for row in self.store.newest_versions().await? {
+                newest.entry(row.app).or_default().push(row.version);
+            }
+            measured.newest = Some(newest);
+        }
+        let key = (rule.metric, aggregation, rule.window);
+        let by_version = match measured.by_version.entry(key) {
+            Entry::Occupied(known) => known.into_mut(),
+            Entry::Vacant(new) => {
+                let (metric, aggregation, window) = *new.key();
+                new.insert(measure::measure_versions(client, metric, aggregation, window).await?)
+            }
+        };
+        let version = |app: &str, name: &str| {
+            by_version
+                .get(&(app.to_owned(), name.to_owned()))
+                .copied()
+                .unwrap_or(Measurement {
+                    value: f64::NAN,
+                    samples: 0,
+                })
+        };
+        Ok(measured
+            .newest
+            .iter()
+            .flatten()
+            .filter_map(|(app, versions)| {
+                let [newest, previous] = versions.as_slice() else {
+                    return None;
+                };
+                let judged = regression::judge(
+                    rule,
+                    regression::Version {
+                        name: newest,
+                        measured: version(app, newest),
+                    },
+                    regression::Version {
+                        name: previous,
+                        measured: version(app, previous),
+                    },
+                )?;
+                Some((app.clone(), judged))
+            })
+            .collect())
     }
 }
 

@@ -49,6 +49,20 @@ pub struct Alert {
     /// Suppressed by a firing critical alert of the same app.
     pub inhibited: bool,
     pub updated_at: Millis,
+    /// A regression rule's alert: the versions compared (`value` is the
+    /// newest version's).
+    pub versions: Option<VersionComparison>,
+}
+
+/// The two versions a regression rule compared, as of the alert's last step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct VersionComparison {
+    /// The app's newest version (by first seen): the one judged.
+    pub newest: String,
+    /// The version seen before it.
+    pub previous: String,
+    /// The metric's value on `previous`.
+    pub previous_value: f64,
 }
 
 impl Alert {

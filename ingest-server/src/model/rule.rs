@@ -14,6 +14,8 @@ use serde::{Deserialize, Serialize};
 pub enum Metric {
     /// Views with ≥ 1 uncaught error or rejection ÷ views.
     ErrorRate,
+    /// Failed API calls (fetch/XHR) ÷ calls; no value without calls.
+    ApiErrorRate,
     /// Successful app loads ÷ attempted loads.
     Availability,
     /// Successful health probes ÷ probes.
@@ -31,8 +33,9 @@ pub enum Metric {
 
 impl Metric {
     /// The built-in metrics (custom ones are named by rules).
-    pub const ALL: [Metric; 9] = [
+    pub const ALL: [Metric; 10] = [
         Metric::ErrorRate,
+        Metric::ApiErrorRate,
         Metric::Availability,
         Metric::ProbeAvailability,
         Metric::ResponseTime,
@@ -46,6 +49,7 @@ impl Metric {
     pub fn as_str(self) -> &'static str {
         match self {
             Metric::ErrorRate => "error_rate",
+            Metric::ApiErrorRate => "api_error_rate",
             Metric::Availability => "availability",
             Metric::ProbeAvailability => "probe_availability",
             Metric::ResponseTime => "response_time",
@@ -61,9 +65,10 @@ impl Metric {
     /// The aggregations that make sense for this metric; the first is the default.
     pub fn aggregations(self) -> &'static [Aggregation] {
         match self {
-            Metric::ErrorRate | Metric::Availability | Metric::ProbeAvailability => {
-                &[Aggregation::Ratio]
-            }
+            Metric::ErrorRate
+            | Metric::ApiErrorRate
+            | Metric::Availability
+            | Metric::ProbeAvailability => &[Aggregation::Ratio],
             Metric::ResponseTime => &[
                 Aggregation::Avg,
                 Aggregation::P95,
@@ -87,6 +92,28 @@ impl Metric {
             ],
         }
     }
+
+    /// Whether a lower value is the worse one (shares of successes).
+    pub fn lower_is_worse(self) -> bool {
+        matches!(self, Metric::Availability | Metric::ProbeAvailability)
+    }
+
+    /// Whether the metric is measured per app version (what a regression
+    /// rule compares): probes are per app, custom metrics named by rules.
+    pub fn per_version(self) -> bool {
+        !matches!(
+            self,
+            Metric::ProbeAvailability | Metric::ResponseTime | Metric::Custom
+        )
+    }
+}
+
+/// What a regression rule compares (docs/ALERTING.md, "Regressions").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Compare {
+    /// The app's newest version (by first seen) with the one seen before it.
+    PreviousVersion,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
@@ -171,8 +198,23 @@ pub struct Rule {
     pub custom_metric: Option<String>,
     #[serde(default)]
     pub aggregation: Option<Aggregation>,
-    pub operator: Operator,
-    pub threshold: f64,
+    /// With a threshold: how the value compares with it (not with `compare`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operator: Option<Operator>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<f64>,
+    /// Instead of a threshold: compare the app's newest version with the
+    /// previous one, by `ratio` and `floor`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compare: Option<Compare>,
+    /// With `compare`: the newest version is this many times as bad as the
+    /// previous one (availability: its failed share), at least.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ratio: Option<f64>,
+    /// With `compare`: and at least this bad in absolute terms (availability:
+    /// at most this).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub floor: Option<f64>,
     #[serde(default = "five_minutes", with = "humantime_serde")]
     #[schema(value_type = String, example = "5m")]
     pub window: Duration,
@@ -180,7 +222,8 @@ pub struct Rule {
     #[serde(default, rename = "for", with = "humantime_serde")]
     #[schema(value_type = String, example = "2m")]
     pub for_duration: Duration,
-    /// Fewer samples (views, loads, probes) than this: no verdict.
+    /// Fewer samples (views, loads, probes, API calls) than this, or with
+    /// `compare` in either version: no verdict.
     #[serde(default = "default_min_samples")]
     pub min_samples: u64,
     /// The value must get past this (on the good side) to resolve; defaults to the threshold.
@@ -230,22 +273,111 @@ impl Rule {
         self.app == ALL_APPS || self.app == app
     }
 
+    /// Breached: the value is past the threshold (never, for a rule
+    /// without one: `compare` rules judge versions instead).
     pub fn is_breached(&self, value: f64) -> bool {
-        self.operator.holds(value, self.threshold)
+        self.operator
+            .zip(self.threshold)
+            .is_some_and(|(operator, threshold)| operator.holds(value, threshold))
     }
 
     /// Recovered: the breach condition no longer holds against the resolve
     /// threshold, which lies on the good side of the threshold (hysteresis).
     pub fn is_recovered(&self, value: f64) -> bool {
-        !self
-            .operator
-            .holds(value, self.resolve_threshold.unwrap_or(self.threshold))
+        self.operator
+            .zip(self.resolve_threshold.or(self.threshold))
+            .is_none_or(|(operator, resolve)| !operator.holds(value, resolve))
+    }
+
+    /// `rule "name": field: why`.
+    fn problem(&self, field: &str, why: impl std::fmt::Display) -> String {
+        format!("rule {:?}: {field}: {why}", self.name)
+    }
+
+    /// A threshold rule: operator and threshold, a resolve threshold on the
+    /// good side, nothing of `compare`'s.
+    fn check_threshold(&self) -> Result<(), String> {
+        let (Some(operator), Some(threshold)) = (self.operator, self.threshold) else {
+            let field = if self.operator.is_none() {
+                "operator"
+            } else {
+                "threshold"
+            };
+            return Err(self.problem(
+                field,
+                "is required (or compare = \"previous_version\" with ratio and floor)",
+            ));
+        };
+        if let Some(field) = [("ratio", self.ratio), ("floor", self.floor)]
+            .into_iter()
+            .find_map(|(field, value)| value.map(|_| field))
+        {
+            return Err(self.problem(field, "applies only with compare = \"previous_version\""));
+        }
+        if !threshold.is_finite() {
+            return Err(self.problem("threshold", "must be a number"));
+        }
+        if let Some(resolve) = self.resolve_threshold {
+            let on_good_side = match operator {
+                Operator::Gt | Operator::Gte => resolve <= threshold,
+                Operator::Lt | Operator::Lte => resolve >= threshold,
+                Operator::Eq | Operator::Ne => resolve == threshold,
+            };
+            if !resolve.is_finite() || !on_good_side {
+                return Err(self.problem(
+                    "resolve_threshold",
+                    format!("{resolve} is not on the recovered side of {threshold}"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// A regression rule: a metric measured per version, a ratio of at
+    /// least 1, a floor within the metric's range, and no threshold.
+    fn check_comparison(&self) -> Result<(), String> {
+        let not_with_compare = "does not apply with compare: ratio and floor decide";
+        if self.operator.is_some() {
+            return Err(self.problem("operator", not_with_compare));
+        }
+        if self.threshold.is_some() {
+            return Err(self.problem("threshold", not_with_compare));
+        }
+        if self.resolve_threshold.is_some() {
+            return Err(self.problem("resolve_threshold", not_with_compare));
+        }
+        if !self.metric.per_version() {
+            return Err(self.problem(
+                "compare",
+                format!("{} is not measured per version", self.metric.as_str()),
+            ));
+        }
+        match self.ratio {
+            None => return Err(self.problem("ratio", "is required with compare")),
+            Some(ratio) if !(ratio.is_finite() && ratio >= 1.0) => {
+                return Err(self.problem("ratio", format!("must be a number ≥ 1, got {ratio}")))
+            }
+            Some(_) => {}
+        }
+        let share = self.aggregation() == Aggregation::Ratio;
+        match self.floor {
+            Some(floor) if !(floor.is_finite() && floor >= 0.0) => {
+                Err(self.problem("floor", format!("must be a number ≥ 0, got {floor}")))
+            }
+            Some(floor) if share && floor > 1.0 => Err(self.problem(
+                "floor",
+                format!(
+                    "{} is a share from 0 to 1, got {floor}",
+                    self.metric.as_str()
+                ),
+            )),
+            _ => Ok(()),
+        }
     }
 
     /// Refuses a rule that cannot work, naming it and the field.
     pub fn check(&self, channels: &[String]) -> Result<(), String> {
-        let problem =
-            |field: &str, why: String| Err(format!("rule {:?}: {field}: {why}", self.name));
+        let problem = |field: &str, why: String| Err(self.problem(field, why));
         if self.name.is_empty() {
             return Err("a rule has an empty name".into());
         }
@@ -281,24 +413,9 @@ impl Rule {
                 ),
             );
         }
-        if !self.threshold.is_finite() {
-            return problem("threshold", "must be a number".into());
-        }
-        if let Some(resolve) = self.resolve_threshold {
-            let on_good_side = match self.operator {
-                Operator::Gt | Operator::Gte => resolve <= self.threshold,
-                Operator::Lt | Operator::Lte => resolve >= self.threshold,
-                Operator::Eq | Operator::Ne => resolve == self.threshold,
-            };
-            if !resolve.is_finite() || !on_good_side {
-                return problem(
-                    "resolve_threshold",
-                    format!(
-                        "{resolve} is not on the recovered side of {}",
-                        self.threshold
-                    ),
-                );
-            }
+        match self.compare {
+            None => self.check_threshold()?,
+            Some(_) => self.check_comparison()?,
         }
         if self.window < Duration::from_secs(10) {
             return problem("window", "must be at least 10s".into());
@@ -331,8 +448,11 @@ pub fn default_rules(channels: &[String]) -> Vec<Rule> {
             metric,
             custom_metric: None,
             aggregation: None,
-            operator,
-            threshold,
+            operator: Some(operator),
+            threshold: Some(threshold),
+            compare: None,
+            ratio: None,
+            floor: None,
             window: five_minutes(),
             for_duration: Duration::from_secs(60),
             min_samples: default_min_samples(),
@@ -428,8 +548,8 @@ mod tests {
         );
         assert!(rule.is_recovered(0.03));
         let lower = Rule {
-            operator: Operator::Lt,
-            threshold: 0.99,
+            operator: Some(Operator::Lt),
+            threshold: Some(0.99),
             resolve_threshold: Some(0.995),
             ..rule.clone()
         };

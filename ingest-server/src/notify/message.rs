@@ -72,15 +72,26 @@ impl<'a> Message<'a> {
         )
     }
 
-    /// `availability = 50.0 % (threshold: < 90.0 %)`.
+    /// `availability = 50.0 % (threshold: < 90.0 %)`; a regression names
+    /// both versions: `error_rate = 8.00 % on 1.1.0 vs 1.00 % on 1.0.0
+    /// (threshold: ≥ 2.00 %)`.
     pub fn measurement(&self) -> String {
-        format!(
-            "{} = {} (threshold: {} {})",
-            self.alert.metric,
-            self.value(self.alert.value),
-            operator_symbol(self.rule.operator),
-            self.value(self.alert.threshold)
-        )
+        let symbol = match self.rule.operator {
+            Some(operator) => operator_symbol(operator),
+            None if self.rule.metric.lower_is_worse() => "≤",
+            None => "≥",
+        };
+        let (metric, value) = (&self.alert.metric, self.value(self.alert.value));
+        let threshold = format!("threshold: {symbol} {}", self.value(self.alert.threshold));
+        match &self.alert.versions {
+            None => format!("{metric} = {value} ({threshold})"),
+            Some(versions) => format!(
+                "{metric} = {value} on {} vs {} on {} ({threshold})",
+                versions.newest,
+                self.value(versions.previous_value),
+                versions.previous
+            ),
+        }
     }
 
     /// When it began, and when it ended if it did.
@@ -138,7 +149,10 @@ impl<'a> Message<'a> {
     /// A value in the metric's unit: ratios in percent, times in ms.
     fn value(&self, value: f64) -> String {
         match self.rule.metric {
-            Metric::ErrorRate | Metric::Availability | Metric::ProbeAvailability => {
+            Metric::ErrorRate
+            | Metric::ApiErrorRate
+            | Metric::Availability
+            | Metric::ProbeAvailability => {
                 format!("{:.2} %", value * 100.0)
             }
             Metric::ResponseTime | Metric::Lcp | Metric::Inp | Metric::Fcp | Metric::Ttfb => {
@@ -219,6 +233,7 @@ pub(crate) mod tests {
             caused_by: None,
             inhibited: false,
             updated_at: 1_800_000_600_000,
+            versions: None,
         }
     }
 
@@ -266,5 +281,33 @@ pub(crate) mod tests {
         );
         assert_eq!(resolved.ended_at(), Some(1_800_000_600_000));
         assert_eq!(firing.ended_at(), None);
+    }
+
+    #[test]
+    fn a_regression_names_both_versions_and_values() {
+        let rule: Rule = toml::from_str(
+            "name = \"cart-regression\"\nmetric = \"error_rate\"\ncompare = \"previous_version\"\n\
+             ratio = 2.0\nfloor = 0.02\nseverity = \"critical\"",
+        )
+        .unwrap();
+        let alert = Alert {
+            metric: "error_rate".into(),
+            value: 0.08,
+            threshold: 0.02,
+            versions: Some(crate::model::alert::VersionComparison {
+                newest: "1.1.0".into(),
+                previous: "1.0.0".into(),
+                previous_value: 0.01,
+            }),
+            ..alert()
+        };
+        let message = Message::new(&alert, Notice::Firing, &rule, "https://canopy.example");
+        assert_eq!(
+            message.measurement(),
+            "error_rate = 8.00 % on 1.1.0 vs 1.00 % on 1.0.0 (threshold: ≥ 2.00 %)"
+        );
+        let annotations = crate::notify::channels::alertmanager::annotations(&message);
+        assert_eq!(annotations["newest_version"], "1.1.0");
+        assert_eq!(annotations["previous_version"], "1.0.0");
     }
 }

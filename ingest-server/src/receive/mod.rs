@@ -36,7 +36,7 @@ use crate::metrics::{
 };
 use crate::record;
 use crate::validate::validate;
-use crate::{enrich, AppState};
+use crate::{enrich, noise, AppState};
 use access::{Denied, RequestOrigin};
 use beacon_ids::Appended;
 pub use error::BeaconError;
@@ -139,6 +139,7 @@ async fn receive_beacon(
         state.settings.limits.max_decompressed_bytes,
     )?;
     let mut beacon = validate(&json)?;
+    noise::filter(&mut beacon, &state.settings.ignore);
     if let Some(sent_at) = params.sent_at.as_deref() {
         beacon.sent_at = epoch_ms(sent_at)?;
     }

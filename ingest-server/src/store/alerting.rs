@@ -13,7 +13,7 @@ use time::OffsetDateTime;
 use super::conditions::VIEW_OF_APP;
 use super::{Store, StoreError};
 use crate::clock::{millis_of, time_from_millis};
-use crate::model::alert::{Alert, Notice, Status};
+use crate::model::alert::{Alert, Notice, Status, VersionComparison};
 use crate::model::rule::Severity;
 
 #[derive(Debug, Row, Serialize, Deserialize)]
@@ -41,10 +41,15 @@ struct AlertRow {
     inhibited: bool,
     #[serde(with = "clickhouse::serde::time::datetime64::millis")]
     updated_at: OffsetDateTime,
+    /// A regression rule's versions (migration 12); empty for other rules.
+    newest_version: String,
+    previous_version: String,
+    previous_value: f64,
 }
 
 impl From<&Alert> for AlertRow {
     fn from(alert: &Alert) -> Self {
+        let versions = alert.versions.as_ref();
         Self {
             id: alert.id.clone(),
             fingerprint: alert.fingerprint.clone(),
@@ -64,6 +69,9 @@ impl From<&Alert> for AlertRow {
             caused_by: alert.caused_by.clone().unwrap_or_default(),
             inhibited: alert.inhibited,
             updated_at: time_from_millis(alert.updated_at),
+            newest_version: versions.map(|v| v.newest.clone()).unwrap_or_default(),
+            previous_version: versions.map(|v| v.previous.clone()).unwrap_or_default(),
+            previous_value: versions.map_or(0.0, |v| v.previous_value),
         }
     }
 }
@@ -101,6 +109,11 @@ impl AlertRow {
             caused_by: Some(self.caused_by).filter(|c| !c.is_empty()),
             inhibited: self.inhibited,
             updated_at: millis_of(self.updated_at),
+            versions: (!self.newest_version.is_empty()).then_some(VersionComparison {
+                newest: self.newest_version,
+                previous: self.previous_version,
+                previous_value: self.previous_value,
+            }),
         })
     }
 }

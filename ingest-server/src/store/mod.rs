@@ -10,6 +10,7 @@ pub mod conditions;
 pub mod dashboard;
 mod drain;
 pub mod error_groups;
+pub mod health;
 pub mod schema;
 pub mod sourcemaps;
 

@@ -17,9 +17,11 @@ use super::StoreError;
 mod beacon_ids;
 mod detail;
 mod handled;
+mod health;
 mod hourly;
 mod rollups;
 mod sourcemaps;
+pub use health::{RELEASE_TABLE, RELEASE_VITALS_TABLE};
 pub use rollups::{
     fingerprint_sql, rollup_retention_statements, top_frame_sql, Grain, PAGE_PATH_SQL, QUANTILES,
 };
@@ -256,6 +258,11 @@ const MIGRATIONS: &[Migration] = &[
         version: 11,
         name: "source maps and error groups by version",
         statements: sourcemaps::create_sourcemaps,
+    },
+    Migration {
+        version: 12,
+        name: "release health",
+        statements: health::create_release_rollups,
     },
 ];
 

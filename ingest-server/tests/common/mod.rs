@@ -240,6 +240,19 @@ impl TestServer {
     }
 }
 
+/// GETs `path` of the server, expects 200, and reads the JSON answer.
+pub async fn get(server: &TestServer, path: &str) -> Value {
+    let response = server
+        .http
+        .get(format!("{}{path}", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "{path}");
+    let text = response.text().await.unwrap();
+    serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}"))
+}
+
 /// Server warnings in the test output (RUST_LOG overrides).
 pub fn init_logs() {
     let filter =

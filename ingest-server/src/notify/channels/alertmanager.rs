@@ -28,6 +28,13 @@ pub fn annotations(message: &Message) -> Value {
     put("value", alert.value.to_string());
     put("threshold", alert.threshold.to_string());
     put("alert_id", alert.id.clone());
+    // Annotations, not labels: the label set is the alert's identity, which
+    // stays the same when a newer version takes over the comparison.
+    if let Some(versions) = &alert.versions {
+        put("newest_version", versions.newest.clone());
+        put("previous_version", versions.previous.clone());
+        put("previous_value", versions.previous_value.to_string());
+    }
     put("dashboard", message.link.clone());
     put(
         "repeat",

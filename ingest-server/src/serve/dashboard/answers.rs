@@ -103,14 +103,15 @@ impl SeriesColumns {
 
     /// The p75 column of the vital `name`, if it is charted.
     pub fn vital(&mut self, name: &str) -> Option<&mut Vec<Option<f64>>> {
-        match name {
-            "lcp" => Some(&mut self.lcp),
-            "inp" => Some(&mut self.inp),
-            "cls" => Some(&mut self.cls),
-            "fcp" => Some(&mut self.fcp),
-            "ttfb" => Some(&mut self.ttfb),
-            _ => None,
-        }
+        let Self {
+            lcp,
+            inp,
+            cls,
+            fcp,
+            ttfb,
+            ..
+        } = self;
+        field_of_vital(name, [lcp, inp, cls, fcp, ttfb])
     }
 }
 
@@ -201,4 +202,86 @@ pub struct LongFrames {
     pub frames: Vec<LongFrameBucket>,
     /// Longest total first.
     pub scripts: Vec<LongFrameScript>,
+}
+
+/// Each version's p75 (null: no samples in the range).
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct VersionVitals {
+    pub lcp: Option<f64>,
+    pub inp: Option<f64>,
+    pub cls: Option<f64>,
+    pub fcp: Option<f64>,
+    pub ttfb: Option<f64>,
+}
+
+impl VersionVitals {
+    /// The p75 of the vital `name`, if it is one of these.
+    pub fn vital(&mut self, name: &str) -> Option<&mut Option<f64>> {
+        let Self {
+            lcp,
+            inp,
+            cls,
+            fcp,
+            ttfb,
+        } = self;
+        field_of_vital(name, [lcp, inp, cls, fcp, ttfb])
+    }
+}
+
+/// Of an answer's fields for LCP, INP, CLS, FCP and TTFB (in that order),
+/// the one of the vital `name`.
+fn field_of_vital<'a, T>(name: &str, fields: [&'a mut T; 5]) -> Option<&'a mut T> {
+    let [lcp, inp, cls, fcp, ttfb] = fields;
+    match name {
+        "lcp" => Some(lcp),
+        "inp" => Some(inp),
+        "cls" => Some(cls),
+        "fcp" => Some(fcp),
+        "ttfb" => Some(ttfb),
+        _ => None,
+    }
+}
+
+/// One bucket of a version's views.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Adoption {
+    /// Bucket start, Unix seconds.
+    pub at: u32,
+    pub views: u64,
+}
+
+/// One version of an app over the range. Rates are null without views (or
+/// API calls).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VersionHealth {
+    /// `app_version` as the app registered it (empty: none given).
+    pub version: String,
+    /// When the version was first seen at all, epoch ms.
+    pub first_seen: i64,
+    /// When it was last seen, epoch ms.
+    pub last_seen: i64,
+    pub views: u64,
+    /// Uncaught errors (occurrences).
+    pub errors: u64,
+    /// Error views ÷ views.
+    pub error_rate: Option<f64>,
+    /// 1 − failed views ÷ views.
+    pub availability: Option<f64>,
+    pub api_calls: u64,
+    pub api_failures: u64,
+    /// API failures ÷ calls.
+    pub api_error_rate: Option<f64>,
+    pub vitals: VersionVitals,
+    /// Views per bucket, oldest first (buckets without views left out).
+    pub adoption: Vec<Adoption>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Versions {
+    #[serde(flatten)]
+    pub scope: Scope,
+    /// Seconds per adoption bucket (whole hours).
+    pub bucket: u32,
+    /// Newest first seen first.
+    pub versions: Vec<VersionHealth>,
 }

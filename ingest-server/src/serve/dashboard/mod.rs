@@ -9,6 +9,7 @@
 pub mod answers;
 pub mod error_groups;
 pub mod range;
+mod versions;
 
 use std::collections::BTreeMap;
 
@@ -52,6 +53,7 @@ pub fn routes(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(browsers))
         .routes(routes!(probes))
         .routes(routes!(long_frames))
+        .routes(routes!(versions::versions))
         // The page and its files are not part of the API document.
         .route(
             "/dashboard",
@@ -188,11 +190,14 @@ async fn app_thresholds(state: &AppState, app: &str) -> Result<Vec<Threshold>, A
     Ok(in_force
         .into_iter()
         .filter(|r| (r.rule.app == "all" || r.rule.app == app) && charted(r.rule.metric))
-        .map(|r| Threshold {
-            metric: r.rule.metric.as_str(),
-            threshold: r.rule.threshold,
-            severity: r.rule.severity.as_str(),
-            rule: r.rule.name,
+        // Regression rules have no fixed line to draw.
+        .filter_map(|r| {
+            Some(Threshold {
+                metric: r.rule.metric.as_str(),
+                threshold: r.rule.threshold?,
+                severity: r.rule.severity.as_str(),
+                rule: r.rule.name,
+            })
         })
         .collect())
 }

@@ -37,30 +37,43 @@ const APP_HOUR_FROM_MINUTES: &str =
 
 /// Per app, vital and hour: samples and the quantiles' t-digest.
 fn vitals_hour() -> (Rollup, Vec<FeedSql>) {
+    let (table, _) = Grain::Hour.vitals_table();
+    vitals_hour_by(table, &["app"], "(hour, app, name)")
+}
+
+/// Samples and the quantiles' t-digest of each vital per hour and `keys`,
+/// in `table` sorted by `order_by`.
+pub(super) fn vitals_hour_by(
+    table: &'static str,
+    keys: &[&'static str],
+    order_by: &str,
+) -> (Rollup, Vec<FeedSql>) {
     let grain = Grain::Hour;
-    let (table, _) = grain.vitals_table();
+    let key_columns = keys.iter().map(|key| (*key, "LowCardinality(String)"));
+    let keys = keys.join(", ");
     (
         Rollup {
             table,
             grain,
-            columns: vec![
-                ("app", "LowCardinality(String)"),
-                ("name", "LowCardinality(String)"),
-                ("hour", "DateTime"),
-                ("samples", SUM),
-                ("quantiles", TDIGEST_STATE),
-            ],
-            order_by: "(hour, app, name)".into(),
+            columns: key_columns
+                .chain([
+                    ("name", "LowCardinality(String)"),
+                    ("hour", "DateTime"),
+                    ("samples", SUM),
+                    ("quantiles", TDIGEST_STATE),
+                ])
+                .collect(),
+            order_by: order_by.into(),
         },
         vec![FeedSql::new(
             format!("{table}_mv"),
             "vitals",
             format!(
-                "app, name, {}, count() AS samples, quantilesTDigestState({QUANTILES})(value) AS quantiles",
+                "{keys}, name, {}, count() AS samples, quantilesTDigestState({QUANTILES})(value) AS quantiles",
                 grain.bucket_of_at()
             ),
             "1",
-            "app, name, hour".into(),
+            format!("{keys}, name, hour"),
         )],
     )
 }

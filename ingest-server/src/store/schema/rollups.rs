@@ -12,6 +12,7 @@
 //! holds events gets rollups for them (single node only: on a cluster each
 //! node's local tables would have to be backfilled on that node).
 
+use super::health::release_rollups;
 use super::hourly::hourly_rollups;
 use super::sourcemaps;
 use super::{create_table, Layout, TableSpec};
@@ -165,63 +166,81 @@ pub(super) const SUM: &str = "SimpleAggregateFunction(sum, UInt64)";
 /// The hourly table is sorted by time first: the overview reads every app
 /// over a range, and per-app reads of an hour's few rows cost little more.
 pub(super) fn app_rollup(grain: Grain, errors: ErrorRows) -> (Rollup, Vec<FeedSql>) {
-    let occurrences = errors.occurrences();
-    let counted = errors.counted();
     let table = grain.app_table();
     let order_by = match grain {
         Grain::Minute => "(app, minute)",
         Grain::Hour => "(hour, app)",
     };
-    let (time, bucket) = (grain.column(), grain.bucket_of_at());
-    let group_by = format!("app, {time}");
-    let feed = |suffix: &str, source, select: String, filter| {
-        FeedSql::new(
-            format!("{table}_{suffix}"),
-            source,
-            format!("app, {bucket}, {select}"),
-            filter,
-            group_by.clone(),
-        )
-    };
+    let time = grain.column();
     (
         Rollup {
             table,
             grain,
-            columns: vec![
-                ("app", "LowCardinality(String)"),
-                (time, "DateTime"),
-                ("views", UNIQ),
-                ("error_views", UNIQ),
-                ("failed_views", UNIQ),
-                ("errors", SUM),
-            ],
+            columns: [("app", "LowCardinality(String)"), (time, "DateTime")]
+                .into_iter()
+                .chain(ACTIVITY_COLUMNS.iter().copied())
+                .collect(),
             order_by: order_by.to_owned(),
         },
-        vec![
-            feed(
-                "views",
-                "app_events",
-                "uniqState(view_id) AS views".into(),
-                VIEW_OF_APP,
-            ),
-            feed(
-                "failed",
-                "app_events",
-                "uniqState(view_id) AS failed_views".into(),
-                APP_FAILED,
-            ),
-            feed(
-                "errors",
-                "errors",
-                format!(
-                    "uniqStateIf(view_id, {counted}) AS error_views, \
-                 uniqStateIf(view_id, {SCRIPT_NOT_LOADED}) AS failed_views, \
-                 toUInt64(sumIf({occurrences}, {counted})) AS errors"
-                ),
-                "1",
-            ),
-        ],
+        activity_feeds(table, "app", grain, errors, ""),
     )
+}
+
+/// What a view of an app amounts to, as the per-app and per-release rollups
+/// keep it.
+pub(super) const ACTIVITY_COLUMNS: &[(&str, &str)] = &[
+    ("views", UNIQ),
+    ("error_views", UNIQ),
+    ("failed_views", UNIQ),
+    ("errors", SUM),
+];
+
+/// The views filling [`ACTIVITY_COLUMNS`] of `table`, grouped by `keys` and
+/// the grain's time column; `also` is added to each SELECT (`, …`: columns
+/// every feed must fill, or a feed's default would merge in).
+pub(super) fn activity_feeds(
+    table: &str,
+    keys: &str,
+    grain: Grain,
+    errors: ErrorRows,
+    also: &str,
+) -> Vec<FeedSql> {
+    let (occurrences, counted) = (errors.occurrences(), errors.counted());
+    let (time, bucket) = (grain.column(), grain.bucket_of_at());
+    let group_by = format!("{keys}, {time}");
+    let feed = |suffix: &str, source, select: String, filter| {
+        FeedSql::new(
+            format!("{table}_{suffix}"),
+            source,
+            format!("{keys}, {bucket}, {select}{also}"),
+            filter,
+            group_by.clone(),
+        )
+    };
+    vec![
+        feed(
+            "views",
+            "app_events",
+            "uniqState(view_id) AS views".into(),
+            VIEW_OF_APP,
+        ),
+        feed(
+            "failed",
+            "app_events",
+            "uniqState(view_id) AS failed_views".into(),
+            APP_FAILED,
+        ),
+        feed(
+            "errors",
+            "errors",
+            format!(
+                "uniqStateIf(view_id, {counted}) AS error_views, \
+             uniqStateIf(view_id, {SCRIPT_NOT_LOADED}) AS failed_views, \
+             toUInt64(sumIf({occurrences}, {counted})) AS errors"
+            ),
+            "1",
+        ),
+    ]
 }
 
 /// Migration 5's rollups and the views feeding each, counting errors as
@@ -495,6 +514,7 @@ pub fn rollup_retention_statements(layout: &Layout, days: u32) -> Vec<String> {
         .into_iter()
         .chain(hourly_rollups())
         .chain(sourcemaps::rollups())
+        .chain(release_rollups())
         .map(|(rollup, _)| {
             format!(
                 "ALTER TABLE {}{} MODIFY TTL {} + INTERVAL {days} DAY SETTINGS materialize_ttl_after_modify = 0",
