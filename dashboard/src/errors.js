@@ -5,6 +5,8 @@ import { api } from './api.js';
 import { lineChart } from './chart.js';
 import { count, crumbs, el, metric, table, time } from './format.js';
 
+/** The original position; `name` is the identifier the map names there. */
+export const resolvedAt = (r) => `${r.source}:${r.line}:${r.column}${r.name ? ` (${r.name})` : ''}`;
 const minified = (f) => `${f.function || '(anonymous)'} ${f.file}:${f.line}:${f.column}`;
 
 /** The source lines around a resolved frame, its own line marked. */
@@ -22,7 +24,7 @@ function frame(f) {
       el('code', {}, minified(f)), el('span', { class: 'note' }, ' no source map for this file'));
   }
   return el('li', { class: 'frame resolved', 'data-resolved': 'true', 'data-source': r.source },
-    el('code', { class: 'where' }, `${r.name || f.function || '(anonymous)'} ${r.source}:${r.line}:${r.column}`),
+    el('code', { class: 'where' }, resolvedAt(r)),
     r.context ? context(r.context, r.line) : null,
     el('div', { class: 'minified' }, 'minified: ', el('code', {}, minified(f))));
 }

@@ -5,7 +5,7 @@
 import './style.css';
 import { api, ApiError, rangeQuery, tokens } from './api.js';
 import { lineChart } from './chart.js';
-import { errorGroupPage } from './errors.js';
+import { errorGroupPage, resolvedAt } from './errors.js';
 import { VITALS, availabilityRating, count, crumbs, el, errorRateRating, metric, percent, table, time, vital } from './format.js';
 import { versionsPage } from './versions.js';
 
@@ -69,7 +69,7 @@ async function appPage(app) {
     el('h2', {}, 'Top errors'),
     table(['message', 'top frame', 'count', 'views', 'first seen', 'last seen'],
       errors.errors.map((e) => [el('a', { href: `${appPath}/errors/${encodeURIComponent(e.fingerprint)}`, 'data-fingerprint': e.fingerprint }, e.message),
-        el('code', {}, e.top_frame || '–'), count(e.count), count(e.views), time(e.first_seen), time(e.last_seen)])),
+        el('code', {}, e.resolved_top_frame ? resolvedAt(e.resolved_top_frame) : e.top_frame || '–'), count(e.count), count(e.views), time(e.first_seen), time(e.last_seen)])),
     el('h2', {}, 'Slowest resources'),
     table(['url', 'initiator', 'p75', 'p95', 'samples'],
       resources.resources.map((r) => [r.url, r.initiator, vital('lcp', r.p75), vital('lcp', r.p95), count(r.samples)])),

@@ -11,6 +11,7 @@ const ROWS = [
   ['First seen', (v) => [time(v.first_seen)]],
   ['Last seen', (v) => [time(v.last_seen)]],
   ['Views', (v) => [count(v.views)]],
+  ['Errors', (v) => [count(v.errors)]],
   ['Error rate', (v) => [percent(v.error_rate), errorRateRating(v.error_rate)]],
   ['Availability', (v) => [percent(v.availability, 2), availabilityRating(v.availability)]],
   ['API calls', (v) => [count(v.api_calls)]],
