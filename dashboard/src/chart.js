@@ -30,6 +30,22 @@ function thresholdPlugin(lines) {
 }
 
 /**
+ * A time axis (Unix seconds) for `points` ([{ at, … }], empty buckets left
+ * out): every `bucket` from `from` to `to`, and every point's time.
+ */
+export function timeAxis(points, { from, to, bucket }) {
+  const grid = [];
+  for (let at = Math.floor(from / bucket) * bucket; at < to; at += bucket) grid.push(at);
+  return [...new Set([...grid, ...points.map((p) => p.at)])].sort((a, b) => a - b);
+}
+
+/** `value(point)` at each time of `t`, 0 where no point is. */
+export function valuesOn(t, points, value) {
+  const byTime = new Map(points.map((p) => [p.at, value(p)]));
+  return t.map((at) => byTime.get(at) ?? 0);
+}
+
+/**
  * A chart of series over `t` (Unix seconds) with threshold lines: `values`
  * for one series, or `series` ([{ label, values, color }]) for several.
  */

@@ -2,7 +2,7 @@
 // source maps where they cover a frame, the minified frame otherwise), its
 // occurrences over time, and where it happens (versions, browsers).
 import { api } from './api.js';
-import { lineChart } from './chart.js';
+import { lineChart, timeAxis, valuesOn } from './chart.js';
 import { count, crumbs, el, metric, table, time } from './format.js';
 
 /** The original position; `name` is the identifier the map names there. */
@@ -17,15 +17,19 @@ function context({ pre, line, post }, number) {
     el('span', { class: 'no' }, String(first + i)), el('span', { class: 'text' }, text))));
 }
 
+/** A dependency's code (node_modules), shown without its source: its own team's code is what matters. */
+const isLibrary = (source) => source.includes('/node_modules/');
+
 function frame(f) {
   const r = f.resolved;
   if (!r) {
     return el('li', { class: 'frame unresolved', 'data-resolved': 'false' },
       el('code', {}, minified(f)), el('span', { class: 'note' }, ' no source map for this file'));
   }
-  return el('li', { class: 'frame resolved', 'data-resolved': 'true', 'data-source': r.source },
+  const library = isLibrary(r.source);
+  return el('li', { class: `frame resolved${library ? ' library' : ''}`, 'data-resolved': 'true', 'data-source': r.source },
     el('code', { class: 'where' }, resolvedAt(r)),
-    r.context ? context(r.context, r.line) : null,
+    r.context && !library ? context(r.context, r.line) : null,
     el('div', { class: 'minified' }, 'minified: ', el('code', {}, minified(f))));
 }
 
@@ -44,5 +48,7 @@ export async function errorGroupPage(page, app, fingerprint, q) {
     el('div', { class: 'columns' },
       el('section', {}, el('h2', {}, 'By version'), table(['version', 'occurrences'], g.by_version.map((v) => [v.version || '(none)', count(v.count)]))),
       el('section', {}, el('h2', {}, 'By browser'), table(['browser', 'occurrences'], g.by_browser.map((b) => [b.browser || '(unknown)', count(b.count)])))));
-  lineChart(chart, { title: 'Occurrences', t: g.over_time.map((p) => p.at), values: g.over_time.map((p) => p.count), color: '#dc2626', format: count });
+  const range = new URLSearchParams(q);
+  const t = timeAxis(g.over_time, { from: Number(range.get('from')), to: Number(range.get('to')), bucket: g.bucket });
+  lineChart(chart, { title: 'Occurrences', t, values: valuesOn(t, g.over_time, (p) => p.count), color: '#dc2626', format: count });
 }

@@ -1,7 +1,7 @@
 // An app's versions side by side, newest first: traffic, errors, failed API
 // calls and p75 vitals of each, and each one's share of views over time.
 import { api } from './api.js';
-import { lineChart } from './chart.js';
+import { lineChart, timeAxis, valuesOn } from './chart.js';
 import { VITALS, availabilityRating, count, crumbs, el, errorRateRating, percent, table, time, vital, vitalRating } from './format.js';
 
 const PALETTE = ['#2563eb', '#dc2626', '#16a34a', '#d97706', '#7c3aed', '#0891b2', '#db2777', '#4b5563'];
@@ -24,18 +24,16 @@ function cell([text, rating]) {
   return rating ? el('span', { class: `rating ${rating}`, 'data-rating': rating }, text) : text;
 }
 
-/** Views per version over time, on the union of the versions' buckets. */
-function adoption(container, versions) {
-  const t = [...new Set(versions.flatMap((v) => v.adoption.map((p) => p.at)))].sort((a, b) => a - b);
-  const series = versions.map((v, i) => {
-    const views = new Map(v.adoption.map((p) => [p.at, p.views]));
-    return { label: v.version, color: PALETTE[i % PALETTE.length], values: t.map((at) => views.get(at) ?? 0) };
-  });
+/** Views per version over time, each bucket of the range. */
+function adoption(container, { versions, ...span }) {
+  const t = timeAxis(versions.flatMap((v) => v.adoption), span);
+  const series = versions.map((v, i) => ({ label: v.version, color: PALETTE[i % PALETTE.length], values: valuesOn(t, v.adoption, (p) => p.views) }));
   lineChart(container, { title: 'Views by version', t, series, format: count });
 }
 
 export async function versionsPage(page, app, q) {
-  const { versions } = await api.app(app, 'versions', q);
+  const answer = await api.app(app, 'versions', q);
+  const { versions } = answer;
   if (!versions.length) {
     page.replaceChildren(crumbs(app, 'versions'), el('p', { class: 'empty' }, 'No versions in this range.'));
     return;
@@ -45,5 +43,5 @@ export async function versionsPage(page, app, q) {
   page.replaceChildren(crumbs(app, 'versions'),
     el('div', { class: 'versions' }, table(headers, ROWS.map(([label, of]) => [label, ...versions.map((v) => cell(of(v)))]))),
     el('h2', {}, 'Adoption'), el('div', { class: 'charts' }, chart));
-  adoption(chart, versions);
+  adoption(chart, answer);
 }

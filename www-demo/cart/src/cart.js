@@ -9,7 +9,7 @@ import { captureError } from '@canopy/agent';
 /** Catches what its children throw while rendering: reports it, shows `fallback`. */
 class ErrorBoundary extends Component {
   componentDidCatch(error) {
-    captureError(error, { attrs: { boundary: this.props.name } });
+    captureError(error, { attributes: { boundary: this.props.name } });
     // Setting state marks the error handled (Preact rethrows it otherwise).
     this.setState({ failed: true });
   }
