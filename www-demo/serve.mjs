@@ -78,10 +78,11 @@ function listen(port, handle) {
 const notFound = () => Object.assign(new Error('not found'), { code: 'ENOENT' });
 
 const cdnMounts = [['/mfe/catalog/', 'catalog/dist/'], ['/mfe/cart/', 'cart/dist/']];
-const VERSION = /^\d+\.\d+\.\d+$/;
+const SEMVER = '\\d+\\.\\d+\\.\\d+';
 const cdn = await listen(values['cdn-port'], async (request, response, versionedPath) => {
   const cors = { 'access-control-allow-origin': '*' };
-  const pathname = versionedPath.replace(/^\/mfe\/cart\/\d+\.\d+\.\d+\//, '/mfe/cart/');
+  // Every version of cart is the one build in cart/dist/.
+  const pathname = versionedPath.replace(new RegExp(`^/mfe/cart/${SEMVER}/`), '/mfe/cart/');
   if (pathname === '/mfe/cart/remoteEntry.js' && Math.random() < (faults.cart_deploy ?? 0)) throw notFound();
   const file = resolve(cdnMounts, pathname);
   if (!file) throw notFound();
@@ -100,7 +101,7 @@ const site = await listen(values.port, async (request, response, pathname) => {
     const asked = new URL(request.url, 'http://localhost').searchParams.get('cart');
     response.writeHead(200, { 'content-type': types['.html'], 'cache-control': 'no-store' });
     return response.end(html.replace('%CANOPY_ENDPOINT%', values.endpoint).replace('%CANOPY_KEY%', values.key)
-      .replace('%CANOPY_CDN%', cdn).replace('%CART_VERSION%', VERSION.test(asked) ? asked : '1.4.0'));
+      .replace('%CANOPY_CDN%', cdn).replace('%CART_VERSION%', new RegExp(`^${SEMVER}$`).test(asked) ? asked : '1.4.0'));
   }
   const file = resolve([['/shell/', 'shell/dist/']], pathname);
   if (!file) throw notFound();
