@@ -102,6 +102,8 @@ test('cart’s handled errors and failed API calls, its versions side by side wi
     return alerts.find((a) => a.rule === 'cart-release-regression' && a.status === 'firing');
   }, 30);
   assert.equal(alert.app, 'cart');
+  assert.deepEqual(alert.versions, { newest: '1.4.1', previous: '1.4.0', previous_value: 0 }, 'the newer version is the worse one');
+  assert.equal(alert.value, 1);
 
   // Maps uploaded after the errors still resolve them: symbolication is at read time.
   for (const version of ['1.4.0', '1.4.1']) assert.match(await uploadMaps(stack, version), /remoteEntry\.js/);
