@@ -1,6 +1,8 @@
 // Serves the demo as it would be deployed: the shell's page and bundle on the
 // site's origin, the remotes (catalog, cart) on a CDN origin of their own,
 // with the CORS headers cross-origin scripts need for their errors to be seen.
+// Cart is deployed per version (/mfe/cart/<version>/, one build served as
+// each); a page load picks one with ?cart=<version> (default 1.4.0).
 //   node www-demo/serve.mjs --port 8080 --cdn-port 8081 --endpoint http://127.0.0.1:8787 --key demo-public-key
 // A --cdn-port of 0 (the default) takes a free port; both origins are printed.
 import http from 'node:http';
@@ -76,8 +78,11 @@ function listen(port, handle) {
 const notFound = () => Object.assign(new Error('not found'), { code: 'ENOENT' });
 
 const cdnMounts = [['/mfe/catalog/', 'catalog/dist/'], ['/mfe/cart/', 'cart/dist/']];
-const cdn = await listen(values['cdn-port'], async (request, response, pathname) => {
+const SEMVER = '\\d+\\.\\d+\\.\\d+';
+const cdn = await listen(values['cdn-port'], async (request, response, versionedPath) => {
   const cors = { 'access-control-allow-origin': '*' };
+  // Every version of cart is the one build in cart/dist/.
+  const pathname = versionedPath.replace(new RegExp(`^/mfe/cart/${SEMVER}/`), '/mfe/cart/');
   if (pathname === '/mfe/cart/remoteEntry.js' && Math.random() < (faults.cart_deploy ?? 0)) throw notFound();
   const file = resolve(cdnMounts, pathname);
   if (!file) throw notFound();
@@ -86,11 +91,17 @@ const cdn = await listen(values['cdn-port'], async (request, response, pathname)
 
 const site = await listen(values.port, async (request, response, pathname) => {
   if (pathname === '/__faults') return faultSwitch(request, response);
+  // The cart's price API is down: each call is a failed API call of cart.
+  if (pathname === '/api/cart/prices') {
+    response.writeHead(503, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+    return response.end('{"error":"unavailable"}');
+  }
   if (pathname === '/' || pathname === '/index.html') {
     const html = await readFile(new URL('shell/index.html', root), 'utf8');
+    const asked = new URL(request.url, 'http://localhost').searchParams.get('cart');
     response.writeHead(200, { 'content-type': types['.html'], 'cache-control': 'no-store' });
     return response.end(html.replace('%CANOPY_ENDPOINT%', values.endpoint).replace('%CANOPY_KEY%', values.key)
-      .replace('%CANOPY_CDN%', cdn));
+      .replace('%CANOPY_CDN%', cdn).replace('%CART_VERSION%', new RegExp(`^${SEMVER}$`).test(asked) ? asked : '1.4.0'));
   }
   const file = resolve([['/shell/', 'shell/dist/']], pathname);
   if (!file) throw notFound();

@@ -33,6 +33,7 @@ export function rangeQuery(seconds) {
 export const api = {
   overview: (q) => call(`/api/dashboard/overview?${q}`),
   app: (app, part, q) => call(`/api/dashboard/apps/${encodeURIComponent(app)}/${part}?${q}`),
+  errorGroup: (app, fingerprint, q) => call(`/api/dashboard/apps/${encodeURIComponent(app)}/errors/${encodeURIComponent(fingerprint)}?${q}`),
   alerts: () => call('/api/alerts'),
   change: (id, action) => call(`/api/alerts/${encodeURIComponent(id)}/${action}`, { method: 'POST', token: tokens.admin() }),
 };

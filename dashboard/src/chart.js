@@ -29,17 +29,40 @@ function thresholdPlugin(lines) {
   };
 }
 
-/** A chart of one series over `t` (Unix seconds) with threshold lines. */
-export function lineChart(container, { title, t, values, color = '#2563eb', lines = [], format = (v) => v }) {
-  const max = Math.max(0, ...values.filter((v) => v != null), ...lines.map((l) => l.value));
+/**
+ * A time axis (Unix seconds) for `points` ([{ at, … }], empty buckets left
+ * out): every `bucket` from `from` to `to`, and every point's time.
+ */
+export function timeAxis(points, { from, to, bucket }) {
+  const grid = [];
+  for (let at = Math.floor(from / bucket) * bucket; at < to; at += bucket) grid.push(at);
+  return [...new Set([...grid, ...points.map((p) => p.at)])].sort((a, b) => a - b);
+}
+
+/** `value(point)` at each time of `t`, 0 where no point is. */
+export function valuesOn(t, points, value) {
+  const byTime = new Map(points.map((p) => [p.at, value(p)]));
+  return t.map((at) => byTime.get(at) ?? 0);
+}
+
+/**
+ * A chart of series over `t` (Unix seconds) with threshold lines: `values`
+ * for one series, or `series` ([{ label, values, color }]) for several.
+ */
+export function lineChart(container, { title, t, values, color = '#2563eb', series = [{ label: title, values, color }], lines = [], format = (v) => v }) {
+  const all = series.flatMap((s) => s.values).filter((v) => v != null);
+  const max = Math.max(0, ...all, ...lines.map((l) => l.value));
   const opts = {
     title,
     width: Math.max(320, container.clientWidth || 480),
     height: 200,
     plugins: [thresholdPlugin(lines)],
     scales: { y: { range: [0, max * 1.15 || 1] } },
-    series: [{}, { label: title, stroke: color, width: 2, spanGaps: true, points: { show: true, size: 4 }, value: (u, v) => (v == null ? '–' : format(v)) }],
+    series: [{}, ...series.map((s) => ({
+      label: s.label, stroke: s.color, width: 2, spanGaps: true, points: { show: true, size: 4 },
+      value: (u, v) => (v == null ? '–' : format(v)),
+    }))],
     axes: [{}, { values: (u, ticks) => ticks.map(format), size: 70 }],
   };
-  return new uPlot(opts, [t, values], container);
+  return new uPlot(opts, [t, ...series.map((s) => s.values)], container);
 }

@@ -22,6 +22,13 @@ export function rateRating(v, good, poor) {
   return v <= good ? 'good' : v <= poor ? 'needs-improvement' : 'poor';
 }
 
+/** Ratings of an error rate (views with errors) and of availability (views without a failed load). */
+export const errorRateRating = (v) => rateRating(v, 0.01, 0.05);
+export const availabilityRating = (v) => (v == null ? 'unknown' : rateRating(1 - v, 0.01, 0.05));
+
+/** good / needs-improvement / poor for a vital's value (web.dev thresholds). */
+export const vitalRating = (name, v) => rateRating(v, VITALS[name].good, VITALS[name].poor);
+
 /** Text-only element builder: values are set as text, never as HTML. */
 export function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -39,4 +46,15 @@ export function table(headers, rows) {
   return el('table', {}, el('thead', {}, el('tr', {}, headers.map((h) => el('th', {}, h)))),
     el('tbody', {}, rows.length ? rows.map((r) => el('tr', {}, r.map((c) => el('td', {}, c))))
       : el('tr', {}, el('td', { colspan: headers.length, class: 'empty' }, 'no data in this range'))));
+}
+
+/** A labelled number, its border coloured by `rating`. */
+export function metric(label, value, rating = 'unknown') {
+  return el('div', { class: `metric ${rating}`, 'data-rating': rating }, el('span', { class: 'label' }, label), el('span', { class: 'value' }, value));
+}
+
+/** The page heading: Apps / app / …, each but the last a link. */
+export function crumbs(app, ...rest) {
+  const appLink = rest.length ? el('a', { href: `#/app/${encodeURIComponent(app)}` }, app) : app;
+  return el('h1', {}, el('a', { href: '#/' }, 'Apps'), ' / ', appLink, rest.flatMap((part) => [' / ', part]));
 }

@@ -1,10 +1,13 @@
 // The built-in dashboard: overview cards, an app page with charts and
-// tables, and an alerts page. Routes live in the URL hash so the server
+// tables, an error group page (errors.js), an app's versions side by side
+// (versions.js), and an alerts page. Routes live in the URL hash so the server
 // serves one page; every number comes from /api/dashboard/….
 import './style.css';
 import { api, ApiError, rangeQuery, tokens } from './api.js';
 import { lineChart } from './chart.js';
-import { VITALS, count, el, percent, rateRating, table, time, vital } from './format.js';
+import { errorGroupPage, resolvedAt } from './errors.js';
+import { VITALS, availabilityRating, count, crumbs, el, errorRateRating, metric, percent, table, time, vital } from './format.js';
+import { versionsPage } from './versions.js';
 
 const page = document.getElementById('page');
 const rangeSelect = document.getElementById('range');
@@ -18,10 +21,14 @@ window.addEventListener('hashchange', render);
 const query = () => rangeQuery(Number(rangeSelect.value));
 
 async function render() {
-  const [, route, arg] = location.hash.split('/');
+  // #/app/<app>[/versions | /errors/<fingerprint>], #/alerts, else the overview.
   page.replaceChildren(el('p', { class: 'loading' }, 'Loading…'));
+  delete page.dataset.ready;
   try {
-    if (route === 'app' && arg) await appPage(decodeURIComponent(arg));
+    const [, route, arg, part, id] = location.hash.split('/').map(decodeURIComponent);
+    if (route === 'app' && arg && part === 'versions') await versionsPage(page, arg, query());
+    else if (route === 'app' && arg && part === 'errors' && id) await errorGroupPage(page, arg, id, query());
+    else if (route === 'app' && arg) await appPage(arg);
     else if (route === 'alerts') await alertsPage();
     else await overviewPage();
     page.dataset.ready = 'true';
@@ -38,10 +45,6 @@ function askToken(kind, then) {
     el('p', {}, `This server needs a ${kind} token.`), input, el('button', {}, 'Save')));
 }
 
-function metric(label, value, rating) {
-  return el('div', { class: `metric ${rating}`, 'data-rating': rating }, el('span', { class: 'label' }, label), el('span', { class: 'value' }, value));
-}
-
 async function overviewPage() {
   const data = await api.overview(query());
   const cards = data.apps.map((a) => el('a', { class: 'card', href: `#/app/${encodeURIComponent(a.app)}`, 'data-app': a.app },
@@ -49,8 +52,8 @@ async function overviewPage() {
     el('p', { class: 'views' }, `${count(a.views)} views`,
       a.muted_errors ? el('span', { class: 'muted', title: 'Cross-origin script errors the browser hid ("Script error."): load those scripts with crossorigin="anonymous" and CORS headers' }, ` · ${count(a.muted_errors)} muted errors`) : null),
     el('div', { class: 'metrics' },
-      metric('Availability', percent(a.availability, 2), a.availability == null ? 'unknown' : rateRating(1 - a.availability, 0.01, 0.05)),
-      metric('Error rate', percent(a.error_rate), rateRating(a.error_rate, 0.01, 0.05)),
+      metric('Availability', percent(a.availability, 2), availabilityRating(a.availability)),
+      metric('Error rate', percent(a.error_rate), errorRateRating(a.error_rate)),
       ['lcp', 'inp', 'cls'].map((n) => metric(`${VITALS[n].label} p75`, vital(n, a.vitals[n]?.p75), a.vitals[n]?.rating || 'unknown')))));
   page.replaceChildren(el('h1', {}, 'Apps'), cards.length ? el('div', { class: 'cards' }, cards) : el('p', {}, 'No data in this range yet.'));
 }
@@ -60,10 +63,13 @@ async function appPage(app) {
   const [series, errors, resources, pages, browsers, probes] = await Promise.all(
     ['series', 'errors', 'resources', 'pages', 'browsers', 'probes'].map((part) => api.app(app, part, q)));
   const charts = el('div', { class: 'charts' });
-  page.replaceChildren(el('h1', {}, el('a', { href: '#/' }, 'Apps'), ' / ', app), charts,
+  const appPath = `#/app/${encodeURIComponent(app)}`;
+  page.replaceChildren(crumbs(app), el('nav', { class: 'tabs' }, el('a', { href: `${appPath}/versions`, class: 'versions-link' }, 'Versions side by side')),
+    charts,
     el('h2', {}, 'Top errors'),
     table(['message', 'top frame', 'count', 'views', 'first seen', 'last seen'],
-      errors.errors.map((e) => [e.message, el('code', {}, e.top_frame || '–'), count(e.count), count(e.views), time(e.first_seen), time(e.last_seen)])),
+      errors.errors.map((e) => [el('a', { href: `${appPath}/errors/${encodeURIComponent(e.fingerprint)}`, 'data-fingerprint': e.fingerprint }, e.message),
+        el('code', {}, e.resolved_top_frame ? resolvedAt(e.resolved_top_frame) : e.top_frame || '–'), count(e.count), count(e.views), time(e.first_seen), time(e.last_seen)])),
     el('h2', {}, 'Slowest resources'),
     table(['url', 'initiator', 'p75', 'p95', 'samples'],
       resources.resources.map((r) => [r.url, r.initiator, vital('lcp', r.p75), vital('lcp', r.p95), count(r.samples)])),

@@ -34,9 +34,9 @@ test('vitals, errors and navigation land in ClickHouse under the app that caused
   });
   assert.deepEqual(errors.map((e) => [e.app, e.source]), [['cart', 'error'], ['cart', 'rejection'], ['cart', 'resource_load']]);
   assert.equal(errors[0].message, 'Checkout failed: payment service unavailable');
-  assert.match(errors[0].url, /^http:\/\/127\.0\.0\.1:\d+\/mfe\/cart\/[^/]+\.js$/, "a chunk of the cart remote, on the CDN");
+  assert.match(errors[0].url, /^http:\/\/127\.0\.0\.1:\d+\/mfe\/cart\/1\.4\.0\/[^/]+\.js$/, "a chunk of the cart remote, on the CDN");
   assert.equal(errors[1].message, 'Coupon service timed out');
-  assert.match(errors[2].url, /\/mfe\/cart\/missing-badge\.png$/);
+  assert.match(errors[2].url, /\/mfe\/cart\/1\.4\.0\/missing-badge\.png$/);
 
   const cls = await eventually('catalog CLS', async () => {
     const rows = await stack.query("SELECT app, value FROM vitals WHERE name = 'cls'");

@@ -12,8 +12,10 @@ registerApp({ name: 'shell', version: '1.0.0' });
 // An app that neither mounts nor fails within 10 s is a failed load of it.
 expectApps(REMOTES, { timeoutMs: 10_000 });
 
-// Where the remotes are deployed is the page's setting, not the build's.
-registerRemotes(REMOTES.map((name) => ({ name, entry: `${setting('cdn')}/mfe/${name}/remoteEntry.js` })));
+// Where the remotes are deployed is the page's setting, not the build's;
+// so is the version of cart this page load gets.
+const path = { catalog: 'catalog', cart: `cart/${setting('cart-version')}` };
+registerRemotes(REMOTES.map((name) => ({ name, entry: `${setting('cdn')}/mfe/${path[name]}/remoteEntry.js` })));
 for (const name of REMOTES) {
   // Not `id="cart"`: a window global of that name would shadow the remote's container.
   const root = document.getElementById(`${name}-app`);
