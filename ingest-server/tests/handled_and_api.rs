@@ -27,7 +27,13 @@ fn now_ms() -> f64 {
 
 /// A view of its own registering `cart`, with `events` of cart's.
 fn view(id: &str, events: Value) -> String {
-    let at = now_ms();
+    view_ago(id, events, 0.0)
+}
+
+/// [`view`], happening `ago` milliseconds before the beacon is sent.
+fn view_ago(id: &str, events: Value, ago: f64) -> String {
+    let sent_at = now_ms();
+    let at = sent_at - ago;
     let mut all = vec![json!({"app": "cart", "at": at, "kind": "app", "phase": "registered"})];
     for mut event in events.as_array().unwrap().iter().cloned() {
         event["app"] = json!("cart");
@@ -35,7 +41,7 @@ fn view(id: &str, events: Value) -> String {
         all.push(event);
     }
     json!({"schema": 1, "session_id": "s-handled", "view_id": id, "page_url": "http://shop.example/",
-           "sent_at": at, "apps": [{"name": "cart", "version": "1.4.1"}], "events": all})
+           "sent_at": sent_at, "apps": [{"name": "cart", "version": "1.4.1"}], "events": all})
     .to_string()
 }
 
@@ -83,11 +89,20 @@ async fn handled_errors_messages_and_api_calls_are_stored_and_counted() {
         {"kind": "api_summary", "calls": 6, "failed": 2, "duration": 120.0},
     ]);
     post(&server, view("v-api", api)).await;
+    // Two hours old: outside the hour the error rate is measured over below.
+    let two_hours = 2.0 * 3600.0 * 1000.0;
+    let old = view_ago(
+        "v-old",
+        json!([report("message", Some("error"), "cart lost earlier")]),
+        two_hours,
+    );
+    post(&server, old).await;
     server.barrier().await;
 
     let errors = json_rows(
         &server.clickhouse,
-        "SELECT view_id, source, level, attrs FROM errors WHERE session_id = 's-handled' ORDER BY view_id",
+        "SELECT view_id, source, level, attrs FROM errors WHERE session_id = 's-handled' \
+         AND view_id != 'v-old' ORDER BY view_id",
     )
     .await;
     assert_eq!(
@@ -121,9 +136,9 @@ async fn handled_errors_messages_and_api_calls_are_stored_and_counted() {
     .await;
     assert_eq!(rate, [json!({"rate": 2.0 / 6.0})]);
 
-    // Views of cart: the barrier's and these four; with a counted error: the
-    // barrier's (an uncaught error), the handled error's and the fatal
-    // message's, not the info message's.
+    // Views of cart in the last hour: the barrier's and these four; with a
+    // counted error: the barrier's (an uncaught error), the handled error's
+    // and the fatal message's, not the info message's (nor the old view's).
     let (views, error_views) = (5u64, 3u64);
     let measured = measure(
         &server.clickhouse,
@@ -138,7 +153,7 @@ async fn handled_errors_messages_and_api_calls_are_stored_and_counted() {
     let rolled_up = json_rows(
         &server.clickhouse,
         "SELECT uniqMerge(views) AS views, uniqMerge(error_views) AS error_views, sum(errors) AS errors \
-         FROM rollup_app_minute WHERE app = 'cart'",
+         FROM rollup_app_minute WHERE app = 'cart' AND minute >= now() - INTERVAL 1 HOUR",
     )
     .await;
     assert_eq!(
@@ -147,7 +162,8 @@ async fn handled_errors_messages_and_api_calls_are_stored_and_counted() {
     );
     let hourly = json_rows(
         &server.clickhouse,
-        "SELECT uniqMerge(error_views) AS error_views FROM rollup_app_hour WHERE app = 'cart'",
+        "SELECT uniqMerge(error_views) AS error_views FROM rollup_app_hour WHERE app = 'cart' \
+         AND hour >= toStartOfHour(now() - INTERVAL 1 HOUR)",
     )
     .await;
     assert_eq!(hourly, [json!({"error_views": error_views})]);

@@ -7,9 +7,10 @@ pub const VIEW_OF_APP: &str = "phase = 'registered'";
 pub const APP_FAILED: &str = "phase = 'failed'";
 /// An `errors` row the error rate counts: an uncaught error or rejection, an
 /// error the app caught and reported (`captureError`), or a message it
-/// reported at level `fatal` or `error` (`captureMessage`).
+/// reported at level `fatal` or `error` (`captureMessage`). Parenthesised,
+/// so `… AND {COUNTED_ERROR}` keeps the conditions before it.
 pub const COUNTED_ERROR: &str =
-    "source IN ('error', 'rejection', 'handled') OR (source = 'message' AND level IN ('fatal', 'error'))";
+    "(source IN ('error', 'rejection', 'handled') OR (source = 'message' AND level IN ('fatal', 'error')))";
 /// What [`COUNTED_ERROR`] was before migration 10 added `level` (and the
 /// agent `handled` and `message` reports): the condition of the rollup views
 /// migrations 5 to 7 create, which run before `level` exists.
