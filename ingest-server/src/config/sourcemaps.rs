@@ -20,7 +20,9 @@ pub struct SourcemapsConfig {
     /// Versions one app may have maps for (409 past it).
     pub max_versions_per_app: u32,
     /// Memory for parsed maps, in bytes of their JSON (least recently used
-    /// dropped first). At least `max_map_bytes`.
+    /// dropped first). At least twice `max_map_bytes`: the cache refuses
+    /// an item that would take nearly all of it, and a refused map would be
+    /// read and parsed again for every frame.
     pub cache_bytes: u64,
 }
 
@@ -60,11 +62,11 @@ impl SourcemapsConfig {
                 return Err(invalid(format!("sourcemaps.{name}"), "must be at least 1"));
             }
         }
-        if self.cache_bytes < self.max_map_bytes as u64 {
+        if self.cache_bytes < 2 * self.max_map_bytes as u64 {
             return Err(invalid(
                 "sourcemaps.cache_bytes",
                 format!(
-                    "must be at least sourcemaps.max_map_bytes ({})",
+                    "must be at least twice sourcemaps.max_map_bytes ({})",
                     self.max_map_bytes
                 ),
             ));
@@ -99,7 +101,7 @@ mod tests {
             ),
             (
                 "cache_bytes = 2048",
-                "sourcemaps.cache_bytes: must be at least sourcemaps.max_map_bytes",
+                "sourcemaps.cache_bytes: must be at least twice sourcemaps.max_map_bytes",
             ),
         ];
         for (text, setting) in cases {

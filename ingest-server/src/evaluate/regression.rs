@@ -10,7 +10,9 @@
 //! `floor` is an availability the newest version must be at or below.
 //! Recovered as soon as it is not breached (no hysteresis: each version's
 //! value is already a whole window's), which a fix released as a newer
-//! version brings about once it has `min_samples`.
+//! version brings about once it has `min_samples`, or a rollback: when the
+//! newest version has no samples in the window while the previous one has
+//! enough, the previous one is what users run, and the alert recovers.
 
 use super::lifecycle::{Judgement, Measurement};
 use crate::model::alert::VersionComparison;
@@ -24,14 +26,31 @@ pub struct Version<'a> {
 }
 
 /// The rule's verdict on `newest` against `previous`; none unless both have
-/// `min_samples` (views, or calls for `api_error_rate`) and a value.
+/// `min_samples` (views, or calls for `api_error_rate`) and a value, except
+/// a rollback's: the newest without samples, the previous with enough, is
+/// recovered (valued as the previous, which is what users run).
 pub fn judge(rule: &Rule, newest: Version, previous: Version) -> Option<Judgement> {
     let enough = |m: Measurement| m.samples >= rule.min_samples && m.value.is_finite();
+    let old = previous.measured.value;
+    let compared = || VersionComparison {
+        newest: newest.name.to_owned(),
+        previous: previous.name.to_owned(),
+        previous_value: old,
+    };
+    if newest.measured.samples == 0 && enough(previous.measured) {
+        return Some(Judgement {
+            value: old,
+            threshold: old,
+            breached: false,
+            recovered: true,
+            versions: Some(compared()),
+        });
+    }
     if !(enough(newest.measured) && enough(previous.measured)) {
         return None;
     }
     let ratio = rule.ratio.unwrap_or(1.0);
-    let (new, old) = (newest.measured.value, previous.measured.value);
+    let new = newest.measured.value;
     let (threshold, breached) = if rule.metric.lower_is_worse() {
         let threshold = (1.0 - ratio * (1.0 - old)).min(rule.floor.unwrap_or(1.0));
         (threshold, new < old && new <= threshold)
@@ -44,11 +63,7 @@ pub fn judge(rule: &Rule, newest: Version, previous: Version) -> Option<Judgemen
         threshold,
         breached,
         recovered: !breached,
-        versions: Some(VersionComparison {
-            newest: newest.name.to_owned(),
-            previous: previous.name.to_owned(),
-            previous_value: old,
-        }),
+        versions: Some(compared()),
     })
 }
 
@@ -133,6 +148,20 @@ mod tests {
         let lcp = rule("metric = \"lcp\"\nratio = 1.25\nmin_samples = 1");
         let slower = judge(&lcp, version("b", 3000.0, 1), version("a", 2000.0, 1)).unwrap();
         assert!(slower.breached && slower.threshold == 2500.0);
+    }
+
+    #[test]
+    fn a_rollback_recovers_once_the_previous_version_has_min_samples() {
+        let errors = rule(ERRORS);
+        let rolled_back = judge(&errors, version("b", f64::NAN, 0), version("a", 0.01, 100));
+        let rolled_back = rolled_back.expect("a verdict");
+        assert!(rolled_back.recovered && !rolled_back.breached);
+        assert_eq!(rolled_back.value, 0.01);
+        let early = judge(&errors, version("b", f64::NAN, 0), version("a", 0.01, 99));
+        assert!(
+            early.is_none(),
+            "no verdict before the previous has min_samples"
+        );
     }
 
     #[test]

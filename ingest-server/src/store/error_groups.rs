@@ -15,7 +15,10 @@ use super::schema::{fingerprint_sql, ERROR_GROUPS_TABLE as TABLE};
 use super::{Store, StoreError};
 
 /// Most parts (minified groups of one version) resolved for one answer.
-pub const MAX_PARTS: u32 = 10_000;
+/// Bound parameters are written into the SQL text: 2,000 renamed parts (two
+/// strings of about 25 bytes each) stay well inside ClickHouse's 256 KiB
+/// `max_query_size`.
+pub const MAX_PARTS: u32 = 2_000;
 
 /// A part's key in SQL: fingerprints are hex, so the first `:` ends them.
 const PART_KEY_SQL: &str = "concat(fingerprint, ':', app_version)";

@@ -14,7 +14,7 @@ pub mod map;
 use std::sync::Arc;
 
 use quick_cache::sync::Cache;
-use quick_cache::Weighter;
+use quick_cache::{OptionsBuilder, Weighter};
 use sha2::{Digest, Sha256};
 use sourcemap::SourceMap;
 
@@ -37,6 +37,21 @@ impl Weighter<MapKey, Parsed> for ByJsonSize {
     fn weight(&self, _key: &MapKey, parsed: &Parsed) -> u64 {
         parsed.bytes.max(1)
     }
+}
+
+/// The parsed maps' cache, `cache_bytes` of their JSON. One shard:
+/// quick_cache splits its capacity among shards and refuses an item heavier
+/// than its shard, so with the default shards (4 per core) a large map would
+/// never stay cached and would be parsed again for every frame. Maps are
+/// large and few, so one lock costs little.
+fn map_cache(cache_bytes: u64) -> Cache<MapKey, Parsed, ByJsonSize> {
+    let options = OptionsBuilder::new()
+        .shards(1)
+        .estimated_items_capacity(256)
+        .weight_capacity(cache_bytes)
+        .build()
+        .expect("both capacities are set");
+    Cache::with_options(options, ByJsonSize, Default::default(), Default::default())
 }
 
 /// app, version, file, upload time (ms).
@@ -63,8 +78,7 @@ impl VersionMaps {
 
 impl Symbolicator {
     pub fn new(store: Arc<Store>, cache_bytes: u64) -> Self {
-        // Maps are large: a few hundred fill the cache.
-        let cache = Cache::with_weighter(256, cache_bytes, ByJsonSize);
+        let cache = map_cache(cache_bytes);
         Self { store, cache }
     }
 
@@ -145,4 +159,25 @@ pub fn resolved_fingerprint(message: &str, top: &Resolved) -> String {
     let digest = hash.finalize();
     let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
     format!("r{hex}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_map_half_the_cache_stays_cached() {
+        let cache_bytes = 256 << 20;
+        let cache = map_cache(cache_bytes);
+        let key: MapKey = ("cart".into(), "1.4.1".into(), "assets/cart.js".into(), 1);
+        let map = Parsed {
+            map: None,
+            bytes: cache_bytes / 2,
+        };
+        cache.insert(key.clone(), map);
+        assert_eq!(
+            cache.get(&key).map(|parsed| parsed.bytes),
+            Some(cache_bytes / 2)
+        );
+    }
 }

@@ -261,7 +261,8 @@ pub struct VersionHealth {
     /// When it was last seen, epoch ms.
     pub last_seen: i64,
     pub views: u64,
-    /// Uncaught errors (occurrences).
+    /// Counted errors (occurrences): uncaught errors and rejections, handled
+    /// errors, `fatal` and `error` messages.
     pub errors: u64,
     /// Error views ÷ views.
     pub error_rate: Option<f64>,

@@ -51,6 +51,7 @@ pub(super) fn add_handled_errors_and_api_calls(layout: &Layout, database: &str) 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::conditions::COUNTED_ERROR;
 
     #[test]
     fn handled_errors_and_api_calls_render_for_both_layouts() {
@@ -65,12 +66,11 @@ mod tests {
             .find(|s| s.starts_with("CREATE TABLE IF NOT EXISTS api_failures ("))
             .expect("api_failures created");
         assert!(failures.contains("`session_id` String") && failures.contains("`status` UInt16"));
-        let counted = "sumIf(count, source IN ('error', 'rejection', 'handled') OR \
-                       (source = 'message' AND level IN ('fatal', 'error')))";
+        let counted = format!("sumIf(count, {COUNTED_ERROR})");
         for view in ["rollup_app_minute_errors", "rollup_app_hour_errors"] {
             let drop = format!("DROP VIEW IF EXISTS {view}");
             let at = single.iter().position(|s| *s == drop).expect(view);
-            assert!(single[at + 1].contains(counted), "{}", single[at + 1]);
+            assert!(single[at + 1].contains(&counted), "{}", single[at + 1]);
         }
         assert!(single
             .iter()
