@@ -114,7 +114,12 @@ test('failed API calls, summaries and handled errors land on the app that made t
   assert.equal(xhrFailure.trace_id, TRACEPARENT.exec(byXhr.headers.traceparent)[1]);
   assert.ok(!failures.some((f) => f.url.includes('/v1/beacon')));
 
-  const summaries = await stack.query('SELECT app, sum(calls) AS calls, sum(failed) AS failed FROM api_summaries GROUP BY app ORDER BY app');
+  // A batch's tables are inserted side by side: the summaries may land after the failures.
+  const summaries = await eventually('both apps\' summaries', async () => {
+    const rows = await stack.query('SELECT app, sum(calls) AS calls, sum(failed) AS failed FROM api_summaries GROUP BY app ORDER BY app');
+    const calls = (app) => rows.find((r) => r.app === app)?.calls ?? 0;
+    return calls('cart') >= 4 && calls('catalog') >= 3 && rows;
+  });
   assert.deepEqual(summaries, [
     { app: 'cart', calls: 4, failed: 4 },
     { app: 'catalog', calls: 3, failed: 0 },

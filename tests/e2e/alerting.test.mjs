@@ -71,7 +71,7 @@ test('a micro-frontend failing to mount fires an availability alert, and recover
     return row.n >= 3;
   });
   const breachedAt = Date.now();
-  const firing = await eventually('the firing notice', async () => status('firing'), 30);
+  const firing = await eventually('the firing notice', async () => status('firing'));
   const latency = firing.at - breachedAt;
   t.diagnostic(`alert latency (stored breach → webhook): ${latency} ms with for = ${FOR_SECONDS}s, interval = ${INTERVAL_SECONDS}s`);
   assert.ok(latency <= (FOR_SECONDS + 2 * INTERVAL_SECONDS + 2) * 1000, `${latency} ms`);

@@ -75,7 +75,7 @@ async function settled(stack, server, scenario, names, restoredNames = []) {
     return names.every((n) => canopy[`shell:${n}`] && oracle[n])
       && restoredNames.every((n) => canopy[`restored:shell:${n}`] && restored[n]);
   };
-  await eventually(`${scenario}: ${[...names, ...restoredNames.map((n) => `restored ${n}`)].join(', ')} from both sides`, done, 30);
+  await eventually(`${scenario}: ${[...names, ...restoredNames.map((n) => `restored ${n}`)].join(', ')} from both sides`, done);
   await sleep(1000); // a later report of the same values, if any, lands too
   return canopyValues(stack, server, scenario);
 }
@@ -304,7 +304,7 @@ test('Canopy measures the web vitals web-vitals 6 measures', async (t) => {
     assert.equal(ready.visibility[0], 'hidden@0', `the page started hidden (${ready.visibility})`);
     await sleep(1000);
     await cdp.send('Target.activateTarget', { targetId }); // shown: it paints now, and leaves 1.5 s later
-    await eventually('the hidden page to be shown and left', () => server.hits.includes('/oracle/away.html?from=hidden'), 20);
+    await eventually('the hidden page to be shown and left', () => server.hits.includes('/oracle/away.html?from=hidden'));
     const canopy = await settled(stack, server, 'hidden', ['ttfb']);
     for (const id of [targetId, front]) await cdp.send('Target.closeTarget', { targetId: id });
     const oracle = oracleValues(server, 'hidden');
@@ -335,7 +335,7 @@ test('Canopy measures the web vitals web-vitals 6 measures', async (t) => {
       rmSync(profile, { recursive: true, force: true, maxRetries: 5 });
     };
     st.after(stop);
-    await eventually('the prerendered page to be activated and left', () => server.hits.includes('/oracle/away.html?from=prerendered'), 30);
+    await eventually('the prerendered page to be activated and left', () => server.hits.includes('/oracle/away.html?from=prerendered'));
     const names = ['ttfb', 'fcp', 'lcp', 'cls'];
     const canopy = await settled(stack, server, 'prerendered', names);
     const oracle = oracleValues(server, 'prerendered');
