@@ -34,7 +34,8 @@ export interface InitOptions {
    */
   apiErrorStatuses?: '5xx' | '4xx+5xx';
   /**
-   * Origins (exact, like "https://api.example.com") whose API calls get a W3C
+   * Origins (like "https://api.example.com"; compared as `URL` writes them,
+   * so case and a default port do not matter) whose API calls get a W3C
    * `traceparent` header (unless the page set one); the trace id is stored
    * with a failed call. The origin's CORS must allow the header. Default none.
    */

@@ -289,13 +289,23 @@ async function loadAgent(wasmUrl) {
  * `{ method, url, status, duration, message, traceId, caller, failed }`,
  * `caller` the stack of the code that made it (which app's). A call to the
  * agent's own endpoint is left alone; an aborted one is not reported. The
- * page gets exactly what it would without the wrappers: the same promise,
- * response or rejection. Calls to `tracePropagationTargets` (exact origins)
- * get a W3C `traceparent` unless the page set one. In JS, not in the wasm:
- * a promise and XHR events are a few lines here, closures and glue there.
+ * page gets exactly what it would without the wrappers: a promise that
+ * settles as the browser's does (and is an unhandled rejection when the page
+ * leaves a failure unhandled), the same response or rejection. Calls to
+ * `tracePropagationTargets` (origins, compared as `URL` writes them) get a
+ * W3C `traceparent` unless the page set one. In JS, not in the wasm: a
+ * promise and XHR events are a few lines here, closures and glue there.
  */
 function watchApiCalls({ endpoint, apiErrorStatuses, tracePropagationTargets = [] }, record) {
-  const own = `${String(endpoint).replace(/\/+$/, '')}/v1/beacon`;
+  // Both sides as `URL` writes them: `HTTPS://Host:443/` is `https://host/`.
+  const own = new URL(`${String(endpoint).replace(/\/+$/, '')}/v1/beacon`).href;
+  const targets = tracePropagationTargets.map((target) => {
+    try {
+      return new URL(target).origin;
+    } catch {
+      return target; // no request goes there: it matches none
+    }
+  });
   const worst = apiErrorStatuses === '4xx+5xx' ? 400 : 500;
   const hex = (bytes) => Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, '0')).join('');
   // The call as it starts: null for the agent's own calls and unreadable URLs.
@@ -303,7 +313,7 @@ function watchApiCalls({ endpoint, apiErrorStatuses, tracePropagationTargets = [
     try {
       const url = new URL(target, location.href);
       if (url.href.startsWith(own)) return null;
-      const traced = tracePropagationTargets.includes(url.origin);
+      const traced = targets.includes(url.origin);
       return { method: String(method || 'GET').toUpperCase(), url: url.href, traced, traceId: '', caller, started: performance.now() };
     } catch {
       return null;
@@ -341,11 +351,15 @@ function watchApiCalls({ endpoint, apiErrorStatuses, tracePropagationTargets = [
         // headers the browser refuses: the call goes as the page made it
       }
       const result = originalFetch.apply(this, args);
-      if (call) {
-        result.then((response) => finish(call, response.status, '', response.type !== 'error'),
-          (error) => error?.name === 'AbortError' || finish(call, 0, String(error?.message ?? error)));
-      }
-      return result;
+      // The page gets this chain, which settles as `result` does: a failure
+      // the page leaves alone stays an unhandled rejection.
+      return call ? result.then((response) => {
+        finish(call, response.status, '', response.type !== 'error');
+        return response;
+      }, (error) => {
+        error?.name === 'AbortError' || finish(call, 0, String(error?.message ?? error));
+        throw error;
+      }) : result;
     };
   }
 
@@ -371,11 +385,22 @@ function watchApiCalls({ endpoint, apiErrorStatuses, tracePropagationTargets = [
       } catch {
         // not OPENED: send throws below, as it would
       }
-      let aborted = false;
-      this.addEventListener('abort', () => (aborted = true), { once: true });
-      this.addEventListener('loadend', () => aborted || finish(call, this.status, this.status ? '' : 'network error'), { once: true });
     }
-    return send.apply(this, arguments);
+    // Throws when not OPENED or already sent: then nothing was sent.
+    const result = send.apply(this, arguments);
+    if (call) {
+      const done = () => finish(call, this.status, this.status ? '' : 'network error');
+      // A synchronous request ended inside `send`.
+      if (this.readyState === 4) done();
+      else {
+        let aborted = false;
+        this.addEventListener('abort', () => (aborted = true), { once: true });
+        // `open` during the request ends it without events: these listeners
+        // then fire at the next request's end, which is not this call.
+        this.addEventListener('loadend', () => aborted || calls.get(this) !== opened || done(), { once: true });
+      }
+    }
+    return result;
   };
 }
 

@@ -192,16 +192,22 @@ impl InitOptions {
     }
 }
 
-/// `scheme://host[:port]` of http(s), as `URL.origin` writes it.
+/// `scheme://host[:port]` of http(s); the package compares it as `URL.origin`
+/// writes it, so case and a default port do not matter.
 fn is_origin(text: &str) -> bool {
-    let Some(host) = (text.strip_prefix("https://")).or_else(|| text.strip_prefix("http://"))
-    else {
+    let text = text.as_bytes();
+    // Longer than the prefix: a host follows.
+    let scheme = |prefix: &[u8]| {
+        text.len() > prefix.len() && text[..prefix.len()].eq_ignore_ascii_case(prefix)
+    };
+    let host = if scheme(b"https://") {
+        &text[8..]
+    } else if scheme(b"http://") {
+        &text[7..]
+    } else {
         return false;
     };
-    !host.is_empty()
-        && !host
-            .bytes()
-            .any(|c| matches!(c, b'/' | b'?' | b'#' | b'@' | b' '))
+    !(host.iter()).any(|c| matches!(c, b'/' | b'?' | b'#' | b'@' | b' '))
 }
 
 impl AppOptions {
@@ -311,6 +317,7 @@ mod tests {
         };
         assert!(api("4xx+5xx", "https://api.example.com").is_ok());
         assert!(api("5xx", "http://127.0.0.1:8080").is_ok());
+        assert!(api("5xx", "HTTPS://API.example.com:443").is_ok());
         assert!(api("4xx", "https://api.example.com")
             .unwrap_err()
             .starts_with("apiErrorStatuses must be"));

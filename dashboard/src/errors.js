@@ -38,7 +38,7 @@ export async function errorGroupPage(page, app, fingerprint, q) {
   const chart = el('div', { class: 'chart', 'data-chart': 'occurrences' });
   page.replaceChildren(crumbs(app, 'error'),
     el('h2', { class: 'message' }, g.error_type ? `${g.error_type}: ` : '', g.message),
-    el('p', { class: 'views' }, `${g.source}${g.level && g.level !== 'error' ? ` · ${g.level}` : ''} · group ${g.fingerprint}`),
+    el('p', { class: 'views' }, `${g.source} · group ${g.fingerprint}`),
     el('div', { class: 'metrics wide' },
       metric('Occurrences', count(g.count)), metric('Views', count(g.views)), metric('Sessions affected', count(g.sessions)),
       metric('First seen', time(g.first_seen)), metric('Last seen', time(g.last_seen))),

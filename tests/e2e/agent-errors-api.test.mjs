@@ -2,16 +2,18 @@
 // failing calls (500/503 and a network error) and its captureError are
 // cart's; catalog's succeeding calls count in catalog's summary only; a
 // traceparent goes only to the configured origin and never replaces the
-// page's own; the agent's own beacon fetches are not recorded; and every
-// call gives the page what it would have without the agent.
+// page's own; the agent's own beacon fetches are not recorded; a reused
+// XMLHttpRequest counts once a request; and every call gives the page what
+// it would have without the agent, down to an unhandled rejection.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { build } from 'esbuild';
+import { chromium } from 'playwright-core';
 import { startPageServer } from './page-server.mjs';
-import { KEY, eventually, startStack } from './stack.mjs';
+import { CHROMIUM_ARGS, KEY, eventually, startStack } from './stack.mjs';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const HERE = new URL('agent/', import.meta.url).pathname;
@@ -66,14 +68,21 @@ test('failed API calls, summaries and handled errors land on the app that made t
   await page.addInitScript(() => {
     navigator.sendBeacon = () => false;
   });
-  const query = new URLSearchParams({ endpoint: stack.ingestUrl, key: KEY, api: apiOrigin });
+  // The endpoint and the traced origin as people write them, not as `URL`
+  // does: the beacons are still the agent's own, the origin still traced.
+  const query = new URLSearchParams({
+    endpoint: `${stack.ingestUrl.replace('127.0.0.1', 'LOCALHOST')}/`,
+    key: KEY,
+    target: apiOrigin.replace('http://localhost', 'HTTP://LocalHost'),
+  });
   await page.goto(`${server.origin}/pages/api.html?${query}`);
   await page.waitForSelector('html[data-agent="ready"]');
   await page.waitForFunction(() => window.cart && window.catalog);
 
   const seen = await page.evaluate((origin) => window.cart.fail(origin), apiOrigin);
   assert.deepEqual(seen, [500, 500, 'TypeError', 503], 'the page sees what the calls gave');
-  assert.deepEqual(await page.evaluate((origin) => window.catalog.succeed(origin), apiOrigin), [200, 200, 0, 'AbortError']);
+  assert.deepEqual(await page.evaluate((origin) => window.catalog.succeed(origin), apiOrigin),
+    [200, 200, 0, 'AbortError', 200, 200, 200]);
   await page.evaluate(() => window.flushAgent());
   await page.waitForFunction(() => performance.getEntriesByType('resource')
     .some((e) => e.initiatorType === 'fetch' && e.name.includes('/v1/beacon')), null, { timeout: 15_000 });
@@ -122,8 +131,9 @@ test('failed API calls, summaries and handled errors land on the app that made t
   });
   assert.deepEqual(summaries, [
     { app: 'cart', calls: 4, failed: 4 },
-    { app: 'catalog', calls: 3, failed: 0 },
-  ], 'the aborted call and the agent\'s own beacons are not counted; an opaque answer is no failure');
+    { app: 'catalog', calls: 6, failed: 0 },
+  ], 'the aborted calls and the agent\'s own beacons are not counted, a reused XHR once a request; ' +
+    'an opaque answer is no failure');
 
   const handled = await eventually('cart\'s handled errors', async () => {
     const rows = await stack.query("SELECT app, error_type, message, level, attrs, frames.file[1] AS top FROM errors WHERE source = 'handled' ORDER BY message");
@@ -135,4 +145,35 @@ test('failed API calls, summaries and handled errors land on the app that made t
   ]);
   assert.match(handled[1].top, /\/mfe\/cart\/main\.js$/);
   assert.deepEqual(pageErrors, [], 'the agent threw nothing into the page');
+});
+
+/** What an `unhandledrejection` listener sees of a failed fetch the page never awaits. */
+const unawaitedFailure = (page) => page.evaluate(() => new Promise((resolve) => {
+  addEventListener('unhandledrejection', (event) => {
+    event.preventDefault(); // seen here; no console error
+    resolve(event.reason?.name);
+  }, { once: true });
+  setTimeout(() => resolve('no unhandledrejection'), 10_000); // a bound, not a wait
+  fetch('http://127.0.0.1:9/unawaited');
+}));
+
+test('a failed fetch the page never awaits is an unhandled rejection, with the agent as without', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'canopy-api-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  await buildApps(dir);
+  const server = await startPageServer({
+    mounts: [['/pages/', HERE], ['/agent/', join(ROOT, 'npm-package/')], ['/mfe/', dir]],
+  });
+  t.after(() => server.close());
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  t.after(() => browser.close());
+  const page = await browser.newPage();
+
+  await page.goto('about:blank');
+  assert.equal(await unawaitedFailure(page), 'TypeError', 'without the agent');
+  // Nothing listens at the endpoint: the page's calls are all that matter here.
+  const query = new URLSearchParams({ endpoint: 'http://127.0.0.1:9', key: KEY, target: server.origin });
+  await page.goto(`${server.origin}/pages/api.html?${query}`);
+  await page.waitForSelector('html[data-agent="ready"]');
+  assert.equal(await unawaitedFailure(page), 'TypeError', 'with the agent');
 });
