@@ -76,6 +76,9 @@ export async function exercise(t, setup) {
   const page = await stack.browser.newPage({ viewport: { width: 1280, height: 900 } });
   const logged = [];
   page.on('console', (m) => ['warning', 'error'].includes(m.type()) && logged.push(m.text()));
+  // Every frame's requests (sandbox iframes too): one agent means one wasm fetch a view.
+  const wasmFetches = [];
+  page.on('request', (r) => new URL(r.url()).pathname.endsWith('.wasm') && wasmFetches.push(r.url()));
   const url = `${site.page}?${new URLSearchParams({ endpoint: stack.ingestUrl, key: KEY, apps: site.appsOrigin })}`;
   const diagnose = (error) => {
     error.message += `\nconsole:\n${logged.join('\n')}`;
@@ -95,6 +98,10 @@ export async function exercise(t, setup) {
   }
   await page.click('#shell-throw');
   await page.goto('about:blank'); // hiding the page finalises its vitals and flushes
+  assert.equal(wasmFetches.length, 1, `one agent, one wasm fetch: ${wasmFetches.join(' ')}`);
+  // A copy of the package that found no running agent says so on the console.
+  const unheard = logged.filter((text) => text.startsWith('[canopy] init') || text.includes('not recorded'));
+  assert.deepEqual(unheard, [], 'every copy of the package reached the page\'s one agent');
 
   // View 2: cart's deploy is gone.
   site.missing.add('cart');
