@@ -8,7 +8,7 @@
 // nothing else.
 //
 // A setup (setups/*.mjs) is
-//   { title, crossOrigin, build(out), startShell?(t, out) }
+//   { title, crossOrigin, build(out), startShell?(t, out), verify?(page) }
 // where build(out) writes the shell's site to out/shell/ (its page at
 // /index.html) and each app's deploy to out/<app>/, served at /apps/<app>/ on
 // the page's origin or, when crossOrigin, on a CDN origin of its own with
@@ -16,7 +16,10 @@
 // apps' origin (import maps need it); the page's query string carries
 // endpoint, key and apps (the apps' origin). A setup whose shell is served by
 // a framework's own server (Vite's dev server) gives startShell, which
-// serves out/shell its way and returns that origin.
+// serves out/shell its way and returns that origin. A setup whose page must
+// be checked for what it claims to be (a framework option that changes how
+// apps render) gives verify, which asserts on the first view's page once
+// both apps are up.
 import assert from 'node:assert/strict';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -89,6 +92,7 @@ export async function exercise(t, setup) {
   await page.goto(url);
   await page.waitForSelector('html[data-agent="ready"]', WAIT).catch(diagnose);
   for (const app of APPS) await page.waitForSelector(`#${app}-broken`, WAIT).catch(diagnose);
+  await setup.verify?.(page);
   for (const app of APPS) {
     for (const action of ['throw', 'reject', 'broken', 'slow']) await page.click(`#${app}-${action}`);
     // No input for 500 ms before the shift, or it would count as expected.
