@@ -1,7 +1,8 @@
 // Apps rendered into shadow roots (qiankun's strictStyleIsolation, wujie):
 // the browser reports a layout shift inside one as an ancestor outside it,
 // an interaction's target as the shadow host and the LCP element not at all.
-// Each must still land on the app whose container holds the shadow root.
+// Each must still land on the app whose container holds the shadow root,
+// marked in the page or registered by the app (`registerApp({ container })`).
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -45,6 +46,8 @@ test('a shift, an interaction and the LCP image inside shadow roots land on the 
   const page = await stack.browser.newPage({ viewport: { width: 1280, height: 900 } });
   const pageErrors = [];
   page.on('pageerror', (error) => pageErrors.push(error.message));
+  const warnings = [];
+  page.on('console', (message) => message.type() === 'warning' && warnings.push(message.text()));
   await page.goto(`${server.origin}/pages/shadow.html?${new URLSearchParams({ endpoint: stack.ingestUrl, key: KEY })}`);
   await page.waitForSelector('html[data-agent="ready"]');
   // Playwright's CSS selectors pierce open shadow roots.
@@ -52,6 +55,10 @@ test('a shift, an interaction and the LCP image inside shadow roots land on the 
   await page.click('#alpha-act');
   await page.waitForSelector('.banner');
   await page.click('#beta-act');
+  assert.deepEqual(await page.evaluate(() => [window.betaRegister('#nowhere'), window.betaRegister('#nowhere'), window.betaRegister('][')]),
+    [false, false, false], 'a container that is not there is refused');
+  assert.deepEqual(warnings.filter((w) => w.includes('container')),
+    ['[canopy] registerApp: container must be an element or the CSS selector of one on the page'], 'said once');
   await page.goto('about:blank'); // hiding the page finalises its vitals and flushes
 
   const vitals = await eventually('CLS, INP and LCP of the view', async () => {

@@ -7,7 +7,10 @@
 import { registerApp } from '@canopy/agent';
 
 const base = new URL('./', import.meta.url).href;
-registerApp({ name: __APP__, version: '1.0.0' });
+// alpha's container is marked in the page; beta registers its own.
+registerApp({ name: __APP__, version: '1.0.0', ...(__APP__ === 'beta' ? { container: '#beta' } : {}) });
+// What registerApp answers for a container that is not there.
+window[`${__APP__}Register`] = (container) => registerApp({ name: `${__APP__}-extra`, container });
 
 const host = document.createElement('div');
 document.getElementById(__APP__).append(host);
