@@ -3,7 +3,8 @@
 // behind an HTML entry, deployed on a CDN origin. qiankun fetches each entry,
 // runs its scripts in a JS sandbox and renders the app into its container:
 // as is (the default proxy sandbox), in a shadow root (strictStyleIsolation)
-// or with its styles scoped (experimentalStyleIsolation).
+// or with its styles scoped (experimentalStyleIsolation); the apps come
+// through registerMicroApps or loadMicroApp.
 import assert from 'node:assert/strict';
 import { build as esbuild } from 'esbuild';
 import { copyFile, readFile, writeFile } from 'node:fs/promises';
@@ -45,8 +46,11 @@ async function buildApps(out) {
   for (const app of APPS) await writeFile(join(out, app, 'index.html'), entry.replaceAll('%APP%', app));
 }
 
-/** The main app with qiankun bundled in, started with `sandbox` as qiankun's sandbox option. */
-async function buildShell(out, sandbox) {
+/**
+ * The main app with qiankun bundled in, loading the apps with `sandbox` as
+ * qiankun's sandbox option, through loadMicroApp if `manual`.
+ */
+async function buildShell(out, { sandbox, manual }) {
   const { warnings } = await esbuild({
     entryPoints: { shell: join(FIXTURES, 'shell.js') },
     outdir: join(out, 'shell'),
@@ -55,7 +59,7 @@ async function buildShell(out, sandbox) {
     minify: true,
     target: 'es2022',
     loader: { '.wasm': 'file' },
-    define: { SANDBOX: JSON.stringify(sandbox), 'process.env.NODE_ENV': '"production"' },
+    define: { SANDBOX: JSON.stringify(sandbox), MANUAL: JSON.stringify(manual), 'process.env.NODE_ENV': '"production"' },
     logLevel: 'silent',
   });
   if (warnings.length) throw new Error(`esbuild: ${warnings.map((w) => w.text).join('\n')}`);
@@ -72,17 +76,22 @@ const wrappers = (page) => page.evaluate((apps) => apps.map((app) => {
   return wrapper && { shadowRoot: !!wrapper.shadowRoot, scoped: wrapper.hasAttribute('data-qiankun'), app: wrapper.dataset.canopyApp };
 }), APPS);
 
-function setup(title, sandbox, rendered) {
+function setup(title, shell, rendered, todo) {
   return {
     title: `qiankun, ${title}, webpack UMD apps behind HTML entries on a CDN origin`,
+    todo,
     crossOrigin: true,
-    build: (out) => Promise.all([buildApps(out), buildShell(out, sandbox)]),
+    build: (out) => Promise.all([buildApps(out), buildShell(out, shell)]),
     verify: async (page) => assert.deepEqual(await wrappers(page), APPS.map((app) => ({ ...rendered, app }))),
   };
 }
 
 export default [
-  setup('default proxy sandbox', true, { shadowRoot: false, scoped: false }),
-  setup('strictStyleIsolation (each app in a shadow root)', { strictStyleIsolation: true }, { shadowRoot: true, scoped: false }),
-  setup('experimentalStyleIsolation (scoped styles)', { experimentalStyleIsolation: true }, { shadowRoot: false, scoped: true }),
+  setup('registerMicroApps, default proxy sandbox', { sandbox: true, manual: false }, { shadowRoot: false, scoped: false }),
+  setup('registerMicroApps, strictStyleIsolation (each app in a shadow root)',
+    { sandbox: { strictStyleIsolation: true }, manual: false }, { shadowRoot: true, scoped: false },
+    // Run, reported, not yet counted: what the agent cannot see inside shadow roots yet (issue 17).
+    'a failed image\'s error event does not leave its shadow root for the agent\'s window listeners'),
+  setup('loadMicroApp, experimentalStyleIsolation (scoped styles)',
+    { sandbox: { experimentalStyleIsolation: true }, manual: true }, { shadowRoot: false, scoped: true }),
 ];
