@@ -80,7 +80,8 @@ export interface AppRegistration {
    * The element the app renders into (or a CSS selector of it), marked with
    * `data-canopy-app` for it: layout shifts, interactions and the LCP element
    * inside (shadow roots included) are the app's. Same as writing the
-   * attribute on the container yourself.
+   * attribute on the container yourself. Default, in qiankun's (default)
+   * sandbox: the element qiankun renders the app into.
    */
   container?: Element | string;
   /** Share of sessions (0 to 1) whose events of this app are sent. Default 1. */

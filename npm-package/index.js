@@ -434,12 +434,26 @@ export function init(options) {
 
 /** Registers a micro-frontend; may be called before init(). */
 export function registerApp(app) {
-  return hub().registerApp(app, stackAbove(registerApp));
+  const wrapper = app && typeof app == 'object' && app.container === undefined && qiankunWrapper();
+  return hub().registerApp(wrapper ? { ...app, container: wrapper } : app, stackAbove(registerApp));
 }
 
 /** Reports that the app mounted: a successful load for availability. */
 export function appMounted(name) {
   return hub().appMounted(name);
+}
+
+// The element qiankun renders the calling app into (the shadow host under
+// strictStyleIsolation), when the calling code runs in qiankun's default
+// sandbox: only there does the document answer querySelector('head') with
+// the app's own <qiankun-head>, inside that element. The app's container
+// as registerApp takes it: marked for the app, what it renders inside (the
+// shadow root included) is the app's.
+function qiankunWrapper() {
+  try {
+    const head = document.querySelector('head');
+    if (head.localName == 'qiankun-head') return head.parentElement || head.getRootNode().host;
+  } catch {}
 }
 
 /** Reports that the app failed to mount: a failed load for availability. */

@@ -28,10 +28,10 @@ import { startPageServer } from '../e2e/page-server.mjs';
 import { KEY, eventually, startStack } from '../e2e/stack.mjs';
 
 export const APPS = ['catalog', 'cart'];
-const WAIT = { timeout: 60_000 }; // a busy machine is slow, never wrong
+export const WAIT = { timeout: 60_000 }; // a busy machine is slow, never wrong
 
 /** Builds `setup` into a fresh folder, removed when the test ends. */
-async function build(t, setup) {
+export async function build(t, setup) {
   const out = await mkdtemp(join(tmpdir(), 'canopy-framework-'));
   t.after(() => rm(out, { recursive: true, force: true }));
   const started = Date.now();
@@ -46,8 +46,12 @@ export async function filesIn(dir) {
   return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name).slice(dir.length + 1)).sort();
 }
 
-/** Serves the built setup; `missing` holds the apps whose deploy answers 404. */
-async function serve(t, setup, out) {
+/**
+ * Serves the built setup: `{ page, appsOrigin, origins, missing }`, the
+ * page's URL (without the query string) and `missing` the apps whose deploy
+ * answers 404.
+ */
+export async function serve(t, setup, out) {
   const missing = new Set();
   const appMounts = APPS.map((app) => [`/apps/${app}/`, join(out, app)]);
   const gone = (pathname) => [...missing].some((app) => pathname.startsWith(`/apps/${app}/`));

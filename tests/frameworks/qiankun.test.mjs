@@ -1,12 +1,16 @@
-// qiankun, three ways: the default proxy sandbox, strictStyleIsolation (each
-// app in a shadow root) and experimentalStyleIsolation (scoped styles). See
-// harness.mjs for the scenario, setups/qiankun.mjs for the builds.
+// qiankun, three ways: registerMicroApps with the default proxy sandbox and
+// with strictStyleIsolation (each app in a shadow root), and loadMicroApp
+// with experimentalStyleIsolation (scoped styles). See harness.mjs for the
+// scenario, setups/qiankun.mjs for the builds. Then what registerApp alone
+// does in qiankun's sandbox, with no hooks in the main app.
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { APPS, exercise, filesIn } from './harness.mjs';
-import setups from './setups/qiankun.mjs';
+import { chromium } from 'playwright-core';
+import { CHROMIUM_ARGS } from '../e2e/stack.mjs';
+import { APPS, WAIT, build, exercise, filesIn, serve } from './harness.mjs';
+import setups, { registerAppOnly } from './setups/qiankun.mjs';
 
 for (const setup of setups) {
   test(setup.title, { todo: setup.todo }, async (t) => {
@@ -20,3 +24,14 @@ for (const setup of setups) {
     }
   });
 }
+
+// The wrapper marks alone: no agent (no endpoint) and no ClickHouse needed.
+test(registerAppOnly.title, async (t) => {
+  const site = await serve(t, registerAppOnly, await build(t, registerAppOnly));
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  t.after(() => browser.close());
+  const page = await browser.newPage();
+  await page.goto(`${site.page}?${new URLSearchParams({ apps: site.appsOrigin })}`);
+  for (const app of APPS) await page.waitForSelector(`#${app}-broken`, WAIT);
+  await registerAppOnly.verify(page);
+});

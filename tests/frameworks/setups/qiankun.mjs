@@ -48,9 +48,10 @@ async function buildApps(out) {
 
 /**
  * The main app with qiankun bundled in, loading the apps with `sandbox` as
- * qiankun's sandbox option, through loadMicroApp if `manual`.
+ * qiankun's sandbox option, through loadMicroApp if `manual`, giving
+ * qiankun trackQiankun's hooks unless `hooks` is false.
  */
-async function buildShell(out, { sandbox, manual }) {
+async function buildShell(out, { sandbox, manual, hooks = true }) {
   const { warnings } = await esbuild({
     entryPoints: { shell: join(FIXTURES, 'shell.js') },
     outdir: join(out, 'shell'),
@@ -59,7 +60,12 @@ async function buildShell(out, { sandbox, manual }) {
     minify: true,
     target: 'es2022',
     loader: { '.wasm': 'file' },
-    define: { SANDBOX: JSON.stringify(sandbox), MANUAL: JSON.stringify(manual), 'process.env.NODE_ENV': '"production"' },
+    define: {
+      SANDBOX: JSON.stringify(sandbox),
+      MANUAL: JSON.stringify(manual),
+      HOOKS: JSON.stringify(hooks),
+      'process.env.NODE_ENV': '"production"',
+    },
     logLevel: 'silent',
   });
   if (warnings.length) throw new Error(`esbuild: ${warnings.map((w) => w.text).join('\n')}`);
@@ -69,7 +75,7 @@ async function buildShell(out, { sandbox, manual }) {
 /**
  * How qiankun rendered each app: its wrapper element in the app's container,
  * whether that is a shadow host, whether qiankun scoped its styles, and the
- * app trackQiankun marked it with.
+ * app it is marked for.
  */
 const wrappers = (page) => page.evaluate((apps) => apps.map((app) => {
   const wrapper = document.querySelector(`#${app}-app > [data-name="${app}"]`);
@@ -95,3 +101,7 @@ export default [
   setup('loadMicroApp, experimentalStyleIsolation (scoped styles)',
     { sandbox: { experimentalStyleIsolation: true }, manual: true }, { shadowRoot: false, scoped: true }),
 ];
+
+/** No trackQiankun: each app's registerApp, run in qiankun's sandbox, marks the wrapper it renders into. */
+export const registerAppOnly = setup('registerMicroApps without hooks, strictStyleIsolation',
+  { sandbox: { strictStyleIsolation: true }, manual: false, hooks: false }, { shadowRoot: true, scoped: false });
