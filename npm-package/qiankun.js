@@ -8,12 +8,14 @@
 // - An app whose entry fails to load, or that fails to bootstrap or mount
 //   (qiankun's single-spa error handler), or that has not mounted
 //   `timeoutMs` after it loaded, is a failed load of that app; an app that
-//   mounts is a successful one.
+//   mounts is a successful one. loadMicroApp's failures reject its
+//   mountPromise instead of reaching the error handler: the caller reports
+//   those (`.catch((e) => appFailed(name, e))`).
 // - Before each mount, qiankun's wrapper element for the app (the shadow host
 //   under strictStyleIsolation) is marked data-canopy-app: an interaction
-//   the browser retargets to the shadow host, or a layout shift it reports
-//   on an element outside the shadow root, is then the app's. The wrapper is
-//   made anew at every mount, so only a hook sees every one.
+//   the browser retargets to the shadow host, or a layout shift inside the
+//   shadow root (which the agent finds by its host), is then the app's. The
+//   wrapper is made anew at every mount, so only a hook sees every one.
 //
 // single-spa stops throwing an application's errors once an error handler is
 // added; this one throws them again, asynchronously, so they still reach the
