@@ -3,8 +3,10 @@
 // Every micro-frontend on a page bundles its own copy of this file (or shares
 // one through Module Federation or an import map), but the page must run one
 // agent: the first copy to load puts a hub on a well-known global, and every
-// later copy (even another version) talks to that hub. Calls made before the
-// wasm is ready are queued. Nothing here throws into the page: problems are
+// later copy (even another version) talks to that hub. A copy that a
+// framework runs in a same-origin iframe of the page (wujie's sandbox) finds
+// the hub of the window above it, which then also watches that iframe's
+// window. Calls made before the wasm is ready are queued. Nothing here throws into the page: problems are
 // reported once each on the console, and a call the agent will never see
 // returns false.
 //
@@ -25,6 +27,8 @@ const DEFAULT_MOUNT_TIMEOUT_MS = 10_000;
 // Error events kept while the wasm loads, for the agent to record once it runs.
 const MAX_EARLY_ERRORS = 20;
 const ERROR_EVENTS = [['error', true], ['unhandledrejection', false]];
+// How far up a chain of nested frames a copy looks for the page's hub.
+const MAX_FRAME_DEPTH = 10;
 
 function createHub() {
   const queued = [];
@@ -91,6 +95,14 @@ function createHub() {
       warn('api calls', error);
     }
   };
+  // Windows and shadow roots where an app's code runs (a framework's
+  // sandbox), each handed to the agent once.
+  const watched = new WeakSet();
+  const watch = (target, app) => {
+    if (watched.has(target)) return;
+    watched.add(target);
+    callOrQueue('watch', { target, app });
+  };
   const report = (name, method, argument) => {
     if (typeof name === 'string') outcomes.add(name);
     return callOrQueue(method, argument);
@@ -136,11 +148,14 @@ function createHub() {
         });
       return started;
     },
-    registerApp(app, stack) {
+    registerApp(app, stack, sandbox) {
       // A copy with the caller's stack, from which the agent infers where the
       // app's bundle is served when it gives no assetPrefixes.
       const registration = app && typeof app === 'object' ? { ...app, stack } : app;
-      return callOrQueue('registerApp', registration);
+      const ok = callOrQueue('registerApp', registration);
+      // From a copy in another window: what happens there is this app's.
+      if (ok && Array.isArray(sandbox)) for (const target of sandbox) watch(target, registration.name);
+      return ok;
     },
     appMounted(name) {
       return report(name, 'appMounted', name);
@@ -253,12 +268,91 @@ function withoutWasmUrl(options) {
   return rest;
 }
 
+/** The hub `window` holds, if it holds one this copy can talk to; never throws. */
+function hubOf(window) {
+  try {
+    const found = window[HUB];
+    return found && found.protocol === HUB_PROTOCOL ? found : null;
+  } catch {
+    return null; // a cross-origin window
+  }
+}
+
+/** The same-origin windows above this one, nearest first (none in a top window or a worker). */
+function windowsAbove() {
+  const above = [];
+  try {
+    for (let window = globalThis; above.length < MAX_FRAME_DEPTH; ) {
+      const parent = window.parent;
+      if (!parent || parent === window) break;
+      void parent.document; // throws for a cross-origin window: a page of its own from here up
+      above.push((window = parent));
+    }
+  } catch {
+    // nothing further up is reachable
+  }
+  return above;
+}
+
+/**
+ * The page's hub: this window's own, else that of a window above (a
+ * framework's sandbox iframe), else a new one for this window; in a
+ * same-origin frame of a page where no window holds one, a stand-in whose
+ * calls say once that nothing records them.
+ */
 function hub() {
-  const existing = globalThis[HUB];
-  if (existing && existing.protocol === HUB_PROTOCOL) return existing;
-  const created = createHub();
-  globalThis[HUB] = created;
-  return created;
+  const own = hubOf(globalThis);
+  if (own) return own;
+  const above = windowsAbove();
+  for (const window of above) {
+    const found = hubOf(window);
+    if (found) return found;
+  }
+  if (above.length) return NO_AGENT;
+  return (globalThis[HUB] = createHub());
+}
+
+let warnedNoAgent = false;
+function unrecorded() {
+  if (!warnedNoAgent) {
+    warnedNoAgent = true;
+    console.warn('[canopy] no agent on this page: this copy of the package runs in a frame (a micro-frontend sandbox), ' +
+      'and no window above it started one with init() before it; not recorded');
+  }
+  return false;
+}
+const NO_AGENT = {
+  registerApp: unrecorded,
+  appMounted: unrecorded,
+  appFailed: unrecorded,
+  expectApps: unrecorded,
+  pushMetric: unrecorded,
+  pushEvent: unrecorded,
+  captureError: unrecorded,
+  captureMessage: unrecorded,
+  flush() {},
+  stats: () => null,
+};
+
+/**
+ * Where this copy's app runs when it is not the hub's window (a framework's
+ * sandbox iframe): that window and, under wujie, the shadow root in the page
+ * that holds the app's DOM. wujie's element hosting that root is marked as
+ * the app's container, for the agent's DOM attribution.
+ */
+function sandboxOf(app) {
+  const targets = [globalThis];
+  try {
+    const root = globalThis.__POWERED_BY_WUJIE__ && globalThis.__WUJIE && globalThis.__WUJIE.shadowRoot;
+    if (root) {
+      targets.push(root);
+      const name = app && app.name;
+      if (typeof name === 'string' && !root.host.hasAttribute('data-canopy-app')) root.host.setAttribute('data-canopy-app', name);
+    }
+  } catch {
+    // not wujie's sandbox as this copy knows it: the window alone
+  }
+  return targets;
 }
 
 /** Loads the wasm and hands the hub the calls it makes, by name. */
@@ -279,6 +373,7 @@ async function loadAgent(wasmUrl) {
     captureError: glue.captureError,
     captureMessage: glue.captureMessage,
     recordApiCall: glue.recordApiCall,
+    watch: glue.watch,
     watchApiCalls,
   };
 }
@@ -406,12 +501,16 @@ function watchApiCalls({ endpoint, apiErrorStatuses, tracePropagationTargets = [
 
 /** Starts the page's agent. Call once, from the shell; later calls are ignored. */
 export function init(options) {
-  return hub().init(options, loadAgent);
+  const found = hub();
+  // A frame with no agent above it is a page of its own.
+  return (found === NO_AGENT ? (globalThis[HUB] = createHub()) : found).init(options, loadAgent);
 }
 
 /** Registers a micro-frontend; may be called before init(). */
 export function registerApp(app) {
-  return hub().registerApp(app, stackAbove(registerApp));
+  const found = hub();
+  const sandbox = found === hubOf(globalThis) ? undefined : sandboxOf(app);
+  return found.registerApp(app, stackAbove(registerApp), sandbox);
 }
 
 /** Reports that the app mounted: a successful load for availability. */

@@ -266,6 +266,24 @@ pub fn record_early(events: JsValue) {
     observe::errors::replay(&events);
 }
 
+/// `watch({ target, app })`: `target` is where a framework runs the
+/// registered `app`'s code (its sandbox iframe's window, or the shadow root
+/// holding its DOM); the errors, rejections and failed resources there are
+/// that app's. The npm package calls it for a copy of itself running in a
+/// window other than the agent's.
+#[wasm_bindgen]
+pub fn watch(call: JsValue) -> Result<(), JsError> {
+    let app = fields::Fields::read(&call, "the call", "Sapp")
+        .map_err(|e| failure("watch", &e))?
+        .string()
+        .unwrap_or_default();
+    if with_agent(|agent| agent.apps.is_registered(&app)) != Some(true) {
+        return Err(failure("watch", &concat(&["\"", &app, "\" is not registered"])));
+    }
+    observe::errors::listen(observe::get(&call, "target").unchecked_ref(), Some(app));
+    Ok(())
+}
+
 /// Sends everything queued now (also happens on an interval and when the page hides).
 #[wasm_bindgen]
 pub fn flush() {

@@ -19,7 +19,7 @@ use web_sys::Window;
 
 pub fn install(window: &Window, flush_interval_ms: u32) {
     performance::install(window);
-    errors::install(window);
+    errors::listen(window, None);
     lifecycle::install(window, flush_interval_ms);
     history::install();
 }
