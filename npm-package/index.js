@@ -149,12 +149,17 @@ function createHub() {
       return started;
     },
     registerApp(app, stack, sandbox) {
+      if (!app || typeof app !== 'object') return callOrQueue('registerApp', app);
+      const { container, ...rest } = app;
+      if (container !== undefined && typeof rest.name == 'string' && !markContainer(container, rest.name)) {
+        warn('registerApp', 'container must be an element or the CSS selector of one on the page');
+        return false;
+      }
       // A copy with the caller's stack, from which the agent infers where the
       // app's bundle is served when it gives no assetPrefixes.
-      const registration = app && typeof app === 'object' ? { ...app, stack } : app;
-      const ok = callOrQueue('registerApp', registration);
+      const ok = callOrQueue('registerApp', { ...rest, stack });
       // From a copy in another window: what happens there is this app's.
-      if (ok && Array.isArray(sandbox)) for (const target of sandbox) watch(target, registration.name);
+      if (ok && Array.isArray(sandbox)) for (const target of sandbox) watch(target, rest.name);
       return ok;
     },
     appMounted(name) {
@@ -225,6 +230,24 @@ function hintAtMutedErrors(warn) {
       // a hint is not worth an exception
     }
   }, true);
+}
+
+/**
+ * Marks an app's container (an element, or a selector of one) with
+ * `data-canopy-app`, where the agent looks for the owner of a DOM node: what
+ * the app renders inside, shadow roots included, is then the app's. False
+ * when there is no such element.
+ */
+function markContainer(container, name) {
+  try {
+    const element = typeof container == 'string' ? document.querySelector(container) : container;
+    // nodeType, not instanceof: a sandbox iframe's elements are another realm's.
+    if (element?.nodeType !== 1) return false;
+    element.setAttribute('data-canopy-app', String(name));
+    return true;
+  } catch {
+    return false; // an invalid selector
+  }
 }
 
 /** "2 registerApp calls, 1 pushMetric call" for the calls in `queue`. */
@@ -334,25 +357,13 @@ const NO_AGENT = {
   stats: () => null,
 };
 
-/**
- * Where this copy's app runs when it is not the hub's window (a framework's
- * sandbox iframe): that window and, under wujie, the shadow root in the page
- * that holds the app's DOM. wujie's element hosting that root is marked as
- * the app's container, for the agent's DOM attribution.
- */
-function sandboxOf(app) {
-  const targets = [globalThis];
+/** The shadow root wujie renders this copy's app into, when wujie runs it in its sandbox iframe. */
+function wujieShadowRoot() {
   try {
-    const root = globalThis.__POWERED_BY_WUJIE__ && globalThis.__WUJIE && globalThis.__WUJIE.shadowRoot;
-    if (root) {
-      targets.push(root);
-      const name = app && app.name;
-      if (typeof name === 'string' && !root.host.hasAttribute('data-canopy-app')) root.host.setAttribute('data-canopy-app', name);
-    }
+    return (globalThis.__POWERED_BY_WUJIE__ && globalThis.__WUJIE && globalThis.__WUJIE.shadowRoot) || null;
   } catch {
-    // not wujie's sandbox as this copy knows it: the window alone
+    return null;
   }
-  return targets;
 }
 
 /** Loads the wasm and hands the hub the calls it makes, by name. */
@@ -509,8 +520,13 @@ export function init(options) {
 /** Registers a micro-frontend; may be called before init(). */
 export function registerApp(app) {
   const found = hub();
-  const sandbox = found === hubOf(globalThis) ? undefined : sandboxOf(app);
-  return found.registerApp(app, stackAbove(registerApp), sandbox);
+  if (found === hubOf(globalThis)) return found.registerApp(app, stackAbove(registerApp));
+  // A copy in a sandbox iframe: the agent watches its window, and under wujie
+  // the shadow root in the page holding the app's DOM, whose host is then
+  // the app's container (unless the app names one).
+  const root = wujieShadowRoot();
+  const registration = root && app && typeof app === 'object' && app.container === undefined ? { ...app, container: root.host } : app;
+  return found.registerApp(registration, stackAbove(registerApp), root ? [globalThis, root] : [globalThis]);
 }
 
 /** Reports that the app mounted: a successful load for availability. */
