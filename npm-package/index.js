@@ -339,8 +339,7 @@ let warnedNoAgent = false;
 function unrecorded() {
   if (!warnedNoAgent) {
     warnedNoAgent = true;
-    console.warn('[canopy] no agent on this page: this copy of the package runs in a frame (a micro-frontend sandbox), ' +
-      'and no window above it started one with init() before it; not recorded');
+    console.warn('[canopy] no agent on this page: this copy runs in a frame, and no window above it called init(); not recorded');
   }
   return false;
 }

@@ -273,12 +273,9 @@ pub fn record_early(events: JsValue) {
 /// window other than the agent's.
 #[wasm_bindgen]
 pub fn watch(call: JsValue) -> Result<(), JsError> {
-    let app = fields::Fields::read(&call, "the call", "Sapp")
-        .map_err(|e| failure("watch", &e))?
-        .string()
-        .unwrap_or_default();
+    let app = observe::string(&call, "app").unwrap_or_default();
     if with_agent(|agent| agent.apps.is_registered(&app)) != Some(true) {
-        return Err(failure("watch", &concat(&["\"", &app, "\" is not registered"])));
+        return Err(JsError::new("watch: the app is not registered"));
     }
     observe::errors::listen(observe::get(&call, "target").unchecked_ref(), Some(app));
     Ok(())
