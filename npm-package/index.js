@@ -291,70 +291,47 @@ function withoutWasmUrl(options) {
   return rest;
 }
 
-/** The hub `window` holds, if it holds one this copy can talk to; never throws. */
+/** The hub `window` holds, if this copy can talk to it; throws for a cross-origin window. */
 function hubOf(window) {
-  try {
-    const found = window[HUB];
-    return found && found.protocol === HUB_PROTOCOL ? found : null;
-  } catch {
-    return null; // a cross-origin window
-  }
-}
-
-/** The same-origin windows above this one, nearest first (none in a top window or a worker). */
-function windowsAbove() {
-  const above = [];
-  try {
-    for (let window = globalThis; above.length < MAX_FRAME_DEPTH; ) {
-      const parent = window.parent;
-      if (!parent || parent === window) break;
-      void parent.document; // throws for a cross-origin window: a page of its own from here up
-      above.push((window = parent));
-    }
-  } catch {
-    // nothing further up is reachable
-  }
-  return above;
+  const found = window[HUB];
+  return found && found.protocol === HUB_PROTOCOL ? found : null;
 }
 
 /**
- * The page's hub: this window's own, else that of a window above (a
- * framework's sandbox iframe), else a new one for this window; in a
- * same-origin frame of a page where no window holds one, a stand-in whose
- * calls say once that nothing records them.
+ * The page's hub: this window's own, else that of the nearest same-origin
+ * window above holding one (a framework's sandbox iframe), else a new one
+ * for this window; in a same-origin frame of a page where no window holds
+ * one, a stand-in whose calls say once that nothing records them.
  */
 function hub() {
   const own = hubOf(globalThis);
   if (own) return own;
-  const above = windowsAbove();
-  for (const window of above) {
-    const found = hubOf(window);
-    if (found) return found;
+  let window = globalThis;
+  try {
+    for (let depth = 0; depth < MAX_FRAME_DEPTH && window.parent !== window; depth++) {
+      // Throws for a cross-origin window (a page of its own from here up), and in a worker (no parent).
+      const found = hubOf(window.parent);
+      window = window.parent;
+      if (found) return found;
+    }
+  } catch {
+    // nothing further up is reachable
   }
-  if (above.length) return NO_AGENT;
+  if (window !== globalThis) return NO_AGENT;
   return (globalThis[HUB] = createHub());
 }
 
 let warnedNoAgent = false;
-function unrecorded() {
-  if (!warnedNoAgent) {
-    warnedNoAgent = true;
-    console.warn('[canopy] no agent on this page: this copy runs in a frame, and no window above it called init(); not recorded');
-  }
-  return false;
-}
-const NO_AGENT = {
-  registerApp: unrecorded,
-  appMounted: unrecorded,
-  appFailed: unrecorded,
-  expectApps: unrecorded,
-  pushMetric: unrecorded,
-  pushEvent: unrecorded,
-  captureError: unrecorded,
-  captureMessage: unrecorded,
-  flush() {},
-  stats: () => null,
-};
+// Every call of the stand-in: `stats` and `flush` too, which callers take as "nothing".
+const NO_AGENT = new Proxy({}, {
+  get: () => () => {
+    if (!warnedNoAgent) {
+      warnedNoAgent = true;
+      console.warn('[canopy] no agent on this page: this copy runs in a frame, and no window above it called init(); not recorded');
+    }
+    return false;
+  },
+});
 
 /** The shadow root wujie renders this copy's app into, when wujie runs it in its sandbox iframe. */
 function wujieShadowRoot() {
@@ -519,7 +496,7 @@ export function init(options) {
 /** Registers a micro-frontend; may be called before init(). */
 export function registerApp(app) {
   const found = hub();
-  if (found === hubOf(globalThis)) return found.registerApp(app, stackAbove(registerApp));
+  if (found === globalThis[HUB]) return found.registerApp(app, stackAbove(registerApp));
   // A copy in a sandbox iframe: the agent watches its window, and under wujie
   // the shadow root in the page holding the app's DOM, whose host is then
   // the app's container (unless the app names one).
@@ -599,5 +576,6 @@ export function flush() {
 
 /** What the agent holds and has lost, or null before it runs. */
 export function stats() {
-  return hub().stats ? hub().stats() : null;
+  const found = hub();
+  return (found.stats && found.stats()) || null;
 }

@@ -2,13 +2,15 @@
 // iframe) reaches the page's agent through the window above it, and never
 // starts or queues for one of its own: on a page that runs no agent, its
 // calls say so once on the console and return false. In the top window,
-// calls before init() are still queued (true). The wujie framework test
-// covers a frame whose page runs the agent.
+// calls before init() are still queued (true). Once the app in the frame
+// registers, the errors, rejections and resources of the frame's window are
+// recorded, the errors as that app's. (The wujie framework test runs the
+// same with wujie's sandbox.)
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { chromium } from 'playwright-core';
 import { startPageServer } from './page-server.mjs';
-import { CHROMIUM_ARGS } from './stack.mjs';
+import { CHROMIUM_ARGS, KEY, eventually, startStack } from './stack.mjs';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const page = (body) => async (request, response) => {
@@ -68,5 +70,38 @@ test('a copy in a same-origin frame uses the hub of the window above it, which q
   const frame = await frameOf(tab);
   assert.deepEqual(await results(frame), [true, true, true], 'the frame\'s calls are queued by the page\'s hub');
   assert.deepEqual([await hubs(tab), await hubs(frame)], [1, 0], 'one hub, the top window\'s');
+  assert.deepEqual(warnings, []);
+});
+
+test('the errors, rejections and resources of an app\'s frame are recorded, the errors as the app\'s', async (t) => {
+  const server = await startPageServer({
+    mounts: [['/pages/', `${ROOT}tests/e2e/agent/`], ['/agent/', `${ROOT}npm-package/`], ['/mfe/framed/', `${ROOT}tests/e2e/agent/`]],
+  });
+  t.after(() => server.close());
+  const stack = await startStack(t, { origins: [server.origin], demo: false });
+  const tab = await stack.browser.newPage();
+  const warnings = [];
+  tab.on('console', (m) => m.type() === 'warning' && m.text().startsWith('[canopy]') && warnings.push(m.text()));
+  await tab.goto(`${server.origin}/pages/frames.html?${new URLSearchParams({ endpoint: stack.ingestUrl, key: KEY })}`);
+  await tab.waitForSelector('html[data-agent="ready"]');
+  const frame = await frameOf(tab);
+  await frame.waitForFunction(() => window.thrown && window.imageFailed);
+  assert.equal(await frame.evaluate(() => window.registered), true);
+  await tab.goto('about:blank'); // flushes
+
+  const errors = await eventually('the frame\'s three errors', async () => {
+    const rows = await stack.query("SELECT app, source, message, url FROM errors WHERE message LIKE '%framed%' ORDER BY source");
+    return rows.length >= 3 && rows;
+  });
+  assert.deepEqual(errors.map((e) => [e.app, e.source, e.source === 'resource_load' ? new URL(e.url).pathname : e.message]), [
+    ['framed', 'error', 'framed exploded'],
+    ['framed', 'rejection', 'framed rejected'],
+    ['framed', 'resource_load', '/mfe/framed/missing.png'],
+  ]);
+  const resources = await eventually('the frame\'s image among the resources', async () => {
+    const rows = await stack.query("SELECT app, url FROM resources WHERE url LIKE '%/mfe/framed/%'");
+    return rows.some((r) => r.url.endsWith('/missing.png')) && rows;
+  });
+  assert.deepEqual([...new Set(resources.map((r) => r.app))], ['framed'], JSON.stringify(resources));
   assert.deepEqual(warnings, []);
 });

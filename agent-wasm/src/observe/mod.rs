@@ -24,6 +24,15 @@ pub fn install(window: &Window, flush_interval_ms: u32) {
     history::install();
 }
 
+/// Watches where a framework runs `app`'s code: a window (a sandbox
+/// iframe's) or a shadow root, told apart by `performance`.
+pub(crate) fn watch(target: &JsValue, app: String) {
+    if get(target, "performance").is_object() {
+        performance::observe_resources_of(target);
+    }
+    errors::listen(target.unchecked_ref(), Some(app));
+}
+
 /// Calls `handle` with the first argument of each call, for as long as the
 /// page lives. One closure type for every hook: each type costs glue.
 pub(crate) fn callback(handle: impl FnMut(JsValue) + 'static) -> js_sys::Function {
