@@ -6,9 +6,9 @@
 // later copy (even another version) talks to that hub. A copy that a
 // framework runs in a same-origin iframe of the page (wujie's sandbox) finds
 // the hub of the window above it, which then also watches that iframe's
-// window. Calls made before the wasm is ready are queued. Nothing here throws into the page: problems are
-// reported once each on the console, and a call the agent will never see
-// returns false.
+// window. Calls made before the wasm is ready are queued. Nothing here
+// throws into the page: problems are reported once each on the console, and
+// a call the agent will never see returns false.
 //
 // Only `init` refers to the wasm and its glue, so an MFE that never calls it
 // (every MFE but the shell) bundles neither: bundlers drop them as unused
