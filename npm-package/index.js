@@ -3,10 +3,12 @@
 // Every micro-frontend on a page bundles its own copy of this file (or shares
 // one through Module Federation or an import map), but the page must run one
 // agent: the first copy to load puts a hub on a well-known global, and every
-// later copy (even another version) talks to that hub. Calls made before the
-// wasm is ready are queued. Nothing here throws into the page: problems are
-// reported once each on the console, and a call the agent will never see
-// returns false.
+// later copy (even another version) talks to that hub. A copy that a
+// framework runs in a same-origin iframe of the page (wujie's sandbox) finds
+// the hub of the window above it, which then also watches that iframe's
+// window. Calls made before the wasm is ready are queued. Nothing here
+// throws into the page: problems are reported once each on the console, and
+// a call the agent will never see returns false.
 //
 // Only `init` refers to the wasm and its glue, so an MFE that never calls it
 // (every MFE but the shell) bundles neither: bundlers drop them as unused
@@ -25,6 +27,8 @@ const DEFAULT_MOUNT_TIMEOUT_MS = 10_000;
 // Error events kept while the wasm loads, for the agent to record once it runs.
 const MAX_EARLY_ERRORS = 20;
 const ERROR_EVENTS = [['error', true], ['unhandledrejection', false]];
+// How far up a chain of nested frames a copy looks for the page's hub.
+const MAX_FRAME_DEPTH = 10;
 
 function createHub() {
   const queued = [];
@@ -91,6 +95,14 @@ function createHub() {
       warn('api calls', error);
     }
   };
+  // Windows and shadow roots where an app's code runs (a framework's
+  // sandbox), each handed to the agent once.
+  const watched = new WeakSet();
+  const watch = (target, app) => {
+    if (watched.has(target)) return;
+    watched.add(target);
+    callOrQueue('watch', { target, app });
+  };
   const report = (name, method, argument) => {
     if (typeof name === 'string') outcomes.add(name);
     return callOrQueue(method, argument);
@@ -136,7 +148,7 @@ function createHub() {
         });
       return started;
     },
-    registerApp(app, stack) {
+    registerApp(app, stack, sandbox) {
       if (!app || typeof app !== 'object') return callOrQueue('registerApp', app);
       const { container, ...rest } = app;
       if (container !== undefined && typeof rest.name == 'string' && !markContainer(container, rest.name)) {
@@ -145,7 +157,10 @@ function createHub() {
       }
       // A copy with the caller's stack, from which the agent infers where the
       // app's bundle is served when it gives no assetPrefixes.
-      return callOrQueue('registerApp', { ...rest, stack });
+      const ok = callOrQueue('registerApp', { ...rest, stack });
+      // From a copy in another window: what happens there is this app's.
+      if (ok && Array.isArray(sandbox)) for (const target of sandbox) watch(target, rest.name);
+      return ok;
     },
     appMounted(name) {
       return report(name, 'appMounted', name);
@@ -276,12 +291,55 @@ function withoutWasmUrl(options) {
   return rest;
 }
 
+/** The hub `window` holds, if this copy can talk to it; throws for a cross-origin window. */
+function hubOf(window) {
+  const found = window[HUB];
+  return found && found.protocol === HUB_PROTOCOL ? found : null;
+}
+
+/**
+ * The page's hub: this window's own, else that of the nearest same-origin
+ * window above holding one (a framework's sandbox iframe), else a new one
+ * for this window; in a same-origin frame of a page where no window holds
+ * one, a stand-in whose calls say once that nothing records them.
+ */
 function hub() {
-  const existing = globalThis[HUB];
-  if (existing && existing.protocol === HUB_PROTOCOL) return existing;
-  const created = createHub();
-  globalThis[HUB] = created;
-  return created;
+  const own = hubOf(globalThis);
+  if (own) return own;
+  let window = globalThis;
+  try {
+    for (let depth = 0; depth < MAX_FRAME_DEPTH && window.parent !== window; depth++) {
+      // Throws for a cross-origin window (a page of its own from here up), and in a worker (no parent).
+      const found = hubOf(window.parent);
+      window = window.parent;
+      if (found) return found;
+    }
+  } catch {
+    // nothing further up is reachable
+  }
+  if (window !== globalThis) return NO_AGENT;
+  return (globalThis[HUB] = createHub());
+}
+
+let warnedNoAgent = false;
+// Every call of the stand-in: `stats` and `flush` too, which callers take as "nothing".
+const NO_AGENT = new Proxy({}, {
+  get: () => () => {
+    if (!warnedNoAgent) {
+      warnedNoAgent = true;
+      console.warn('[canopy] no agent on this page: this copy runs in a frame, and no window above it called init(); not recorded');
+    }
+    return false;
+  },
+});
+
+/** The shadow root wujie renders this copy's app into, when wujie runs it in its sandbox iframe. */
+function wujieShadowRoot() {
+  try {
+    return (globalThis.__POWERED_BY_WUJIE__ && globalThis.__WUJIE && globalThis.__WUJIE.shadowRoot) || null;
+  } catch {
+    return null;
+  }
 }
 
 /** Loads the wasm and hands the hub the calls it makes, by name. */
@@ -302,6 +360,7 @@ async function loadAgent(wasmUrl) {
     captureError: glue.captureError,
     captureMessage: glue.captureMessage,
     recordApiCall: glue.recordApiCall,
+    watch: glue.watch,
     watchApiCalls,
   };
 }
@@ -429,18 +488,37 @@ function watchApiCalls({ endpoint, apiErrorStatuses, tracePropagationTargets = [
 
 /** Starts the page's agent. Call once, from the shell; later calls are ignored. */
 export function init(options) {
-  return hub().init(options, loadAgent);
+  const found = hub();
+  // A frame with no agent above it is a page of its own.
+  return (found === NO_AGENT ? (globalThis[HUB] = createHub()) : found).init(options, loadAgent);
 }
 
 /** Registers a micro-frontend; may be called before init(). */
 export function registerApp(app) {
-  const wrapper = app && typeof app == 'object' && app.container === undefined && qiankunWrapper();
-  return hub().registerApp(wrapper ? { ...app, container: wrapper } : app, stackAbove(registerApp));
+  const found = hub();
+  if (found === globalThis[HUB]) {
+    // A copy run in qiankun's default sandbox: the element qiankun renders
+    // the app into is its container, and the shadow root inside it (under
+    // strictStyleIsolation) is watched for the app's failed resources.
+    const wrapper = qiankunWrapper();
+    const root = wrapper && wrapper.shadowRoot;
+    return found.registerApp(withContainer(app, wrapper), stackAbove(registerApp), root ? [root] : undefined);
+  }
+  // A copy in a sandbox iframe: the agent watches its window, and under wujie
+  // the shadow root in the page holding the app's DOM, whose host is then
+  // the app's container (unless the app names one).
+  const root = wujieShadowRoot();
+  return found.registerApp(withContainer(app, root && root.host), stackAbove(registerApp), root ? [globalThis, root] : [globalThis]);
 }
 
 /** Reports that the app mounted: a successful load for availability. */
 export function appMounted(name) {
   return hub().appMounted(name);
+}
+
+/** `app` with `container` as its container, unless it names one. */
+function withContainer(app, container) {
+  return container && app && typeof app === 'object' && app.container === undefined ? { ...app, container } : app;
 }
 
 // The element qiankun renders the calling app into (the shadow host under
@@ -522,5 +600,6 @@ export function flush() {
 
 /** What the agent holds and has lost, or null before it runs. */
 export function stats() {
-  return hub().stats ? hub().stats() : null;
+  const found = hub();
+  return (found.stats && found.stats()) || null;
 }

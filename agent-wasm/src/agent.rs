@@ -183,16 +183,20 @@ impl Agent {
     /// URL (`chunk`, the failed chunk's, else the report's) or stack. One no
     /// app claims waits a little for its app to register (see
     /// [`Self::attribute_waiting`]) unless `may_wait` is false; then it is
-    /// the shell's. A failed chunk of an app (not the shell) is also a failed load of it.
+    /// the shell's. A failed chunk of an app (not the shell) is also a failed
+    /// load of it. `owner`: the app whose sandbox the error happened in, which
+    /// claims it whatever its URLs say.
     pub fn record_caught(
         &mut self,
         at: f64,
         chunk: Option<String>,
         report: ErrorReport,
         may_wait: bool,
+        owner: Option<&str>,
     ) {
         let url = chunk.as_deref().unwrap_or(&report.url);
-        let Some(app) = self.apps.claimant_of_error(url, &report.frames) else {
+        let claimant = owner.or_else(|| self.apps.claimant_of_error(url, &report.frames));
+        let Some(app) = claimant else {
             if may_wait && self.unclaimed_errors.len() < MAX_UNCLAIMED_ERRORS {
                 self.unclaimed_errors.push((at, chunk, report));
             } else {
@@ -225,7 +229,7 @@ impl Agent {
         let now = self.now();
         for (at, chunk, report) in std::mem::take(&mut self.unclaimed_errors) {
             if all || now - at >= CLAIM_WAIT_MS {
-                self.record_caught(at, chunk, report, false);
+                self.record_caught(at, chunk, report, false, None);
             } else {
                 self.unclaimed_errors.push((at, chunk, report));
             }

@@ -266,6 +266,22 @@ pub fn record_early(events: JsValue) {
     observe::errors::replay(&events);
 }
 
+/// `watch({ target, app })`: `target` is where a framework runs the
+/// registered `app`'s code (its sandbox iframe's window, or the shadow root
+/// holding its DOM); the errors, rejections and failed resources there are
+/// that app's, and a window's resources are observed (attributed by URL, as
+/// every resource). The npm package calls it for a copy of itself running
+/// in a window other than the agent's.
+#[wasm_bindgen]
+pub fn watch(call: JsValue) -> Result<(), JsError> {
+    let app = observe::string(&call, "app").unwrap_or_default();
+    if with_agent(|agent| agent.apps.is_registered(&app)) != Some(true) {
+        return Err(JsError::new("watch: the app is not registered"));
+    }
+    observe::watch(&observe::get(&call, "target"), app);
+    Ok(())
+}
+
 /// Sends everything queued now (also happens on an interval and when the page hides).
 #[wasm_bindgen]
 pub fn flush() {

@@ -13,7 +13,7 @@ import { APPS, WAIT, build, exercise, filesIn, serve } from './harness.mjs';
 import setups, { registerAppOnly } from './setups/qiankun.mjs';
 
 for (const setup of setups) {
-  test(setup.title, { todo: setup.todo }, async (t) => {
+  test(setup.title, async (t) => {
     const { out } = await exercise(t, setup);
     // Only the main app, which calls init, brings the wasm; the apps carry neither it nor its glue.
     assert.equal((await filesIn(join(out, 'shell'))).filter((f) => f.endsWith('.wasm')).length, 1);

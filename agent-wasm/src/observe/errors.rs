@@ -9,7 +9,7 @@
 use canopy_wire::limits::{truncate, MAX_STACK_BYTES, MAX_TEXT_BYTES};
 use canopy_wire::{concat, ErrorReport, ErrorSource};
 use wasm_bindgen::prelude::*;
-use web_sys::{Element, ErrorEvent, PromiseRejectionEvent, Window};
+use web_sys::EventTarget;
 
 use super::{callback, get, number, string};
 use crate::agent::{with_agent, Agent};
@@ -24,21 +24,26 @@ const MUTED: &str = "Script error.";
 /// a script or stylesheet (perhaps an app's chunk).
 type Caught = (ErrorReport, bool);
 
-pub fn install(window: &Window) {
-    listen(window, "error", on_error);
-    listen(window, "unhandledrejection", on_rejection);
-}
-
-fn listen(window: &Window, event_type: &str, read: fn(JsValue) -> Option<Caught>) {
-    let on_event = callback(move |event| {
-        let Some(caught) = read(event) else { return };
-        with_agent(|agent| {
-            let now = agent.now();
-            record(agent, caught, now);
+/// Listens to `target`: the page's window, or where a framework runs an
+/// app's code (a sandbox iframe's window, a shadow root, whose failed
+/// resources reach no window), then with `app` owning what happens there.
+/// Events are read by name, never by `instanceof`: a sandbox iframe's
+/// events and elements are of that iframe's realm.
+pub fn listen(target: &EventTarget, app: Option<String>) {
+    let readers: [(&str, fn(JsValue) -> Option<Caught>); 2] =
+        [("error", on_error), ("unhandledrejection", on_rejection)];
+    for (event_type, read) in readers {
+        let app = app.clone();
+        let on_event = callback(move |event| {
+            let Some(caught) = read(event) else { return };
+            with_agent(|agent| {
+                let now = agent.now();
+                record(agent, caught, now, app.as_deref());
+            });
         });
-    });
-    // Capture phase: load errors of elements do not bubble to the window.
-    let _ = window.add_event_listener_with_callback_and_bool(event_type, &on_event, true);
+        // Capture phase: load errors of elements do not bubble to the window.
+        let _ = target.add_event_listener_with_callback_and_bool(event_type, &on_event, true);
+    }
 }
 
 /// Records `error` and `unhandledrejection` events the page dispatched
@@ -48,18 +53,18 @@ fn listen(window: &Window, event_type: &str, read: fn(JsValue) -> Option<Caught>
 pub fn replay(events: &JsValue) {
     for event in js_sys::Array::from(events).iter() {
         let at = number(&event, "timeStamp");
-        let caught = if event.has_type::<PromiseRejectionEvent>() {
+        let caught = if string(&event, "type").as_deref() == Some("unhandledrejection") {
             on_rejection(event)
         } else {
             on_error(event)
         };
         if let Some(caught) = caught {
-            with_agent(|agent| record(agent, caught, at));
+            with_agent(|agent| record(agent, caught, at, None));
         }
     }
 }
 
-fn record(agent: &mut Agent, (mut report, chunk): Caught, at: f64) {
+fn record(agent: &mut Agent, (mut report, chunk): Caught, at: f64, app: Option<&str>) {
     // A failed dynamic import has no stack of the app's: its chunk's URL names the app.
     let failed_chunk = if chunk {
         Some(agent.scrub(&report.url))
@@ -67,7 +72,7 @@ fn record(agent: &mut Agent, (mut report, chunk): Caught, at: f64) {
         chunk_in_message(&report.message).map(|url| agent.scrub(url))
     };
     finish(agent, &mut report);
-    agent.record_caught(at, failed_chunk, report, true);
+    agent.record_caught(at, failed_chunk, report, true, app);
 }
 
 /// Readies a report to leave the page: its stack parsed into frames, every
@@ -85,31 +90,11 @@ pub fn finish(agent: &Agent, report: &mut ErrorReport) {
 }
 
 fn on_error(event: JsValue) -> Option<Caught> {
-    if event.has_type::<ErrorEvent>() {
-        let thrown = get(&event, "error");
-        let muted = string(&event, "message").as_deref() == Some(MUTED)
-            && thrown.is_null()
-            && string(&event, "filename").unwrap_or_default().is_empty();
-        if muted {
-            let report = ErrorReport::new(ErrorSource::Muted, "Script error".into(), MUTED.into());
-            return Some((report, false));
-        }
-        let mut report = ErrorReport::new(
-            ErrorSource::Error,
-            string(&thrown, "name").unwrap_or_else(|| "Error".to_owned()),
-            // The thrown error's own message; the event's adds "Uncaught ".
-            string(&thrown, "message")
-                .or_else(|| string(&event, "message"))
-                .unwrap_or_default(),
-        );
-        report.stack = string(&thrown, "stack").unwrap_or_default();
-        report.url = string(&event, "filename").unwrap_or_default();
-        report.line = number(&event, "lineno") as u32;
-        report.column = number(&event, "colno") as u32;
-        return Some((report, false));
+    let element = get(&event, "target");
+    if number(&element, "nodeType") != 1.0 {
+        return error_event(&event);
     }
-    // Not an ErrorEvent: an element failed to load its resource.
-    let element = get(&event, "target").dyn_into::<Element>().ok()?;
+    // An element failed to load its resource.
     let url = string(&element, "src")
         .or_else(|| string(&element, "href"))
         .unwrap_or_default();
@@ -129,10 +114,31 @@ fn on_error(event: JsValue) -> Option<Caught> {
     Some((report, chunk))
 }
 
-fn on_rejection(event: JsValue) -> Option<Caught> {
-    if !event.has_type::<PromiseRejectionEvent>() {
-        return None;
+/// An uncaught error (an `ErrorEvent`: one with a `message`).
+fn error_event(event: &JsValue) -> Option<Caught> {
+    let message = string(event, "message")?;
+    let thrown = get(event, "error");
+    let muted = message == MUTED
+        && thrown.is_null()
+        && string(event, "filename").unwrap_or_default().is_empty();
+    if muted {
+        let report = ErrorReport::new(ErrorSource::Muted, "Script error".into(), MUTED.into());
+        return Some((report, false));
     }
+    let mut report = ErrorReport::new(
+        ErrorSource::Error,
+        string(&thrown, "name").unwrap_or_else(|| "Error".to_owned()),
+        // The thrown error's own message; the event's adds "Uncaught ".
+        string(&thrown, "message").unwrap_or(message),
+    );
+    report.stack = string(&thrown, "stack").unwrap_or_default();
+    report.url = string(event, "filename").unwrap_or_default();
+    report.line = number(event, "lineno") as u32;
+    report.column = number(event, "colno") as u32;
+    Some((report, false))
+}
+
+fn on_rejection(event: JsValue) -> Option<Caught> {
     let reason = get(&event, "reason");
     let (error_type, message) = match string(&reason, "message") {
         Some(message) => (

@@ -19,9 +19,18 @@ use web_sys::Window;
 
 pub fn install(window: &Window, flush_interval_ms: u32) {
     performance::install(window);
-    errors::install(window);
+    errors::listen(window, None);
     lifecycle::install(window, flush_interval_ms);
     history::install();
+}
+
+/// Watches where a framework runs `app`'s code: a window (a sandbox
+/// iframe's) or a shadow root, told apart by `performance`.
+pub(crate) fn watch(target: &JsValue, app: String) {
+    if get(target, "performance").is_object() {
+        performance::observe_resources_of(target);
+    }
+    errors::listen(target.unchecked_ref(), Some(app));
 }
 
 /// Calls `handle` with the first argument of each call, for as long as the
@@ -143,10 +152,11 @@ export function shift_cause(sources) {
       let node = source.node, hidden = false;
       if (node && node.nodeType !== 1) node = node.parentElement;
       // Content that moved inside a shadow root is reported as an ancestor
-      // outside it: the host at the top of the moved area is nearer.
+      // outside it, or as no node at all (wujie's sandboxed DOM): the host
+      // at the top of the moved area is nearer.
       const rect = source.currentRect;
       const host = rect && document.elementFromPoint(rect.x + rect.width / 2, rect.y + 1);
-      if (node && host && host !== node && host.shadowRoot && node.contains(host)) node = host, hidden = true;
+      if (host && host.shadowRoot && (!node || (host !== node && node.contains(host)))) node = host, hidden = true;
       if (node && (!first || node.compareDocumentPosition(first) & 4)) first = node, inside = hidden;
     }
     // What grew inside a host is the host's own content.

@@ -91,20 +91,22 @@ fn first_hidden(window: &Window) -> f64 {
 // `Reflect.set` per field. `type` (not web-sys's older `entryTypes` form) is
 // what allows `buffered`.
 #[wasm_bindgen(inline_js = r#"
-export function observe_buffered(type, durationThreshold, callback) {
+export function observe_buffered(type, durationThreshold, callback, window) {
   let observer;
-  try { observer = new PerformanceObserver(callback); } catch { return; }
+  try { observer = new (window || self).PerformanceObserver(callback); } catch { return; }
   try { observer.observe({ type, buffered: true, durationThreshold }); } catch {}
   return observer;
 }
 "#)]
 extern "C" {
-    /// A PerformanceObserver of `entry_type` calling `callback`, observing;
-    /// `undefined` if the browser has none.
+    /// A PerformanceObserver of `entry_type` calling `callback`, observing
+    /// the timeline of `window` (the page's if undefined); `undefined` if
+    /// the browser has none.
     fn observe_buffered(
         entry_type: &str,
         duration_threshold: Option<f64>,
         callback: &js_sys::Function,
+        window: &JsValue,
     ) -> JsValue;
 }
 
@@ -120,7 +122,7 @@ pub(super) fn observe(entry_type: &'static str, handle: Handler) {
         );
     });
     let threshold = (entry_type == "event").then_some(EVENT_DURATION_THRESHOLD);
-    let observer = observe_buffered(entry_type, threshold, &on_entries);
+    let observer = observe_buffered(entry_type, threshold, &on_entries, &JsValue::UNDEFINED);
     if observer.is_undefined() {
         return;
     }
@@ -363,21 +365,43 @@ fn on_event_timing(agent: &mut Agent, timing: JsValue) {
 }
 
 fn on_resource(agent: &mut Agent, resource: JsValue) {
-    let url = string(&resource, "name").unwrap_or_default();
+    record_resource(agent, &resource, 0.0);
+}
+
+/// Observes the resources of another window (a framework's sandbox iframe,
+/// whose timeline the page's observers do not see), dated on the page's clock.
+pub fn observe_resources_of(window: &JsValue) {
+    let offset = number(&get(window, "performance"), "timeOrigin") - number(&performance(), "timeOrigin");
+    let on_entries = callback(move |list: JsValue| {
+        let entries: Array = call(&list, "getEntries", &JsValue::UNDEFINED)
+            .dyn_into()
+            .unwrap_or_default();
+        with_agent(|agent| {
+            for entry in entries.iter() {
+                record_resource(agent, &entry, offset);
+            }
+        });
+    });
+    observe_buffered("resource", None, &on_entries, window);
+}
+
+/// A resource entry, `offset` ms after the page's time origin its window's is.
+fn record_resource(agent: &mut Agent, resource: &JsValue, offset: f64) {
+    let url = string(resource, "name").unwrap_or_default();
     if agent.is_own_request(&url) {
         return;
     }
-    let transfer_size = number(&resource, "transferSize");
+    let transfer_size = number(resource, "transferSize");
     let body = Resource {
         url: agent.scrub(&url),
-        initiator: string(&resource, "initiatorType").unwrap_or_default(),
-        duration: number(&resource, "duration"),
+        initiator: string(resource, "initiatorType").unwrap_or_default(),
+        duration: number(resource, "duration"),
         transfer_size: transfer_size as u64,
         // Nothing over the network, yet a body: the browser's cache served it.
         // (Cross-origin resources without Timing-Allow-Origin report 0 for both.)
-        cache_hit: transfer_size == 0.0 && number(&resource, "decodedBodySize") > 0.0,
+        cache_hit: transfer_size == 0.0 && number(resource, "decodedBodySize") > 0.0,
     };
-    agent.observe_resource(number(&resource, "startTime"), body);
+    agent.observe_resource(number(resource, "startTime") + offset, body);
 }
 
 /// The app owning a DOM node (an LCP element, a shift source, an event
