@@ -411,7 +411,24 @@ export function init(options) {
 
 /** Registers a micro-frontend; may be called before init(). */
 export function registerApp(app) {
-  return hub().registerApp(app, stackAbove(registerApp));
+  return hub().registerApp(withSandboxPrefixes(app), stackAbove(registerApp));
+}
+
+/**
+ * `app` with the asset prefix a framework's sandbox gives the calling app,
+ * when it names none: micro-app sets `__MICRO_APP_PUBLIC_PATH__` (the folder
+ * of the sub-app's entry) on each sub-app's window, which is this copy's
+ * `globalThis` when the package is bundled into the sub-app. Its stack names
+ * the main app's script unless the main app uses @canopy/agent/micro-app.
+ */
+function withSandboxPrefixes(app) {
+  try {
+    const publicPath = globalThis.__MICRO_APP_ENVIRONMENT__ && globalThis.__MICRO_APP_PUBLIC_PATH__;
+    if (typeof publicPath !== 'string' || !app || typeof app !== 'object' || app.assetPrefixes) return app;
+    return { ...app, assetPrefixes: [publicPath] };
+  } catch {
+    return app; // an exotic global: the agent infers the prefix from the stack
+  }
 }
 
 /** Reports that the app mounted: a successful load for availability. */

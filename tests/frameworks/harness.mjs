@@ -174,5 +174,5 @@ export async function exercise(t, setup) {
   const availability = (app) => overview.apps.find((a) => a.app === app)?.availability;
   assert.ok(availability('cart') < 1, `cart's availability: ${JSON.stringify(overview.apps)}`);
   assert.equal(availability('catalog'), 1, `catalog's availability: ${JSON.stringify(overview.apps)}`);
-  return { out, stack, page };
+  return { out, stack, page, url };
 }
