@@ -10,18 +10,22 @@
 //   loader plugin names each script by its URL (`//# sourceURL`): errors,
 //   long frames and the asset prefix registerApp infers are the sub-app's.
 // - fetch: micro-app renders whatever its entry request answers, so a
-//   deploy that is gone (a 404 page) would "mount"; a failed answer fails
-//   the load instead.
-// - lifeCycles: `mounted` is a successful load of the app, `error` (its
-//   entry or a script could not be loaded, its mount failed) a failed one.
-//   `created` marks each <micro-app> element with data-canopy-app, so
-//   interactions and layout shifts inside it are the app's.
+//   deploy that is gone (a 404 page) would "mount", and it mounts a sub-app
+//   whose scripts could not be fetched (it only logs them). This fetch fails
+//   a non-2xx answer, and a sub-app that could not fetch its entry, a script
+//   or a stylesheet while it loads has failed to load.
+// - lifeCycles: `mounted` is a successful load of the app (unless a fetch of
+//   it failed), `error` (its entry could not be loaded or rendered, its UMD
+//   mount failed) a failed one. `created` marks each <micro-app> element with
+//   data-canopy-app, so interactions and layout shifts inside it are the app's.
 //
-// `apps` maps micro-app names to Canopy app names where they differ.
+// `apps` maps micro-app names to Canopy app names where they differ; `fetch`
+// is a fetch of your own for micro-app (its signature: (url, options,
+// appName) => Promise of the text), which should fail non-2xx answers.
 
 import { appFailed, appMounted } from './index.js';
 
-export function canopyMicroApp({ apps = {} } = {}) {
+export function canopyMicroApp({ apps = {}, fetch: fetchText = fetchOk } = {}) {
   const appOf = (name) => (Object.hasOwn(apps, name) ? apps[name] : name);
   // Every hook is guarded: a monitoring problem must never stop a sub-app.
   const guarded = (what, hook) => (...args) => {
@@ -35,21 +39,44 @@ export function canopyMicroApp({ apps = {} } = {}) {
   const mark = ({ detail }) => {
     if (detail && detail.container) detail.container.setAttribute('data-canopy-app', appOf(detail.name));
   };
+  // micro-app names of apps between `created` and their mount, and what
+  // failed to be fetched for each meanwhile.
+  const loading = new Set();
+  const failedFetches = new Map();
+  const settle = (name, report) => {
+    loading.delete(name);
+    const failure = failedFetches.get(name);
+    failedFetches.delete(name);
+    report(failure);
+  };
   return {
     lifeCycles: {
-      created: guarded('created', mark),
+      created: guarded('created', (event) => {
+        mark(event);
+        loading.add(event.detail.name);
+      }),
       beforemount: guarded('beforemount', mark),
-      mounted: guarded('mounted', ({ detail }) => appMounted(appOf(detail.name))),
-      error: guarded('error', ({ detail }) => appFailed(appOf(detail.name), detail.error)),
+      mounted: guarded('mounted', ({ detail }) => settle(detail.name, (failure) =>
+        (failure ? appFailed(appOf(detail.name), failure) : appMounted(appOf(detail.name))))),
+      error: guarded('error', ({ detail }) => settle(detail.name, (failure) => appFailed(appOf(detail.name), detail.error || failure))),
+      unmount: guarded('unmount', ({ detail }) => settle(detail.name, () => {})),
     },
     plugins: {
       global: [{ loader: (code, url) => named(code, url) }],
     },
-    fetch: (url, options) => fetch(url, options).then((response) => {
-      if (!response.ok) throw new Error(`${url} answered ${response.status}`);
-      return response.text();
+    fetch: (url, options, appName) => Promise.resolve().then(() => fetchText(url, options, appName)).catch((error) => {
+      if (loading.has(appName) && !failedFetches.has(appName)) failedFetches.set(appName, error);
+      throw error;
     }),
   };
+}
+
+/** micro-app's fetch, failing an answer that is not 2xx. */
+function fetchOk(url, options) {
+  return fetch(url, options).then((response) => {
+    if (!response.ok) throw new Error(`${url} answered ${response.status}`);
+    return response.text();
+  });
 }
 
 /** `code` named by `url` in stack traces; inline scripts (`inline-…`) have no URL to give. */
