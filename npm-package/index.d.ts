@@ -77,6 +77,13 @@ export interface AppRegistration {
    * micro-app sub-app, the folder of its entry (`__MICRO_APP_PUBLIC_PATH__`).
    */
   assetPrefixes?: string[];
+  /**
+   * The element the app renders into (or a CSS selector of it), marked with
+   * `data-canopy-app` for it: layout shifts, interactions and the LCP element
+   * inside (shadow roots included) are the app's. Same as writing the
+   * attribute on the container yourself.
+   */
+  container?: Element | string;
   /** Share of sessions (0 to 1) whose events of this app are sent. Default 1. */
   sampleRate?: number;
   /** Attributes stored with every event of this app (at most 16). */

@@ -137,10 +137,15 @@ function createHub() {
       return started;
     },
     registerApp(app, stack) {
+      if (!app || typeof app !== 'object') return callOrQueue('registerApp', app);
+      const { container, ...rest } = app;
+      if (container !== undefined && typeof rest.name == 'string' && !markContainer(container, rest.name)) {
+        warn('registerApp', 'container must be an element or the CSS selector of one on the page');
+        return false;
+      }
       // A copy with the caller's stack, from which the agent infers where the
       // app's bundle is served when it gives no assetPrefixes.
-      const registration = app && typeof app === 'object' ? { ...app, stack } : app;
-      return callOrQueue('registerApp', registration);
+      return callOrQueue('registerApp', { ...rest, stack });
     },
     appMounted(name) {
       return report(name, 'appMounted', name);
@@ -210,6 +215,24 @@ function hintAtMutedErrors(warn) {
       // a hint is not worth an exception
     }
   }, true);
+}
+
+/**
+ * Marks an app's container (an element, or a selector of one) with
+ * `data-canopy-app`, where the agent looks for the owner of a DOM node: what
+ * the app renders inside, shadow roots included, is then the app's. False
+ * when there is no such element.
+ */
+function markContainer(container, name) {
+  try {
+    const element = typeof container == 'string' ? document.querySelector(container) : container;
+    // nodeType, not instanceof: a sandbox iframe's elements are another realm's.
+    if (element?.nodeType !== 1) return false;
+    element.setAttribute('data-canopy-app', String(name));
+    return true;
+  } catch {
+    return false; // an invalid selector
+  }
 }
 
 /** "2 registerApp calls, 1 pushMetric call" for the calls in `queue`. */

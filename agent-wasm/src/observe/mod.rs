@@ -137,32 +137,45 @@ export function selector(node) {
   return selector;
 }
 export function shift_cause(sources) {
-  let first;
+  let first, inside;
   try {
     for (const source of sources) {
-      let node = source.node;
+      let node = source.node, hidden = false;
       if (node && node.nodeType !== 1) node = node.parentElement;
-      if (node && (!first || node.compareDocumentPosition(first) & 4)) first = node;
+      // Content that moved inside a shadow root is reported as an ancestor
+      // outside it: the host at the top of the moved area is nearer.
+      const rect = source.currentRect;
+      const host = rect && document.elementFromPoint(rect.x + rect.width / 2, rect.y + 1);
+      if (node && host && host !== node && host.shadowRoot && node.contains(host)) node = host, hidden = true;
+      if (node && (!first || node.compareDocumentPosition(first) & 4)) first = node, inside = hidden;
     }
-    return first && (first.previousElementSibling || first.parentElement);
+    // What grew inside a host is the host's own content.
+    return first && (inside ? first : first.previousElementSibling || first.parentElement);
   } catch {}
 }
 export function owner_of_node(node) {
   try {
-    const element = node instanceof Element ? node : node.parentElement;
-    return element.closest('[data-canopy-app]').getAttribute('data-canopy-app');
+    // Out through each shadow root to its host: a node in one is the app's
+    // whose container holds the host. nodeType, not instanceof: a sandbox
+    // iframe's nodes are another realm's.
+    for (let element = node.nodeType === 1 ? node : node.parentElement; element; element = element.getRootNode().host) {
+      const container = element.closest('[data-canopy-app]');
+      if (container) return container.getAttribute('data-canopy-app');
+    }
   } catch {}
 }
 "#)]
 extern "C" {
     fn selector(node: &JsValue) -> String;
     /// The app whose DOM container (`data-canopy-app`) holds `node` (or,
-    /// for a text node, its parent element). In JS: two DOM calls.
+    /// for a text node, its parent element), looking out through shadow
+    /// roots to their hosts.
     fn owner_of_node(node: &JsValue) -> Option<String>;
     /// The element whose change moved a layout shift's sources: the one just
     /// before the source that comes first in the document (else its parent).
     /// Content that grew or appeared there pushed everything after it, so
     /// one app's late banner is that app's shift, not the shift of the app
-    /// below it that moved most.
+    /// below it that moved most. A source moved inside a shadow root is
+    /// the host's own: the host is the cause.
     fn shift_cause(sources: &JsValue) -> JsValue;
 }

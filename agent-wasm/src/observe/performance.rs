@@ -254,11 +254,18 @@ fn on_lcp(agent: &mut Agent, entry: JsValue) {
     }
     let url = string(&entry, "url").unwrap_or_default();
     truncate(&mut target, MAX_TEXT_BYTES);
-    let owner = owner_of(agent, &element);
+    let resource = agent.scrub(&url);
+    // The browser hides an element inside a shadow root: an image is then
+    // the app's that serves it.
+    let owner = if element.is_object() {
+        owner_of(agent, &element)
+    } else {
+        agent.apps.owner_of_url_or_shell(&resource).to_owned()
+    };
     let value = (start - activation_start()).max(0.0);
     agent.vitals.set_lcp(Vital {
         target,
-        resource: agent.scrub(&url),
+        resource,
         owner,
         parts: lcp_parts(&url, value),
         ..Vital::new(VitalName::Lcp, value)
