@@ -47,6 +47,12 @@ function createHub() {
     }
   };
   watchEarly(true);
+  // A failed image or script inside a shadow root (an app rendered into one)
+  // never reaches the window: the agent gets it as it gets the early ones.
+  watchShadowRoots((event) => {
+    if (agent) call('recordEarly', [event]);
+    else if (!failed) keepEarly(event);
+  });
 
   const warned = new Set();
   const warn = (what, error) => {
@@ -232,6 +238,26 @@ function markContainer(container, name) {
     return true;
   } catch {
     return false; // an invalid selector
+  }
+}
+
+/**
+ * Hands `forward` the `error` events of elements inside every shadow root
+ * attached from now on: an element's load error is not composed, so it stays
+ * in the shadow root, out of the window's listeners' sight.
+ */
+function watchShadowRoots(forward) {
+  try {
+    const prototype = Element.prototype;
+    const attachShadow = prototype.attachShadow;
+    if (typeof attachShadow != 'function') return;
+    prototype.attachShadow = function () {
+      const root = attachShadow.apply(this, arguments);
+      root.addEventListener('error', forward, true);
+      return root;
+    };
+  } catch {
+    // no DOM (server rendering, a worker): no shadow roots
   }
 }
 

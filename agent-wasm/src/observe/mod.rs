@@ -143,10 +143,11 @@ export function shift_cause(sources) {
       let node = source.node, hidden = false;
       if (node && node.nodeType !== 1) node = node.parentElement;
       // Content that moved inside a shadow root is reported as an ancestor
-      // outside it: the host at the top of the moved area is nearer.
+      // outside it, or as no node at all (inside an inline host, such as
+      // micro-app's element): the host at the top of the moved area is nearer.
       const rect = source.currentRect;
       const host = rect && document.elementFromPoint(rect.x + rect.width / 2, rect.y + 1);
-      if (node && host && host !== node && host.shadowRoot && node.contains(host)) node = host, hidden = true;
+      if (host && host.shadowRoot && (!node || host !== node && node.contains(host))) node = host, hidden = true;
       if (node && (!first || node.compareDocumentPosition(first) & 4)) first = node, inside = hidden;
     }
     // What grew inside a host is the host's own content.
