@@ -25,8 +25,12 @@ async function bundle(entry, outdir, name, options) {
   if (warnings.length) throw new Error(`esbuild: ${warnings.map((w) => w.text).join('\n')}`);
 }
 
-async function build(out) {
-  await bundle('shell.js', join(out, 'shell'), 'shell', { format: 'esm', loader: { '.wasm': 'file' } });
+async function build(out, { shadowDOM }) {
+  await bundle('shell.js', join(out, 'shell'), 'shell', {
+    format: 'esm',
+    loader: { '.wasm': 'file' },
+    define: { SHADOW_DOM: String(shadowDOM) },
+  });
   await copyFile(join(FIXTURES, 'index.html'), join(out, 'shell', 'index.html'));
   const page = await readFile(join(FIXTURES, 'app.html'), 'utf8');
   for (const app of APPS) {
@@ -42,10 +46,11 @@ async function build(out) {
   }
 }
 
-export default [
-  {
-    title: 'micro-app, default sandbox (proxy window), HTML entries with the package bundled in, on a CDN origin',
-    crossOrigin: true,
-    build,
-  },
-];
+const setup = ({ shadowDOM }) => ({
+  title: `micro-app, default sandbox (proxy window)${shadowDOM ? ' and shadowDOM' : ''}, ` +
+    'HTML entries with the package bundled in, on a CDN origin',
+  crossOrigin: true,
+  build: (out) => build(out, { shadowDOM }),
+});
+
+export default [setup({ shadowDOM: false }), setup({ shadowDOM: true })];
