@@ -3,7 +3,8 @@
 // one script (esbuild, the package bundled into it) in static/js/, as
 // create-react-app and vue-cli lay a deploy out, on a CDN origin. micro-app
 // fetches each entry and its script and runs the script in its default
-// sandbox (a proxy window, through `new Function`).
+// sandbox (a proxy window, through `new Function`); with `shadowDOM`, each
+// sub-app renders into its <micro-app> element's shadow root.
 import { build as esbuild } from 'esbuild';
 import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
