@@ -51,6 +51,12 @@ function createHub() {
     }
   };
   watchEarly(true);
+  // A failed image or script inside a shadow root (an app rendered into one)
+  // never reaches the window: the agent gets it as it gets the early ones.
+  watchShadowRoots((event) => {
+    if (agent) call('recordEarly', [event]);
+    else if (!failed) keepEarly(event);
+  });
 
   const warned = new Set();
   const warn = (what, error) => {
@@ -95,8 +101,8 @@ function createHub() {
       warn('api calls', error);
     }
   };
-  // Windows and shadow roots where an app's code runs (a framework's
-  // sandbox), each handed to the agent once.
+  // Windows where an app's code runs (a framework's sandbox iframe), each
+  // handed to the agent once.
   const watched = new WeakSet();
   const watch = (target, app) => {
     if (watched.has(target)) return;
@@ -148,6 +154,7 @@ function createHub() {
         });
       return started;
     },
+    // `sandbox`: the window of the calling copy, when it is not this hub's.
     registerApp(app, stack, sandbox) {
       if (!app || typeof app !== 'object') return callOrQueue('registerApp', app);
       const { container, ...rest } = app;
@@ -159,7 +166,7 @@ function createHub() {
       // app's bundle is served when it gives no assetPrefixes.
       const ok = callOrQueue('registerApp', { ...rest, stack });
       // From a copy in another window: what happens there is this app's.
-      if (ok && Array.isArray(sandbox)) for (const target of sandbox) watch(target, rest.name);
+      if (ok && sandbox) watch(sandbox, rest.name);
       return ok;
     },
     appMounted(name) {
@@ -247,6 +254,26 @@ function markContainer(container, name) {
     return true;
   } catch {
     return false; // an invalid selector
+  }
+}
+
+/**
+ * Hands `forward` the `error` events of elements inside every shadow root
+ * attached from now on: an element's load error is not composed, so it stays
+ * in the shadow root, out of the window's listeners' sight.
+ */
+function watchShadowRoots(forward) {
+  try {
+    const prototype = Element.prototype;
+    const attachShadow = prototype.attachShadow;
+    if (typeof attachShadow != 'function') return;
+    prototype.attachShadow = function () {
+      const root = attachShadow.apply(this, arguments);
+      root.addEventListener('error', forward, true);
+      return root;
+    };
+  } catch {
+    // no DOM (server rendering, a worker): no shadow roots
   }
 }
 
@@ -496,13 +523,33 @@ export function init(options) {
 /** Registers a micro-frontend; may be called before init(). */
 export function registerApp(app) {
   const found = hub();
-  if (found === globalThis[HUB]) return found.registerApp(app, stackAbove(registerApp));
-  // A copy in a sandbox iframe: the agent watches its window, and under wujie
-  // the shadow root in the page holding the app's DOM, whose host is then
-  // the app's container (unless the app names one).
+  const registration = withSandboxPrefixes(app);
+  if (found === globalThis[HUB]) return found.registerApp(registration, stackAbove(registerApp));
+  // A copy in a sandbox iframe: the agent watches its window. Under wujie the
+  // app's DOM is in a shadow root in the page, whose host is then the app's
+  // container (unless the app names one); failed loads inside it reach the
+  // agent as every shadow root's do (watchShadowRoots).
   const root = wujieShadowRoot();
-  const registration = root && app && typeof app === 'object' && app.container === undefined ? { ...app, container: root.host } : app;
-  return found.registerApp(registration, stackAbove(registerApp), root ? [globalThis, root] : [globalThis]);
+  const marked = root && registration && typeof registration === 'object' && registration.container === undefined
+    ? { ...registration, container: root.host } : registration;
+  return found.registerApp(marked, stackAbove(registerApp), globalThis);
+}
+
+/**
+ * `app` with the asset prefix a framework's sandbox gives the calling app,
+ * when it names none: micro-app sets `__MICRO_APP_PUBLIC_PATH__` (the folder
+ * of the sub-app's entry) on each sub-app's window, which is this copy's
+ * `globalThis` when the package is bundled into the sub-app. Its stack names
+ * the main app's script unless the main app uses @canopy/agent/micro-app.
+ */
+function withSandboxPrefixes(app) {
+  try {
+    const publicPath = globalThis.__MICRO_APP_ENVIRONMENT__ && globalThis.__MICRO_APP_PUBLIC_PATH__;
+    if (typeof publicPath !== 'string' || !app || typeof app !== 'object' || app.assetPrefixes) return app;
+    return { ...app, assetPrefixes: [publicPath] };
+  } catch {
+    return app; // an exotic global: the agent infers the prefix from the stack
+  }
 }
 
 /** Reports that the app mounted: a successful load for availability. */

@@ -43,7 +43,7 @@ export async function filesIn(dir) {
   return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name).slice(dir.length + 1)).sort();
 }
 
-/** Serves the built setup; `missing` holds the apps whose deploy answers 404. */
+/** Serves the built setup; `missing` holds the apps (or folders of them: 'cart/static') whose deploy answers 404. */
 async function serve(t, setup, out) {
   const missing = new Set();
   const appMounts = APPS.map((app) => [`/apps/${app}/`, join(out, app)]);
@@ -174,5 +174,5 @@ export async function exercise(t, setup) {
   const availability = (app) => overview.apps.find((a) => a.app === app)?.availability;
   assert.ok(availability('cart') < 1, `cart's availability: ${JSON.stringify(overview.apps)}`);
   assert.equal(availability('catalog'), 1, `catalog's availability: ${JSON.stringify(overview.apps)}`);
-  return { out, stack, page };
+  return { out, stack, page, url, missing: site.missing };
 }
