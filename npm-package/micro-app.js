@@ -24,6 +24,7 @@
 // appName) => Promise of the text), which should fail non-2xx answers.
 
 import { appFailed, appMounted } from './index.js';
+import { withSourceUrl } from './source-url.js';
 
 export function canopyMicroApp({ apps = {}, fetch: fetchText = fetchOk } = {}) {
   const appOf = (name) => (Object.hasOwn(apps, name) ? apps[name] : name);
@@ -62,7 +63,7 @@ export function canopyMicroApp({ apps = {}, fetch: fetchText = fetchOk } = {}) {
       unmount: guarded('unmount', ({ detail }) => settle(detail.name, () => {})),
     },
     plugins: {
-      global: [{ loader: (code, url) => named(code, url) }],
+      global: [{ loader: withSourceUrl }],
     },
     fetch: (url, options, appName) => Promise.resolve().then(() => fetchText(url, options, appName)).catch((error) => {
       if (loading.has(appName) && !failedFetches.has(appName)) failedFetches.set(appName, error);
@@ -77,9 +78,4 @@ function fetchOk(url, options) {
     if (!response.ok) throw new Error(`${url} answered ${response.status}`);
     return response.text();
   });
-}
-
-/** `code` named by `url` in stack traces; inline scripts (`inline-…`) have no URL to give. */
-function named(code, url) {
-  return typeof url === 'string' && /^https?:/.test(url) ? `${code}\n//# sourceURL=${url}\n` : code;
 }
