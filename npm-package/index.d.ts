@@ -73,7 +73,8 @@ export interface AppRegistration {
   /**
    * Absolute URL prefixes the app's scripts and assets are served under; errors,
    * resources, long frames and stack frames under them are attributed to this
-   * app. Default: the directory of the bundle that calls registerApp.
+   * app. Default: the directory of the bundle that calls registerApp; in a
+   * micro-app sub-app, the folder of its entry (`__MICRO_APP_PUBLIC_PATH__`).
    */
   assetPrefixes?: string[];
   /**
@@ -126,7 +127,7 @@ export function appFailed(name: string, error?: unknown): boolean;
  * Declares the apps the shell expects on this page: an app that reports
  * neither appMounted nor appFailed within `timeoutMs` (default 10000) is a
  * failed load of that app. Framework integrations: `@canopy/agent/module-federation`,
- * `@canopy/agent/single-spa`.
+ * `@canopy/agent/single-spa`, `@canopy/agent/micro-app`.
  */
 export function expectApps(names: string[], options?: { timeoutMs?: number }): boolean;
 

@@ -16,6 +16,8 @@
 // (Vite's library mode) do not carry a copy of the wasm each.
 
 import loadWasm, * as glue from './wasm/canopy_agent.js';
+import { watchApiCalls } from './api-calls.js';
+import { stackAbove } from './stack.js';
 
 const HUB = Symbol.for('canopy.agent.hub');
 // 2: `init` brings the wasm loader along (protocol 1 hubs carried their own).
@@ -51,6 +53,12 @@ function createHub() {
     }
   };
   watchEarly(true);
+  // A failed image or script inside a shadow root (an app rendered into one)
+  // never reaches the window: the agent gets it as it gets the early ones.
+  watchShadowRoots((event) => {
+    if (agent) call('recordEarly', [event]);
+    else if (!failed) keepEarly(event);
+  });
 
   const warned = new Set();
   const warn = (what, error) => {
@@ -95,8 +103,8 @@ function createHub() {
       warn('api calls', error);
     }
   };
-  // Windows and shadow roots where an app's code runs (a framework's
-  // sandbox), each handed to the agent once.
+  // Windows where an app's code runs (a framework's sandbox iframe), each
+  // handed to the agent once.
   const watched = new WeakSet();
   const watch = (target, app) => {
     if (watched.has(target)) return;
@@ -148,6 +156,7 @@ function createHub() {
         });
       return started;
     },
+    // `sandbox`: the window of the calling copy, when it is not this hub's.
     registerApp(app, stack, sandbox) {
       if (!app || typeof app !== 'object') return callOrQueue('registerApp', app);
       const { container, ...rest } = app;
@@ -159,7 +168,7 @@ function createHub() {
       // app's bundle is served when it gives no assetPrefixes.
       const ok = callOrQueue('registerApp', { ...rest, stack });
       // From a copy in another window: what happens there is this app's.
-      if (ok && Array.isArray(sandbox)) for (const target of sandbox) watch(target, rest.name);
+      if (ok && sandbox) watch(sandbox, rest.name);
       return ok;
     },
     appMounted(name) {
@@ -247,6 +256,26 @@ function markContainer(container, name) {
     return true;
   } catch {
     return false; // an invalid selector
+  }
+}
+
+/**
+ * Hands `forward` the `error` events of elements inside every shadow root
+ * attached from now on: an element's load error is not composed, so it stays
+ * in the shadow root, out of the window's listeners' sight.
+ */
+function watchShadowRoots(forward) {
+  try {
+    const prototype = Element.prototype;
+    const attachShadow = prototype.attachShadow;
+    if (typeof attachShadow != 'function') return;
+    prototype.attachShadow = function () {
+      const root = attachShadow.apply(this, arguments);
+      root.addEventListener('error', forward, true);
+      return root;
+    };
+  } catch {
+    // no DOM (server rendering, a worker): no shadow roots
   }
 }
 
@@ -365,127 +394,6 @@ async function loadAgent(wasmUrl) {
   };
 }
 
-/**
- * Wraps `fetch` and `XMLHttpRequest` (open, setRequestHeader, send) so that
- * each call the page makes is handed to `record` when it finishes:
- * `{ method, url, status, duration, message, traceId, caller, failed }`,
- * `caller` the stack of the code that made it (which app's). A call to the
- * agent's own endpoint is left alone; an aborted one is not reported. The
- * page gets exactly what it would without the wrappers: a promise that
- * settles as the browser's does (and is an unhandled rejection when the page
- * leaves a failure unhandled), the same response or rejection. Calls to
- * `tracePropagationTargets` (origins, compared as `URL` writes them) get a
- * W3C `traceparent` unless the page set one. In JS, not in the wasm: a
- * promise and XHR events are a few lines here, closures and glue there.
- */
-function watchApiCalls({ endpoint, apiErrorStatuses, tracePropagationTargets = [] }, record) {
-  // Both sides as `URL` writes them: `HTTPS://Host:443/` is `https://host/`.
-  const own = new URL(`${String(endpoint).replace(/\/+$/, '')}/v1/beacon`).href;
-  const targets = tracePropagationTargets.map((target) => {
-    try {
-      return new URL(target).origin;
-    } catch {
-      return target; // no request goes there: it matches none
-    }
-  });
-  const worst = apiErrorStatuses === '4xx+5xx' ? 400 : 500;
-  const hex = (bytes) => Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, '0')).join('');
-  // The call as it starts: null for the agent's own calls and unreadable URLs.
-  const start = (method, target, caller) => {
-    try {
-      const url = new URL(target, location.href);
-      if (url.href.startsWith(own)) return null;
-      const traced = targets.includes(url.origin);
-      return { method: String(method || 'GET').toUpperCase(), url: url.href, traced, traceId: '', caller, started: performance.now() };
-    } catch {
-      return null;
-    }
-  };
-  // Sets a traceparent through `set` unless `has` says the page set one.
-  const trace = (call, has, set) => {
-    if (!call || !call.traced || has()) return;
-    const traceId = hex(16);
-    set(`00-${traceId}-${hex(8)}-01`);
-    call.traceId = traceId;
-  };
-  // `answered`: an opaque (no-cors) response, status 0 but no failure.
-  const finish = (call, status, message, answered = status > 0) => {
-    const { started, traced, ...rest } = call;
-    record({ ...rest, status, message, duration: performance.now() - started, failed: !answered || status >= worst });
-  };
-
-  const originalFetch = globalThis.fetch;
-  if (typeof originalFetch == 'function') {
-    globalThis.fetch = function fetch(input, init) {
-      const request = input instanceof Request ? input : null;
-      const call = start(init?.method || request?.method, request ? request.url : input, stackAbove(fetch));
-      let args = arguments;
-      try {
-        let headers;
-        trace(call, () => {
-          headers = new Headers(init?.headers !== undefined ? init.headers : request?.headers);
-          return headers.has('traceparent');
-        }, (value) => {
-          headers.set('traceparent', value);
-          args = [input, { ...init, headers }];
-        });
-      } catch {
-        // headers the browser refuses: the call goes as the page made it
-      }
-      const result = originalFetch.apply(this, args);
-      // The page gets this chain, which settles as `result` does: a failure
-      // the page leaves alone stays an unhandled rejection.
-      return call ? result.then((response) => {
-        finish(call, response.status, '', response.type !== 'error');
-        return response;
-      }, (error) => {
-        error?.name === 'AbortError' || finish(call, 0, String(error?.message ?? error));
-        throw error;
-      }) : result;
-    };
-  }
-
-  const xhr = globalThis.XMLHttpRequest?.prototype;
-  if (!xhr) return;
-  const calls = new WeakMap();
-  const { open, setRequestHeader, send } = xhr;
-  xhr.open = function (method, url) {
-    calls.set(this, { method, url, page: false });
-    return open.apply(this, arguments);
-  };
-  xhr.setRequestHeader = function (name) {
-    const opened = calls.get(this);
-    if (opened && String(name).toLowerCase() === 'traceparent') opened.page = true;
-    return setRequestHeader.apply(this, arguments);
-  };
-  xhr.send = function sendWatched() {
-    const opened = calls.get(this);
-    const call = opened && start(opened.method, opened.url, stackAbove(sendWatched));
-    if (call) {
-      try {
-        trace(call, () => opened.page, (value) => setRequestHeader.call(this, 'traceparent', value));
-      } catch {
-        // not OPENED: send throws below, as it would
-      }
-    }
-    // Throws when not OPENED or already sent: then nothing was sent.
-    const result = send.apply(this, arguments);
-    if (call) {
-      const done = () => finish(call, this.status, this.status ? '' : 'network error');
-      // A synchronous request ended inside `send`.
-      if (this.readyState === 4) done();
-      else {
-        let aborted = false;
-        this.addEventListener('abort', () => (aborted = true), { once: true });
-        // `open` during the request ends it without events: these listeners
-        // then fire at the next request's end, which is not this call.
-        this.addEventListener('loadend', () => aborted || calls.get(this) !== opened || done(), { once: true });
-      }
-    }
-    return result;
-  };
-}
-
 /** Starts the page's agent. Call once, from the shell; later calls are ignored. */
 export function init(options) {
   const found = hub();
@@ -496,24 +404,33 @@ export function init(options) {
 /** Registers a micro-frontend; may be called before init(). */
 export function registerApp(app) {
   const found = hub();
-  if (found === globalThis[HUB]) {
-    // A copy run in qiankun's default sandbox: the element qiankun renders
-    // the app into is its container, and the shadow root inside it (under
-    // strictStyleIsolation) is watched for the app's failed resources.
-    const wrapper = qiankunWrapper();
-    const root = wrapper && wrapper.shadowRoot;
-    return found.registerApp(withContainer(app, wrapper), stackAbove(registerApp), root ? [root] : undefined);
-  }
-  // A copy in a sandbox iframe: the agent watches its window, and under wujie
-  // the shadow root in the page holding the app's DOM, whose host is then
-  // the app's container (unless the app names one).
+  const registration = withSandboxPrefixes(app);
+  // A copy run in qiankun's default sandbox: the element qiankun renders the
+  // app into is its container (unless the app names one).
+  if (found === globalThis[HUB]) return found.registerApp(withContainer(registration, qiankunWrapper()), stackAbove(registerApp));
+  // A copy in a sandbox iframe: the agent watches its window. Under wujie the
+  // app's DOM is in a shadow root in the page, whose host is then the app's
+  // container (unless the app names one); failed loads inside it reach the
+  // agent as every shadow root's do (watchShadowRoots).
   const root = wujieShadowRoot();
-  return found.registerApp(withContainer(app, root && root.host), stackAbove(registerApp), root ? [globalThis, root] : [globalThis]);
+  return found.registerApp(withContainer(registration, root && root.host), stackAbove(registerApp), globalThis);
 }
 
-/** Reports that the app mounted: a successful load for availability. */
-export function appMounted(name) {
-  return hub().appMounted(name);
+/**
+ * `app` with the asset prefix a framework's sandbox gives the calling app,
+ * when it names none: micro-app sets `__MICRO_APP_PUBLIC_PATH__` (the folder
+ * of the sub-app's entry) on each sub-app's window, which is this copy's
+ * `globalThis` when the package is bundled into the sub-app. Its stack names
+ * the main app's script unless the main app uses @canopy/agent/micro-app.
+ */
+function withSandboxPrefixes(app) {
+  try {
+    const publicPath = globalThis.__MICRO_APP_ENVIRONMENT__ && globalThis.__MICRO_APP_PUBLIC_PATH__;
+    if (typeof publicPath !== 'string' || !app || typeof app !== 'object' || app.assetPrefixes) return app;
+    return { ...app, assetPrefixes: [publicPath] };
+  } catch {
+    return app; // an exotic global: the agent infers the prefix from the stack
+  }
 }
 
 /** `app` with `container` as its container, unless it names one. */
@@ -532,6 +449,11 @@ function qiankunWrapper() {
     const head = document.querySelector('head');
     if (head.localName == 'qiankun-head') return head.parentElement || head.getRootNode().host;
   } catch {}
+}
+
+/** Reports that the app mounted: a successful load for availability. */
+export function appMounted(name) {
+  return hub().appMounted(name);
 }
 
 /** Reports that the app failed to mount: a failed load for availability. */
@@ -572,25 +494,6 @@ export function captureError(error, options) {
 /** Reports a message (level `info` unless `options.level` says otherwise). */
 export function captureMessage(message, options) {
   return hub().captureMessage(message, options, stackAbove(captureMessage));
-}
-
-// The stack of whoever called `api`: its first frame is the caller's code,
-// outside this package, which may be bundled into the app or shared by every
-// app (a Module Federation singleton, an import map). The agent attributes
-// the call by that frame's script URL and infers an app's asset prefix from
-// it. V8 cuts `api` and what it called off the stack itself; elsewhere the
-// two frames above the caller (this function and `api`) are dropped.
-function stackAbove(api) {
-  try {
-    const error = new Error();
-    if (typeof Error.captureStackTrace === 'function') {
-      Error.captureStackTrace(error, api);
-      return error.stack || '';
-    }
-    return String(error.stack || '').split('\n').slice(2).join('\n');
-  } catch {
-    return '';
-  }
 }
 
 /** Sends everything queued now. */

@@ -16,6 +16,7 @@
 // Pass your own callbacks or plugins alongside: call this one's from yours.
 
 import { appFailed, appMounted } from './index.js';
+import { withSourceUrl } from './source-url.js';
 
 export function wujieOptions(name) {
   return {
@@ -24,13 +25,8 @@ export function wujieOptions(name) {
       if (!hasMount(appWindow)) appMounted(name);
     },
     loadError: (url, error) => appFailed(name, `${url}: ${error && error.message ? error.message : error}`),
-    plugins: [{ jsLoader: nameScript }],
+    plugins: [{ jsLoader: withSourceUrl }],
   };
-}
-
-/** `code` with a sourceURL naming the URL it was fetched from (inline scripts have none). */
-function nameScript(code, url) {
-  return typeof url === 'string' && /^https?:\/\//.test(url) ? `${code}\n//# sourceURL=${url}\n` : code;
 }
 
 function hasMount(appWindow) {

@@ -267,9 +267,9 @@ pub fn record_early(events: JsValue) {
 }
 
 /// `watch({ target, app })`: `target` is where a framework runs the
-/// registered `app`'s code (its sandbox iframe's window, or the shadow root
-/// holding its DOM); the errors, rejections and failed resources there are
-/// that app's, and a window's resources are observed (attributed by URL, as
+/// registered `app`'s code (its sandbox iframe's window; any event target
+/// works); the errors, rejections and failed resources there are that
+/// app's, and a window's resources are observed (attributed by URL, as
 /// every resource). The npm package calls it for a copy of itself running
 /// in a window other than the agent's.
 #[wasm_bindgen]

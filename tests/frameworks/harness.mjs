@@ -48,8 +48,8 @@ export async function filesIn(dir) {
 
 /**
  * Serves the built setup: `{ page, appsOrigin, origins, missing }`, the
- * page's URL (without the query string) and `missing` the apps whose deploy
- * answers 404.
+ * page's URL (without the query string) and `missing` the apps (or folders
+ * of them: 'cart/static') whose deploy answers 404.
  */
 export async function serve(t, setup, out) {
   const missing = new Set();
@@ -182,5 +182,5 @@ export async function exercise(t, setup) {
   const availability = (app) => overview.apps.find((a) => a.app === app)?.availability;
   assert.ok(availability('cart') < 1, `cart's availability: ${JSON.stringify(overview.apps)}`);
   assert.equal(availability('catalog'), 1, `catalog's availability: ${JSON.stringify(overview.apps)}`);
-  return { out, stack, page };
+  return { out, stack, page, url, missing: site.missing };
 }

@@ -24,14 +24,16 @@ const MUTED: &str = "Script error.";
 /// a script or stylesheet (perhaps an app's chunk).
 type Caught = (ErrorReport, bool);
 
+/// Reads one kind of event into what was caught, if anything.
+type Reader = fn(JsValue) -> Option<Caught>;
+
 /// Listens to `target`: the page's window, or where a framework runs an
 /// app's code (a sandbox iframe's window, a shadow root, whose failed
 /// resources reach no window), then with `app` owning what happens there.
 /// Events are read by name, never by `instanceof`: a sandbox iframe's
 /// events and elements are of that iframe's realm.
 pub fn listen(target: &EventTarget, app: Option<String>) {
-    let readers: [(&str, fn(JsValue) -> Option<Caught>); 2] =
-        [("error", on_error), ("unhandledrejection", on_rejection)];
+    let readers: [(&str, Reader); 2] = [("error", on_error), ("unhandledrejection", on_rejection)];
     for (event_type, read) in readers {
         let app = app.clone();
         let on_event = callback(move |event| {

@@ -152,8 +152,8 @@ export function shift_cause(sources) {
       let node = source.node, hidden = false;
       if (node && node.nodeType !== 1) node = node.parentElement;
       // Content that moved inside a shadow root is reported as an ancestor
-      // outside it, or as no node at all (wujie's sandboxed DOM): the host
-      // at the top of the moved area is nearer.
+      // outside it, or as no node at all (wujie's sandboxed DOM, micro-app's
+      // inline element): the host at the top of the moved area is nearer.
       const rect = source.currentRect;
       const host = rect && document.elementFromPoint(rect.x + rect.width / 2, rect.y + 1);
       if (host && host.shadowRoot && (!node || (host !== node && node.contains(host)))) node = host, hidden = true;

@@ -371,7 +371,8 @@ fn on_resource(agent: &mut Agent, resource: JsValue) {
 /// Observes the resources of another window (a framework's sandbox iframe,
 /// whose timeline the page's observers do not see), dated on the page's clock.
 pub fn observe_resources_of(window: &JsValue) {
-    let offset = number(&get(window, "performance"), "timeOrigin") - number(&performance(), "timeOrigin");
+    let offset =
+        number(&get(window, "performance"), "timeOrigin") - number(&performance(), "timeOrigin");
     let on_entries = callback(move |list: JsValue| {
         let entries: Array = call(&list, "getEntries", &JsValue::UNDEFINED)
             .dyn_into()
