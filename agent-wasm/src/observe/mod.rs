@@ -153,10 +153,12 @@ export function shift_cause(sources) {
       if (node && node.nodeType !== 1) node = node.parentElement;
       // Content that moved inside a shadow root is reported as an ancestor
       // outside it, or as no node at all (wujie's sandboxed DOM, micro-app's
-      // inline element): the host at the top of the moved area is nearer.
+      // inline element): the host at the top of the moved area is nearer. An
+      // element whose own top is the moved area's moved whole: it is the
+      // source, not a host inside it.
       const rect = source.currentRect;
       const host = rect && document.elementFromPoint(rect.x + rect.width / 2, rect.y + 1);
-      if (host && host.shadowRoot && (!node || (host !== node && node.contains(host)))) node = host, hidden = true;
+      if (host && host.shadowRoot && (!node || (host !== node && node.contains(host) && node.getBoundingClientRect().top !== rect.top))) node = host, hidden = true;
       if (node && (!first || node.compareDocumentPosition(first) & 4)) first = node, inside = hidden;
     }
     // What grew inside a host is the host's own content.
