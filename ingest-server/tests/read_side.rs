@@ -3,7 +3,8 @@
 //! `/api/health/apps` and the overview follow firing alerts, and
 //! `/api/apps/{name}/metrics` summaries are ClickHouse's own aggregates.
 //! Alerts are written as the evaluator stores them (rows of `alerts`); what
-//! is tested is how they are read.
+//! is tested is how they are read. The last test calls the router
+//! in-process, without a listener.
 
 mod common;
 
@@ -486,4 +487,65 @@ async fn metric_summaries_are_clickhouse_aggregates_of_the_window() {
         lcp["value"].is_number() && lcp.get("summary").is_none(),
         "{apps}"
     );
+}
+
+/// The router alone, called in-process with `oneshot`-style requests: its
+/// state made as `ingest_server::start` makes it, without a listener (keep
+/// the log's directory while it runs).
+async fn router() -> (axum::Router, tempfile::TempDir) {
+    use ingest_server::receive::{access::Access, beacon_ids, rate_limit::RateLimiter};
+    let spool_dir = tempfile::tempdir().unwrap();
+    let settings = common::settings(&common::clickhouse_url(), spool_dir.path().to_owned());
+    let settings = std::sync::Arc::new(settings);
+    let tls = settings.tls().unwrap();
+    let store = std::sync::Arc::new(
+        ingest_server::store::Store::open(&settings.clickhouse, &tls)
+            .await
+            .unwrap(),
+    );
+    let (spool, _reader) = ingest_server::spool::Spool::open(&settings.spool).unwrap();
+    let symbols = ingest_server::symbolicate::Symbolicator::new(store.clone(), 1 << 20);
+    let state = ingest_server::AppState {
+        access: Access::new(&settings.projects),
+        rate_limiter: RateLimiter::new(&settings.rate_limits),
+        spool,
+        beacon_ids: beacon_ids::BeaconIds::new(beacon_ids::WINDOW, beacon_ids::CAPACITY),
+        store,
+        symbols: std::sync::Arc::new(symbols),
+        settings,
+    };
+    (ingest_server::router(state), spool_dir)
+}
+
+#[tokio::test]
+async fn the_routes_answer_in_process() {
+    use tower_service::Service;
+    let (mut router, _spool_dir) = router().await;
+    for (uri, status, code) in [
+        ("/api/alerts?from=20&to=10", 400, Some("bad_request")),
+        (
+            "/api/alerts/stats?status=burning",
+            400,
+            Some("invalid_query"),
+        ),
+        ("/api/health/apps", 200, None),
+        ("/api/alerts/stats?from=10&to=20", 200, None),
+    ] {
+        let request = axum::http::Request::get(uri)
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let response = router.call(request).await.unwrap();
+        assert_eq!(response.status().as_u16(), status, "{uri}");
+        let body = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        let body: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["error"].as_str(), code, "{uri}: {body}");
+        if status == 200 && uri.starts_with("/api/alerts/stats") {
+            assert_eq!(body["total"], 0, "{body}");
+        }
+        if uri == "/api/health/apps" {
+            assert_eq!(body, json!({"status": "healthy", "apps": []}));
+        }
+    }
 }
