@@ -34,6 +34,7 @@ export const api = {
   overview: (q) => call(`/api/dashboard/overview?${q}`),
   app: (app, part, q) => call(`/api/dashboard/apps/${encodeURIComponent(app)}/${part}?${q}`),
   errorGroup: (app, fingerprint, q) => call(`/api/dashboard/apps/${encodeURIComponent(app)}/errors/${encodeURIComponent(fingerprint)}?${q}`),
-  alerts: () => call('/api/alerts'),
+  alerts: (q) => call(`/api/alerts?${q}`),
+  alertStats: (q = '') => call(`/api/alerts/stats?${q}`),
   change: (id, action) => call(`/api/alerts/${encodeURIComponent(id)}/${action}`, { method: 'POST', token: tokens.admin() }),
 };

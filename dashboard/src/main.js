@@ -1,6 +1,7 @@
 // The built-in dashboard: overview cards, an app page with charts and
 // tables, an error group page (errors.js), an app's versions side by side
-// (versions.js), and an alerts page. Routes live in the URL hash so the server
+// (versions.js), and an alerts page (counts from /api/alerts/stats). Apps and
+// the page show their health from firing alerts. Routes live in the URL hash so the server
 // serves one page; every number comes from /api/dashboard/….
 import './style.css';
 import { api, ApiError, rangeQuery, tokens } from './api.js';
@@ -45,17 +46,31 @@ function askToken(kind, then) {
     el('p', {}, `This server needs a ${kind} token.`), input, el('button', {}, 'Save')));
 }
 
+const HEALTH_TEXT = { healthy: 'Healthy', degraded: 'Degraded', unhealthy: 'Unhealthy' };
+
+/** An app's or the page's health (docs/ALERTING.md, "Health"). */
+function health(status, label = '') {
+  return el('span', { class: `health ${status}`, 'data-health': status, title: 'From firing alerts: critical → unhealthy, warning → degraded' },
+    label, HEALTH_TEXT[status] || status);
+}
+
 async function overviewPage() {
-  const data = await api.overview(query());
-  const cards = data.apps.map((a) => el('a', { class: 'card', href: `#/app/${encodeURIComponent(a.app)}`, 'data-app': a.app },
-    el('h2', {}, a.app, a.active_alerts ? el('span', { class: 'badge' }, `${a.active_alerts} alert${a.active_alerts > 1 ? 's' : ''}`) : null),
-    el('p', { class: 'views' }, `${count(a.views)} views`,
-      a.muted_errors ? el('span', { class: 'muted', title: 'Cross-origin script errors the browser hid ("Script error."): load those scripts with crossorigin="anonymous" and CORS headers' }, ` · ${count(a.muted_errors)} muted errors`) : null),
-    el('div', { class: 'metrics' },
-      metric('Availability', percent(a.availability, 2), availabilityRating(a.availability)),
-      metric('Error rate', percent(a.error_rate), errorRateRating(a.error_rate)),
-      ['lcp', 'inp', 'cls'].map((n) => metric(`${VITALS[n].label} p75`, vital(n, a.vitals[n]?.p75), a.vitals[n]?.rating || 'unknown')))));
-  page.replaceChildren(el('h1', {}, 'Apps'), cards.length ? el('div', { class: 'cards' }, cards) : el('p', {}, 'No data in this range yet.'));
+  // Badges count every active alert (ClickHouse counts them: /api/alerts/stats).
+  const [data, stats] = await Promise.all([api.overview(query()), api.alertStats()]);
+  const cards = data.apps.map((a) => {
+    const active = stats.active_by_app[a.app] || 0;
+    return el('a', { class: 'card', href: `#/app/${encodeURIComponent(a.app)}`, 'data-app': a.app },
+      el('h2', {}, a.app, el('span', { class: 'tags' }, health(a.health),
+        active ? el('span', { class: 'badge' }, `${active} alert${active > 1 ? 's' : ''}`) : null)),
+      el('p', { class: 'views' }, `${count(a.views)} views`,
+        a.muted_errors ? el('span', { class: 'muted', title: 'Cross-origin script errors the browser hid ("Script error."): load those scripts with crossorigin="anonymous" and CORS headers' }, ` · ${count(a.muted_errors)} muted errors`) : null),
+      el('div', { class: 'metrics' },
+        metric('Availability', percent(a.availability, 2), availabilityRating(a.availability)),
+        metric('Error rate', percent(a.error_rate), errorRateRating(a.error_rate)),
+        ['lcp', 'inp', 'cls'].map((n) => metric(`${VITALS[n].label} p75`, vital(n, a.vitals[n]?.p75), a.vitals[n]?.rating || 'unknown'))));
+  });
+  page.replaceChildren(el('h1', {}, 'Apps ', el('span', { class: 'page-health' }, health(data.health, 'Page: '))),
+    cards.length ? el('div', { class: 'cards' }, cards) : el('p', {}, 'No data in this range yet.'));
 }
 
 async function appPage(app) {
@@ -100,7 +115,10 @@ function breakdown(what, rows) {
 }
 
 async function alertsPage() {
-  const { alerts } = await api.alerts();
+  // The alerts open at some time in the range, and their counts (all of them,
+  // not just the 500 newest the list shows).
+  const q = query();
+  const [{ alerts }, stats] = await Promise.all([api.alerts(q), api.alertStats(q)]);
   const admin = el('input', { type: 'password', placeholder: 'admin token', value: tokens.admin() });
   const status = el('p', { class: 'status' });
   const act = async (id, action) => {
@@ -117,7 +135,11 @@ async function alertsPage() {
     a.status === 'resolved' ? '' : el('span', {},
       el('button', { 'data-action': 'ack', disabled: a.acknowledged ? '' : null, onclick: () => act(a.id, 'ack') }, 'Ack'),
       el('button', { 'data-action': 'resolve', onclick: () => act(a.id, 'resolve') }, 'Resolve'))]);
-  page.replaceChildren(el('h1', {}, 'Alerts'), el('label', {}, 'Admin token ', admin), status,
+  const stat = (name, label) => el('span', { class: `stat ${name}`, 'data-stat': name }, el('b', {}, count(stats[name])), ` ${label}`);
+  page.replaceChildren(el('h1', {}, 'Alerts'),
+    el('p', { class: 'stats' }, stat('firing', 'firing'), stat('pending', 'pending'), stat('resolved', 'resolved'), stat('total', 'in this range'),
+      Object.entries(stats.active_by_severity).map(([severity, n]) => el('span', { class: `stat ${severity}`, 'data-severity': severity }, el('b', {}, count(n)), ` ${severity} active`))),
+    el('label', {}, 'Admin token ', admin), status,
     table(['app', 'rule', 'severity', 'status', 'value', 'since', ''], rows));
 }
 

@@ -8,7 +8,7 @@ use common::{TestServer, KEY, ORIGIN};
 use serde_json::{json, Value};
 
 /// The routes the document must list (paths as OpenAPI writes them).
-const KNOWN: [(&str, &str); 23] = [
+const KNOWN: [(&str, &str); 24] = [
     ("post", "/v1/beacon"),
     ("get", "/healthz"),
     ("get", "/readyz"),
@@ -18,6 +18,7 @@ const KNOWN: [(&str, &str); 23] = [
     ("get", "/api/apps/{name}/metrics"),
     ("get", "/api/alerts"),
     ("get", "/api/alerts/stats"),
+    ("get", "/api/health/apps"),
     ("post", "/api/alerts/{id}/ack"),
     ("post", "/api/alerts/{id}/resolve"),
     ("get", "/api/rules"),
@@ -143,6 +144,15 @@ async fn real_answers_match_the_documented_schemas() {
         ("/api/apps", "/api/apps?window=30d".to_owned()),
         ("/api/alerts", "/api/alerts".to_owned()),
         ("/api/alerts/stats", "/api/alerts/stats".to_owned()),
+        ("/api/health/apps", "/api/health/apps".to_owned()),
+        (
+            "/api/apps/{name}/metrics",
+            "/api/apps/cart/metrics?window=30d".to_owned(),
+        ),
+        (
+            "/api/alerts",
+            format!("/api/alerts?from={}&to={}", now - 3600, now + 60),
+        ),
         ("/api/rules", "/api/rules".to_owned()),
         (
             "/api/dashboard/overview",
@@ -208,6 +218,15 @@ async fn real_answers_match_the_documented_schemas() {
 
     // Errors, each as documented for its route and status.
     let errors = [
+        (
+            "get",
+            "/api/alerts",
+            server
+                .http
+                .get(format!("{}/api/alerts?from=20&to=10", server.base))
+                .bearer_auth("reader"),
+            400,
+        ),
         ("post", "/v1/beacon", server.beacon("key=wrong"), 401),
         (
             "get",

@@ -1,6 +1,6 @@
 // The built-in dashboard, in headless Chromium, showing data the demo sent:
-// overview cards with ratings, an app page with charts and tables, and the
-// alerts page with ack / resolve. Saves a screenshot of the overview.
+// overview cards with ratings and health, an app page with charts and tables,
+// and the alerts page with its counts and ack / resolve. Saves a screenshot of the overview.
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { test } from 'node:test';
@@ -54,6 +54,11 @@ severity = "warning"
   assert.match(cart, /views/);
   assert.match(cart, /Error rate\s*\n?\s*\d+(\.\d)? %/);
   assert.match(cart, /1 alert/);
+  // Health from firing alerts: cart's warning makes it (and so the page)
+  // degraded; the rule watches cart only.
+  assert.equal(await page.$eval('.card[data-app="cart"] .health', (e) => e.dataset.health), 'degraded');
+  assert.equal(await page.$eval('.card[data-app="catalog"] .health', (e) => e.dataset.health), 'healthy');
+  assert.equal(await page.$eval('.page-health .health', (e) => e.dataset.health), 'degraded');
   const ratings = await page.$$eval('.metric[data-rating]', (els) => els.map((e) => e.dataset.rating));
   assert.ok(ratings.some((r) => ['good', 'needs-improvement', 'poor'].includes(r)), `ratings: ${ratings}`);
   mkdirSync(ARTIFACTS, { recursive: true });
@@ -79,6 +84,9 @@ severity = "warning"
   // Alerts page: acknowledge with the admin token.
   await page.goto(`${stack.ingestUrl}/dashboard/#/alerts`);
   await page.waitForSelector('main[data-ready] button[data-action="ack"]');
+  // Counts from /api/alerts/stats: the one cart alert, firing, a warning.
+  assert.equal(await page.$eval('.stat[data-stat="firing"] b', (e) => e.textContent), '1');
+  assert.equal(await page.$eval('.stat[data-severity="warning"] b', (e) => e.textContent), '1');
   await page.fill('input[type="password"]', ADMIN);
   await page.click('button[data-action="ack"]');
   await eventually('the alert acknowledged', async () => (await stack.query('SELECT id FROM alerts FINAL WHERE acknowledged')).length > 0);

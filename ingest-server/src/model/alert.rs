@@ -22,6 +22,13 @@ impl Status {
             Status::Resolved => "resolved",
         }
     }
+
+    pub const ALL: [Status; 3] = [Status::Pending, Status::Firing, Status::Resolved];
+
+    /// The status named `name` (as [`Status::as_str`] writes it).
+    pub fn named(name: &str) -> Option<Status> {
+        Self::ALL.into_iter().find(|s| s.as_str() == name)
+    }
 }
 
 /// One alert: a rule breached by one app, from pending until resolved.

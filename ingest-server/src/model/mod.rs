@@ -1,8 +1,9 @@
 //! The model every layer shares, depending on nothing above it: alert
-//! rules and alerts ([`rule`], [`alert`]), ignore rules ([`ignore`]) and
-//! origin allow-lists ([`origin`]).
+//! rules and alerts ([`rule`], [`alert`]), an app's health from its alerts
+//! ([`health`]), ignore rules ([`ignore`]) and origin allow-lists ([`origin`]).
 
 pub mod alert;
+pub mod health;
 pub mod ignore;
 pub mod origin;
 pub mod rule;

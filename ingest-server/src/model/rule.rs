@@ -181,6 +181,13 @@ impl Severity {
             Severity::Critical => "critical",
         }
     }
+
+    pub const ALL: [Severity; 3] = [Severity::Info, Severity::Warning, Severity::Critical];
+
+    /// The severity named `name` (as [`Severity::as_str`] writes it).
+    pub fn named(name: &str) -> Option<Severity> {
+        Self::ALL.into_iter().find(|s| s.as_str() == name)
+    }
 }
 
 /// `app = "all"` applies the rule to every app.

@@ -1,5 +1,6 @@
-//! The JSON API: apps with their current metrics, alerts with filters and
-//! stats, acknowledge / resolve, and the rules in force. Reads may require
+//! The JSON API: apps with their current metrics (one app's with summaries),
+//! acknowledge / resolve, and the rules in force (alert lists, counts and
+//! health: [`super::alerts`]). Reads may require
 //! `alerting.read_token` ([`ReadAccess`]); mutations always require
 //! `alerting.admin_token` ([`AdminAccess`]; disabled while it is empty). SQL
 //! parameters are bound, never spliced.
@@ -19,13 +20,12 @@ use super::openapi::{AdminErrors, AppReadErrors, ReadErrors};
 use super::ApiError;
 use crate::clock::now_millis;
 use crate::evaluate::lifecycle::{acknowledge, resolve_manually};
-use crate::evaluate::measure::{custom_summary, measure};
+use crate::evaluate::measure::{custom_summary, measure, summarize};
 use crate::evaluate::{rules_in_force, RuleInForce};
 use crate::extract::{Path, Query};
 use crate::model::alert::{Alert, Status};
 use crate::model::rule::{Metric, Rule};
 use crate::model::REGISTRATION_HORIZON;
-use crate::store::alerting::AlertFilter;
 use crate::AppState;
 
 const DEFAULT_WINDOW: Duration = Duration::from_secs(300);
@@ -35,8 +35,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(apps))
         .routes(routes!(app_metrics))
-        .routes(routes!(alerts))
-        .routes(routes!(alert_stats))
         .routes(routes!(ack))
         .routes(routes!(resolve))
         .routes(routes!(rules))
@@ -49,18 +47,39 @@ struct WindowParam {
     window: Option<String>,
 }
 
-/// A built-in metric over the window.
+/// A built-in metric over the window: its value as a rule measures it, and
+/// (for one app's metrics) its summary.
 #[derive(Debug, Serialize, ToSchema)]
 struct Measured {
     value: f64,
     samples: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    summary: Option<MetricSummary>,
 }
 
-/// A metric the app pushes with `pushMetric`, over the window.
+/// The metric measured per minute of the window as a rule measures it:
+/// the newest minute's value, the mean, least and greatest of the minutes,
+/// and how many minutes had data.
+#[derive(Debug, Serialize, ToSchema)]
+struct MetricSummary {
+    current: f64,
+    avg: f64,
+    min: f64,
+    max: f64,
+    count: u64,
+}
+
+/// A metric the app pushes with `pushMetric`, over the window, from its
+/// values: the newest, their mean, p95, least, greatest and count.
 #[derive(Debug, Serialize, ToSchema)]
 struct CustomSummary {
+    current: f64,
     avg: f64,
     p95: f64,
+    min: f64,
+    max: f64,
+    count: u64,
+    /// The same as `count` (kept for older readers).
     samples: u64,
 }
 
@@ -97,12 +116,6 @@ struct OneAppMetrics {
     metrics: AppMetrics,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-struct Alerts {
-    /// Newest first.
-    alerts: Vec<Alert>,
-}
-
 /// A rule an app declared from the browser: applied only for apps in
 /// `alerting.browser_rules_for`; `problem` says why one cannot be read.
 #[derive(Debug, Serialize, ToSchema)]
@@ -135,33 +148,52 @@ fn window(param: &WindowParam) -> Result<Duration, ApiError> {
     Ok(window)
 }
 
-/// Every metric for every app over `window`.
+/// Every metric for every app over `window`, with summaries if `summarized`.
 async fn metrics_by_app(
     state: &AppState,
     window: Duration,
+    summarized: bool,
 ) -> Result<BTreeMap<String, AppMetrics>, ApiError> {
+    let client = state.store.client();
     let mut by_app: BTreeMap<String, AppMetrics> = BTreeMap::new();
     for metric in Metric::ALL {
-        let measured = measure(
-            state.store.client(),
-            metric,
-            None,
-            metric.aggregations()[0],
-            window,
-        )
-        .await?;
-        for (app, m) in measured {
+        let aggregation = metric.aggregations()[0];
+        let mut summaries = match summarized {
+            true => summarize(client, metric, aggregation, window).await?,
+            false => Default::default(),
+        };
+        for (app, m) in measure(client, metric, None, aggregation, window).await? {
+            let summary = summaries.remove(&app).map(|s| MetricSummary {
+                current: s.current,
+                avg: s.avg,
+                min: s.min,
+                max: s.max,
+                count: s.count,
+            });
             let measured = Measured {
                 value: m.value,
                 samples: m.samples,
+                summary,
             };
             let metrics = &mut by_app.entry(app).or_default().measured;
             metrics.insert(metric.as_str(), measured);
         }
     }
-    for (app, name, avg, p95, samples) in custom_summary(state.store.client(), window).await? {
-        let summary = CustomSummary { avg, p95, samples };
-        by_app.entry(app).or_default().custom.insert(name, summary);
+    for m in custom_summary(client, window).await? {
+        let summary = CustomSummary {
+            current: m.current,
+            avg: m.avg,
+            p95: m.p95,
+            min: m.min,
+            max: m.max,
+            count: m.count,
+            samples: m.count,
+        };
+        by_app
+            .entry(m.app)
+            .or_default()
+            .custom
+            .insert(m.name, summary);
     }
     Ok(by_app)
 }
@@ -177,7 +209,7 @@ async fn apps(
 ) -> Result<Json<Apps>, ApiError> {
     let window = window(&param)?;
     let registrations = state.store.registrations(REGISTRATION_HORIZON).await?;
-    let mut metrics = metrics_by_app(&state, window).await?;
+    let mut metrics = metrics_by_app(&state, window, false).await?;
     let apps = registrations
         .into_iter()
         .map(|r| AppEntry {
@@ -194,7 +226,8 @@ async fn apps(
     }))
 }
 
-/// One app's metrics over `window`; 404 if it has no data in it.
+/// One app's metrics over `window`, each with its summary (current, avg,
+/// min, max, count of its per-minute values); 404 if it has no data in it.
 #[utoipa::path(get, path = "/api/apps/{name}/metrics", tag = "alerts",
     params(("name" = String, Path, description = "App name"), WindowParam),
     security(("read_token" = []), ("admin_token" = []), ()),
@@ -207,7 +240,7 @@ async fn app_metrics(
 ) -> Result<Json<OneAppMetrics>, ApiError> {
     canopy_wire::limits::check_app_name(&name).map_err(ApiError::BadRequest)?;
     let window = window(&param)?;
-    let mut metrics = metrics_by_app(&state, window).await?;
+    let mut metrics = metrics_by_app(&state, window, true).await?;
     let metrics = metrics
         .remove(&name)
         .ok_or(ApiError::NotFound("no data for this app in the window"))?;
@@ -216,56 +249,6 @@ async fn app_metrics(
         window_seconds: window.as_secs(),
         metrics,
     }))
-}
-
-/// Recent alerts, newest first, optionally filtered.
-#[utoipa::path(get, path = "/api/alerts", tag = "alerts", params(AlertFilter),
-    security(("read_token" = []), ("admin_token" = []), ()),
-    responses((status = OK, body = Alerts), ReadErrors))]
-async fn alerts(
-    State(state): State<AppState>,
-    _: ReadAccess,
-    Query(filter): Query<AlertFilter>,
-) -> Result<Json<Alerts>, ApiError> {
-    let alerts = state.store.alerts(&filter).await?;
-    Ok(Json(Alerts { alerts }))
-}
-
-/// Counts of recent alerts: active, resolved, by severity and by app.
-#[derive(Debug, Default, Serialize, ToSchema)]
-struct AlertStats {
-    total: usize,
-    active: usize,
-    resolved: usize,
-    by_severity: BTreeMap<&'static str, usize>,
-    by_app: BTreeMap<String, usize>,
-}
-
-#[utoipa::path(get, path = "/api/alerts/stats", tag = "alerts",
-    security(("read_token" = []), ("admin_token" = []), ()),
-    responses((status = OK, body = AlertStats), ReadErrors))]
-async fn alert_stats(
-    State(state): State<AppState>,
-    _: ReadAccess,
-) -> Result<Json<AlertStats>, ApiError> {
-    let alerts = state.store.alerts(&AlertFilter::default()).await?;
-    let mut stats = AlertStats {
-        total: alerts.len(),
-        ..AlertStats::default()
-    };
-    for alert in &alerts {
-        if alert.status == Status::Resolved {
-            stats.resolved += 1;
-        } else {
-            stats.active += 1;
-        }
-        *stats
-            .by_severity
-            .entry(alert.severity.as_str())
-            .or_default() += 1;
-        *stats.by_app.entry(alert.app.clone()).or_default() += 1;
-    }
-    Ok(Json(stats))
 }
 
 async fn change_alert(

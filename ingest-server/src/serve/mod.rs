@@ -1,8 +1,10 @@
-//! Serve: health, readiness, metrics, the JSON API ([`api`]), the built-in
+//! Serve: health, readiness, metrics, the JSON API ([`api`]; alert lists,
+//! counts and app health in [`alerts`]), the built-in
 //! dashboard ([`dashboard`]), and the OpenAPI document of it all
 //! ([`openapi`]). Access to the API is checked by extractors ([`ReadAccess`],
 //! [`AdminAccess`]); its errors are [`ApiError`].
 
+mod alerts;
 pub mod api;
 mod auth;
 pub mod dashboard;
@@ -34,6 +36,7 @@ pub fn routes(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(metrics))
         .routes(routes!(openapi_json))
         .merge(api::routes())
+        .merge(alerts::routes())
         .merge(dashboard::routes(state))
         .merge(sourcemaps::routes(state))
 }

@@ -17,7 +17,7 @@ use crate::model::alert::{Alert, Notice, Status, VersionComparison};
 use crate::model::rule::Severity;
 
 #[derive(Debug, Row, Serialize, Deserialize)]
-struct AlertRow {
+pub(super) struct AlertRow {
     id: String,
     fingerprint: String,
     rule: String,
@@ -77,19 +77,9 @@ impl From<&Alert> for AlertRow {
 }
 
 impl AlertRow {
-    fn into_alert(self) -> Option<Alert> {
-        let severity = match self.severity.as_str() {
-            "info" => Severity::Info,
-            "warning" => Severity::Warning,
-            "critical" => Severity::Critical,
-            _ => return None,
-        };
-        let status = match self.status.as_str() {
-            "pending" => Status::Pending,
-            "firing" => Status::Firing,
-            "resolved" => Status::Resolved,
-            _ => return None,
-        };
+    pub(super) fn into_alert(self) -> Option<Alert> {
+        let severity = Severity::named(&self.severity)?;
+        let status = Status::named(&self.status)?;
         Some(Alert {
             id: self.id,
             fingerprint: self.fingerprint,
@@ -172,19 +162,6 @@ pub struct Registration {
     pub declared_rules: String,
 }
 
-/// Filters of `GET /api/alerts`.
-#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct AlertFilter {
-    /// `pending`, `firing` or `resolved`.
-    pub status: Option<String>,
-    pub app: Option<String>,
-    /// `info`, `warning` or `critical`.
-    pub severity: Option<String>,
-}
-
-const RECENT_ALERTS: u64 = 500;
-
 impl Store {
     /// Stores new versions of alerts (state and history).
     pub async fn save_alerts(&self, alerts: &[&Alert]) -> Result<(), StoreError> {
@@ -219,27 +196,6 @@ impl Store {
             .fetch_optional()
             .await?;
         Ok(row.and_then(AlertRow::into_alert))
-    }
-
-    /// The newest alerts matching the filter (parameters bound, never spliced).
-    pub async fn alerts(&self, filter: &AlertFilter) -> Result<Vec<Alert>, StoreError> {
-        let rows: Vec<AlertRow> = self
-            .client
-            .query(
-                "SELECT ?fields FROM alerts FINAL \
-                 WHERE (? = '' OR status = ?) AND (? = '' OR app = ?) AND (? = '' OR severity = ?) \
-                 ORDER BY updated_at DESC LIMIT ?",
-            )
-            .bind(filter.status.as_deref().unwrap_or(""))
-            .bind(filter.status.as_deref().unwrap_or(""))
-            .bind(filter.app.as_deref().unwrap_or(""))
-            .bind(filter.app.as_deref().unwrap_or(""))
-            .bind(filter.severity.as_deref().unwrap_or(""))
-            .bind(filter.severity.as_deref().unwrap_or(""))
-            .bind(RECENT_ALERTS)
-            .fetch_all()
-            .await?;
-        Ok(rows.into_iter().filter_map(AlertRow::into_alert).collect())
     }
 
     pub async fn log_delivery(&self, record: &DeliveryRecord<'_>) -> Result<(), StoreError> {

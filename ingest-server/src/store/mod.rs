@@ -4,6 +4,7 @@
 //! deduplication token naming the write-ahead log range it came from, so a
 //! batch retried after a failure or a crash is stored once.
 
+pub mod alert_reads;
 pub mod alerting;
 pub mod beacon_ids;
 pub mod conditions;

@@ -7,6 +7,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::error_groups::ErrorGroupEntry;
+use crate::model::health::HealthStatus;
 use crate::store::dashboard::{LongFrameBucket, LongFrameScript, ProbeBucket};
 
 /// The app and the range an answer covers (Unix seconds, `[from, to)`,
@@ -36,6 +37,8 @@ pub type Vitals = BTreeMap<String, VitalSummary>;
 pub struct Overview {
     pub from: u32,
     pub to: u32,
+    /// The worst of the apps' health.
+    pub health: HealthStatus,
     pub apps: Vec<AppOverview>,
 }
 
@@ -54,7 +57,10 @@ pub struct AppOverview {
     /// Cross-origin errors the browser muted ("Script error.").
     pub muted_errors: u64,
     pub vitals: Vitals,
+    /// Pending or firing alerts now, whatever the range.
     pub active_alerts: u64,
+    /// From its firing alerts now (docs/ALERTING.md, "Health").
+    pub health: HealthStatus,
 }
 
 impl AppOverview {
@@ -70,6 +76,7 @@ impl AppOverview {
             muted_errors: 0,
             vitals: Vitals::new(),
             active_alerts: 0,
+            health: HealthStatus::Healthy,
         }
     }
 }

@@ -21,14 +21,15 @@ use tower_http::services::{ServeDir, ServeFile};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::alerts::{firing_by_app, AlertStats};
 use super::openapi::{AppReadErrors, ReadErrors};
 use super::{ApiError, ReadAccess};
 use crate::evaluate::rules_in_force;
 use crate::extract::Query;
-use crate::model::alert::Status;
+use crate::model::health::page_health;
 use crate::model::rule::Metric;
 use crate::model::REGISTRATION_HORIZON;
-use crate::store::alerting::AlertFilter;
+use crate::store::alert_reads::AlertFilter;
 use crate::store::dashboard::{overview_grain, series_grain, Dimension, Range, VitalQuantiles};
 use crate::AppState;
 use answers::{
@@ -95,7 +96,8 @@ fn scope(app: String, range: Range) -> Scope {
 }
 
 /// Per app: views, availability, error rate, muted cross-origin errors,
-/// vitals (p50/p75/p95 with the p75's rating) and active alerts.
+/// vitals (p50/p75/p95 with the p75's rating), active alerts and health (as
+/// `/api/health/apps` judges it); and the page's health, its worst app's.
 #[utoipa::path(get, path = "/api/dashboard/overview", tag = "dashboard", params(RangeParams),
     security(("read_token" = []), ("admin_token" = []), ()), responses((status = OK, body = Overview), ReadErrors))]
 async fn overview(
@@ -127,14 +129,18 @@ async fn overview(
         let summary = vital_summary(&row);
         entry(&mut apps, &row.key).vitals.insert(row.name, summary);
     }
-    for alert in state.store.alerts(&AlertFilter::default()).await? {
-        if alert.status != Status::Resolved {
-            entry(&mut apps, &alert.app).active_alerts += 1;
-        }
+    // Alerts as they are now, whatever the range: counted by ClickHouse.
+    let counts = state.store.alert_counts(&AlertFilter::default()).await?;
+    for (app, active) in AlertStats::of(&counts).active_by_app {
+        entry(&mut apps, &app).active_alerts = active;
+    }
+    for (app, firing) in firing_by_app(&counts) {
+        entry(&mut apps, &app).health = firing.health();
     }
     Ok(Json(Overview {
         from: range.from,
         to: range.to,
+        health: page_health(apps.values().map(|a| a.health)),
         apps: apps.into_values().collect(),
     }))
 }
