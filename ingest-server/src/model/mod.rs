@@ -1,10 +1,14 @@
 //! The model every layer shares, depending on nothing above it: alert
-//! rules and alerts ([`rule`], [`alert`]), ignore rules ([`ignore`]) and
+//! rules and alerts ([`rule`], [`alert`]), their [`labels`], the route tree
+//! ([`route`]) and its label [`matcher`]s, ignore rules ([`ignore`]) and
 //! origin allow-lists ([`origin`]).
 
 pub mod alert;
 pub mod ignore;
+pub mod labels;
+pub mod matcher;
 pub mod origin;
+pub mod route;
 pub mod rule;
 
 use std::time::Duration;

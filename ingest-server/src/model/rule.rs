@@ -4,6 +4,7 @@
 //! browser are untrusted: they are recorded, and applied only for apps the
 //! configuration lists in `alerting.browser_rules_for`.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -241,6 +242,12 @@ pub struct Rule {
     /// A link to the runbook, shown in notifications.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub runbook_url: Option<String>,
+    /// Custom labels: matched by routes, shown in notifications.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
+    /// `false`: the rule is not evaluated.
+    #[serde(default = "enabled")]
+    pub enabled: bool,
 }
 
 fn all_apps() -> String {
@@ -248,6 +255,9 @@ fn all_apps() -> String {
 }
 fn five_minutes() -> Duration {
     Duration::from_secs(300)
+}
+fn enabled() -> bool {
+    true
 }
 fn one_hour() -> Duration {
     Duration::from_secs(3600)
@@ -431,6 +441,7 @@ impl Rule {
                 );
             }
         }
+        crate::model::labels::check_custom(&self.labels).or_else(|why| problem("labels", why))?;
         if let Some(unknown) = self.channels.iter().find(|c| !channels.contains(c)) {
             return problem("channels", format!("no channel named {unknown:?}"));
         }
@@ -462,6 +473,8 @@ pub fn default_rules(channels: &[String]) -> Vec<Rule> {
             channels: channels.to_vec(),
             description: Some(description.to_owned()),
             runbook_url: None,
+            labels: BTreeMap::new(),
+            enabled: true,
         };
     vec![
         rule(
@@ -572,6 +585,10 @@ mod tests {
         bad(&|r| r.channels = vec!["pager".into()], "channels");
         bad(&|r| r.app = "not an app".into(), "app");
         bad(&|r| r.window = Duration::from_secs(5), "window");
+        bad(
+            &|r| r.labels = BTreeMap::from([("app".into(), "x".into())]),
+            "labels",
+        );
         bad(
             &|r| r.custom_metric = Some("checkout_ms".into()),
             "custom_metric",
