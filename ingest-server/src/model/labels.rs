@@ -38,6 +38,19 @@ impl Labels {
     }
 }
 
+#[cfg(test)]
+impl Labels {
+    /// Labels from `(name, value)` pairs, for tests.
+    pub fn of_pairs(pairs: &[(&str, &str)]) -> Self {
+        Self(
+            pairs
+                .iter()
+                .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+                .collect(),
+        )
+    }
+}
+
 /// A label name as Prometheus allows it: a letter or `_`, then letters,
 /// digits and `_`.
 pub fn is_label_name(name: &str) -> bool {

@@ -120,19 +120,12 @@ fn unquote(value: &str) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::BTreeMap;
-
-    fn labels(pairs: &[(&str, &str)]) -> Labels {
-        Labels(
-            pairs
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                .collect::<BTreeMap<_, _>>(),
-        )
-    }
 
     fn matches(matcher: &str, pairs: &[(&str, &str)]) -> bool {
-        matcher.parse::<Matcher>().unwrap().matches(&labels(pairs))
+        matcher
+            .parse::<Matcher>()
+            .unwrap()
+            .matches(&Labels::of_pairs(pairs))
     }
 
     #[test]

@@ -1,5 +1,3 @@
-use std::collections::BTreeMap;
-
 use super::*;
 
 const TREE: &str = r#"
@@ -20,12 +18,7 @@ fn tree() -> Route {
 }
 
 fn labels(pairs: &[(&str, &str)]) -> Labels {
-    Labels(
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect::<BTreeMap<_, _>>(),
-    )
+    Labels::of_pairs(pairs)
 }
 
 fn receivers(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
