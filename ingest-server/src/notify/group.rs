@@ -39,6 +39,8 @@ impl GroupKey {
 pub struct GroupNotice {
     pub key: GroupKey,
     pub members: Vec<Dispatch>,
+    /// The route's, for receivers that must know when to expect the next.
+    pub repeat_interval: std::time::Duration,
 }
 
 struct Member {
@@ -137,6 +139,7 @@ impl Groups {
                 notices.push(GroupNotice {
                     key: key.clone(),
                     members,
+                    repeat_interval: group.timing.repeat_interval,
                 });
                 group.members.retain(|_, member| !member.resolved);
                 group.members.values_mut().for_each(|m| m.told = true);

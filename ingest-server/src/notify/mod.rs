@@ -168,6 +168,7 @@ impl Notifier {
             group: Some(notification::Group {
                 labels: notice.key.labels.clone(),
                 key: notice.key.text(),
+                repeat_interval: notice.repeat_interval,
             }),
         };
         let told = notice

@@ -18,6 +18,8 @@ pub struct Group {
     pub labels: Vec<(String, String)>,
     /// Identifies the group (Alertmanager's `groupKey`; PagerDuty's dedup key).
     pub key: String,
+    /// How often the group is re-sent while it fires.
+    pub repeat_interval: std::time::Duration,
 }
 
 /// How many members a rich layout lists before saying how many more.
@@ -174,6 +176,7 @@ pub(crate) mod tests {
             group: Some(Group {
                 labels: vec![("alertname".into(), "cart-availability".into())],
                 key: "{}/0:{alertname=\"cart-availability\"}".into(),
+                repeat_interval: std::time::Duration::from_secs(3600),
             }),
         }
     }

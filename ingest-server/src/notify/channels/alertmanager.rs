@@ -53,13 +53,17 @@ pub fn annotations(message: &Message) -> Value {
 }
 
 /// When Alertmanager should consider the alert over. A firing alert is
-/// re-sent at every repeat, so it is announced to last two repeat
+/// re-sent at every repeat (its rule's, or its group's when a route's
+/// `repeat_interval` is longer), so it is announced to last two repeat
 /// intervals; if Canopy stops repeating it (acknowledged, or Canopy gone),
 /// Alertmanager resolves it after that, as it would for a silent Prometheus.
-pub fn ends_at(message: &Message) -> String {
-    let end = message.ended_at().unwrap_or_else(|| {
-        message.alert.updated_at + 2 * message.rule.repeat_interval.as_millis() as i64
+pub fn ends_at(message: &Message, group_repeat: Option<std::time::Duration>) -> String {
+    let repeat = group_repeat.map_or(message.rule.repeat_interval, |group| {
+        group.max(message.rule.repeat_interval)
     });
+    let end = message
+        .ended_at()
+        .unwrap_or_else(|| message.alert.updated_at + 2 * repeat.as_millis() as i64);
     rfc3339(end)
 }
 
@@ -70,7 +74,7 @@ pub fn payload(notification: &Notification) -> Value {
             "labels": labels(message),
             "annotations": annotations(message),
             "startsAt": rfc3339(message.started_at()),
-            "endsAt": ends_at(message),
+            "endsAt": ends_at(message, notification.group.as_ref().map(|g| g.repeat_interval)),
             "generatorURL": message.link,
         })
     };
@@ -140,6 +144,13 @@ mod tests {
         assert_eq!(
             body[9]["endsAt"], "2027-01-15T08:10:00Z",
             "the resolved one ends"
+        );
+        let mut slow = crate::notify::notification::tests::group(&alerts, &rule);
+        slow.group.as_mut().unwrap().repeat_interval = std::time::Duration::from_secs(4 * 3600);
+        assert_eq!(
+            payload(&slow)[0]["endsAt"],
+            "2027-01-15T16:10:00Z",
+            "two of the group's repeats, longer than the rule's"
         );
     }
 }
