@@ -148,7 +148,8 @@ pub async fn start(settings: Settings, listener: TcpListener) -> anyhow::Result<
             url => url.to_owned(),
         };
         let channels = settings.alerting.channels.clone();
-        let notifier = Notifier::new(channels, store.clone(), &tls, &public_url)?;
+        let route = settings.alerting.route.clone();
+        let notifier = Notifier::new(channels, route, store.clone(), &tls, &public_url)?;
         let (notices, dispatches) = mpsc::channel(notify::QUEUE);
         let evaluator = Evaluator::new(store.clone(), notices, settings.alerting.clone());
         let prober = Prober::new(store.clone(), settings.alerting.clone(), &tls)?;

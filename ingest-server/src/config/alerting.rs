@@ -44,6 +44,9 @@ pub struct AlertingConfig {
     pub channels: Vec<super::channels::Channel>,
     /// Channels the default rules notify.
     pub default_channels: Vec<String>,
+    /// The route tree: which channels hear of which alerts, grouped how.
+    /// None: each alert is notified alone, on its rule's channels.
+    pub route: Option<crate::model::route::Route>,
     /// Apps whose rules declared in `registerApp` (untrusted) are applied.
     pub browser_rules_for: Vec<String>,
     #[serde(with = "humantime_serde")]
@@ -71,6 +74,7 @@ impl Default for AlertingConfig {
             rules: Vec::new(),
             channels: Vec::new(),
             default_channels: Vec::new(),
+            route: None,
             browser_rules_for: Vec::new(),
             probe_interval: std::time::Duration::from_secs(30),
             probe_timeout: std::time::Duration::from_secs(5),
@@ -129,6 +133,12 @@ impl AlertingConfig {
                 "alerting.default_channels",
                 format!("no channel named {unknown:?}"),
             ));
+        }
+        if let Some(route) = &alerting.route {
+            route.check_root(&names).map_err(|(node, problem)| {
+                let separator = if node.is_empty() { "" } else { "." };
+                invalid(format!("alerting.route{separator}{node}"), problem)
+            })?;
         }
         let mut rule_names = Vec::new();
         for rule in &alerting.rules {

@@ -48,6 +48,13 @@ fn problems_name_the_setting() {
     let unknown = toml::from_str::<Settings>("[clickhouse]\nulr = \"x\"").unwrap_err();
     assert!(unknown.to_string().contains("ulr"), "{unknown}");
     let pattern = toml::from_str::<Settings>("[[ignore]]\nscript_url = \"[unclosed\"").unwrap_err();
+    let matcher = toml::from_str::<Settings>("[alerting.route]\nreceiver = \"ops\"\n[[alerting.route.routes]]\nmatchers = ['app=~\"(\"']").unwrap_err();
+    assert!(
+        matcher
+            .to_string()
+            .contains("bad matcher \"app=~\\\"(\\\"\": not a regular expression"),
+        "{matcher}"
+    );
     assert!(
         pattern.to_string().contains("not a regular expression")
             && pattern.to_string().contains("script_url"),
@@ -84,6 +91,18 @@ fn problems_name_the_setting() {
         (
             format!("{EXAMPLE}\n[alerting]\n[[alerting.rules]]\nname = \"cart-regression\"\nmetric = \"error_rate\"\ncompare = \"previous_version\"\nseverity = \"critical\"\n"),
             "alerting.rules: rule \"cart-regression\": ratio: is required with compare",
+        ),
+        (
+            format!("{EXAMPLE}\n[alerting]\n[[alerting.channels]]\nname = \"ops\"\nkind = \"webhook\"\nurl = \"http://hook\"\n[alerting.route]\nreceiver = \"ops\"\n[[alerting.route.routes]]\nmatchers = ['severity=\"critical\"']\nreceiver = \"pager\"\n"),
+            "alerting.route.routes[0]: receiver: no channel named \"pager\"",
+        ),
+        (
+            format!("{EXAMPLE}\n[alerting]\n[alerting.route]\ngroup_by = [\"app\"]\n"),
+            "alerting.route: receiver: is required at the root",
+        ),
+        (
+            format!("{EXAMPLE}\n[alerting]\n[[alerting.rules]]\nname = \"slow\"\nmetric = \"lcp\"\noperator = \"gt\"\nthreshold = 2500\nseverity = \"warning\"\nlabels = {{ severity = \"low\" }}\n"),
+            "alerting.rules: rule \"slow\": labels: \"severity\" is set by Canopy",
         ),
         (
             format!("{EXAMPLE}\n[tls]\nca_file = \"/nonexistent/ca.pem\"\n"),

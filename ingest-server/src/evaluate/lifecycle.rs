@@ -288,6 +288,8 @@ mod tests {
             channels: vec![],
             description: None,
             runbook_url: None,
+            labels: Default::default(),
+            enabled: true,
         }
     }
 

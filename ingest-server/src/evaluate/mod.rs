@@ -155,7 +155,8 @@ impl Evaluator {
 
         let mut measured = Measured::default();
         let mut outcomes: Vec<Outcome> = Vec::new();
-        for RuleInForce { rule, .. } in &rules {
+        // A disabled rule is not evaluated: its alerts stay as they are.
+        for RuleInForce { rule, .. } in rules.iter().filter(|r| r.rule.enabled) {
             let judged = self.judge(rule, &mut measured).await?;
             let mut apps: Vec<String> = judged
                 .keys()

@@ -1,11 +1,15 @@
 //! The model every layer shares, depending on nothing above it: alert
-//! rules and alerts ([`rule`], [`alert`]), an app's health from its alerts
+//! rules and alerts ([`rule`], [`alert`]), their [`labels`], the route tree
+//! ([`route`]) and its label [`matcher`]s, an app's health from its alerts
 //! ([`health`]), ignore rules ([`ignore`]) and origin allow-lists ([`origin`]).
 
 pub mod alert;
 pub mod health;
 pub mod ignore;
+pub mod labels;
+pub mod matcher;
 pub mod origin;
+pub mod route;
 pub mod rule;
 
 use std::time::Duration;

@@ -119,15 +119,11 @@ fn describe(answer: &Answer, decision: Decision) -> (&'static str, String) {
 }
 
 /// Makes attempts until one is delivered or the answers say to stop,
-/// logging each. `attempt` sends once and says what came back, with the
+/// logging each for every alert the notification `told` of (with what it
+/// said of it). `attempt` sends once and says what came back, with the
 /// HTTP status if there was one (0 otherwise).
-pub async fn deliver<F, Fut>(
-    store: &Store,
-    alert: &Alert,
-    notice: Notice,
-    channel: &str,
-    mut attempt: F,
-) where
+pub async fn deliver<F, Fut>(store: &Store, told: &[(Alert, Notice)], channel: &str, mut attempt: F)
+where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = (u16, Answer)>,
 {
@@ -136,28 +132,32 @@ pub async fn deliver<F, Fut>(
         let (http_status, answer) = attempt().await;
         let decision = decide(&answer, number);
         let (outcome, error) = describe(&answer, decision);
-        let record = DeliveryRecord {
-            alert,
-            channel,
-            notice,
-            attempt: number,
-            ok: decision == Decision::Delivered,
-            http_status,
-            outcome,
-            error: &error,
-            latency: started.elapsed(),
-        };
-        if let Err(log_error) = store.log_delivery(&record).await {
-            tracing::warn!(error = %log_error, "cannot log a notification attempt");
+        let latency = started.elapsed();
+        for (alert, notice) in told {
+            let record = DeliveryRecord {
+                alert,
+                channel,
+                notice: *notice,
+                attempt: number,
+                ok: decision == Decision::Delivered,
+                http_status,
+                outcome,
+                error: &error,
+                latency,
+            };
+            if let Err(log_error) = store.log_delivery(&record).await {
+                tracing::warn!(error = %log_error, "cannot log a notification attempt");
+            }
         }
+        let alert = told.first().map_or("", |(alert, _)| alert.id.as_str());
         match decision {
             Decision::Delivered => return,
             Decision::GiveUp | Decision::Exhausted => {
-                tracing::warn!(channel, alert = %alert.id, attempt = number, %error, "notification failed");
+                tracing::warn!(channel, alert, alerts = told.len(), attempt = number, %error, "notification failed");
                 return;
             }
             Decision::RetryIn(wait) => {
-                tracing::info!(channel, alert = %alert.id, attempt = number, %error, "notification attempt failed");
+                tracing::info!(channel, alert, alerts = told.len(), attempt = number, %error, "notification attempt failed");
                 tokio::time::sleep(wait).await;
             }
         }

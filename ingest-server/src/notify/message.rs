@@ -41,11 +41,7 @@ impl<'a> Message<'a> {
 
     /// `firing` or `resolved`, as Alertmanager says it.
     pub fn status(&self) -> &'static str {
-        if self.is_resolved() {
-            "resolved"
-        } else {
-            "firing"
-        }
+        status_word(self.is_resolved())
     }
 
     /// FIRING, STILL FIRING (a repeat) or RESOLVED.
@@ -92,6 +88,11 @@ impl<'a> Message<'a> {
                 versions.previous
             ),
         }
+    }
+
+    /// `title — measurement`: the alert in one line.
+    pub fn summary(&self) -> String {
+        format!("{} — {}", self.title(), self.measurement())
     }
 
     /// When it began, and when it ended if it did.
@@ -161,6 +162,15 @@ impl<'a> Message<'a> {
             Metric::Cls => format!("{value:.3}"),
             Metric::Custom => format!("{value}"),
         }
+    }
+}
+
+/// Alertmanager's word for a status: `firing` or `resolved`.
+pub fn status_word(resolved: bool) -> &'static str {
+    if resolved {
+        "resolved"
+    } else {
+        "firing"
     }
 }
 

@@ -1,15 +1,20 @@
-//! Notify: tell people about alerts, on the channels their rules name.
+//! Notify: tell people about alerts, on the channels their rules name and
+//! where the route tree (`alerting.route`) sends them.
 //!
-//! [`message`] says what a notice means to a person; [`channels`] lays it
-//! out for each receiver (Alertmanager, Slack, PagerDuty, DingTalk, WeCom,
-//! email, a webhook); [`delivery`] sends it, decides on retries and logs
-//! every attempt in ClickHouse (`notifications`). Each notice goes to each
-//! channel in a task of its own, with the channel's timeout per attempt, so
-//! a slow receiver holds up no other.
+//! [`message`] says what a notice means to a person, [`notification`] what
+//! one notification says (an alert alone, or a route's group); [`channels`]
+//! lays it out for each receiver (Alertmanager, Slack, PagerDuty, DingTalk,
+//! WeCom, email, a webhook); [`group`] times the route's groups;
+//! [`delivery`] sends, decides on retries and logs every attempt in
+//! ClickHouse (`notifications`). Each notification goes to each channel in
+//! a task of its own, with the channel's timeout per attempt, so a slow
+//! receiver holds up no other.
 
 pub mod channels;
 pub mod delivery;
+pub mod group;
 pub mod message;
+pub mod notification;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,12 +24,16 @@ use tokio::task::JoinSet;
 
 use crate::clock::now_millis;
 use crate::config::channels::Channel;
-use crate::model::alert::Dispatch;
+use crate::model::alert::{Alert, Dispatch, Notice};
+use crate::model::labels::Labels;
+use crate::model::route::Route;
 use crate::store::Store;
 use crate::tls::{describe_request_error, Tls, TlsError};
 use channels::Outgoing;
 use delivery::Answer;
+use group::{GroupKey, GroupNotice, Groups};
 use message::Message;
+use notification::Notification;
 
 /// How long a stopping notifier waits for deliveries in flight (a delivery
 /// retries for up to 3.5 s, longer only after a receiver's Retry-After).
@@ -42,11 +51,14 @@ pub struct Notifier {
     store: Arc<Store>,
     /// Where people reach this server: links in messages.
     public_url: Arc<str>,
+    /// None: every alert notified alone, on its rule's channels only.
+    route: Option<Arc<Route>>,
 }
 
 impl Notifier {
     pub fn new(
         channels: Vec<Channel>,
+        route: Option<Route>,
         store: Arc<Store>,
         tls: &Tls,
         public_url: &str,
@@ -63,20 +75,39 @@ impl Notifier {
             channels: Arc::new(channels),
             store,
             public_url: Arc::from(public_url),
+            route: route.map(Arc::new),
         })
     }
 
     /// Delivers what evaluate dispatches until evaluate stops (its sender is
     /// dropped), then gives deliveries in flight [`SHUTDOWN_GRACE`] to end.
+    /// Groups still waiting for their timers then are not told (as a crash
+    /// between storing and sending loses a notice rather than repeating it).
     pub async fn run(self, mut dispatches: mpsc::Receiver<Dispatch>) {
         let mut deliveries = JoinSet::new();
+        let mut groups = Groups::default();
         loop {
+            let next_group = groups.next_due();
+            let group_due = async {
+                match next_group {
+                    Some(at) => {
+                        let wait = u64::try_from(at - now_millis()).unwrap_or(0);
+                        tokio::time::sleep(Duration::from_millis(wait)).await
+                    }
+                    None => std::future::pending().await,
+                }
+            };
             tokio::select! {
                 dispatch = dispatches.recv() => match dispatch {
-                    Some(dispatch) => self.dispatch(&dispatch, &mut deliveries),
+                    Some(dispatch) => self.dispatch(dispatch, &mut groups, &mut deliveries),
                     None => break,
                 },
                 Some(_) = deliveries.join_next(), if !deliveries.is_empty() => {}
+                () = group_due => {
+                    for notice in groups.due(now_millis()) {
+                        self.tell_group(&notice, &mut deliveries);
+                    }
+                }
             }
         }
         let finished = tokio::time::timeout(SHUTDOWN_GRACE, async {
@@ -91,35 +122,92 @@ impl Notifier {
         }
     }
 
-    /// Starts one delivery per channel of the dispatch's rule.
-    fn dispatch(&self, dispatch: &Dispatch, deliveries: &mut JoinSet<()>) {
+    /// Puts the notice in the groups of the routes it takes, and sends it
+    /// alone to its rule's channels that no route reached.
+    fn dispatch(&self, dispatch: Dispatch, groups: &mut Groups, deliveries: &mut JoinSet<()>) {
+        let mut routed = Vec::new();
+        if let Some(route) = &self.route {
+            let labels = Labels::of(&dispatch.alert, &dispatch.rule);
+            for destination in route.destinations(&labels) {
+                let grouping = destination.grouping;
+                routed.push(grouping.receiver.clone());
+                let key = GroupKey {
+                    route: destination.path,
+                    receiver: grouping.receiver.clone(),
+                    labels: grouping.group_labels(&labels),
+                };
+                groups.add(key, &grouping, dispatch.clone(), now_millis());
+            }
+        }
         let Dispatch {
             alert,
             notice,
             rule,
-        } = dispatch;
-        let notice = *notice;
-        let message = Message::new(alert, notice, rule, &self.public_url);
-        for (index, channel) in self.channels.iter().enumerate() {
-            if !rule.channels.contains(&channel.name) {
-                continue;
-            }
-            let outgoing = match channels::outgoing(channel, &message, now_millis(), &self.tls) {
-                Ok(outgoing) => outgoing,
-                Err(error) => {
-                    tracing::warn!(channel = %channel.name, %error, "cannot write the notification");
-                    continue;
-                }
-            };
-            let (notifier, alert) = (self.clone(), alert.clone());
-            deliveries.spawn(async move {
-                let channel = &notifier.channels[index];
-                delivery::deliver(&notifier.store, &alert, notice, &channel.name, || {
-                    notifier.attempt(channel, &outgoing)
-                })
-                .await;
-            });
+        } = &dispatch;
+        let message = Message::new(alert, *notice, rule, &self.public_url);
+        let notification = Notification::alone(message);
+        for channel in rule.channels.iter().filter(|c| !routed.contains(c)) {
+            self.send(
+                channel,
+                &notification,
+                vec![(alert.clone(), *notice)],
+                deliveries,
+            );
         }
+    }
+
+    /// One notification listing a group's members, to the group's receiver.
+    fn tell_group(&self, notice: &GroupNotice, deliveries: &mut JoinSet<()>) {
+        let messages = notice
+            .members
+            .iter()
+            .map(|d| Message::new(&d.alert, d.notice, &d.rule, &self.public_url))
+            .collect();
+        let notification = Notification {
+            messages,
+            group: Some(notification::Group {
+                labels: notice.key.labels.clone(),
+                key: notice.key.text(),
+                repeat_interval: notice.repeat_interval,
+            }),
+        };
+        let told = notice
+            .members
+            .iter()
+            .map(|d| (d.alert.clone(), d.notice))
+            .collect();
+        tracing::info!(group = %notice.key.text(), receiver = %notice.key.receiver, alerts = notice.members.len(), "group notice");
+        self.send(&notice.key.receiver, &notification, told, deliveries);
+    }
+
+    /// Starts the delivery of `notification` to the channel named `name`,
+    /// logged for each alert it tells of.
+    fn send(
+        &self,
+        name: &str,
+        notification: &Notification,
+        told: Vec<(Alert, Notice)>,
+        deliveries: &mut JoinSet<()>,
+    ) {
+        let Some(index) = self.channels.iter().position(|c| c.name == name) else {
+            return;
+        };
+        let channel = &self.channels[index];
+        let outgoing = match channels::outgoing(channel, notification, now_millis(), &self.tls) {
+            Ok(outgoing) => outgoing,
+            Err(error) => {
+                tracing::warn!(channel = %channel.name, %error, "cannot write the notification");
+                return;
+            }
+        };
+        let notifier = self.clone();
+        deliveries.spawn(async move {
+            let channel = &notifier.channels[index];
+            delivery::deliver(&notifier.store, &told, &channel.name, || {
+                notifier.attempt(channel, &outgoing)
+            })
+            .await;
+        });
     }
 
     /// One attempt: the HTTP status (0 without one) and what it means.

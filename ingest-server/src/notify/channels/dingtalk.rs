@@ -7,14 +7,14 @@ use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
 
-use super::super::message::Message;
+use super::super::notification::Notification;
 use super::markdown;
 
-pub fn payload(message: &Message) -> Value {
-    let status = format!("**{}**", message.status_label());
+pub fn payload(notification: &Notification) -> Value {
+    let status = format!("**{}**", notification.status_label());
     json!({
         "msgtype": "markdown",
-        "markdown": {"title": message.title(), "text": markdown::render(message, &status)},
+        "markdown": {"title": notification.title(), "text": markdown::render(notification, &status)},
     })
 }
 
@@ -37,6 +37,7 @@ mod tests {
     use super::*;
     use crate::model::alert::Notice;
     use crate::notify::message::tests::{alert, rule};
+    use crate::notify::message::Message;
 
     #[test]
     fn signature_matches_dingtalks_recipe() {
@@ -59,7 +60,12 @@ mod tests {
     #[test]
     fn markdown_message() {
         let (alert, rule) = (alert(), rule());
-        let body = payload(&Message::new(&alert, Notice::Firing, &rule, "https://c"));
+        let body = payload(&Notification::alone(Message::new(
+            &alert,
+            Notice::Firing,
+            &rule,
+            "https://c",
+        )));
         assert_eq!(body["msgtype"], "markdown");
         let text = body["markdown"]["text"].as_str().unwrap();
         assert!(
@@ -68,6 +74,19 @@ mod tests {
         );
         assert!(
             text.contains("[Runbook](https://runbooks.example/cart)"),
+            "{text}"
+        );
+        let alerts = crate::notify::notification::tests::ten_alerts();
+        let group = payload(&crate::notify::notification::tests::group(&alerts, &rule));
+        let text = group["markdown"]["text"].as_str().unwrap();
+        assert!(text.starts_with("#### [FIRING:9, RESOLVED:1]"), "{text}");
+        assert_eq!(
+            text.lines().filter(|l| l.starts_with("- **")).count(),
+            10,
+            "{text}"
+        );
+        assert!(
+            text.contains("- **RESOLVED** app9: availability = 50.00 %"),
             "{text}"
         );
     }

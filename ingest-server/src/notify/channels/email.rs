@@ -9,6 +9,7 @@ use lettre::{AsyncSmtpTransport, Tokio1Executor};
 
 use super::super::delivery::Answer;
 use super::super::message::Message;
+use super::super::notification::Notification;
 use crate::config::channels::{Email, SmtpTls};
 use crate::tls::{describe, Tls};
 
@@ -43,45 +44,61 @@ fn html_escape(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
-fn html(message: &Message) -> String {
-    let alert = message.alert;
-    let colour = if message.is_resolved() {
+/// A heading coloured by status, then each alert's facts, description and
+/// links (a group heads each alert with its own title).
+fn html(notification: &Notification) -> String {
+    let colour = if notification.is_resolved() {
         "#2EB67D"
     } else {
         "#E01E5A"
     };
+    let mut body = format!(
+        "<h2 style=\"color:{colour}\">{}</h2>",
+        html_escape(&notification.title())
+    );
+    for message in &notification.messages {
+        if notification.single().is_none() {
+            body.push_str(&format!("<h3>{}</h3>", html_escape(&message.title())));
+        }
+        body.push_str(&facts(message));
+    }
+    format!("<!doctype html><html><body>{body}</body></html>")
+}
+
+fn facts(message: &Message) -> String {
+    let alert = message.alert;
     let row = |name: &str, value: &str| {
         format!(
             "<tr><th align=\"left\">{name}</th><td>{}</td></tr>",
             html_escape(value)
         )
     };
-    let mut body = format!(
-        "<h2 style=\"color:{colour}\">{}</h2><table>{}{}{}{}</table>",
-        html_escape(&message.title()),
+    let mut html = format!(
+        "<table>{}{}{}{}</table>",
         row("App", &alert.app),
         row("Rule", &alert.rule),
         row("Value", &message.measurement()),
         row("Since", &message.since()),
     );
     if let Some(description) = message.description() {
-        body.push_str(&format!("<p>{}</p>", html_escape(description)));
+        html.push_str(&format!("<p>{}</p>", html_escape(description)));
     }
-    body.push_str(&format!(
+    html.push_str(&format!(
         "<p><a href=\"{}\">Dashboard</a>",
         html_escape(&message.link)
     ));
     if let Some(runbook) = message.runbook() {
-        body.push_str(&format!(
+        html.push_str(&format!(
             " · <a href=\"{}\">Runbook</a>",
             html_escape(runbook)
         ));
     }
-    format!("<!doctype html><html><body>{body}</p></body></html>")
+    html.push_str("</p>");
+    html
 }
 
-/// The mail for one notice.
-pub fn mail(message: &Message, settings: &Email) -> Result<lettre::Message, String> {
+/// The mail for one notification.
+pub fn mail(notification: &Notification, settings: &Email) -> Result<lettre::Message, String> {
     let mailbox = |address: &str| {
         address
             .parse::<Mailbox>()
@@ -89,7 +106,7 @@ pub fn mail(message: &Message, settings: &Email) -> Result<lettre::Message, Stri
     };
     let mut builder = lettre::Message::builder()
         .from(mailbox(&settings.from)?)
-        .subject(message.title());
+        .subject(notification.title());
     for to in &settings.to {
         builder = builder.to(mailbox(to)?);
     }
@@ -99,12 +116,12 @@ pub fn mail(message: &Message, settings: &Email) -> Result<lettre::Message, Stri
                 .singlepart(
                     SinglePart::builder()
                         .header(ContentType::TEXT_PLAIN)
-                        .body(message.text()),
+                        .body(notification.text()),
                 )
                 .singlepart(
                     SinglePart::builder()
                         .header(ContentType::TEXT_HTML)
-                        .body(html(message)),
+                        .body(html(notification)),
                 ),
         )
         .map_err(|e| e.to_string())
@@ -135,7 +152,7 @@ mod tests {
         .unwrap();
         let (alert, rule) = (alert(), rule());
         let mail = mail(
-            &Message::new(&alert, Notice::Firing, &rule, "https://c"),
+            &Notification::alone(Message::new(&alert, Notice::Firing, &rule, "https://c")),
             &settings,
         )
         .unwrap();
@@ -156,5 +173,21 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("<h2 style=3D\"color:#E01E5A\">"), "{text}");
+
+        let alerts = crate::notify::notification::tests::ten_alerts();
+        let group = crate::notify::notification::tests::group(&alerts, &rule);
+        let page = html(&group);
+        assert_eq!(page.matches("<h3>").count(), 10, "{page}");
+        assert!(
+            page.contains("<h3>[RESOLVED] critical: cart-availability on app9</h3>"),
+            "{page}"
+        );
+        let subject = super::mail(&group, &settings)
+            .unwrap()
+            .headers()
+            .get_raw("Subject")
+            .unwrap()
+            .to_owned();
+        assert!(subject.starts_with("[FIRING:9, RESOLVED:1]"), "{subject}");
     }
 }

@@ -4,10 +4,33 @@
 
 use super::super::delivery::Answer;
 use super::super::message::Message;
+use super::super::notification::Notification;
+
+/// A lone alert in full; a group as its title, status and a line per member.
+/// `status_line` lets WeCom colour the status.
+pub fn render(notification: &Notification, status_line: &str) -> String {
+    if let Some(message) = notification.single() {
+        return alone(message, status_line);
+    }
+    let line = |message: &Message| {
+        format!(
+            "- **{}** {}: {} ([Dashboard]({}))",
+            message.status_label(),
+            message.alert.app,
+            message.measurement(),
+            message.link
+        )
+    };
+    let mut lines = vec![
+        format!("#### {}", notification.title()),
+        status_line.to_owned(),
+    ];
+    lines.extend(notification.listed(line));
+    lines.join("\n")
+}
 
 /// `#### title`, then one bold-labelled line per fact, then links.
-/// `status_line` lets WeCom colour the status.
-pub fn render(message: &Message, status_line: &str) -> String {
+fn alone(message: &Message, status_line: &str) -> String {
     let alert = message.alert;
     let mut lines = vec![
         format!("#### {}", message.title()),

@@ -1,6 +1,7 @@
-//! One module per kind of channel, each a pure function from a [`Message`]
-//! to its receiver's payload, tested without a network. This module picks
-//! the kind's payload and URL, and reads HTTP answers.
+//! One module per kind of channel, each a pure function from a
+//! [`Notification`] (one alert, or a route's group) to its receiver's
+//! payload, tested without a network. This module picks the kind's payload
+//! and URL, and reads HTTP answers.
 
 pub mod alertmanager;
 pub mod dingtalk;
@@ -16,7 +17,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::delivery::Answer;
-use super::message::Message;
+use super::notification::Notification;
 use crate::config::channels::{Channel, Kind};
 use crate::tls::{describe, Tls};
 
@@ -39,7 +40,7 @@ pub struct Mail {
 /// The request for `message` on `channel`; `now_ms` dates DingTalk's signature.
 pub fn outgoing(
     channel: &Channel,
-    message: &Message,
+    message: &Notification,
     now_ms: i64,
     tls: &Tls,
 ) -> Result<Outgoing, String> {

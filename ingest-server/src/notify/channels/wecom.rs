@@ -3,20 +3,23 @@
 
 use serde_json::{json, Value};
 
-use super::super::message::Message;
+use super::super::notification::Notification;
 use super::markdown;
 
 /// WeCom refuses markdown content over 4096 bytes.
 const CONTENT_MAX_BYTES: usize = 4096;
 
-pub fn payload(message: &Message) -> Value {
-    let colour = if message.is_resolved() {
+pub fn payload(notification: &Notification) -> Value {
+    let colour = if notification.is_resolved() {
         "info"
     } else {
         "warning"
     };
-    let status = format!("<font color=\"{colour}\">{}</font>", message.status_label());
-    let mut content = markdown::render(message, &status);
+    let status = format!(
+        "<font color=\"{colour}\">{}</font>",
+        notification.status_label()
+    );
+    let mut content = markdown::render(notification, &status);
     if content.len() > CONTENT_MAX_BYTES {
         let mut end = CONTENT_MAX_BYTES;
         while !content.is_char_boundary(end) {
@@ -32,11 +35,17 @@ mod tests {
     use super::*;
     use crate::model::alert::Notice;
     use crate::notify::message::tests::{alert, rule};
+    use crate::notify::message::Message;
 
     #[test]
     fn markdown_with_coloured_status() {
         let (alert, rule) = (alert(), rule());
-        let body = payload(&Message::new(&alert, Notice::Resolved, &rule, "https://c"));
+        let body = payload(&Notification::alone(Message::new(
+            &alert,
+            Notice::Resolved,
+            &rule,
+            "https://c",
+        )));
         let content = body["markdown"]["content"].as_str().unwrap();
         assert!(
             content.contains("<font color=\"info\">RESOLVED</font>"),
