@@ -100,8 +100,14 @@ test('a shared package attributes by the caller; missing apps fail; muted errors
   const ttfb = await stack.query("SELECT count() AS n FROM vitals WHERE name = 'ttfb'");
   assert.deepEqual(ttfb, [{ n: 1 }], 'TTFB once per view');
 
-  const overview = await (await fetch(`${stack.ingestUrl}/api/dashboard/overview`)).json();
-  const shell = overview.apps.find((a) => a.app === 'shell');
+  // The overview counts errors from a rollup, whose rows ClickHouse commits
+  // just after the raw ones: wait for the shell's error there, then compare.
+  let overview;
+  const shell = await eventually('the shell\'s errors in the overview', async () => {
+    overview = await (await fetch(`${stack.ingestUrl}/api/dashboard/overview`)).json();
+    const row = overview.apps.find((a) => a.app === 'shell');
+    return row && row.errors >= 1 && row.muted_errors >= 1 && row;
+  });
   assert.equal(shell.muted_errors, 1, JSON.stringify(overview.apps));
   assert.equal(shell.errors, 1, 'a muted error is not one of the errors grouped and rated');
 });
