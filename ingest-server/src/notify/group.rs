@@ -7,10 +7,15 @@
 //! - a notice lists every member: new ones as firing, known ones as still
 //!   firing, resolved ones once (then they leave the group); a group left
 //!   without members is forgotten.
+//!
+//! Each member keeps the outbox keys of the notices not yet told of it
+//! ([`GroupNotice::settles`]); a notice that brings nothing to tell (a
+//! repeat of a member still firing, the resolution of one never told) is
+//! settled at once ([`Groups::add`] returns it).
 
 use std::collections::BTreeMap;
 
-use crate::model::alert::{Dispatch, Millis, Notice};
+use crate::model::alert::{Dispatch, Millis, Notice, NoticeKey};
 use crate::model::route::Grouping;
 
 /// What makes a group: the route it was routed by, its receiver, and the
@@ -41,6 +46,8 @@ pub struct GroupNotice {
     pub members: Vec<Dispatch>,
     /// The route's, for receivers that must know when to expect the next.
     pub repeat_interval: std::time::Duration,
+    /// The notices this one tells, settled once it is delivered.
+    pub settles: Vec<NoticeKey>,
 }
 
 struct Member {
@@ -48,6 +55,8 @@ struct Member {
     /// Told firing in an earlier notice.
     told: bool,
     resolved: bool,
+    /// Notices about it not yet told.
+    untold: Vec<NoticeKey>,
 }
 
 struct Group {
@@ -71,8 +80,15 @@ fn ms(duration: std::time::Duration) -> Millis {
 }
 
 impl Groups {
-    /// Takes a notice about an alert for the group `key`, at `now`.
-    pub fn add(&mut self, key: GroupKey, timing: &Grouping, dispatch: Dispatch, now: Millis) {
+    /// Takes a notice about an alert for the group `key`, at `now`; returns
+    /// the notices settled by it (nothing left to tell of them).
+    pub fn add(
+        &mut self,
+        key: GroupKey,
+        timing: &Grouping,
+        dispatch: Dispatch,
+        now: Millis,
+    ) -> Vec<NoticeKey> {
         let group = self.groups.entry(key).or_insert_with(|| Group {
             timing: timing.clone(),
             members: BTreeMap::new(),
@@ -81,25 +97,38 @@ impl Groups {
             changed: false,
         });
         let fingerprint = dispatch.alert.fingerprint.clone();
+        let notice_key = dispatch.key();
+        let mut settled = Vec::new();
         match (dispatch.notice, group.members.get_mut(&fingerprint)) {
             // Still firing: newer values, nothing new to tell.
-            (Notice::Repeat, Some(member)) if !member.resolved => member.dispatch = dispatch,
+            (Notice::Repeat, Some(member)) if !member.resolved => {
+                member.dispatch = dispatch;
+                settled.push(notice_key);
+            }
             // Resolved before anyone heard of it: nothing to tell.
             (Notice::Resolved, Some(member)) if !member.told => {
+                settled.append(&mut member.untold);
+                settled.push(notice_key);
                 group.members.remove(&fingerprint);
             }
             (Notice::Resolved, Some(member)) => {
                 member.resolved = true;
                 member.dispatch = dispatch;
+                member.untold.push(notice_key);
                 group.changed = true;
             }
             // Firing anew, or heard of first in a repeat or a resolution
-            // (the notifier restarted): tell.
-            (notice, _) => {
+            // (the notifier restarted, or took over): tell.
+            (notice, existing) => {
+                let mut untold = existing
+                    .map(|m| std::mem::take(&mut m.untold))
+                    .unwrap_or_default();
+                untold.push(notice_key);
                 let member = Member {
                     dispatch,
                     told: false,
                     resolved: notice == Notice::Resolved,
+                    untold,
                 };
                 group.members.insert(fingerprint, member);
                 group.changed = true;
@@ -109,6 +138,7 @@ impl Groups {
             // Nothing was said and nothing is left to say.
             group.changed = false;
         }
+        settled
     }
 
     /// The notices due at `now`; advances the groups' timers.
@@ -136,10 +166,16 @@ impl Groups {
                         dispatch
                     })
                     .collect();
+                let settles = group
+                    .members
+                    .values_mut()
+                    .flat_map(|member| std::mem::take(&mut member.untold))
+                    .collect();
                 notices.push(GroupNotice {
                     key: key.clone(),
                     members,
                     repeat_interval: group.timing.repeat_interval,
+                    settles,
                 });
                 group.members.retain(|_, member| !member.resolved);
                 group.members.values_mut().for_each(|m| m.told = true);

@@ -19,6 +19,7 @@ mod detail;
 mod handled;
 mod health;
 mod hourly;
+mod lease;
 mod rollups;
 mod sourcemaps;
 pub use health::{RELEASE_TABLE, RELEASE_VITALS_TABLE};
@@ -263,6 +264,11 @@ const MIGRATIONS: &[Migration] = &[
         version: 12,
         name: "release health",
         statements: health::create_release_rollups,
+    },
+    Migration {
+        version: 14,
+        name: "evaluator lease and notice outbox",
+        statements: lease::create_ha_tables,
     },
 ];
 

@@ -1,0 +1,180 @@
+//! Keeps the evaluator lease ([`lease`](super::lease)) in ClickHouse: looks
+//! every check period, claims, confirms and renews, and publishes whether
+//! this evaluator holds it. Evaluate and notify ask [`Leadership::term`]
+//! before every write and every send: that is the fence.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::watch;
+
+use super::lease::{Action, Lease, Seen};
+use crate::clock::Millis;
+use crate::store::Store;
+
+/// The least check period, however short the interval.
+const SHORTEST_CHECK: Duration = Duration::from_millis(100);
+
+/// How often the lease is looked at: a quarter of the evaluation interval,
+/// so a holder renews several times per lease and a standby notices an
+/// expiry, and confirms its claim, within half an interval.
+pub fn check_period(interval: Duration) -> Duration {
+    (interval / 4).max(SHORTEST_CHECK)
+}
+
+/// A holding as published: its term, and until when it is good.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Held {
+    term: u64,
+    until: Instant,
+}
+
+/// Whether this process holds the lease, and under which term.
+#[derive(Clone)]
+pub struct Leadership(watch::Receiver<Option<Held>>);
+
+impl Leadership {
+    /// The term held now; None once the holding has run out, even if the
+    /// keeper has not looked since (a process that was frozen).
+    pub fn term(&self) -> Option<u64> {
+        self.0
+            .borrow()
+            .filter(|held| Instant::now() < held.until)
+            .map(|held| held.term)
+    }
+
+    /// Waits until the published holding changes (false: the keeper stopped).
+    pub async fn changed(&mut self) -> bool {
+        self.0.changed().await.is_ok()
+    }
+
+    /// Always holding term 1: for a process that is the only evaluator by
+    /// construction (tests of evaluate alone).
+    pub fn sole() -> Self {
+        let far = Instant::now() + Duration::from_secs(100 * 365 * 24 * 3600);
+        let (_, receiver) = watch::channel(Some(Held {
+            term: 1,
+            until: far,
+        }));
+        Self(receiver)
+    }
+}
+
+/// The task that keeps the lease; [`Keeper::run`] until stopped.
+pub struct Keeper {
+    store: Arc<Store>,
+    lease: Lease,
+    id: String,
+    length: Duration,
+    check: Duration,
+    /// The local clock's zero: the machine counts local milliseconds from it.
+    started: Instant,
+    published: watch::Sender<Option<Held>>,
+}
+
+impl Keeper {
+    pub fn new(
+        store: Arc<Store>,
+        id: &str,
+        length: Duration,
+        interval: Duration,
+    ) -> (Self, Leadership) {
+        let check = check_period(interval);
+        let (published, receiver) = watch::channel(None);
+        let lease = Lease::new(
+            id,
+            length.as_millis() as Millis,
+            check.as_millis() as Millis,
+        );
+        let keeper = Self {
+            store,
+            lease,
+            id: id.to_owned(),
+            length,
+            check,
+            started: Instant::now(),
+            published,
+        };
+        (keeper, Leadership(receiver))
+    }
+
+    fn local_now(&self) -> Millis {
+        self.started.elapsed().as_millis() as Millis
+    }
+
+    pub async fn run(mut self, mut stop: watch::Receiver<bool>) {
+        let mut looks = tokio::time::interval(self.check);
+        looks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            let stopping = tokio::select! {
+                _ = looks.tick() => false,
+                _ = stop.wait_for(|stopping| *stopping) => true,
+            };
+            if stopping {
+                break;
+            }
+            self.look().await;
+        }
+        // Stopping: stop notifying now; the lease runs out for the others.
+        self.published.send_replace(None);
+    }
+
+    /// One look: read, decide, write, publish.
+    async fn look(&mut self) {
+        let seen = match self.store.read_lease().await {
+            Ok(row) => row.map(|row| Seen {
+                term: row.term,
+                holder: row.holder,
+                expires_at: row.expires_at,
+                now: row.now,
+            }),
+            Err(error) => {
+                tracing::warn!(%error, "cannot read the evaluator lease; will try again");
+                return self.publish();
+            }
+        };
+        let held_before = self.lease.holds(self.local_now());
+        match self.lease.observe(seen.as_ref()) {
+            Action::Wait => {}
+            Action::Claim(term) => {
+                match self.store.write_lease(term, &self.id, self.length).await {
+                    Ok(()) => self.lease.claimed(term),
+                    Err(error) => tracing::warn!(%error, term, "cannot claim the evaluator lease"),
+                }
+            }
+            Action::Renew(term) => {
+                let sent_at = self.local_now();
+                match self.store.write_lease(term, &self.id, self.length).await {
+                    Ok(()) => self.lease.renewed(term, sent_at),
+                    Err(error) => tracing::warn!(%error, term, "cannot renew the evaluator lease"),
+                }
+            }
+        }
+        let held = self.lease.holds(self.local_now());
+        if held != held_before {
+            match held {
+                Some(term) => tracing::info!(id = %self.id, term, "holds the evaluator lease"),
+                None => {
+                    tracing::warn!(id = %self.id, holder = ?seen.map(|s| s.holder), "does not hold the evaluator lease")
+                }
+            }
+        }
+        self.publish();
+    }
+
+    fn publish(&self) {
+        let held = self
+            .lease
+            .holds(self.local_now())
+            .zip(self.lease.valid_until());
+        let held = held.map(|(term, until)| Held {
+            term,
+            until: self.started + Duration::from_millis(until as u64),
+        });
+        self.published.send_if_modified(|current| {
+            let changed = *current != held;
+            *current = held;
+            changed
+        });
+    }
+}
