@@ -165,8 +165,10 @@ pub async fn start(settings: Settings, listener: TcpListener) -> anyhow::Result<
             leadership.clone(),
         )?;
         let (notices, dispatches) = mpsc::channel(notify::QUEUE);
+        let holds_lease = leadership.clone();
+        let active = Arc::new(move || holds_lease.term().is_some());
+        let prober = Prober::new(store.clone(), alerting.clone(), &tls, active)?;
         let evaluator = Evaluator::new(store.clone(), notices, alerting.clone(), leadership);
-        let prober = Prober::new(store.clone(), alerting.clone(), &tls)?;
         background.push(tokio::spawn(keeper.run(stopped.clone())));
         background.push(tokio::spawn(notifier.run(dispatches)));
         background.push(tokio::spawn(evaluator.run(stopped.clone())));

@@ -176,22 +176,24 @@ async fn one_of_two_evaluators_notifies_and_the_other_takes_over_after_kill_9() 
     drive_until_told(&mut traffic, &requests, "cart", false, "resolved").await;
     // search fails and is told firing: the breach the kill happens under.
     drive_until_told(&mut traffic, &requests, "search", true, "firing").await;
-    // Room for a second evaluator's copy to show up, were there one: a few
-    // intervals of evaluation with search still failing.
-    let evaluated_before = lease(&http, &any_server).await["lease"]["now"]
-        .as_i64()
-        .unwrap();
+    // Room for a second evaluator's copy to show up, were there one: three
+    // more intervals of evaluation (twelve renewals, one per check period)
+    // with search still failing.
     traffic.send("search", 3, true).await;
     let clickhouse = clickhouse::Client::default()
         .with_url(clickhouse_url())
         .with_database(&database);
-    eventually("three more intervals of evaluation", || async {
-        let now: i64 = clickhouse
-            .query("SELECT toUnixTimestamp64Milli(now64(3))")
+    let renewals = || async {
+        let n: u64 = clickhouse
+            .query("SELECT count() FROM evaluator_lease")
             .fetch_one()
             .await
             .unwrap();
-        now - evaluated_before > 3 * INTERVAL.as_millis() as i64
+        n
+    };
+    let so_far = renewals().await;
+    eventually("three more intervals of evaluation", || async {
+        renewals().await >= so_far + 12
     })
     .await;
     let steady = told(&requests);
@@ -300,4 +302,117 @@ async fn one_of_two_evaluators_notifies_and_the_other_takes_over_after_kill_9() 
         );
     }
     assert_eq!(after.len(), 5, "no other notifications: {after:?}");
+}
+
+/// An alert of `app` as a dead holder decided it, firing since `at`.
+fn decided_alert(app: &str, at: i64) -> ingest_server::model::alert::Alert {
+    use ingest_server::model::alert::{Alert, Status};
+    Alert {
+        id: format!("fp-{app}-{at}"),
+        fingerprint: format!("fp-{app}"),
+        rule: "availability".into(),
+        app: app.into(),
+        metric: "availability".into(),
+        severity: ingest_server::model::rule::Severity::Critical,
+        status: Status::Firing,
+        value: 0.2,
+        threshold: 0.9,
+        pending_since: at,
+        firing_since: Some(at),
+        resolved_at: None,
+        acknowledged: false,
+        silenced: false,
+        last_notified: Some(at),
+        caused_by: None,
+        inhibited: false,
+        updated_at: at,
+        versions: None,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_holder_sends_what_its_predecessor_decided_and_did_not_settle() {
+    let (receiver, requests) = recording_receiver().await;
+    let database = unique_database();
+    let dirs: Vec<_> = (0..2).map(|_| tempfile::tempdir().unwrap()).collect();
+    // An ingest server creates the schema; the outbox is then left as a
+    // holder killed mid-way leaves it: cart's firing decided, not settled;
+    // search's decided and settled (delivered before the kill).
+    let _ingest = start_in(dirs[0].path(), &database, "[alerting]\nrole = \"ingest\"").await;
+    let clickhouse = clickhouse::Client::default()
+        .with_url(clickhouse_url())
+        .with_database(&database);
+    let at: i64 = clickhouse
+        .query("SELECT toUnixTimestamp64Milli(now64(3)) - 5000")
+        .fetch_one()
+        .await
+        .unwrap();
+    for (app, settled) in [("cart", &[0][..]), ("search", &[0, 1][..])] {
+        let alert = decided_alert(app, at);
+        for mark in settled {
+            clickhouse
+                .query("INSERT INTO alert_notices (alert_id, notice, decided_at, term, rule, alert, settled) \
+                        SELECT ?, 'firing', fromUnixTimestamp64Milli(?), 7, 'availability', ?, ?")
+                .bind(&alert.id)
+                .bind(at)
+                .bind(serde_json::to_string(&alert).unwrap())
+                .bind(*mark)
+                .execute()
+                .await
+                .unwrap();
+        }
+    }
+
+    let hook = format!("http://{receiver}/hook");
+    let _evaluator = start_in(
+        dirs[1].path(),
+        &database,
+        &evaluator_config("eval-new", &hook),
+    )
+    .await;
+    eventually("the unsettled notice to be sent", || async {
+        times_told(&requests, "cart", "firing") > 0
+    })
+    .await;
+    // Settled once delivered: the outbox says so, and nothing more is sent.
+    let unsettled = || async {
+        let n: u64 = clickhouse
+            .query("SELECT count() FROM (SELECT alert_id FROM alert_notices GROUP BY alert_id, notice, decided_at HAVING max(settled) = 0)")
+            .fetch_one()
+            .await
+            .unwrap();
+        n
+    };
+    eventually("the notice to be marked settled", || async {
+        unsettled().await == 0
+    })
+    .await;
+    // Room for a second copy: the holder goes on for two more intervals
+    // (eight more renewals of its lease, one per check period).
+    let renewals = || async {
+        let n: u64 = clickhouse
+            .query("SELECT count() FROM evaluator_lease WHERE holder = 'eval-new'")
+            .fetch_one()
+            .await
+            .unwrap();
+        n
+    };
+    let settled_at = renewals().await;
+    eventually("two more intervals of the holder", || async {
+        renewals().await >= settled_at + 8
+    })
+    .await;
+    let sent = told(&requests);
+    assert_eq!(
+        sent.into_iter().collect::<Vec<_>>(),
+        [(
+            (
+                "cart".to_owned(),
+                "firing".to_owned(),
+                format!("fp-cart-{at}")
+            ),
+            1
+        )],
+        "the unsettled notice once, as decided; the settled one not again"
+    );
 }

@@ -47,17 +47,6 @@ impl Leadership {
     pub async fn changed(&mut self) -> bool {
         self.0.changed().await.is_ok()
     }
-
-    /// Always holding term 1: for a process that is the only evaluator by
-    /// construction (tests of evaluate alone).
-    pub fn sole() -> Self {
-        let far = Instant::now() + Duration::from_secs(100 * 365 * 24 * 3600);
-        let (_, receiver) = watch::channel(Some(Held {
-            term: 1,
-            until: far,
-        }));
-        Self(receiver)
-    }
 }
 
 /// The task that keeps the lease; [`Keeper::run`] until stopped.

@@ -201,6 +201,12 @@ impl Evaluator {
             .into_iter()
             .map(|a| ((a.rule.clone(), a.app.clone()), a))
             .collect();
+        // A new holder whose clock is behind its predecessor's still writes
+        // newer versions (`alerts` keeps the highest `updated_at`).
+        let now = active
+            .values()
+            .map(|a| a.updated_at + 1)
+            .fold(now, Millis::max);
 
         let mut measured = Measured::default();
         let mut outcomes: Vec<Outcome> = Vec::new();
