@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use common::processes::ServerProcess;
 use common::receivers::{recording_receiver, Requests};
-use common::{clickhouse_url, eventually, post_view, unique_database};
+use common::{clickhouse_url, eventually, post_view, unique_database, TestServer};
 use serde_json::{json, Value};
 
 const INTERVAL: Duration = Duration::from_secs(1);
@@ -126,16 +126,27 @@ async fn drive_until_told(
     }
 }
 
-async fn lease(http: &reqwest::Client, base: &str) -> Value {
-    let text = http
-        .get(format!("{base}/api/health/evaluator"))
-        .send()
+async fn lease(server: &TestServer) -> Value {
+    common::get(server, "/api/health/evaluator").await
+}
+
+/// ClickHouse's clock (epoch ms), which the lease is judged by.
+async fn clickhouse_now(clickhouse: &clickhouse::Client) -> i64 {
+    clickhouse
+        .query("SELECT toUnixTimestamp64Milli(now64(3))")
+        .fetch_one()
         .await
         .unwrap()
-        .text()
-        .await
-        .unwrap();
-    serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}"))
+}
+
+/// Waits for `looks` more rows in the lease table: the holder writes one
+/// per check period (a quarter interval), evaluating all the while.
+async fn wait_for_looks(clickhouse: &clickhouse::Client, looks: u64, what: &str) {
+    let so_far = common::count(clickhouse, "evaluator_lease").await;
+    eventually(what, || async {
+        common::count(clickhouse, "evaluator_lease").await >= so_far + looks
+    })
+    .await;
 }
 
 async fn start_in(dir: &Path, database: &str, extra: &str) -> ServerProcess {
@@ -158,7 +169,7 @@ async fn one_of_two_evaluators_notifies_and_the_other_takes_over_after_kill_9() 
         evaluators.insert(id.to_owned(), evaluator);
     }
     let http = reqwest::Client::new();
-    let any_server = ingest[0].base();
+    let any_server = TestServer::at(ingest[0].base(), &database);
     let mut traffic = Traffic {
         http: http.clone(),
         ingest: ingest.iter().map(ServerProcess::base).collect(),
@@ -167,7 +178,7 @@ async fn one_of_two_evaluators_notifies_and_the_other_takes_over_after_kill_9() 
 
     // One of them holds the lease, as any server reports.
     eventually("an evaluator to hold the lease", || async {
-        lease(&http, &any_server).await["status"] == "held"
+        lease(&any_server).await["status"] == "held"
     })
     .await;
 
@@ -183,19 +194,7 @@ async fn one_of_two_evaluators_notifies_and_the_other_takes_over_after_kill_9() 
     let clickhouse = clickhouse::Client::default()
         .with_url(clickhouse_url())
         .with_database(&database);
-    let renewals = || async {
-        let n: u64 = clickhouse
-            .query("SELECT count() FROM evaluator_lease")
-            .fetch_one()
-            .await
-            .unwrap();
-        n
-    };
-    let so_far = renewals().await;
-    eventually("three more intervals of evaluation", || async {
-        renewals().await >= so_far + 12
-    })
-    .await;
+    wait_for_looks(&clickhouse, 12, "three more intervals of evaluation").await;
     let steady = told(&requests);
     assert!(
         steady.values().all(|n| *n == 1) && steady.len() == 3,
@@ -203,22 +202,18 @@ async fn one_of_two_evaluators_notifies_and_the_other_takes_over_after_kill_9() 
     );
 
     // kill -9 the holder while search fails.
-    let before = lease(&http, &any_server).await;
+    let before = lease(&any_server).await;
     let (holder, term) = (
         before["lease"]["holder"].as_str().unwrap().to_owned(),
         before["lease"]["term"].as_u64().unwrap(),
     );
     evaluators.get_mut(&holder).unwrap().kill_9();
-    let killed_at: i64 = clickhouse
-        .query("SELECT toUnixTimestamp64Milli(now64(3))")
-        .fetch_one()
-        .await
-        .unwrap();
+    let killed_at = clickhouse_now(&clickhouse).await;
     // Under the kill: search recovers and catalog starts failing; both are
     // the new holder's to tell.
     traffic.send("catalog", 3, true).await;
     eventually("the other evaluator to hold the lease", || async {
-        let now = lease(&http, &any_server).await;
+        let now = lease(&any_server).await;
         now["status"] == "held" && now["lease"]["holder"] != holder.as_str()
     })
     .await;
@@ -342,11 +337,7 @@ async fn a_new_holder_sends_what_its_predecessor_decided_and_did_not_settle() {
     let clickhouse = clickhouse::Client::default()
         .with_url(clickhouse_url())
         .with_database(&database);
-    let at: i64 = clickhouse
-        .query("SELECT toUnixTimestamp64Milli(now64(3)) - 5000")
-        .fetch_one()
-        .await
-        .unwrap();
+    let at = clickhouse_now(&clickhouse).await - 5000;
     for (app, settled) in [("cart", &[0][..]), ("search", &[0, 1][..])] {
         let alert = decided_alert(app, at);
         for mark in settled {
@@ -389,19 +380,7 @@ async fn a_new_holder_sends_what_its_predecessor_decided_and_did_not_settle() {
     .await;
     // Room for a second copy: the holder goes on for two more intervals
     // (eight more renewals of its lease, one per check period).
-    let renewals = || async {
-        let n: u64 = clickhouse
-            .query("SELECT count() FROM evaluator_lease WHERE holder = 'eval-new'")
-            .fetch_one()
-            .await
-            .unwrap();
-        n
-    };
-    let settled_at = renewals().await;
-    eventually("two more intervals of the holder", || async {
-        renewals().await >= settled_at + 8
-    })
-    .await;
+    wait_for_looks(&clickhouse, 8, "two more intervals of the holder").await;
     let sent = told(&requests);
     assert_eq!(
         sent.into_iter().collect::<Vec<_>>(),

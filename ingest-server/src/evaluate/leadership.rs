@@ -3,7 +3,7 @@
 //! this evaluator holds it. Evaluate and notify ask [`Leadership::term`]
 //! before every write and every send: that is the fence.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
@@ -52,7 +52,8 @@ impl Leadership {
 /// The task that keeps the lease; [`Keeper::run`] until stopped.
 pub struct Keeper {
     store: Arc<Store>,
-    lease: Lease,
+    /// Locked only between awaits.
+    lease: Mutex<Lease>,
     id: String,
     length: Duration,
     check: Duration,
@@ -77,7 +78,7 @@ impl Keeper {
         );
         let keeper = Self {
             store,
-            lease,
+            lease: Mutex::new(lease),
             id: id.to_owned(),
             length,
             check,
@@ -91,25 +92,20 @@ impl Keeper {
         self.started.elapsed().as_millis() as Millis
     }
 
-    pub async fn run(mut self, mut stop: watch::Receiver<bool>) {
-        let mut looks = tokio::time::interval(self.check);
-        looks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            let stopping = tokio::select! {
-                _ = looks.tick() => false,
-                _ = stop.wait_for(|stopping| *stopping) => true,
-            };
-            if stopping {
-                break;
-            }
-            self.look().await;
-        }
+    pub async fn run(self, stop: watch::Receiver<bool>) {
+        crate::clock::every(self.check, stop, || self.look()).await;
         // Stopping: stop notifying now; the lease runs out for the others.
         self.published.send_replace(None);
     }
 
+    fn lease(&self) -> std::sync::MutexGuard<'_, Lease> {
+        self.lease
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     /// One look: read, decide, write, publish.
-    async fn look(&mut self) {
+    async fn look(&self) {
         let seen = match self.store.read_lease().await {
             Ok(row) => row.map(|row| Seen {
                 term: row.term,
@@ -122,24 +118,25 @@ impl Keeper {
                 return self.publish();
             }
         };
-        let held_before = self.lease.holds(self.local_now());
-        match self.lease.observe(seen.as_ref()) {
+        let held_before = self.lease().holds(self.local_now());
+        let action = self.lease().observe(seen.as_ref());
+        match action {
             Action::Wait => {}
             Action::Claim(term) => {
                 match self.store.write_lease(term, &self.id, self.length).await {
-                    Ok(()) => self.lease.claimed(term),
+                    Ok(()) => self.lease().claimed(term),
                     Err(error) => tracing::warn!(%error, term, "cannot claim the evaluator lease"),
                 }
             }
             Action::Renew(term) => {
                 let sent_at = self.local_now();
                 match self.store.write_lease(term, &self.id, self.length).await {
-                    Ok(()) => self.lease.renewed(term, sent_at),
+                    Ok(()) => self.lease().renewed(term, sent_at),
                     Err(error) => tracing::warn!(%error, term, "cannot renew the evaluator lease"),
                 }
             }
         }
-        let held = self.lease.holds(self.local_now());
+        let held = self.lease().holds(self.local_now());
         if held != held_before {
             match held {
                 Some(term) => tracing::info!(id = %self.id, term, "holds the evaluator lease"),
@@ -152,10 +149,8 @@ impl Keeper {
     }
 
     fn publish(&self) {
-        let held = self
-            .lease
-            .holds(self.local_now())
-            .zip(self.lease.valid_until());
+        let lease = self.lease();
+        let held = lease.holds(self.local_now()).zip(lease.valid_until());
         let held = held.map(|(term, until)| Held {
             term,
             until: self.started + Duration::from_millis(until as u64),
