@@ -261,6 +261,9 @@ impl Notifier {
         carried: Vec<NoticeKey>,
         deliveries: &mut Deliveries,
     ) -> bool {
+        let Some(term) = self.leadership.term() else {
+            return false; // left unsettled, to the next holder
+        };
         let Some(index) = self.channels.iter().position(|c| c.name == name) else {
             return false;
         };
@@ -273,7 +276,6 @@ impl Notifier {
             }
         };
         let notifier = self.clone();
-        let term = self.leadership.term();
         deliveries.spawn(async move {
             let channel = &notifier.channels[index];
             delivery::deliver(&notifier.store, &told, &channel.name, || {
@@ -287,13 +289,8 @@ impl Notifier {
 
     /// One attempt, if this process still holds lease `term`: the HTTP
     /// status (0 without one) and what it means.
-    async fn attempt(
-        &self,
-        channel: &Channel,
-        outgoing: &Outgoing,
-        term: Option<u64>,
-    ) -> (u16, Answer) {
-        if term.is_none() || self.leadership.term() != term {
+    async fn attempt(&self, channel: &Channel, outgoing: &Outgoing, term: u64) -> (u16, Answer) {
+        if self.leadership.term() != Some(term) {
             return (
                 0,
                 Answer::Refused("no longer holds the evaluator lease".to_owned()),
