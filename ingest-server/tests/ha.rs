@@ -1,6 +1,7 @@
 //! Highly available evaluation with real processes: three ingest servers and
 //! two evaluators (the built binary) share one ClickHouse; a recording
-//! webhook receiver counts notifications. In steady state each transition
+//! webhook receiver counts notifications, grouped per app by the route tree
+//! (whose groups a new holder starts afresh). In steady state each transition
 //! is notified once; after a kill -9 of the lease holder under breach the
 //! other evaluator takes over within three intervals of the kill, counted
 //! on ClickHouse's clock from the lease expiry it can see, and no
@@ -44,7 +45,12 @@ window = "10s"
 for = "0s"
 min_samples = 3
 severity = "critical"
-channels = ["hook"]
+[alerting.route]
+receiver = "hook"
+group_by = ["app"]
+group_wait = "1s"
+group_interval = "1s"
+repeat_interval = "1h"
 "#
     )
 }
@@ -84,9 +90,10 @@ fn told(requests: &Requests) -> BTreeMap<(String, String, String), usize> {
     let mut counts = BTreeMap::new();
     for (_, body) in requests.lock().unwrap().iter() {
         for alert in body["alerts"].as_array().into_iter().flatten() {
+            let status = alert["status"].as_str().or(body["status"].as_str());
             let key = (
                 alert["labels"]["app"].as_str().unwrap_or("?").to_owned(),
-                body["status"].as_str().unwrap_or("?").to_owned(),
+                status.unwrap_or("?").to_owned(),
                 alert["annotations"]["alert_id"]
                     .as_str()
                     .unwrap_or("?")
@@ -301,6 +308,14 @@ async fn one_of_two_evaluators_notifies_and_the_other_takes_over_after_kill_9() 
         );
     }
     assert_eq!(after.len(), 5, "no other notifications: {after:?}");
+    assert!(
+        requests
+            .lock()
+            .unwrap()
+            .iter()
+            .all(|(_, body)| body["groupKey"].is_string()),
+        "every notification came through the route's groups"
+    );
 }
 
 /// An alert of `app` as a dead holder decided it, firing since `at`.
