@@ -199,6 +199,7 @@ fn new_alert(rule: &Rule, app: &str, judged: Judgement, now: Millis) -> Alert {
         last_notified: None,
         caused_by: None,
         inhibited: false,
+        silenced_by: Vec::new(),
         updated_at: now,
         versions: judged.versions,
     }

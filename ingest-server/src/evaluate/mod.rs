@@ -1,6 +1,6 @@
 //! Evaluate: every `alerting.interval`, measure each rule's metric per app in
-//! ClickHouse, advance each alert's lifecycle, apply inhibition and
-//! dependency causes, store what changed, and hand notices to notify.
+//! ClickHouse, advance each alert's lifecycle, apply inhibition, dependency
+//! causes and silences, store what changed, and hand notices to notify.
 //!
 //! State is read back from ClickHouse at every tick, so acknowledgements and
 //! manual resolves made through any server's API take effect, and a restarted
@@ -21,7 +21,9 @@ use tokio::sync::{mpsc, watch};
 use crate::clock::now_millis;
 use crate::config::AlertingConfig;
 use crate::model::alert::{Alert, Dispatch, Millis, Notice};
+use crate::model::labels::Labels;
 use crate::model::rule::{default_rules, Aggregation, Metric, Rule};
+use crate::model::silence::silenced_by;
 use crate::model::REGISTRATION_HORIZON;
 use crate::store::alerting::Registration;
 use crate::store::{Store, StoreError};
@@ -145,6 +147,9 @@ impl Evaluator {
     pub async fn tick(&self, now: Millis) -> Result<(), StoreError> {
         let registrations = self.store.registrations(REGISTRATION_HORIZON).await?;
         let (rules, _) = rules_in_force(&self.config, &registrations);
+        // Read at every tick: a silence's start and end take effect at the
+        // first tick past them, whichever server made or expired it.
+        let silences = self.store.silences(Some(now)).await?;
         let mut active: HashMap<(String, String), Alert> = self
             .store
             .active_alerts()
@@ -201,10 +206,27 @@ impl Evaluator {
         let mut to_save = Vec::new();
         let mut to_send = Vec::new();
         for (outcome, mut alert) in outcomes.into_iter().zip(alerts) {
+            alert.silenced_by = silenced_by(&silences, &Labels::of(&alert, outcome.rule), now);
             let mut changed = outcome.changed
                 || alert.inhibited != outcome.alert.inhibited
-                || alert.caused_by != outcome.alert.caused_by;
+                || alert.caused_by != outcome.alert.caused_by
+                || alert.silenced_by != outcome.alert.silenced_by;
+            let newly_silenced = outcome.alert.silenced_by.is_empty();
             match outcome.notice {
+                // Silenced: nothing is said, firing or resolved (as in
+                // Alertmanager). A firing notice is not recorded as said, so
+                // the first tick after the silence tells it; notify is told
+                // of the silence so that its groups stop repeating the alert.
+                notice if !alert.silenced_by.is_empty() => {
+                    if notice.is_some_and(|n| n != Notice::Resolved) {
+                        alert.last_notified = outcome.previously_notified;
+                        changed = true;
+                    }
+                    if notice.is_some() || newly_silenced {
+                        let notice = notice.unwrap_or(Notice::Repeat);
+                        to_send.push((alert.clone(), notice, outcome.rule));
+                    }
+                }
                 // A resolution is news only to whoever heard of the firing.
                 Some(Notice::Resolved) if outcome.previously_notified.is_some() => {
                     to_send.push((alert.clone(), Notice::Resolved, outcome.rule))
@@ -230,7 +252,9 @@ impl Evaluator {
             .save_alerts(&to_save.iter().collect::<Vec<_>>())
             .await?;
         for (alert, notice, rule) in to_send {
-            tracing::info!(alert = %alert.id, rule = %alert.rule, app = %alert.app, ?notice, value = alert.value, "alert notice");
+            if alert.silenced_by.is_empty() {
+                tracing::info!(alert = %alert.id, rule = %alert.rule, app = %alert.app, ?notice, value = alert.value, "alert notice");
+            }
             let dispatch = Dispatch {
                 alert,
                 notice,
