@@ -22,7 +22,7 @@ const millisOf = (value) => (value ? new Date(value).getTime() : undefined);
  */
 export function silencesSection(silences, act) {
   const input = (name, attrs = {}) => el('input', { name, ...attrs });
-  const matchers = el('textarea', { name: 'matchers', rows: 2, placeholder: 'app="cart"\nseverity=~"warning|info"' });
+  const matchers = el('textarea', { name: 'matchers', rows: 3, cols: 32, placeholder: 'app="cart"\nseverity=~"warning|info"' });
   const duration = input('duration', { value: '2h', size: 6, title: 'e.g. 30m, 2h, 1d' });
   const endsAt = input('ends_at', { type: 'datetime-local', title: 'or an end (instead of the duration)' });
   const author = input('created_by', { value: localStorage.getItem(AUTHOR_KEY) || '', placeholder: 'your name' });

@@ -4,46 +4,12 @@
 // with the page's Expire button lets the notice through.
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
-import http from 'node:http';
 import { test } from 'node:test';
 import { eventually, startStack } from './stack.mjs';
+import { cartAvailabilityConfig, webhookReceiver } from './webhook.mjs';
 
 const ADMIN = 'e2e-admin-token-456';
 const ARTIFACTS = new URL('./artifacts/', import.meta.url).pathname;
-
-async function webhookReceiver(t) {
-  const received = [];
-  const server = http.createServer(async (request, response) => {
-    let body = '';
-    for await (const chunk of request) body += chunk;
-    received.push(JSON.parse(body));
-    response.end('ok');
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => server.close());
-  return { url: `http://127.0.0.1:${server.address().port}/hook`, received };
-}
-
-const config = (hookUrl) => `
-[alerting]
-interval = "1s"
-admin_token = "${ADMIN}"
-default_rules = false
-[[alerting.channels]]
-name = "hook"
-kind = "webhook"
-url = "${hookUrl}"
-[[alerting.rules]]
-name = "cart-availability"
-app = "cart"
-metric = "availability"
-operator = "lt"
-threshold = 0.9
-window = "60s"
-min_samples = 3
-severity = "critical"
-channels = ["hook"]
-`;
 
 /** One page view with cart failing to mount (the fault switch is on). */
 async function failedLoad(stack, page) {
@@ -54,7 +20,7 @@ async function failedLoad(stack, page) {
 
 test('a silence made on the dashboard mutes the fault switch’s alert; expiring it lets the notice through', async (t) => {
   const hook = await webhookReceiver(t);
-  const stack = await startStack(t, { extraConfig: config(hook.url) });
+  const stack = await startStack(t, { extraConfig: cartAvailabilityConfig(hook.url, { window: '60s', adminToken: ADMIN }) });
   const dashboard = await stack.browser.newPage({ viewport: { width: 1280, height: 900 } });
   const problems = [];
   dashboard.on('pageerror', (e) => problems.push(e.message));
@@ -100,7 +66,7 @@ test('a silence made on the dashboard mutes the fault switch’s alert; expiring
   // Expired from the page: kept, listed as expired, and the notice goes out.
   await dashboard.click(`button[data-action="expire"][data-silence="${silence.id}"]`);
   await dashboard.waitForSelector(`main[data-ready] .silence-state[data-silence="${silence.id}"][data-state="expired"]`);
-  const notice = await eventually('the notice once the silence expired', async () => hook.received[0]);
+  const { body: notice } = await eventually('the notice once the silence expired', async () => hook.received[0]);
   assert.equal(notice.status, 'firing');
   assert.equal(notice.alerts[0].labels.app, 'cart');
   await eventually('the alert no longer silenced', async () => (await stack.query(

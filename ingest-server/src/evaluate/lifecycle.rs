@@ -260,15 +260,15 @@ pub fn is_notified(alert: &Alert) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::time::Duration;
 
     use super::*;
     use crate::model::rule::{Metric, Operator};
 
-    const MINUTE: Millis = 60_000;
+    pub(crate) const MINUTE: Millis = 60_000;
 
-    fn rule() -> Rule {
+    pub(crate) fn rule() -> Rule {
         Rule {
             name: "errors".into(),
             app: "all".into(),
@@ -294,7 +294,7 @@ mod tests {
         }
     }
 
-    fn measure(value: f64) -> Option<Measurement> {
+    pub(crate) fn measure(value: f64) -> Option<Measurement> {
         Some(Measurement {
             value,
             samples: 100,

@@ -9,6 +9,7 @@
 
 pub mod lifecycle;
 pub mod measure;
+pub mod notice;
 pub mod regression;
 
 use std::collections::hash_map::Entry;
@@ -27,8 +28,9 @@ use crate::model::silence::silenced_by;
 use crate::model::REGISTRATION_HORIZON;
 use crate::store::alerting::Registration;
 use crate::store::{Store, StoreError};
-use lifecycle::{advance, is_notified, suppress, Judgement, Measurement};
+use lifecycle::{advance, suppress, Judgement, Measurement};
 use measure::{ByApp, ByVersion};
+use notice::notice_to_send;
 
 /// A rule in force, and where it came from.
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
@@ -149,7 +151,7 @@ impl Evaluator {
         let (rules, _) = rules_in_force(&self.config, &registrations);
         // Read at every tick: a silence's start and end take effect at the
         // first tick past them, whichever server made or expired it.
-        let silences = self.store.silences(Some(now)).await?;
+        let silences = self.store.silences_in_force(now).await?;
         let mut active: HashMap<(String, String), Alert> = self
             .store
             .active_alerts()
@@ -207,40 +209,19 @@ impl Evaluator {
         let mut to_send = Vec::new();
         for (outcome, mut alert) in outcomes.into_iter().zip(alerts) {
             alert.silenced_by = silenced_by(&silences, &Labels::of(&alert, outcome.rule), now);
-            let mut changed = outcome.changed
+            let changed = outcome.changed
                 || alert.inhibited != outcome.alert.inhibited
                 || alert.caused_by != outcome.alert.caused_by
                 || alert.silenced_by != outcome.alert.silenced_by;
-            let newly_silenced = outcome.alert.silenced_by.is_empty();
-            match outcome.notice {
-                // Silenced: nothing is said, firing or resolved (as in
-                // Alertmanager). A firing notice is not recorded as said, so
-                // the first tick after the silence tells it; notify is told
-                // of the silence so that its groups stop repeating the alert.
-                notice if !alert.silenced_by.is_empty() => {
-                    if notice.is_some_and(|n| n != Notice::Resolved) {
-                        alert.last_notified = outcome.previously_notified;
-                        changed = true;
-                    }
-                    if notice.is_some() || newly_silenced {
-                        let notice = notice.unwrap_or(Notice::Repeat);
-                        to_send.push((alert.clone(), notice, outcome.rule));
-                    }
-                }
-                // A resolution is news only to whoever heard of the firing.
-                Some(Notice::Resolved) if outcome.previously_notified.is_some() => {
-                    to_send.push((alert.clone(), Notice::Resolved, outcome.rule))
-                }
-                Some(Notice::Resolved) | None => {}
-                Some(notice) if is_notified(&alert) => {
-                    to_send.push((alert.clone(), notice, outcome.rule))
-                }
-                // Suppressed: not said, so not recorded as said; once the
-                // suppression lifts, the next tick announces it.
-                Some(_) => {
-                    alert.last_notified = outcome.previously_notified;
-                    changed = true;
-                }
+            let was_silenced = !outcome.alert.silenced_by.is_empty();
+            let previously_notified = outcome.previously_notified;
+            if let Some(notice) = notice_to_send(
+                &mut alert,
+                outcome.notice,
+                previously_notified,
+                was_silenced,
+            ) {
+                to_send.push((alert.clone(), notice, outcome.rule));
             }
             if changed {
                 to_save.push(alert);

@@ -11,7 +11,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::auth::{AdminAccess, ReadAccess};
-use super::openapi::ReadErrors;
+use super::openapi::{AdminErrors, ReadErrors};
 use super::ApiError;
 use crate::clock::now_millis;
 use crate::error::ErrorBody;
@@ -72,30 +72,6 @@ enum CreateErrors {
     Unavailable(ErrorBody),
 }
 
-/// Errors of expiring a silence.
-#[derive(IntoResponses)]
-#[allow(dead_code)] // documents responses; never built
-enum ExpireErrors {
-    /// The id is not a UUID (`bad_request`).
-    #[response(status = 400)]
-    BadRequest(ErrorBody),
-    /// Missing or wrong admin token (`unauthorized`).
-    #[response(status = 401)]
-    Unauthorized(ErrorBody),
-    /// Changes are disabled: `alerting.admin_token` is empty (`forbidden`).
-    #[response(status = 403)]
-    Forbidden(ErrorBody),
-    /// No silence with this id (`not_found`).
-    #[response(status = 404)]
-    NotFound(ErrorBody),
-    /// The silence has already expired (`conflict`).
-    #[response(status = 409)]
-    Conflict(ErrorBody),
-    /// ClickHouse cannot answer (`storage_unavailable`); see `Retry-After`.
-    #[response(status = 503, headers(("Retry-After" = u64, description = "Seconds to wait")))]
-    Unavailable(ErrorBody),
-}
-
 /// Creates a silence: from `starts_at` (now if left out) to `ends_at` or for
 /// `duration`, alerts matching every matcher are shown as silenced and not
 /// notified. Takes effect at the evaluator's next tick.
@@ -145,7 +121,7 @@ async fn list_silences(
 #[utoipa::path(delete, path = "/api/silences/{id}", tag = "alerts",
     params(("id" = String, Path, description = "Silence id (a UUID)")),
     security(("admin_token" = [])),
-    responses((status = OK, description = "The silence as expired", body = SilenceView), ExpireErrors))]
+    responses((status = OK, description = "The silence as expired", body = SilenceView), AdminErrors))]
 async fn expire_silence(
     State(state): State<AppState>,
     _: AdminAccess,

@@ -83,17 +83,32 @@ impl Store {
         Ok(row.and_then(SilenceRow::into_silence))
     }
 
-    /// The newest silences, by start; with `ending_after`, only those that
-    /// end after it (pending or active then).
+    /// The newest silences, by start, at most 1000; with `ending_after`,
+    /// only those that end after it (pending or active then).
     pub async fn silences(&self, ending_after: Option<Millis>) -> Result<Vec<Silence>, StoreError> {
+        self.silences_ending_after(ending_after.unwrap_or(0), LISTED_SILENCES)
+            .await
+    }
+
+    /// Every silence pending or active at `now`, however many: what the
+    /// evaluator applies.
+    pub async fn silences_in_force(&self, now: Millis) -> Result<Vec<Silence>, StoreError> {
+        self.silences_ending_after(now, u64::MAX).await
+    }
+
+    async fn silences_ending_after(
+        &self,
+        after: Millis,
+        limit: u64,
+    ) -> Result<Vec<Silence>, StoreError> {
         let rows: Vec<SilenceRow> = self
             .client
             .query(
                 "SELECT ?fields FROM silences FINAL WHERE ends_at > fromUnixTimestamp64Milli(toInt64(?)) \
                  ORDER BY starts_at DESC, id LIMIT ?",
             )
-            .bind(ending_after.unwrap_or(0))
-            .bind(LISTED_SILENCES)
+            .bind(after)
+            .bind(limit)
             .fetch_all()
             .await?;
         Ok(rows
