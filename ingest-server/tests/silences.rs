@@ -67,17 +67,32 @@ fn failing_view(id: usize) -> String {
     .to_string()
 }
 
-/// The apps named by the alerts of every notice the receiver got.
-fn told_apps(requests: &Requests) -> Vec<String> {
+/// The alerts of every notice the receiver got.
+fn told_alerts(requests: &Requests) -> Vec<Value> {
     paths_starting(requests, "/hook")
         .iter()
         .flat_map(|(_, body)| body["alerts"].as_array().cloned().unwrap_or_default())
+        .collect()
+}
+
+/// The apps named by the alerts of every notice the receiver got.
+fn told_apps(requests: &Requests) -> Vec<String> {
+    told_alerts(requests)
+        .iter()
         .map(|alert| alert["labels"]["app"].as_str().unwrap_or("").to_owned())
         .collect()
 }
 
 fn told(requests: &Requests, app: &str) -> bool {
     told_apps(requests).iter().any(|a| a == app)
+}
+
+/// The alert of `app` as told: firing, and news (not a repeat).
+fn assert_told_firing_anew(requests: &Requests, app: &str) {
+    let alerts = told_alerts(requests);
+    let alert = alerts.iter().find(|a| a["labels"]["app"] == app).unwrap();
+    assert_eq!(alert["status"], "firing", "{alert}");
+    assert_eq!(alert["annotations"]["repeat"], "false", "{alert}");
 }
 
 struct Api {
@@ -245,6 +260,7 @@ async fn silences_mute_survive_a_restart_and_expire_by_hand_or_by_time() {
     })
     .await;
     assert!(now_ms() >= checkout_ends, "not before its silence ended");
+    assert_told_firing_anew(&requests, "checkout");
     let checkout_alert = api.alert_of("checkout").await.unwrap();
     assert_eq!(checkout_alert["silenced_by"], json!([]), "{checkout_alert}");
     assert!(!told(&requests, "cart"), "cart is still silenced");
@@ -258,6 +274,7 @@ async fn silences_mute_survive_a_restart_and_expire_by_hand_or_by_time() {
         told(&requests, "cart")
     })
     .await;
+    assert_told_firing_anew(&requests, "cart");
     let mut once: Vec<String> = told_apps(&requests);
     once.sort();
     assert_eq!(once, ["cart", "catalog", "checkout"], "each told once");

@@ -69,6 +69,7 @@ test('a silence made on the dashboard mutes the fault switch’s alert; expiring
   const { body: notice } = await eventually('the notice once the silence expired', async () => hook.received[0]);
   assert.equal(notice.status, 'firing');
   assert.equal(notice.alerts[0].labels.app, 'cart');
+  assert.equal(notice.alerts[0].annotations.repeat, 'false', 'news: never told before');
   await eventually('the alert no longer silenced', async () => (await stack.query(
     "SELECT id FROM alerts FINAL WHERE app = 'cart' AND status = 'firing' AND empty(silenced_by)")).length === 1);
   assert.equal(hook.received.length, 1, 'told once');

@@ -16,7 +16,7 @@ use super::lifecycle::is_notified;
 /// - inhibited or caused by a dependency: not told.
 ///
 /// A firing or repeat held back is not recorded as said, so the first tick
-/// after the silence or suppression tells it.
+/// after the silence or suppression tells it (as firing if it was never told).
 pub fn notice_to_send(
     alert: &mut Alert,
     notice: Option<Notice>,
@@ -33,6 +33,10 @@ pub fn notice_to_send(
     }
     match notice {
         Some(Notice::Resolved) => previously_notified.map(|_| Notice::Resolved),
+        // The first notice anyone hears of it, held back until now, is news.
+        Some(Notice::Repeat) if is_notified(alert) && previously_notified.is_none() => {
+            Some(Notice::Firing)
+        }
         Some(notice) if is_notified(alert) => Some(notice),
         Some(_) => {
             held_back(alert);
@@ -89,9 +93,9 @@ mod tests {
             [
                 (2, Notice::Firing, true),
                 (3, Notice::Repeat, true),
-                (4, Notice::Repeat, false),
+                (4, Notice::Firing, false),
             ],
-            "told once the silence ended, then not again before repeat_interval"
+            "told firing once the silence ended, then not again before repeat_interval"
         );
     }
 
