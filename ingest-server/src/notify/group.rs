@@ -6,7 +6,8 @@
 //!   still fires and `repeat_interval` has passed since its last notice;
 //! - a notice lists every member: new ones as firing, known ones as still
 //!   firing, resolved ones once (then they leave the group); a group left
-//!   without members is forgotten.
+//!   without members is forgotten;
+//! - a silenced member leaves its group unsaid ([`Groups::mute`]).
 
 use std::collections::BTreeMap;
 
@@ -108,6 +109,14 @@ impl Groups {
         if group.members.is_empty() && group.last_notice.is_none() {
             // Nothing was said and nothing is left to say.
             group.changed = false;
+        }
+    }
+
+    /// Drops a silenced alert from the group `key` without a word: the group
+    /// stops repeating it; once unsilenced it comes back as news.
+    pub fn mute(&mut self, key: &GroupKey, fingerprint: &str) {
+        if let Some(group) = self.groups.get_mut(key) {
+            group.members.remove(fingerprint);
         }
     }
 

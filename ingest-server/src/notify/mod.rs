@@ -124,7 +124,9 @@ impl Notifier {
 
     /// Puts the notice in the groups of the routes it takes, and sends it
     /// alone to its rule's channels that no route reached.
+    /// A silenced alert's dispatch is said nowhere and leaves its groups.
     fn dispatch(&self, dispatch: Dispatch, groups: &mut Groups, deliveries: &mut JoinSet<()>) {
+        let silenced = !dispatch.alert.silenced_by.is_empty();
         let mut routed = Vec::new();
         if let Some(route) = &self.route {
             let labels = Labels::of(&dispatch.alert, &dispatch.rule);
@@ -136,8 +138,14 @@ impl Notifier {
                     receiver: grouping.receiver.clone(),
                     labels: grouping.group_labels(&labels),
                 };
-                groups.add(key, &grouping, dispatch.clone(), now_millis());
+                match silenced {
+                    true => groups.mute(&key, &dispatch.alert.fingerprint),
+                    false => groups.add(key, &grouping, dispatch.clone(), now_millis()),
+                }
             }
+        }
+        if silenced {
+            return;
         }
         let Dispatch {
             alert,

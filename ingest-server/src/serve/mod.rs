@@ -1,5 +1,5 @@
 //! Serve: health, readiness, metrics, the JSON API ([`api`]; alert lists,
-//! counts and app health in [`alerts`]), the built-in
+//! counts and app health in [`alerts`]; [`silences`]), the built-in
 //! dashboard ([`dashboard`]), and the OpenAPI document of it all
 //! ([`openapi`]). Access to the API is checked by extractors ([`ReadAccess`],
 //! [`AdminAccess`]); its errors are [`ApiError`].
@@ -10,6 +10,7 @@ mod auth;
 pub mod dashboard;
 mod error;
 pub mod openapi;
+mod silences;
 pub mod sourcemaps;
 
 use std::sync::Arc;
@@ -37,6 +38,7 @@ pub fn routes(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(openapi_json))
         .merge(api::routes())
         .merge(alerts::routes())
+        .merge(silences::routes())
         .merge(dashboard::routes(state))
         .merge(sourcemaps::routes(state))
 }

@@ -13,6 +13,7 @@ mod drain;
 pub mod error_groups;
 pub mod health;
 pub mod schema;
+pub mod silences;
 pub mod sourcemaps;
 
 use std::time::Instant;

@@ -20,6 +20,7 @@ mod handled;
 mod health;
 mod hourly;
 mod rollups;
+mod silences;
 mod sourcemaps;
 pub use health::{RELEASE_TABLE, RELEASE_VITALS_TABLE};
 pub use rollups::{
@@ -263,6 +264,11 @@ const MIGRATIONS: &[Migration] = &[
         version: 12,
         name: "release health",
         statements: health::create_release_rollups,
+    },
+    Migration {
+        version: 13,
+        name: "silences",
+        statements: silences::create_silences,
     },
 ];
 
