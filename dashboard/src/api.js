@@ -17,12 +17,14 @@ export class ApiError extends Error {
   }
 }
 
-async function call(path, { method = 'GET', token = tokens.read() } = {}) {
+async function call(path, { method = 'GET', token = tokens.read(), json } = {}) {
   const headers = token ? { authorization: `Bearer ${token}` } : {};
-  const response = await fetch(path, { method, headers });
-  const body = await response.json().catch(() => null);
-  if (!response.ok) throw new ApiError(response.status, body);
-  return body;
+  if (json !== undefined) headers['content-type'] = 'application/json';
+  const body = json === undefined ? undefined : JSON.stringify(json);
+  const response = await fetch(path, { method, headers, body });
+  const answer = await response.json().catch(() => null);
+  if (!response.ok) throw new ApiError(response.status, answer);
+  return answer;
 }
 
 export function rangeQuery(seconds) {
@@ -37,4 +39,7 @@ export const api = {
   alerts: (q) => call(`/api/alerts?${q}`),
   alertStats: (q = '') => call(`/api/alerts/stats?${q}`),
   change: (id, action) => call(`/api/alerts/${encodeURIComponent(id)}/${action}`, { method: 'POST', token: tokens.admin() }),
+  silences: () => call('/api/silences'),
+  createSilence: (silence) => call('/api/silences', { method: 'POST', token: tokens.admin(), json: silence }),
+  expireSilence: (id) => call(`/api/silences/${encodeURIComponent(id)}`, { method: 'DELETE', token: tokens.admin() }),
 };

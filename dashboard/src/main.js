@@ -1,6 +1,7 @@
 // The built-in dashboard: overview cards, an app page with charts and
 // tables, an error group page (errors.js), an app's versions side by side
-// (versions.js), and an alerts page (counts from /api/alerts/stats). Apps and
+// (versions.js), and an alerts page (counts from /api/alerts/stats; silences:
+// silences.js). Apps and
 // the page show their health from firing alerts. Routes live in the URL hash so the server
 // serves one page; every number comes from /api/dashboard/….
 import './style.css';
@@ -8,6 +9,7 @@ import { api, ApiError, rangeQuery, tokens } from './api.js';
 import { lineChart } from './chart.js';
 import { errorGroupPage, resolvedAt } from './errors.js';
 import { VITALS, availabilityRating, count, crumbs, el, errorRateRating, metric, percent, table, time, vital } from './format.js';
+import { silencesSection } from './silences.js';
 import { versionsPage } from './versions.js';
 
 const page = document.getElementById('page');
@@ -118,29 +120,37 @@ async function alertsPage() {
   // The alerts open at some time in the range, and their counts (all of them,
   // not just the 500 newest the list shows).
   const q = query();
-  const [{ alerts }, stats] = await Promise.all([api.alerts(q), api.alertStats(q)]);
+  const [{ alerts }, stats, { silences }] = await Promise.all([api.alerts(q), api.alertStats(q), api.silences()]);
   const admin = el('input', { type: 'password', placeholder: 'admin token', value: tokens.admin() });
   const status = el('p', { class: 'status' });
-  const act = async (id, action) => {
+  const act = async (action, change) => {
     tokens.setAdmin(admin.value);
     try {
-      await api.change(id, action);
+      await change();
       await render();
     } catch (error) {
       status.textContent = `${action} failed: ${error.message}`;
     }
   };
-  const rows = alerts.map((a) => [a.app, a.rule, a.severity, a.status + (a.acknowledged ? ' (acknowledged)' : ''),
+  const change = (id, action) => act(action, () => api.change(id, action));
+  const { section: silencing, prefill } = silencesSection(silences, act);
+  // Silenced alerts are evaluated and shown, not notified (until the silence ends).
+  const silenced = (a) => (a.silenced_by?.length
+    ? el('span', { class: 'silenced', 'data-silenced-by': a.silenced_by.join(' '), title: `silenced by ${a.silenced_by.join(', ')}` }, 'silenced')
+    : null);
+  const rows = alerts.map((a) => [a.app, a.rule, a.severity,
+    el('span', { 'data-status': a.status }, a.status + (a.acknowledged ? ' (acknowledged)' : ''), silenced(a)),
     String(Math.round(a.value * 1000) / 1000), time(a.firing_since || a.pending_since),
     a.status === 'resolved' ? '' : el('span', {},
-      el('button', { 'data-action': 'ack', disabled: a.acknowledged ? '' : null, onclick: () => act(a.id, 'ack') }, 'Ack'),
-      el('button', { 'data-action': 'resolve', onclick: () => act(a.id, 'resolve') }, 'Resolve'))]);
+      el('button', { 'data-action': 'ack', disabled: a.acknowledged ? '' : null, onclick: () => change(a.id, 'ack') }, 'Ack'),
+      el('button', { 'data-action': 'resolve', onclick: () => change(a.id, 'resolve') }, 'Resolve'),
+      el('button', { 'data-action': 'silence', 'data-alert': a.id, onclick: () => prefill(a) }, 'Silence'))]);
   const stat = (name, label) => el('span', { class: `stat ${name}`, 'data-stat': name }, el('b', {}, count(stats[name])), ` ${label}`);
   page.replaceChildren(el('h1', {}, 'Alerts'),
     el('p', { class: 'stats' }, stat('firing', 'firing'), stat('pending', 'pending'), stat('resolved', 'resolved'), stat('total', 'in this range'),
       Object.entries(stats.active_by_severity).map(([severity, n]) => el('span', { class: `stat ${severity}`, 'data-severity': severity }, el('b', {}, count(n)), ` ${severity} active`))),
     el('label', {}, 'Admin token ', admin), status,
-    table(['app', 'rule', 'severity', 'status', 'value', 'since', ''], rows));
+    table(['app', 'rule', 'severity', 'status', 'value', 'since', ''], rows), silencing);
 }
 
 render();

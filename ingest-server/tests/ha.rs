@@ -341,6 +341,7 @@ fn decided_alert(app: &str, at: i64) -> ingest_server::model::alert::Alert {
         inhibited: false,
         updated_at: at,
         versions: None,
+        silenced_by: Vec::new(),
     }
 }
 

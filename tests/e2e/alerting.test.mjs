@@ -3,49 +3,12 @@
 // started here gets the firing notice within `for` + one evaluation; with the
 // fault off, more loads bring the resolved notice.
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { test } from 'node:test';
 import { eventually, startStack } from './stack.mjs';
+import { cartAvailabilityConfig, webhookReceiver } from './webhook.mjs';
 
 const FOR_SECONDS = 3;
 const INTERVAL_SECONDS = 1;
-
-async function webhookReceiver(t) {
-  const received = [];
-  const server = http.createServer(async (request, response) => {
-    let body = '';
-    for await (const chunk of request) body += chunk;
-    received.push({ at: Date.now(), body: JSON.parse(body) });
-    response.end('ok');
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => server.close());
-  return { url: `http://127.0.0.1:${server.address().port}/hook`, received };
-}
-
-function alertingConfig(hookUrl) {
-  return `
-[alerting]
-interval = "${INTERVAL_SECONDS}s"
-default_rules = false
-[[alerting.channels]]
-name = "hook"
-kind = "webhook"
-url = "${hookUrl}"
-[[alerting.rules]]
-name = "cart-availability"
-app = "cart"
-metric = "availability"
-operator = "lt"
-threshold = 0.9
-resolve_threshold = 0.95
-window = "20s"
-for = "${FOR_SECONDS}s"
-min_samples = 3
-severity = "critical"
-channels = ["hook"]
-`;
-}
 
 /** One page view: load, wait for cart to mount or fail, leave (which flushes). */
 async function pageLoad(stack, page) {
@@ -59,7 +22,7 @@ async function pageLoad(stack, page) {
 
 test('a micro-frontend failing to mount fires an availability alert, and recovery resolves it', async (t) => {
   const hook = await webhookReceiver(t);
-  const stack = await startStack(t, { extraConfig: alertingConfig(hook.url) });
+  const stack = await startStack(t, { extraConfig: cartAvailabilityConfig(hook.url, { intervalSeconds: INTERVAL_SECONDS, forSeconds: FOR_SECONDS }) });
   const page = await stack.browser.newPage();
   const status = (name) => hook.received.find((r) => r.body.status === name);
 

@@ -199,6 +199,7 @@ fn new_alert(rule: &Rule, app: &str, judged: Judgement, now: Millis) -> Alert {
         last_notified: None,
         caused_by: None,
         inhibited: false,
+        silenced_by: Vec::new(),
         updated_at: now,
         versions: judged.versions,
     }
@@ -259,15 +260,15 @@ pub fn is_notified(alert: &Alert) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::time::Duration;
 
     use super::*;
     use crate::model::rule::{Metric, Operator};
 
-    const MINUTE: Millis = 60_000;
+    pub(crate) const MINUTE: Millis = 60_000;
 
-    fn rule() -> Rule {
+    pub(crate) fn rule() -> Rule {
         Rule {
             name: "errors".into(),
             app: "all".into(),
@@ -293,7 +294,7 @@ mod tests {
         }
     }
 
-    fn measure(value: f64) -> Option<Measurement> {
+    pub(crate) fn measure(value: f64) -> Option<Measurement> {
         Some(Measurement {
             value,
             samples: 100,

@@ -1,6 +1,6 @@
 //! Evaluate: every `alerting.interval`, measure each rule's metric per app in
-//! ClickHouse, advance each alert's lifecycle, apply inhibition and
-//! dependency causes, store what changed, and hand notices to notify.
+//! ClickHouse, advance each alert's lifecycle, apply inhibition, dependency
+//! causes and silences, store what changed, and hand notices to notify.
 //!
 //! State is read back from ClickHouse at every tick, so acknowledgements and
 //! manual resolves made through any server's API take effect, and a restarted
@@ -13,6 +13,7 @@ pub mod leadership;
 pub mod lease;
 pub mod lifecycle;
 pub mod measure;
+pub mod notice;
 pub mod regression;
 
 use std::collections::hash_map::Entry;
@@ -25,14 +26,17 @@ use tokio::sync::{mpsc, watch};
 use crate::clock::now_millis;
 use crate::config::AlertingConfig;
 use crate::model::alert::{Alert, Dispatch, Millis, Notice};
+use crate::model::labels::Labels;
 use crate::model::rule::{default_rules, Aggregation, Metric, Rule};
+use crate::model::silence::silenced_by;
 use crate::model::REGISTRATION_HORIZON;
 use crate::store::alerting::Registration;
 use crate::store::lease::Unsettled;
 use crate::store::{Store, StoreError};
 use leadership::Leadership;
-use lifecycle::{advance, is_notified, suppress, Judgement, Measurement};
+use lifecycle::{advance, suppress, Judgement, Measurement};
 use measure::{ByApp, ByVersion};
+use notice::notice_to_send;
 
 /// A rule in force, and where it came from.
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
@@ -194,6 +198,9 @@ impl Evaluator {
             }
             *self.taken_over.lock().unwrap() = Some(term);
         }
+        // Read at every tick: a silence's start and end take effect at the
+        // first tick past them, whichever server made or expired it.
+        let silences = self.store.silences_in_force(now).await?;
         let mut active: HashMap<(String, String), Alert> = self
             .store
             .active_alerts()
@@ -256,24 +263,20 @@ impl Evaluator {
         let mut to_save = Vec::new();
         let mut to_send = Vec::new();
         for (outcome, mut alert) in outcomes.into_iter().zip(alerts) {
-            let mut changed = outcome.changed
+            alert.silenced_by = silenced_by(&silences, &Labels::of(&alert, outcome.rule), now);
+            let changed = outcome.changed
                 || alert.inhibited != outcome.alert.inhibited
-                || alert.caused_by != outcome.alert.caused_by;
-            match outcome.notice {
-                // A resolution is news only to whoever heard of the firing.
-                Some(Notice::Resolved) if outcome.previously_notified.is_some() => {
-                    to_send.push((alert.clone(), Notice::Resolved, outcome.rule))
-                }
-                Some(Notice::Resolved) | None => {}
-                Some(notice) if is_notified(&alert) => {
-                    to_send.push((alert.clone(), notice, outcome.rule))
-                }
-                // Suppressed: not said, so not recorded as said; once the
-                // suppression lifts, the next tick announces it.
-                Some(_) => {
-                    alert.last_notified = outcome.previously_notified;
-                    changed = true;
-                }
+                || alert.caused_by != outcome.alert.caused_by
+                || alert.silenced_by != outcome.alert.silenced_by;
+            let was_silenced = !outcome.alert.silenced_by.is_empty();
+            let previously_notified = outcome.previously_notified;
+            if let Some(notice) = notice_to_send(
+                &mut alert,
+                outcome.notice,
+                previously_notified,
+                was_silenced,
+            ) {
+                to_send.push((alert.clone(), notice, outcome.rule));
             }
             if changed {
                 to_save.push(alert);
@@ -306,7 +309,9 @@ impl Evaluator {
             .await?;
         for dispatch in dispatches {
             let alert = &dispatch.alert;
-            tracing::info!(alert = %alert.id, rule = %alert.rule, app = %alert.app, notice = ?dispatch.notice, value = alert.value, "alert notice");
+            if alert.silenced_by.is_empty() {
+                tracing::info!(alert = %alert.id, rule = %alert.rule, app = %alert.app, notice = ?dispatch.notice, value = alert.value, "alert notice");
+            }
             self.hand_over(dispatch).await;
         }
         Ok(())

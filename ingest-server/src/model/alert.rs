@@ -55,6 +55,10 @@ pub struct Alert {
     pub caused_by: Option<String>,
     /// Suppressed by a firing critical alert of the same app.
     pub inhibited: bool,
+    /// The active silences muting it at its last evaluation (their ids):
+    /// shown, not notified. Not to be confused with `silenced`.
+    #[serde(default)]
+    pub silenced_by: Vec<String>,
     pub updated_at: Millis,
     /// A regression rule's alert: the versions compared (`value` is the
     /// newest version's).

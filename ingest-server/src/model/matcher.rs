@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize, Serializer};
 
 use crate::model::labels::{is_label_name, Labels};
 
@@ -35,6 +35,13 @@ impl Matcher {
             Match::Regex(pattern) => pattern.is_match(value),
             Match::NotRegex(pattern) => !pattern.is_match(value),
         }
+    }
+}
+
+/// Written as it was read (`app="cart"`).
+impl Serialize for Matcher {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.text)
     }
 }
 

@@ -1,6 +1,6 @@
 //! The model every layer shares, depending on nothing above it: alert
 //! rules and alerts ([`rule`], [`alert`]), their [`labels`], the route tree
-//! ([`route`]) and its label [`matcher`]s, an app's health from its alerts
+//! ([`route`]) and its label [`matcher`]s, [`silence`]s, an app's health from its alerts
 //! ([`health`]), ignore rules ([`ignore`]) and origin allow-lists ([`origin`]).
 
 pub mod alert;
@@ -11,6 +11,7 @@ pub mod matcher;
 pub mod origin;
 pub mod route;
 pub mod rule;
+pub mod silence;
 
 use std::time::Duration;
 

@@ -6,12 +6,14 @@
 //!   still fires and `repeat_interval` has passed since its last notice;
 //! - a notice lists every member: new ones as firing, known ones as still
 //!   firing, resolved ones once (then they leave the group); a group left
-//!   without members is forgotten.
+//!   without members is forgotten;
+//! - a silenced member leaves its group unsaid ([`Groups::mute`]).
 //!
 //! Each member keeps the outbox keys of the notices not yet told of it
 //! ([`GroupNotice::settles`]); a notice that brings nothing to tell (a
-//! repeat of a member still firing, the resolution of one never told) is
-//! settled at once ([`Groups::add`] returns it).
+//! repeat of a member still firing, the resolution of one never told, a
+//! muted member's) is settled at once ([`Groups::add`] and
+//! [`Groups::mute`] return it).
 
 use std::collections::BTreeMap;
 
@@ -139,6 +141,17 @@ impl Groups {
             group.changed = false;
         }
         settled
+    }
+
+    /// Drops a silenced alert from the group `key` without a word: the group
+    /// stops repeating it; once unsilenced it comes back as news. Returns
+    /// the notices about it that are now never to be told.
+    pub fn mute(&mut self, key: &GroupKey, fingerprint: &str) -> Vec<NoticeKey> {
+        self.groups
+            .get_mut(key)
+            .and_then(|group| group.members.remove(fingerprint))
+            .map(|member| member.untold)
+            .unwrap_or_default()
     }
 
     /// The notices due at `now`; advances the groups' timers.

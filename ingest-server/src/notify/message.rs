@@ -242,6 +242,7 @@ pub(crate) mod tests {
             last_notified: None,
             caused_by: None,
             inhibited: false,
+            silenced_by: Vec::new(),
             updated_at: 1_800_000_600_000,
             versions: None,
         }

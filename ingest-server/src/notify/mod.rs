@@ -161,7 +161,8 @@ impl Notifier {
     }
 
     /// Puts the notice in the groups of the routes it takes, and sends it
-    /// alone to its rule's channels that no route reached. A notice of
+    /// alone to its rule's channels that no route reached. A silenced
+    /// alert's dispatch is said nowhere and leaves its groups. A notice of
     /// another term than the one served starts the groups afresh (a new
     /// holding: the predecessor's unsettled notices come again).
     fn dispatch(&self, dispatch: Dispatch, state: &mut TermState, deliveries: &mut Deliveries) {
@@ -175,6 +176,7 @@ impl Notifier {
             tracing::warn!(alert = %dispatch.alert.id, term = dispatch.term, "no longer holds the evaluator lease; notice left to the next holder");
             return;
         }
+        let silenced = !dispatch.alert.silenced_by.is_empty();
         let key = dispatch.key();
         // The dispatch's own hold: released below, so a notice nothing
         // else holds settles at once.
@@ -191,8 +193,12 @@ impl Notifier {
                     receiver: grouping.receiver.clone(),
                     labels: grouping.group_labels(&labels),
                 };
-                state.outbox.hold(&key);
-                let told_nothing = groups.add(group, &grouping, dispatch.clone(), now_millis());
+                let told_nothing = if silenced {
+                    groups.mute(&group, &dispatch.alert.fingerprint)
+                } else {
+                    state.outbox.hold(&key); // the group's
+                    groups.add(group, &grouping, dispatch.clone(), now_millis())
+                };
                 let settled = state.outbox.release(told_nothing);
                 self.settle(settled, state.term, deliveries);
             }
@@ -205,7 +211,8 @@ impl Notifier {
         } = &dispatch;
         let message = Message::new(alert, *notice, rule, &self.public_url);
         let notification = Notification::alone(message);
-        for channel in rule.channels.iter().filter(|c| !routed.contains(c)) {
+        let unrouted = rule.channels.iter().filter(|c| !routed.contains(c));
+        for channel in unrouted.filter(|_| !silenced) {
             let told = vec![(alert.clone(), *notice)];
             if self.send(channel, &notification, told, vec![key.clone()], deliveries) {
                 state.outbox.hold(&key);

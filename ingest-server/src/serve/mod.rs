@@ -1,5 +1,5 @@
 //! Serve: health, readiness, metrics, the JSON API ([`api`]; alert lists,
-//! counts and app health in [`alerts`]), the built-in
+//! counts and app health in [`alerts`]; [`silences`]), the built-in
 //! dashboard ([`dashboard`]), and the OpenAPI document of it all
 //! ([`openapi`]). Access to the API is checked by extractors ([`ReadAccess`],
 //! [`AdminAccess`]); its errors are [`ApiError`].
@@ -11,6 +11,7 @@ pub mod dashboard;
 mod error;
 mod evaluator;
 pub mod openapi;
+mod silences;
 pub mod sourcemaps;
 
 use std::sync::Arc;
@@ -39,6 +40,7 @@ pub fn routes(state: &AppState) -> OpenApiRouter<AppState> {
         .merge(api::routes())
         .merge(alerts::routes())
         .merge(evaluator::routes())
+        .merge(silences::routes())
         .merge(dashboard::routes(state))
         .merge(sourcemaps::routes(state))
 }

@@ -118,11 +118,11 @@ pub enum AppReadErrors {
     Unavailable(ErrorBody),
 }
 
-/// Errors of a change to an alert.
+/// Errors of a change to an alert or a silence.
 #[derive(IntoResponses)]
 #[allow(dead_code)] // documents responses; never built
 pub enum AdminErrors {
-    /// A malformed alert id (`bad_request`).
+    /// A malformed id (`bad_request`).
     #[response(status = 400)]
     BadRequest(ErrorBody),
     /// Missing or wrong admin token (`unauthorized`).
@@ -131,10 +131,10 @@ pub enum AdminErrors {
     /// Changes are disabled: `alerting.admin_token` is empty (`forbidden`).
     #[response(status = 403)]
     Forbidden(ErrorBody),
-    /// No alert with this id (`not_found`).
+    /// No alert (or silence) with this id (`not_found`).
     #[response(status = 404)]
     NotFound(ErrorBody),
-    /// The alert is already resolved (`conflict`).
+    /// The alert is already resolved, or the silence expired (`conflict`).
     #[response(status = 409)]
     Conflict(ErrorBody),
     /// ClickHouse cannot answer (`storage_unavailable`); see `Retry-After`.

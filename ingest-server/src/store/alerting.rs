@@ -45,6 +45,8 @@ pub(super) struct AlertRow {
     newest_version: String,
     previous_version: String,
     previous_value: f64,
+    /// Migration 13.
+    silenced_by: Vec<String>,
 }
 
 impl From<&Alert> for AlertRow {
@@ -72,6 +74,7 @@ impl From<&Alert> for AlertRow {
             newest_version: versions.map(|v| v.newest.clone()).unwrap_or_default(),
             previous_version: versions.map(|v| v.previous.clone()).unwrap_or_default(),
             previous_value: versions.map_or(0.0, |v| v.previous_value),
+            silenced_by: alert.silenced_by.clone(),
         }
     }
 }
@@ -104,6 +107,7 @@ impl AlertRow {
                 previous: self.previous_version,
                 previous_value: self.previous_value,
             }),
+            silenced_by: self.silenced_by,
         })
     }
 }

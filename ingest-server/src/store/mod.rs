@@ -14,6 +14,7 @@ pub mod error_groups;
 pub mod health;
 pub mod lease;
 pub mod schema;
+pub mod silences;
 pub mod sourcemaps;
 
 use std::time::Instant;

@@ -21,6 +21,7 @@ mod health;
 mod hourly;
 mod lease;
 mod rollups;
+mod silences;
 mod sourcemaps;
 pub use health::{RELEASE_TABLE, RELEASE_VITALS_TABLE};
 pub use rollups::{
@@ -264,6 +265,11 @@ const MIGRATIONS: &[Migration] = &[
         version: 12,
         name: "release health",
         statements: health::create_release_rollups,
+    },
+    Migration {
+        version: 13,
+        name: "silences",
+        statements: silences::create_silences,
     },
     Migration {
         version: 14,

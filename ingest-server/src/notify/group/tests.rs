@@ -273,3 +273,25 @@ fn notices_settle_when_told_or_when_there_is_nothing_to_tell() {
         vec![b.key(), b_resolved.key()]
     );
 }
+
+#[test]
+fn a_muted_member_is_not_repeated_and_comes_back_as_news() {
+    let mut groups = Groups::default();
+    let hour = 3600 * SECOND;
+    groups.add(key(), &timing(), dispatch("a", Notice::Firing), T0);
+    groups.add(key(), &timing(), dispatch("b", Notice::Firing), T0);
+    assert_eq!(said(&mut groups, T0 + 30 * SECOND).len(), 1);
+    groups.mute(&key(), "fp-a");
+    assert_eq!(
+        said(&mut groups, T0 + 30 * SECOND + hour),
+        members(&[("b", Notice::Repeat)]),
+        "the repeat leaves the muted member out"
+    );
+    // Unsilenced, the evaluator's next notice about it is a repeat: news to the group.
+    let later = T0 + 30 * SECOND + hour + 60 * SECOND;
+    groups.add(key(), &timing(), dispatch("a", Notice::Repeat), later);
+    assert_eq!(
+        said(&mut groups, T0 + 30 * SECOND + hour + 300 * SECOND),
+        members(&[("a", Notice::Firing), ("b", Notice::Repeat)])
+    );
+}
