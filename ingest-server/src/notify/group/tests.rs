@@ -272,6 +272,11 @@ fn notices_settle_when_told_or_when_there_is_nothing_to_tell() {
         groups.add(key(), &timing(), b_resolved.clone(), T0 + 401 * SECOND),
         vec![b.key(), b_resolved.key()]
     );
+    // Silenced before its first notice: muted, its notice settles untold.
+    let c = dispatch("c", Notice::Firing);
+    groups.add(key(), &timing(), c.clone(), T0 + 500 * SECOND);
+    assert_eq!(groups.mute(&key(), "fp-c"), vec![c.key()]);
+    assert_eq!(groups.mute(&key(), "fp-c"), vec![], "muted once");
 }
 
 #[test]
