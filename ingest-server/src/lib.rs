@@ -43,6 +43,7 @@ use tokio::task::JoinHandle;
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::config::Settings;
+use crate::evaluate::leadership::Keeper;
 use crate::evaluate::Evaluator;
 use crate::notify::Notifier;
 use crate::probe::Prober;
@@ -147,12 +148,28 @@ pub async fn start(settings: Settings, listener: TcpListener) -> anyhow::Result<
             "" => format!("http://{}", listener.local_addr()?),
             url => url.to_owned(),
         };
-        let channels = settings.alerting.channels.clone();
-        let route = settings.alerting.route.clone();
-        let notifier = Notifier::new(channels, route, store.clone(), &tls, &public_url)?;
+        let alerting = &settings.alerting;
+        let (keeper, leadership) = Keeper::new(
+            store.clone(),
+            &alerting.evaluator_id(),
+            alerting.lease_length(),
+            alerting.interval,
+        );
+        let (channels, route) = (alerting.channels.clone(), alerting.route.clone());
+        let notifier = Notifier::new(
+            channels,
+            route,
+            store.clone(),
+            &tls,
+            &public_url,
+            leadership.clone(),
+        )?;
         let (notices, dispatches) = mpsc::channel(notify::QUEUE);
-        let evaluator = Evaluator::new(store.clone(), notices, settings.alerting.clone());
-        let prober = Prober::new(store.clone(), settings.alerting.clone(), &tls)?;
+        let holds_lease = leadership.clone();
+        let active = Arc::new(move || holds_lease.term().is_some());
+        let prober = Prober::new(store.clone(), alerting.clone(), &tls, active)?;
+        let evaluator = Evaluator::new(store.clone(), notices, alerting.clone(), leadership);
+        background.push(tokio::spawn(keeper.run(stopped.clone())));
         background.push(tokio::spawn(notifier.run(dispatches)));
         background.push(tokio::spawn(evaluator.run(stopped.clone())));
         background.push(tokio::spawn(prober.run(stopped.clone())));

@@ -24,10 +24,18 @@ pub struct Prober {
     http: reqwest::Client,
     allowed: OriginAllowList,
     config: AlertingConfig,
+    /// Whether this evaluator probes now: only the evaluator lease's holder
+    /// does, so probes are not stored twice.
+    active: Arc<dyn Fn() -> bool + Send + Sync>,
 }
 
 impl Prober {
-    pub fn new(store: Arc<Store>, config: AlertingConfig, tls: &Tls) -> Result<Self, TlsError> {
+    pub fn new(
+        store: Arc<Store>,
+        config: AlertingConfig,
+        tls: &Tls,
+        active: Arc<dyn Fn() -> bool + Send + Sync>,
+    ) -> Result<Self, TlsError> {
         let http = tls
             .http()
             .timeout(config.probe_timeout)
@@ -38,11 +46,15 @@ impl Prober {
             http,
             allowed: OriginAllowList::new(&config.probe_origins),
             config,
+            active,
         })
     }
 
     pub async fn run(self, stop: watch::Receiver<bool>) {
         crate::clock::every(self.config.probe_interval, stop, || async {
+            if !(self.active)() {
+                return;
+            }
             if let Err(error) = self.probe_all().await {
                 tracing::warn!(%error, "health probes failed");
             }

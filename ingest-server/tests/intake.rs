@@ -479,7 +479,7 @@ async fn migrations_run_once_and_are_idempotent() {
         migrate(&server, &database, &Layout::SingleNode)
             .await
             .unwrap(),
-        vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]
+        vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]
     );
     assert_eq!(
         migrate(&server, &database, &Layout::SingleNode)

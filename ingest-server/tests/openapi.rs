@@ -8,7 +8,7 @@ use common::{TestServer, KEY, ORIGIN};
 use serde_json::{json, Value};
 
 /// The routes the document must list (paths as OpenAPI writes them).
-const KNOWN: [(&str, &str); 27] = [
+const KNOWN: [(&str, &str); 28] = [
     ("post", "/v1/beacon"),
     ("get", "/healthz"),
     ("get", "/readyz"),
@@ -19,6 +19,7 @@ const KNOWN: [(&str, &str); 27] = [
     ("get", "/api/alerts"),
     ("get", "/api/alerts/stats"),
     ("get", "/api/health/apps"),
+    ("get", "/api/health/evaluator"),
     ("post", "/api/alerts/{id}/ack"),
     ("post", "/api/alerts/{id}/resolve"),
     ("get", "/api/rules"),
@@ -150,6 +151,7 @@ async fn real_answers_match_the_documented_schemas() {
         ("/api/alerts", "/api/alerts".to_owned()),
         ("/api/alerts/stats", "/api/alerts/stats".to_owned()),
         ("/api/health/apps", "/api/health/apps".to_owned()),
+        ("/api/health/evaluator", "/api/health/evaluator".to_owned()),
         (
             "/api/apps/{name}/metrics",
             "/api/apps/cart/metrics?window=30d".to_owned(),

@@ -13,7 +13,8 @@ pub enum Role {
     All,
     /// Takes beacons only: many of these can share a ClickHouse.
     Ingest,
-    /// Evaluates alerts and probes health checks; takes no beacons. Run one.
+    /// Evaluates alerts and probes health checks; takes no beacons. Several
+    /// may run: the one holding the evaluator lease notifies.
     Evaluator,
 }
 
@@ -34,6 +35,13 @@ pub struct AlertingConfig {
     /// How often rules are evaluated.
     #[serde(with = "humantime_serde")]
     pub interval: std::time::Duration,
+    /// This evaluator's name in the evaluator lease; unique per process.
+    /// Empty: `<hostname>-<pid>`.
+    pub instance_id: String,
+    /// How long the evaluator lease lasts unrenewed: a dead holder is
+    /// replaced within `lease` + interval / 2. None: 2 × interval.
+    #[serde(with = "humantime_serde")]
+    pub lease: Option<std::time::Duration>,
     /// Bearer token for acknowledging and resolving alerts; empty disables those.
     pub admin_token: String,
     /// Bearer token for the read APIs; empty leaves them open.
@@ -68,6 +76,8 @@ impl Default for AlertingConfig {
         Self {
             role: Role::All,
             interval: std::time::Duration::from_secs(30),
+            instance_id: String::new(),
+            lease: None,
             admin_token: String::new(),
             read_token: String::new(),
             default_rules: true,
@@ -84,9 +94,50 @@ impl Default for AlertingConfig {
     }
 }
 
+/// The longest `instance_id`.
+const LONGEST_INSTANCE_ID: usize = 128;
+
 impl AlertingConfig {
+    /// The evaluator lease's length (see [`AlertingConfig::lease`]).
+    pub fn lease_length(&self) -> std::time::Duration {
+        self.lease.unwrap_or(2 * self.interval)
+    }
+
+    /// This process's name in the evaluator lease.
+    pub fn evaluator_id(&self) -> String {
+        if !self.instance_id.is_empty() {
+            return self.instance_id.clone();
+        }
+        let host = hostname::get()
+            .map_or_else(|_| "evaluator".into(), |h| h.to_string_lossy().into_owned());
+        format!("{host}-{}", std::process::id())
+    }
+
+    fn check_lease(&self) -> Result<(), ConfigError> {
+        let id = &self.instance_id;
+        let allowed = |c: char| c.is_ascii_alphanumeric() || "._:-".contains(c);
+        if id.len() > LONGEST_INSTANCE_ID || !id.chars().all(allowed) {
+            return Err(invalid(
+                "alerting.instance_id",
+                format!("must be at most {LONGEST_INSTANCE_ID} letters, digits, '.', '_', ':' or '-', got {id:?}"),
+            ));
+        }
+        if let Some(lease) = self.lease.filter(|lease| *lease < self.interval) {
+            return Err(invalid(
+                "alerting.lease",
+                format!(
+                    "must be at least alerting.interval ({}), got {}: the holder renews it every interval / 4",
+                    humantime::format_duration(self.interval),
+                    humantime::format_duration(lease)
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     pub(super) fn check(&self) -> Result<(), ConfigError> {
         let alerting = self;
+        alerting.check_lease()?;
         if alerting.interval < std::time::Duration::from_secs(1)
             || alerting.probe_interval < std::time::Duration::from_secs(1)
         {

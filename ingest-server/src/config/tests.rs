@@ -117,3 +117,43 @@ fn problems_name_the_setting() {
         assert!(error.to_string().starts_with(setting), "{error}");
     }
 }
+
+#[test]
+fn the_evaluator_lease_is_checked_and_defaults_to_two_intervals() {
+    let alerting = |extra: &str| {
+        toml::from_str::<Settings>(&format!("[alerting]\ninterval = \"10s\"\n{extra}")).unwrap()
+    };
+    let default = alerting("");
+    default.check().unwrap();
+    assert_eq!(
+        default.alerting.lease_length(),
+        std::time::Duration::from_secs(20)
+    );
+    assert!(default
+        .alerting
+        .evaluator_id()
+        .ends_with(&format!("-{}", std::process::id())));
+    let named = alerting("instance_id = \"eval-a.1\"\nlease = \"15s\"");
+    named.check().unwrap();
+    assert_eq!(
+        (
+            named.alerting.evaluator_id().as_str(),
+            named.alerting.lease_length()
+        ),
+        ("eval-a.1", std::time::Duration::from_secs(15))
+    );
+    let short = alerting("lease = \"5s\"").check().unwrap_err().to_string();
+    assert!(
+        short.contains("alerting.lease")
+            && short.contains("at least alerting.interval (10s), got 5s"),
+        "{short}"
+    );
+    let spaced = alerting("instance_id = \"eval a\"")
+        .check()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        spaced.contains("alerting.instance_id") && spaced.contains("\"eval a\""),
+        "{spaced}"
+    );
+}

@@ -4,9 +4,13 @@
 //!
 //! State is read back from ClickHouse at every tick, so acknowledgements and
 //! manual resolves made through any server's API take effect, and a restarted
-//! evaluator carries on where it stopped. Run one evaluator per ClickHouse
-//! (`alerting.role`): ingest servers do not evaluate.
+//! evaluator carries on where it stopped. Several evaluators may share a
+//! ClickHouse: only the holder of the evaluator lease ([`leadership`])
+//! evaluates and notifies; on taking over it first sends the notices its
+//! predecessor decided but did not settle (the outbox, `alert_notices`).
 
+pub mod leadership;
+pub mod lease;
 pub mod lifecycle;
 pub mod measure;
 pub mod notice;
@@ -14,7 +18,7 @@ pub mod regression;
 
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
@@ -27,7 +31,9 @@ use crate::model::rule::{default_rules, Aggregation, Metric, Rule};
 use crate::model::silence::silenced_by;
 use crate::model::REGISTRATION_HORIZON;
 use crate::store::alerting::Registration;
+use crate::store::lease::Unsettled;
 use crate::store::{Store, StoreError};
+use leadership::Leadership;
 use lifecycle::{advance, suppress, Judgement, Measurement};
 use measure::{ByApp, ByVersion};
 use notice::notice_to_send;
@@ -119,36 +125,79 @@ fn parse_declared(json: &str, app: &str, channels: &[String]) -> Vec<Result<Rule
         .collect()
 }
 
+/// How old an unsettled notice may be and still be sent by a new holder.
+const UNSETTLED_HORIZON: Duration = Duration::from_secs(3600);
+
 pub struct Evaluator {
     store: Arc<Store>,
     /// Where notices go (notify's service); dropped when evaluation stops,
     /// which tells notify to finish.
     notices: mpsc::Sender<Dispatch>,
     config: AlertingConfig,
+    leadership: Leadership,
+    /// The lease term whose predecessor's unsettled notices have been sent.
+    taken_over: Mutex<Option<u64>>,
 }
 
 impl Evaluator {
-    pub fn new(store: Arc<Store>, notices: mpsc::Sender<Dispatch>, config: AlertingConfig) -> Self {
+    pub fn new(
+        store: Arc<Store>,
+        notices: mpsc::Sender<Dispatch>,
+        config: AlertingConfig,
+        leadership: Leadership,
+    ) -> Self {
         Self {
             store,
             notices,
             config,
+            leadership,
+            taken_over: Mutex::new(None),
         }
     }
 
-    pub async fn run(self, stop: watch::Receiver<bool>) {
-        crate::clock::every(self.config.interval, stop, || async {
-            if let Err(error) = self.tick(now_millis()).await {
+    /// Evaluates every interval while holding the lease, and at once on
+    /// taking it over.
+    pub async fn run(self, mut stop: watch::Receiver<bool>) {
+        let mut ticks = tokio::time::interval(self.config.interval);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut lease = self.leadership.clone();
+        loop {
+            let woken_by_lease = tokio::select! {
+                _ = ticks.tick() => false,
+                true = lease.changed() => true,
+                _ = stop.wait_for(|stopping| *stopping) => return,
+            };
+            let Some(term) = self.leadership.term() else {
+                continue;
+            };
+            if woken_by_lease && *self.taken_over.lock().unwrap() == Some(term) {
+                continue; // a renewal, not a takeover
+            }
+            if let Err(error) = self.tick(now_millis(), term).await {
                 tracing::warn!(%error, "alert evaluation failed; will try again");
             }
-        })
-        .await;
+        }
     }
 
-    /// One evaluation of every rule for every app.
-    pub async fn tick(&self, now: Millis) -> Result<(), StoreError> {
+    /// One evaluation of every rule for every app, under lease `term`.
+    pub async fn tick(&self, now: Millis, term: u64) -> Result<(), StoreError> {
         let registrations = self.store.registrations(REGISTRATION_HORIZON).await?;
         let (rules, _) = rules_in_force(&self.config, &registrations);
+        let is_new_term = *self.taken_over.lock().unwrap() != Some(term);
+        if is_new_term {
+            let unsettled = self.store.unsettled_notices(UNSETTLED_HORIZON).await?;
+            if !unsettled.is_empty() {
+                tracing::info!(
+                    term,
+                    notices = unsettled.len(),
+                    "taking over unsettled notices"
+                );
+            }
+            for dispatch in taken_over(unsettled, &rules, term) {
+                self.hand_over(dispatch).await;
+            }
+            *self.taken_over.lock().unwrap() = Some(term);
+        }
         // Read at every tick: a silence's start and end take effect at the
         // first tick past them, whichever server made or expired it.
         let silences = self.store.silences_in_force(now).await?;
@@ -159,6 +208,12 @@ impl Evaluator {
             .into_iter()
             .map(|a| ((a.rule.clone(), a.app.clone()), a))
             .collect();
+        // A new holder whose clock is behind its predecessor's still writes
+        // newer versions (`alerts` keeps the highest `updated_at`).
+        let now = active
+            .values()
+            .map(|a| a.updated_at + 1)
+            .fold(now, Millis::max);
 
         let mut measured = Measured::default();
         let mut outcomes: Vec<Outcome> = Vec::new();
@@ -227,26 +282,64 @@ impl Evaluator {
                 to_save.push(alert);
             }
         }
-        // Stored before sent: a crash in between loses a notice rather than
-        // repeating it to every receiver.
-        self.store
-            .save_alerts(&to_save.iter().collect::<Vec<_>>())
-            .await?;
-        for (alert, notice, rule) in to_send {
-            if alert.silenced_by.is_empty() {
-                tracing::info!(alert = %alert.id, rule = %alert.rule, app = %alert.app, ?notice, value = alert.value, "alert notice");
-            }
-            let dispatch = Dispatch {
+        if self.leadership.term() != Some(term) {
+            tracing::warn!(
+                term,
+                "lost the evaluator lease while evaluating; nothing stored"
+            );
+            return Ok(());
+        }
+        let dispatches: Vec<Dispatch> = to_send
+            .into_iter()
+            .map(|(alert, notice, rule)| Dispatch {
                 alert,
                 notice,
                 rule: rule.clone(),
-            };
-            if self.notices.send(dispatch).await.is_err() {
-                tracing::warn!("the notifier has stopped; notice not sent");
+                term,
+                decided_at: now,
+            })
+            .collect();
+        // Recorded in the outbox, then stored, then sent: a holder dying
+        // anywhere in between leaves the notice unsettled for the next one.
+        self.store
+            .record_notices(&dispatches.iter().collect::<Vec<_>>())
+            .await?;
+        self.store
+            .save_alerts(&to_save.iter().collect::<Vec<_>>())
+            .await?;
+        for dispatch in dispatches {
+            let alert = &dispatch.alert;
+            if alert.silenced_by.is_empty() {
+                tracing::info!(alert = %alert.id, rule = %alert.rule, app = %alert.app, notice = ?dispatch.notice, value = alert.value, "alert notice");
             }
+            self.hand_over(dispatch).await;
         }
         Ok(())
     }
+
+    async fn hand_over(&self, dispatch: Dispatch) {
+        if self.notices.send(dispatch).await.is_err() {
+            tracing::warn!("the notifier has stopped; notice not sent");
+        }
+    }
+}
+
+/// What a previous holder decided and did not settle, to send as decided
+/// under `term` (a notice whose rule is gone is left).
+fn taken_over(unsettled: Vec<Unsettled>, rules: &[RuleInForce], term: u64) -> Vec<Dispatch> {
+    unsettled
+        .into_iter()
+        .filter_map(|notice| {
+            let in_force = rules.iter().find(|r| r.rule.name == notice.rule)?;
+            Some(Dispatch {
+                alert: notice.alert,
+                notice: notice.notice,
+                rule: in_force.rule.clone(),
+                term,
+                decided_at: notice.decided_at,
+            })
+        })
+        .collect()
 }
 
 /// What one tick has measured so far, shared by the rules that need it.

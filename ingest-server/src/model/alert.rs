@@ -82,11 +82,36 @@ impl Alert {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Notice {
     Firing,
     Repeat,
     Resolved,
+}
+
+impl Notice {
+    pub const ALL: [Notice; 3] = [Notice::Firing, Notice::Repeat, Notice::Resolved];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Notice::Firing => "firing",
+            Notice::Repeat => "repeat",
+            Notice::Resolved => "resolved",
+        }
+    }
+
+    /// The notice named `name` (as [`Notice::as_str`] writes it).
+    pub fn named(name: &str) -> Option<Notice> {
+        Self::ALL.into_iter().find(|n| n.as_str() == name)
+    }
+}
+
+/// Which decided notice: what the outbox (`alert_notices`) is keyed by.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct NoticeKey {
+    pub alert_id: String,
+    pub notice: Notice,
+    pub decided_at: Millis,
 }
 
 /// What evaluate hands to notify: a notice about an alert, for the channels
@@ -96,4 +121,19 @@ pub struct Dispatch {
     pub alert: Alert,
     pub notice: Notice,
     pub rule: Rule,
+    /// The evaluator lease term it was decided (or taken over) under: notify
+    /// sends it only while this process still holds that term.
+    pub term: u64,
+    /// When it was decided: with the alert and notice, its outbox key.
+    pub decided_at: Millis,
+}
+
+impl Dispatch {
+    pub fn key(&self) -> NoticeKey {
+        NoticeKey {
+            alert_id: self.alert.id.clone(),
+            notice: self.notice,
+            decided_at: self.decided_at,
+        }
+    }
 }

@@ -8,10 +8,16 @@
 //!   firing, resolved ones once (then they leave the group); a group left
 //!   without members is forgotten;
 //! - a silenced member leaves its group unsaid ([`Groups::mute`]).
+//!
+//! Each member keeps the outbox keys of the notices not yet told of it
+//! ([`GroupNotice::settles`]); a notice that brings nothing to tell (a
+//! repeat of a member still firing, the resolution of one never told, a
+//! muted member's) is settled at once ([`Groups::add`] and
+//! [`Groups::mute`] return it).
 
 use std::collections::BTreeMap;
 
-use crate::model::alert::{Dispatch, Millis, Notice};
+use crate::model::alert::{Dispatch, Millis, Notice, NoticeKey};
 use crate::model::route::Grouping;
 
 /// What makes a group: the route it was routed by, its receiver, and the
@@ -42,6 +48,8 @@ pub struct GroupNotice {
     pub members: Vec<Dispatch>,
     /// The route's, for receivers that must know when to expect the next.
     pub repeat_interval: std::time::Duration,
+    /// The notices this one tells, settled once it is delivered.
+    pub settles: Vec<NoticeKey>,
 }
 
 struct Member {
@@ -49,6 +57,8 @@ struct Member {
     /// Told firing in an earlier notice.
     told: bool,
     resolved: bool,
+    /// Notices about it not yet told.
+    untold: Vec<NoticeKey>,
 }
 
 struct Group {
@@ -72,8 +82,15 @@ fn ms(duration: std::time::Duration) -> Millis {
 }
 
 impl Groups {
-    /// Takes a notice about an alert for the group `key`, at `now`.
-    pub fn add(&mut self, key: GroupKey, timing: &Grouping, dispatch: Dispatch, now: Millis) {
+    /// Takes a notice about an alert for the group `key`, at `now`; returns
+    /// the notices settled by it (nothing left to tell of them).
+    pub fn add(
+        &mut self,
+        key: GroupKey,
+        timing: &Grouping,
+        dispatch: Dispatch,
+        now: Millis,
+    ) -> Vec<NoticeKey> {
         let group = self.groups.entry(key).or_insert_with(|| Group {
             timing: timing.clone(),
             members: BTreeMap::new(),
@@ -82,25 +99,38 @@ impl Groups {
             changed: false,
         });
         let fingerprint = dispatch.alert.fingerprint.clone();
+        let notice_key = dispatch.key();
+        let mut settled = Vec::new();
         match (dispatch.notice, group.members.get_mut(&fingerprint)) {
             // Still firing: newer values, nothing new to tell.
-            (Notice::Repeat, Some(member)) if !member.resolved => member.dispatch = dispatch,
+            (Notice::Repeat, Some(member)) if !member.resolved => {
+                member.dispatch = dispatch;
+                settled.push(notice_key);
+            }
             // Resolved before anyone heard of it: nothing to tell.
             (Notice::Resolved, Some(member)) if !member.told => {
+                settled.append(&mut member.untold);
+                settled.push(notice_key);
                 group.members.remove(&fingerprint);
             }
             (Notice::Resolved, Some(member)) => {
                 member.resolved = true;
                 member.dispatch = dispatch;
+                member.untold.push(notice_key);
                 group.changed = true;
             }
             // Firing anew, or heard of first in a repeat or a resolution
-            // (the notifier restarted): tell.
-            (notice, _) => {
+            // (the notifier restarted, or took over): tell.
+            (notice, existing) => {
+                let mut untold = existing
+                    .map(|m| std::mem::take(&mut m.untold))
+                    .unwrap_or_default();
+                untold.push(notice_key);
                 let member = Member {
                     dispatch,
                     told: false,
                     resolved: notice == Notice::Resolved,
+                    untold,
                 };
                 group.members.insert(fingerprint, member);
                 group.changed = true;
@@ -110,14 +140,18 @@ impl Groups {
             // Nothing was said and nothing is left to say.
             group.changed = false;
         }
+        settled
     }
 
     /// Drops a silenced alert from the group `key` without a word: the group
-    /// stops repeating it; once unsilenced it comes back as news.
-    pub fn mute(&mut self, key: &GroupKey, fingerprint: &str) {
-        if let Some(group) = self.groups.get_mut(key) {
-            group.members.remove(fingerprint);
-        }
+    /// stops repeating it; once unsilenced it comes back as news. Returns
+    /// the notices about it that are now never to be told.
+    pub fn mute(&mut self, key: &GroupKey, fingerprint: &str) -> Vec<NoticeKey> {
+        self.groups
+            .get_mut(key)
+            .and_then(|group| group.members.remove(fingerprint))
+            .map(|member| member.untold)
+            .unwrap_or_default()
     }
 
     /// The notices due at `now`; advances the groups' timers.
@@ -145,10 +179,16 @@ impl Groups {
                         dispatch
                     })
                     .collect();
+                let settles = group
+                    .members
+                    .values_mut()
+                    .flat_map(|member| std::mem::take(&mut member.untold))
+                    .collect();
                 notices.push(GroupNotice {
                     key: key.clone(),
                     members,
                     repeat_interval: group.timing.repeat_interval,
+                    settles,
                 });
                 group.members.retain(|_, member| !member.resolved);
                 group.members.values_mut().for_each(|m| m.told = true);

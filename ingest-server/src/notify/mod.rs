@@ -9,12 +9,16 @@
 //! ClickHouse (`notifications`). Each notification goes to each channel in
 //! a task of its own, with the channel's timeout per attempt, so a slow
 //! receiver holds up no other.
+//!
+//! Only the evaluator lease's holder sends, and only notices of the term it
+//! holds ([`Leadership`]); what it has told is marked settled ([`outbox`]).
 
 pub mod channels;
 pub mod delivery;
 pub mod group;
 pub mod message;
 pub mod notification;
+pub mod outbox;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,7 +28,8 @@ use tokio::task::JoinSet;
 
 use crate::clock::now_millis;
 use crate::config::channels::Channel;
-use crate::model::alert::{Alert, Dispatch, Notice};
+use crate::evaluate::leadership::Leadership;
+use crate::model::alert::{Alert, Dispatch, Notice, NoticeKey};
 use crate::model::labels::Labels;
 use crate::model::route::Route;
 use crate::store::Store;
@@ -34,6 +39,7 @@ use delivery::Answer;
 use group::{GroupKey, GroupNotice, Groups};
 use message::Message;
 use notification::Notification;
+use outbox::Outbox;
 
 /// How long a stopping notifier waits for deliveries in flight (a delivery
 /// retries for up to 3.5 s, longer only after a receiver's Retry-After).
@@ -53,6 +59,18 @@ pub struct Notifier {
     public_url: Arc<str>,
     /// None: every alert notified alone, on its rule's channels only.
     route: Option<Arc<Route>>,
+    leadership: Leadership,
+}
+
+/// A delivery task's result: the notices it carried, now released.
+type Deliveries = JoinSet<Vec<NoticeKey>>;
+
+/// What the notifier keeps for the lease term it serves.
+#[derive(Default)]
+struct TermState {
+    term: Option<u64>,
+    groups: Groups,
+    outbox: Outbox,
 }
 
 impl Notifier {
@@ -62,6 +80,7 @@ impl Notifier {
         store: Arc<Store>,
         tls: &Tls,
         public_url: &str,
+        leadership: Leadership,
     ) -> Result<Self, TlsError> {
         // Redirects are not followed: a webhook that moved should be
         // reconfigured, not have its token carried along to a new place.
@@ -76,18 +95,19 @@ impl Notifier {
             store,
             public_url: Arc::from(public_url),
             route: route.map(Arc::new),
+            leadership,
         })
     }
 
     /// Delivers what evaluate dispatches until evaluate stops (its sender is
     /// dropped), then gives deliveries in flight [`SHUTDOWN_GRACE`] to end.
-    /// Groups still waiting for their timers then are not told (as a crash
-    /// between storing and sending loses a notice rather than repeating it).
+    /// Groups still waiting for their timers then are not told: their
+    /// notices stay unsettled, for the next holder of the lease.
     pub async fn run(self, mut dispatches: mpsc::Receiver<Dispatch>) {
-        let mut deliveries = JoinSet::new();
-        let mut groups = Groups::default();
+        let mut deliveries = Deliveries::new();
+        let mut state = TermState::default();
         loop {
-            let next_group = groups.next_due();
+            let next_group = state.groups.next_due();
             let group_due = async {
                 match next_group {
                     Some(at) => {
@@ -99,13 +119,16 @@ impl Notifier {
             };
             tokio::select! {
                 dispatch = dispatches.recv() => match dispatch {
-                    Some(dispatch) => self.dispatch(dispatch, &mut groups, &mut deliveries),
+                    Some(dispatch) => self.dispatch(dispatch, &mut state, &mut deliveries),
                     None => break,
                 },
-                Some(_) = deliveries.join_next(), if !deliveries.is_empty() => {}
+                Some(done) = deliveries.join_next(), if !deliveries.is_empty() => {
+                    let released = done.unwrap_or_default();
+                    self.settle(state.outbox.release(released), state.term, &mut deliveries);
+                }
                 () = group_due => {
-                    for notice in groups.due(now_millis()) {
-                        self.tell_group(&notice, &mut deliveries);
+                    for notice in state.groups.due(now_millis()) {
+                        self.tell_group(notice, &mut state, &mut deliveries);
                     }
                 }
             }
@@ -122,50 +145,85 @@ impl Notifier {
         }
     }
 
+    /// Marks `keys` settled in ClickHouse, while still holding `term` (a
+    /// process that lost the lease leaves its notices to the new holder).
+    fn settle(&self, keys: Vec<NoticeKey>, term: Option<u64>, deliveries: &mut Deliveries) {
+        if keys.is_empty() || term.is_none() || self.leadership.term() != term {
+            return;
+        }
+        let store = self.store.clone();
+        deliveries.spawn(async move {
+            if let Err(error) = store.settle_notices(&keys).await {
+                tracing::warn!(%error, notices = keys.len(), "cannot mark notices settled");
+            }
+            Vec::new()
+        });
+    }
+
     /// Puts the notice in the groups of the routes it takes, and sends it
-    /// alone to its rule's channels that no route reached.
-    /// A silenced alert's dispatch is said nowhere and leaves its groups.
-    fn dispatch(&self, dispatch: Dispatch, groups: &mut Groups, deliveries: &mut JoinSet<()>) {
+    /// alone to its rule's channels that no route reached. A silenced
+    /// alert's dispatch is said nowhere and leaves its groups. A notice of
+    /// another term than the one served starts the groups afresh (a new
+    /// holding: the predecessor's unsettled notices come again).
+    fn dispatch(&self, dispatch: Dispatch, state: &mut TermState, deliveries: &mut Deliveries) {
+        if state.term != Some(dispatch.term) {
+            *state = TermState {
+                term: Some(dispatch.term),
+                ..TermState::default()
+            };
+        }
+        if self.leadership.term() != Some(dispatch.term) {
+            tracing::warn!(alert = %dispatch.alert.id, term = dispatch.term, "no longer holds the evaluator lease; notice left to the next holder");
+            return;
+        }
         let silenced = !dispatch.alert.silenced_by.is_empty();
+        let key = dispatch.key();
+        // The dispatch's own hold: released below, so a notice nothing
+        // else holds settles at once.
+        state.outbox.hold(&key);
+        let groups = &mut state.groups;
         let mut routed = Vec::new();
         if let Some(route) = &self.route {
             let labels = Labels::of(&dispatch.alert, &dispatch.rule);
             for destination in route.destinations(&labels) {
                 let grouping = destination.grouping;
                 routed.push(grouping.receiver.clone());
-                let key = GroupKey {
+                let group = GroupKey {
                     route: destination.path,
                     receiver: grouping.receiver.clone(),
                     labels: grouping.group_labels(&labels),
                 };
-                match silenced {
-                    true => groups.mute(&key, &dispatch.alert.fingerprint),
-                    false => groups.add(key, &grouping, dispatch.clone(), now_millis()),
-                }
+                let told_nothing = if silenced {
+                    groups.mute(&group, &dispatch.alert.fingerprint)
+                } else {
+                    state.outbox.hold(&key); // the group's
+                    groups.add(group, &grouping, dispatch.clone(), now_millis())
+                };
+                let settled = state.outbox.release(told_nothing);
+                self.settle(settled, state.term, deliveries);
             }
-        }
-        if silenced {
-            return;
         }
         let Dispatch {
             alert,
             notice,
             rule,
+            ..
         } = &dispatch;
         let message = Message::new(alert, *notice, rule, &self.public_url);
         let notification = Notification::alone(message);
-        for channel in rule.channels.iter().filter(|c| !routed.contains(c)) {
-            self.send(
-                channel,
-                &notification,
-                vec![(alert.clone(), *notice)],
-                deliveries,
-            );
+        let unrouted = rule.channels.iter().filter(|c| !routed.contains(c));
+        for channel in unrouted.filter(|_| !silenced) {
+            let told = vec![(alert.clone(), *notice)];
+            if self.send(channel, &notification, told, vec![key.clone()], deliveries) {
+                state.outbox.hold(&key);
+            }
         }
+        let settled = state.outbox.release([key]);
+        self.settle(settled, state.term, deliveries);
     }
 
     /// One notification listing a group's members, to the group's receiver.
-    fn tell_group(&self, notice: &GroupNotice, deliveries: &mut JoinSet<()>) {
+    fn tell_group(&self, notice: GroupNotice, state: &mut TermState, deliveries: &mut Deliveries) {
         let messages = notice
             .members
             .iter()
@@ -185,41 +243,66 @@ impl Notifier {
             .map(|d| (d.alert.clone(), d.notice))
             .collect();
         tracing::info!(group = %notice.key.text(), receiver = %notice.key.receiver, alerts = notice.members.len(), "group notice");
-        self.send(&notice.key.receiver, &notification, told, deliveries);
+        let settles = notice.settles.clone();
+        // The group's hold passes to the delivery; without one it ends here.
+        if !self.send(
+            &notice.key.receiver,
+            &notification,
+            told,
+            settles,
+            deliveries,
+        ) {
+            let settled = state.outbox.release(notice.settles);
+            self.settle(settled, state.term, deliveries);
+        }
     }
 
     /// Starts the delivery of `notification` to the channel named `name`,
-    /// logged for each alert it tells of.
+    /// logged for each alert it tells of; the task releases `carried` when
+    /// it ends. Returns whether it started.
     fn send(
         &self,
         name: &str,
         notification: &Notification,
         told: Vec<(Alert, Notice)>,
-        deliveries: &mut JoinSet<()>,
-    ) {
+        carried: Vec<NoticeKey>,
+        deliveries: &mut Deliveries,
+    ) -> bool {
+        let Some(term) = self.leadership.term() else {
+            return false; // left unsettled, to the next holder
+        };
         let Some(index) = self.channels.iter().position(|c| c.name == name) else {
-            return;
+            return false;
         };
         let channel = &self.channels[index];
         let outgoing = match channels::outgoing(channel, notification, now_millis(), &self.tls) {
             Ok(outgoing) => outgoing,
             Err(error) => {
                 tracing::warn!(channel = %channel.name, %error, "cannot write the notification");
-                return;
+                return false;
             }
         };
         let notifier = self.clone();
         deliveries.spawn(async move {
             let channel = &notifier.channels[index];
             delivery::deliver(&notifier.store, &told, &channel.name, || {
-                notifier.attempt(channel, &outgoing)
+                notifier.attempt(channel, &outgoing, term)
             })
             .await;
+            carried
         });
+        true
     }
 
-    /// One attempt: the HTTP status (0 without one) and what it means.
-    async fn attempt(&self, channel: &Channel, outgoing: &Outgoing) -> (u16, Answer) {
+    /// One attempt, if this process still holds lease `term`: the HTTP
+    /// status (0 without one) and what it means.
+    async fn attempt(&self, channel: &Channel, outgoing: &Outgoing, term: u64) -> (u16, Answer) {
+        if self.leadership.term() != Some(term) {
+            return (
+                0,
+                Answer::Refused("no longer holds the evaluator lease".to_owned()),
+            );
+        }
         let timeout = channel.timeout;
         match outgoing {
             Outgoing::Post { url, body } => {

@@ -9,6 +9,7 @@ pub mod api;
 mod auth;
 pub mod dashboard;
 mod error;
+mod evaluator;
 pub mod openapi;
 mod silences;
 pub mod sourcemaps;
@@ -38,6 +39,7 @@ pub fn routes(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(openapi_json))
         .merge(api::routes())
         .merge(alerts::routes())
+        .merge(evaluator::routes())
         .merge(silences::routes())
         .merge(dashboard::routes(state))
         .merge(sourcemaps::routes(state))

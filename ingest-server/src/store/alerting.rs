@@ -203,11 +203,7 @@ impl Store {
     }
 
     pub async fn log_delivery(&self, record: &DeliveryRecord<'_>) -> Result<(), StoreError> {
-        let notice = match record.notice {
-            Notice::Firing => "firing",
-            Notice::Repeat => "repeat",
-            Notice::Resolved => "resolved",
-        };
+        let notice = record.notice.as_str();
         let row = DeliveryRow {
             at: OffsetDateTime::now_utc(),
             alert_id: &record.alert.id,

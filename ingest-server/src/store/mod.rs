@@ -12,6 +12,7 @@ pub mod dashboard;
 mod drain;
 pub mod error_groups;
 pub mod health;
+pub mod lease;
 pub mod schema;
 pub mod silences;
 pub mod sourcemaps;

@@ -19,6 +19,7 @@ mod detail;
 mod handled;
 mod health;
 mod hourly;
+mod lease;
 mod rollups;
 mod silences;
 mod sourcemaps;
@@ -269,6 +270,11 @@ const MIGRATIONS: &[Migration] = &[
         version: 13,
         name: "silences",
         statements: silences::create_silences,
+    },
+    Migration {
+        version: 14,
+        name: "evaluator lease and notice outbox",
+        statements: lease::create_ha_tables,
     },
 ];
 

@@ -33,6 +33,8 @@ fn dispatch(app: &str, notice: Notice) -> Dispatch {
         },
         notice,
         rule: rule(),
+        term: 1,
+        decided_at: T0,
     }
 }
 
@@ -224,6 +226,57 @@ fn groups_are_timed_apart_and_a_restart_still_tells_a_resolution() {
         members(&[("z", Notice::Resolved)])
     );
     assert_eq!(other.text(), "{}/0:{alertname=\"availability\"}");
+}
+
+#[test]
+fn notices_settle_when_told_or_when_there_is_nothing_to_tell() {
+    let mut groups = Groups::default();
+    let firing = dispatch("a", Notice::Firing);
+    assert_eq!(groups.add(key(), &timing(), firing.clone(), T0), vec![]);
+    // Not told yet: a repeat adds nothing and settles at once.
+    let repeat = Dispatch {
+        decided_at: T0 + SECOND,
+        ..dispatch("a", Notice::Repeat)
+    };
+    assert_eq!(
+        groups.add(key(), &timing(), repeat.clone(), T0 + SECOND),
+        vec![repeat.key()]
+    );
+    let told = groups.due(T0 + 30 * SECOND);
+    assert_eq!(
+        told[0].settles,
+        vec![firing.key()],
+        "the firing notice is settled by its telling"
+    );
+    // Told firing, then resolved: settled by the next notice, not before.
+    let resolved = Dispatch {
+        decided_at: T0 + 40 * SECOND,
+        ..dispatch("a", Notice::Resolved)
+    };
+    assert_eq!(
+        groups.add(key(), &timing(), resolved.clone(), T0 + 40 * SECOND),
+        vec![]
+    );
+    assert_eq!(
+        groups.due(T0 + 330 * SECOND)[0].settles,
+        vec![resolved.key()]
+    );
+    // Resolved before its first notice: both settle, nothing is told.
+    let b = dispatch("b", Notice::Firing);
+    groups.add(key(), &timing(), b.clone(), T0 + 400 * SECOND);
+    let b_resolved = Dispatch {
+        decided_at: T0 + 401 * SECOND,
+        ..dispatch("b", Notice::Resolved)
+    };
+    assert_eq!(
+        groups.add(key(), &timing(), b_resolved.clone(), T0 + 401 * SECOND),
+        vec![b.key(), b_resolved.key()]
+    );
+    // Silenced before its first notice: muted, its notice settles untold.
+    let c = dispatch("c", Notice::Firing);
+    groups.add(key(), &timing(), c.clone(), T0 + 500 * SECOND);
+    assert_eq!(groups.mute(&key(), "fp-c"), vec![c.key()]);
+    assert_eq!(groups.mute(&key(), "fp-c"), vec![], "muted once");
 }
 
 #[test]
