@@ -4,8 +4,10 @@
 //!
 //! Needs `CANOPY_CLUSTER_URLS`, the HTTP URLs of a running 2-node cluster
 //! named `canopy`, comma-separated (scripts/test starts
-//! scripts/embedded-cluster.py and sets it), and `CLICKHOUSE_URL` (one node).
-//! Without the first, each test says so and passes.
+//! scripts/embedded-cluster.py and sets it; the outage test starts a
+//! cluster of its own, as it stops a node), and `CLICKHOUSE_URL` (one node).
+//! Without the first, the cluster tests say so and pass; the DDL test needs
+//! only the single node.
 
 mod common;
 
