@@ -326,6 +326,18 @@ async fn two_shards_answer_every_read_as_one_node_does() {
         }
     }
 
+    // Each node has its own migration bookkeeping, complete.
+    let versions = "SELECT DISTINCT version FROM schema_migrations ORDER BY version";
+    let applied: Vec<u32> = single.clickhouse.query(versions).fetch_all().await.unwrap();
+    for node in &nodes {
+        let on_node: Vec<u32> = cluster_client(node)
+            .query(versions)
+            .fetch_all()
+            .await
+            .unwrap();
+        assert_eq!(on_node, applied, "migrations recorded on {node}");
+    }
+
     let copied = copy_stored_rows(&nodes[0], &database, &single.clickhouse).await;
     assert!(copied.len() >= 10, "the event tables: {copied:?}");
     for table in &copied {
