@@ -14,8 +14,10 @@ Once every node answers /ping, prints one line per node,
 (each stops cleanly on SIGTERM) and exits 0.
 
 A node that stops (e.g. a test's outage: SIGTERM to its pid) leaves the
-others running; `--node K` with the same other arguments starts that node
-alone again, in the foreground, on the same data. Starting the whole
+others running; once its process has exited (the engine holds a lock on its
+data dir until then), `--node K` with the same other arguments starts that
+node alone again, in the foreground, on the same data. Such a node is not
+this launcher's child: stop it with SIGTERM to its own pid. Starting the whole
 cluster again on the same DIR keeps the data (each node's config is
 rewritten identically).
 
