@@ -2,6 +2,7 @@
 """Run a local ClickHouse for development and tests, from the `chdb-core` wheel.
 
     .canopy/venv/bin/python scripts/embedded-clickhouse.py --data-dir DIR [--port 8123] [--query-log]
+        [--tcp-port 9000 [--cluster NAME --shard K --shard-tcp-ports P1,P2,...]]
 
 Serves ClickHouse's HTTP interface on 127.0.0.1:PORT (loopback only: no auth),
 prints `clickhouse ready on http://127.0.0.1:PORT` once /ping answers, then runs
@@ -23,6 +24,14 @@ queries in flight finish for up to 2 s, then sends `KILL QUERY ... SYNC` for all
 queries over HTTP, as clickhouse-server cancels queries when it shuts down. The
 hold query ends, `_chdb.query()` returns once the engine has closed the port,
 waited for open HTTP connections to close and detached its tables; we exit 0.
+With --tcp-port the node also serves ClickHouse's native protocol (`SYSTEM
+START LISTEN TCP`), which Distributed tables use between nodes. --cluster
+adds a `remote_servers` definition NAME with one shard per native port in
+--shard-tcp-ports (all on loopback, one replica each) and the macros
+`{cluster}`, `{shard}` (K) and `{replica}`; scripts/embedded-cluster.py starts
+a whole cluster of such nodes, each in its own process (the engine is one per
+process).
+
 Clients' idle keep-alive connections are what the engine waits for, so we set
 keep_alive_timeout to 3 s (the value of ClickHouse's shipped config.xml, which
 the Rust `clickhouse` crate's 2 s pool timeout is made for; unset it is 30 s).
@@ -116,6 +125,21 @@ def stop_engine(base, engine):
         os._exit(1)
 
 
+def cluster_config(name, shard, shard_tcp_ports):
+    """remote_servers (one replica per shard, each a loopback native port) and macros."""
+    shards = "".join(f"<shard><replica><host>{HOST}</host><port>{port}</port></replica></shard>"
+                     for port in shard_tcp_ports)
+    return (f"<remote_servers><{name}>{shards}</{name}></remote_servers>"
+            f"<macros><cluster>{name}</cluster><shard>{shard}</shard><replica>node-{shard}</replica></macros>")
+
+
+def parse_ports(text):
+    try:
+        return [int(port) for port in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a comma-separated list of ports: {text!r}")
+
+
 def main():
     parser = argparse.ArgumentParser(description="Run an embedded ClickHouse HTTP server (chdb-core) on loopback.")
     parser.add_argument("--port", type=int, default=8123, help="HTTP port (default 8123)")
@@ -124,10 +148,21 @@ def main():
     # Off by default: logging every query costs the ingest benchmark's inserts a little.
     parser.add_argument("--query-log", action="store_true",
                         help="keep system.query_log (what each query read, how long it took)")
+    parser.add_argument("--tcp-port", type=int, help="also serve the native protocol on this port")
+    parser.add_argument("--cluster", help="name of the cluster this node belongs to (needs --tcp-port)")
+    parser.add_argument("--shard", type=int, help="this node's shard number, 1-based (with --cluster)")
+    parser.add_argument("--shard-tcp-ports", type=parse_ports,
+                        help="every shard's native port, in shard order (with --cluster)")
     args = parser.parse_args()
+    clustered = (args.cluster, args.shard, args.shard_tcp_ports)
+    if any(clustered) and not (all(clustered) and args.tcp_port):
+        parser.error("--cluster needs --shard, --shard-tcp-ports and --tcp-port")
+    if args.cluster and args.shard_tcp_ports[args.shard - 1:args.shard] != [args.tcp_port]:
+        parser.error("--shard-tcp-ports must list --tcp-port at position --shard")
     base = f"http://{HOST}:{args.port}"
-    if not port_is_free(args.port):
-        sys.exit(f"embedded-clickhouse: port {args.port} on {HOST} is already in use")
+    for port in filter(None, (args.port, args.tcp_port)):
+        if not port_is_free(port):
+            sys.exit(f"embedded-clickhouse: port {port} on {HOST} is already in use")
 
     stop = threading.Event()
     signals_seen = []
@@ -149,6 +184,8 @@ def main():
     data_dir = os.path.abspath(args.data_dir)
     query_log = ("<query_log><database>system</database><table>query_log</table></query_log>"
                  if args.query_log else "")
+    native = f"<tcp_port>{args.tcp_port}</tcp_port>" if args.tcp_port else ""
+    cluster = cluster_config(args.cluster, args.shard, args.shard_tcp_ports) if args.cluster else ""
     try:
         os.makedirs(data_dir, exist_ok=True)
         with open(os.path.join(data_dir, "config.xml"), "w") as f:
@@ -157,7 +194,7 @@ def main():
                     f"<listen_host>{HOST}</listen_host>"
                     # ClickHouse's shipped default (30 s when unset); see "How it stops".
                     "<keep_alive_timeout>3</keep_alive_timeout>"
-                    f"{query_log}"
+                    f"{query_log}{native}{cluster}"
                     f"<path>{escape(os.path.join(data_dir, 'clickhouse'))}/</path>"
                     "</clickhouse>\n")
     except OSError as e:
@@ -168,8 +205,9 @@ def main():
 
     # The engine reports errors (e.g. the port being taken) on stderr and
     # returns; either way the server is gone once this thread ends.
+    listen = "SYSTEM START LISTEN HTTP; " + ("SYSTEM START LISTEN TCP; " if args.tcp_port else "")
     engine = threading.Thread(
-        target=lambda: _chdb.query("SYSTEM START LISTEN HTTP; " + HOLD_QUERY, "CSV"),
+        target=lambda: _chdb.query(listen + HOLD_QUERY, "CSV"),
         name="clickhouse", daemon=True)
     engine.start()
 

@@ -50,6 +50,47 @@ start_embedded_clickhouse() { # port data-dir log [flag...]
   export CLICKHOUSE_URL="http://127.0.0.1:$port"
 }
 
+# Starts an N-shard embedded cluster named canopy (scripts/embedded-cluster.py)
+# on 2N consecutive ports from PORT and exports CANOPY_CLUSTER_URLS (its
+# nodes' HTTP URLs, comma-separated) once every node answers.
+start_embedded_cluster() { # nodes port data-dir log
+  local nodes=$1 port=$2 data_dir=$3 log=$4 k urls=()
+  "$VENV/bin/python" "$ROOT/scripts/embedded-cluster.py" --nodes "$nodes" --port "$port" --data-dir "$data_dir" >"$log" 2>&1 &
+  CHILDREN+=($!)
+  for ((k = 0; k < nodes; k++)); do
+    urls+=("http://127.0.0.1:$((port + k))")
+    wait_for_url "${urls[-1]}/ping" "node $((k + 1)) of the embedded cluster (log: $log)" 120
+  done
+  CANOPY_CLUSTER_URLS="$(IFS=,; echo "${urls[*]}")"
+  export CANOPY_CLUSTER_URLS
+}
+
+# A free port P with P+1 … P+N-1 free too (for a cluster's consecutive ports).
+free_ports() { # count
+  python3 - "$1" <<'PY'
+import socket, sys
+count = int(sys.argv[1])
+for _ in range(100):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        first = s.getsockname()[1]
+    if first + count > 65535:
+        continue
+    free = True
+    for port in range(first, first + count):
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                free = False
+                break
+    if free:
+        print(first)
+        sys.exit(0)
+sys.exit("no run of free ports found")
+PY
+}
+
 # --- For the benchmarks (scripts/bench, scripts/bench-queries) ---
 
 # A temporary work directory (WORK, removed on exit) and an embedded

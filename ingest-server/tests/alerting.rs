@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use axum::routing::post;
 use axum::{Json, Router};
-use common::{clickhouse_url, eventually, post_view, unique_database, KEY};
+use common::{clickhouse_url, eventually, post_view, serve, unique_database, KEY};
 use ingest_server::config::{Role, Settings};
 use serde_json::{json, Value};
 
@@ -75,16 +75,6 @@ fn alerting_settings(database: &str, spool: &std::path::Path, role: Role, hook: 
     settings
 }
 
-async fn start(settings: Settings) -> String {
-    common::init_logs();
-    settings.check().unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let running = ingest_server::start(settings, listener).await.unwrap();
-    let base = format!("http://{}", running.addr);
-    std::mem::forget(running);
-    base
-}
-
 /// A page view that registers cart and, if `fails`, reports its mount failing.
 fn view(id: usize, fails: bool) -> String {
     let at = 1_800_000_000_000.0_f64;
@@ -131,14 +121,14 @@ async fn two_ingest_servers_and_one_evaluator_notify_each_transition_once() {
     let database = unique_database();
     let dirs: Vec<_> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
     let ingest = vec![
-        start(alerting_settings(
+        serve(alerting_settings(
             &database,
             dirs[0].path(),
             Role::Ingest,
             &hook,
         ))
         .await,
-        start(alerting_settings(
+        serve(alerting_settings(
             &database,
             dirs[1].path(),
             Role::Ingest,
@@ -146,7 +136,7 @@ async fn two_ingest_servers_and_one_evaluator_notify_each_transition_once() {
         ))
         .await,
     ];
-    let evaluator = start(alerting_settings(
+    let evaluator = serve(alerting_settings(
         &database,
         dirs[2].path(),
         Role::Evaluator,
@@ -303,7 +293,7 @@ async fn probes_record_ok_errors_and_timeouts_and_never_leave_the_allow_list() {
     settings.alerting.probe_timeout = Duration::from_millis(400);
     let allowed_origin = health.trim_end_matches("/health").to_owned();
     settings.alerting.probe_origins = vec![allowed_origin];
-    let base = start(settings).await;
+    let base = serve(settings).await;
 
     let at = 1_800_000_000_000.0_f64;
     let register = |app: &str, url: &str| json!({"app": app, "at": at, "kind": "app", "phase": "registered", "health_check": url, "dependencies": ["shell"]});
@@ -374,7 +364,7 @@ async fn the_api_guards_reads_and_shows_declared_rules_applied_only_where_allowe
     let mut settings = alerting_settings(&unique_database(), dir.path(), Role::All, &hook);
     settings.alerting.read_token = "reader".into();
     settings.alerting.browser_rules_for = vec!["cart".into()];
-    let base = start(settings).await;
+    let base = serve(settings).await;
     let http = reqwest::Client::new();
 
     let at = 1_800_000_000_000.0_f64;
@@ -480,7 +470,7 @@ async fn a_rule_on_a_pushed_custom_metric_fires() {
         "#,
     )
     .unwrap()];
-    let base = start(settings).await;
+    let base = serve(settings).await;
 
     let at = 1_800_000_000_000.0_f64;
     let metric = |value: f64| {
@@ -541,7 +531,7 @@ async fn a_failed_delivery_is_retried_with_backoff_and_logged() {
     let dir = tempfile::tempdir().unwrap();
     let mut settings = alerting_settings(&database, dir.path(), Role::All, &hook);
     settings.alerting.rules[0].for_duration = Duration::ZERO;
-    let base = start(settings).await;
+    let base = serve(settings).await;
     let http = reqwest::Client::new();
     send_views(&http, &[base], 0..4, true).await;
 

@@ -5,111 +5,18 @@
 
 mod common;
 
-use common::{beacon, get, TestServer};
+use common::{get, TestServer};
 use serde_json::{json, Value};
 
-const FIREFOX_UA: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0";
-
-/// Demo-shaped traffic: several views of cart and catalog, on two pages and
-/// two browsers, with vitals (LCP sub-parts, INP phases and scripts),
-/// resources and their per-view summaries, long frames, errors (three
-/// fingerprints, one from parsed frames; repeats sent as counts), a failed
-/// mount and a failed chunk load. Views are `minutes_apart` (the last one
-/// now), so traffic can span hours.
+/// Sends [`common::traffic::demo_views`] and a probe, and waits until all is stored.
 async fn send_traffic(server: &TestServer, minutes_apart: u32) {
-    for view in 0..12u32 {
-        let at = 1_799_999_999_000.0_f64 - f64::from((11 - view) * minutes_apart * 60_000);
-        let page = if view % 3 == 0 {
-            "http://shop.example/cart"
-        } else {
-            "http://shop.example/"
-        };
-        let mut events = vec![
-            json!({"app": "cart", "at": at, "kind": "app", "phase": "registered"}),
-            json!({"app": "catalog", "at": at, "kind": "app", "phase": "registered"}),
-            json!({"app": "shell", "at": at, "kind": "vital", "name": "lcp", "value": 900.0 + 310.0 * f64::from(view)}),
-            json!({"app": "shell", "at": at, "kind": "vital", "name": "ttfb", "value": 20.0 + f64::from(view)}),
-            json!({"app": "cart", "at": at, "kind": "vital", "name": "cls", "value": 0.02 * f64::from(view)}),
-            json!({"app": "cart", "at": at, "kind": "vital", "name": "inp", "value": 40.0 + 37.0 * f64::from(view),
-                   "parts": {"input_delay": 5.0 + f64::from(view), "processing": 30.0 + 30.0 * f64::from(view), "presentation": 5.0 + 6.0 * f64::from(view)},
-                   "scripts": [{"url": "http://shop.example/mfe/cart/cart.js", "function": "addToCart", "invoker": "BUTTON.onclick", "duration": 30.0 * f64::from(view)}]}),
-            json!({"app": "cart", "at": at, "kind": "vital", "name": "lcp", "value": 1500.0 + 200.0 * f64::from(view),
-                   "parts": {"ttfb": 20.0, "load_delay": 400.0, "load_duration": 900.0 + 200.0 * f64::from(view), "render_delay": 180.0}}),
-            json!({"app": "cart", "at": at, "kind": "resource_summary", "count": 2, "transfer_size": 5500,
-                   "cache_hits": view % 2, "duration": 110.0 + 10.0 * f64::from(view)}),
-            json!({"app": "cart", "at": at, "kind": "resource", "url": "http://shop.example/mfe/cart/cart.js",
-                   "initiator": "script", "duration": 10.0 + f64::from(view), "transfer_size": 5300}),
-            json!({"app": "cart", "at": at, "kind": "resource", "url": "http://shop.example/api/cart",
-                   "initiator": "fetch", "duration": 100.0 + 9.0 * f64::from(view), "transfer_size": 200}),
-        ];
-        if view % 4 == 0 {
-            // The agent sends a repeat as a count: 1, 2 and 3 occurrences.
-            events.push(json!({"app": "cart", "at": at, "kind": "error", "source": "error", "error_type": "TypeError",
-                "message": "Checkout failed", "stack": "TypeError: Checkout failed\n    at pay (http://shop.example/mfe/cart/cart.js:1:2)\n    at x (y.js:3:4)",
-                "url": "http://shop.example/mfe/cart/cart.js", "line": 1, "column": 2, "count": view / 4 + 1}));
-        }
-        if view % 6 == 5 {
-            events.push(json!({"app": "cart", "at": at, "kind": "error", "source": "error", "error_type": "RangeError",
-                "message": "total out of range", "url": "http://shop.example/mfe/cart/cart.js", "line": 20, "column": 7,
-                "frames": [{"function": "total", "file": "http://shop.example/mfe/cart/cart.js", "line": 20, "column": 7},
-                           {"file": "http://shop.example/mfe/cart/cart.js", "line": 31, "column": 2}],
-                "count": 2}));
-        }
-        if view % 3 == 0 {
-            events.push(json!({"app": "cart", "at": at, "kind": "long_frame", "duration": 90.0 + 10.0 * f64::from(view),
-                "blocking": 40.0 + 10.0 * f64::from(view),
-                "scripts": [{"url": "http://shop.example/mfe/cart/cart.js", "function": "render", "invoker": "DIV.onclick", "duration": 70.0},
-                            {"url": "http://shop.example/mfe/cart/vendor.js", "invoker": "Window.setTimeout", "duration": 15.0}]}));
-        }
-        if view % 5 == 1 {
-            events.push(json!({"app": "cart", "at": at, "kind": "error", "source": "rejection", "error_type": "Error",
-                "message": "price service down", "stack": "fetchPrice@http://shop.example/mfe/cart/cart.js:9:1",
-                "url": "", "line": 0, "column": 0}));
-        }
-        // Cart's API calls: a summary each view, a failure every fourth.
-        events.push(json!({"app": "cart", "at": at, "kind": "api_summary", "calls": 3, "failed": u32::from(view % 4 == 2),
-            "duration": 150.0 + f64::from(view)}));
-        if view % 4 == 2 {
-            events.push(json!({"app": "cart", "at": at, "kind": "api_call", "method": "POST", "url": "http://shop.example/api/cart",
-                "status": 503, "duration": 80.0, "message": ""}));
-        }
-        if view == 7 {
-            events.push(json!({"app": "catalog", "at": at, "kind": "app", "phase": "failed", "detail": "mount threw"}));
-        }
-        if view == 8 {
-            events.push(json!({"app": "catalog", "at": at, "kind": "error", "source": "resource_load", "error_type": "script",
-                "message": "failed to load", "stack": "", "url": "http://shop.example/mfe/catalog/chunk.js", "line": 0, "column": 0}));
-        }
-        let mut body = beacon(Value::Array(events));
-        body["apps"][0]["attrs"] = json!({"team": "checkout"});
-        body["view_id"] = json!(format!("view-{view}"));
-        body["session_id"] = json!(format!("sess-{}", view / 2));
-        body["page_url"] = json!(page);
-        let ua = if view % 2 == 0 {
-            common::CHROME_UA
-        } else {
-            FIREFOX_UA
-        };
-        let reply = server
-            .send(
-                server
-                    .beacon_with(&format!("key={}", common::KEY), &[("user-agent", ua)])
-                    .body(body.to_string()),
-            )
-            .await;
-        assert_eq!(reply.status, 202, "{}", reply.body);
+    for (body, ua) in common::traffic::demo_views(minutes_apart) {
+        server.post_from(ua, &body).await;
     }
     server.barrier().await;
     // The barrier's own rows are stored table by table: wait for all of them,
     // so the API and the raw queries below see the same rows.
-    for (table, rows) in [
-        ("app_events", 26),
-        ("vitals", 61),
-        ("resources", 25),
-        ("errors", 10),
-        ("resource_summaries", 12),
-        ("long_frames", 4),
-    ] {
+    for (table, rows) in common::traffic::demo_rows(1) {
         common::eventually(table, || async { server.count(table).await == rows }).await;
     }
     // A probe, stored as the prober would.
@@ -521,21 +428,11 @@ async fn reads_need_the_read_token_and_reject_bad_ranges() {
     );
 }
 
-/// The ```sql blocks of a markdown file.
-fn sql_blocks(markdown: &str) -> Vec<String> {
-    markdown
-        .split("```sql\n")
-        .skip(1)
-        .map(|rest| rest.split("```").next().unwrap().trim().to_owned())
-        .collect()
-}
-
 #[tokio::test]
 async fn the_query_cookbook_runs_on_demo_shaped_data() {
     let server = common::start(|_| {}).await;
     send_traffic(&server, 0).await;
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/QUERIES.md");
-    let blocks = sql_blocks(&std::fs::read_to_string(path).unwrap());
+    let blocks = common::queries::cookbook();
     assert!(blocks.len() >= 6, "the cookbook has its queries");
     for sql in blocks {
         let rows = raw(&server, &sql, 0, 0).await;
@@ -543,41 +440,11 @@ async fn the_query_cookbook_runs_on_demo_shaped_data() {
     }
 }
 
-/// Grafana's macros as the ClickHouse plugin expands them (the `app`
-/// variable set to cart), so the dashboard's queries run here too.
-fn expand_grafana(sql: &str) -> String {
-    sql.replace("$__fromTime", "toDateTime(0)")
-        .replace("$__toTime", "(now() + INTERVAL 1 HOUR)")
-        .replace(
-            "$__timeInterval(minute)",
-            "toStartOfInterval(minute, INTERVAL 60 second)",
-        )
-        .replace(
-            "$__timeInterval(at)",
-            "toStartOfInterval(at, INTERVAL 60 second)",
-        )
-        .replace("${app}", "cart")
-}
-
 #[tokio::test]
 async fn the_grafana_dashboard_queries_run_and_filter_the_time_column() {
     let server = common::start(|_| {}).await;
     send_traffic(&server, 0).await;
-    let path =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../dashboards/grafana/canopy.json");
-    let dashboard: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let mut queries: Vec<String> = dashboard["panels"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["targets"][0]["rawSql"].as_str().unwrap().to_owned())
-        .collect();
-    queries.push(
-        dashboard["templating"]["list"][0]["query"]
-            .as_str()
-            .unwrap()
-            .to_owned(),
-    );
+    let queries = common::queries::grafana();
     assert!(queries.len() >= 10);
     for sql in queries {
         // Primary-key pruning: the sort key's time column is compared directly.
@@ -588,7 +455,7 @@ async fn the_grafana_dashboard_queries_run_and_filter_the_time_column() {
         );
         // Eventually: a materialized view's rows may become visible a moment
         // after the raw rows the traffic helper waited for.
-        let expanded = expand_grafana(&sql);
+        let expanded = common::queries::expand_grafana(&sql);
         let what = format!("rows from:\n{sql}");
         common::eventually(&what, || async {
             !raw(&server, &expanded, 0, 0).await.is_empty()

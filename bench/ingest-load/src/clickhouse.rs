@@ -9,14 +9,23 @@ use crate::*;
 
 pub(crate) struct ClickHouse {
     pub(crate) url: String,
+    /// A cluster's nodes (empty: one node).
+    pub(crate) nodes: Vec<String>,
     pub(crate) http: reqwest::Client,
 }
 
+/// The name of the benchmark's cluster (scripts/embedded-cluster.py's default).
+const CLUSTER: &str = "canopy";
+
 impl ClickHouse {
     pub(crate) async fn query(&self, sql: &str) -> anyhow::Result<String> {
+        self.query_at(&self.url, sql).await
+    }
+
+    async fn query_at(&self, url: &str, sql: &str) -> anyhow::Result<String> {
         let response = self
             .http
-            .post(format!("{}/", self.url))
+            .post(format!("{}/", url.trim_end_matches('/')))
             .body(sql.to_owned())
             .send()
             .await?;
@@ -40,31 +49,62 @@ impl ClickHouse {
             .parse()?)
     }
 
-    /// Drops a mode's database, so its parts stop being merged during the next mode.
-    pub(crate) async fn drop_database(&self, database: &str) -> anyhow::Result<()> {
-        self.query(&format!("DROP DATABASE IF EXISTS {database} SYNC"))
-            .await
-            .map(drop)
+    /// Every node: the one, or each of the cluster's.
+    fn every_node(&self) -> Vec<&str> {
+        if self.nodes.is_empty() {
+            vec![&self.url]
+        } else {
+            self.nodes.iter().map(String::as_str).collect()
+        }
     }
 
-    /// Waits (at most 30 s) until ClickHouse has no merges running: the
+    /// Drops a mode's database (on every node), so its parts stop being
+    /// merged during the next mode.
+    pub(crate) async fn drop_database(&self, database: &str) -> anyhow::Result<()> {
+        for node in self.every_node() {
+            self.query_at(node, &format!("DROP DATABASE IF EXISTS {database} SYNC"))
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// The `[clickhouse]` settings besides url and database: the cluster's, if any.
+    pub(crate) fn cluster_toml(&self) -> String {
+        if self.nodes.is_empty() {
+            return String::new();
+        }
+        let nodes: Vec<String> = self.nodes.iter().map(|url| format!("{url:?}")).collect();
+        format!(
+            "cluster = \"{CLUSTER}\"\nreplicated = false\nnodes = [{}]\n",
+            nodes.join(", ")
+        )
+    }
+
+    /// Waits (at most 30 s) until no node has merges running: the
     /// previous mode's background work is not charged to the next.
     pub(crate) async fn settle(&self) -> anyhow::Result<()> {
         let deadline = Instant::now() + Duration::from_secs(30);
-        while Instant::now() < deadline
-            && self.query("SELECT count() FROM system.merges").await? != "0"
-        {
-            tokio::time::sleep(Duration::from_millis(200)).await;
+        for node in self.every_node() {
+            while Instant::now() < deadline
+                && self
+                    .query_at(node, "SELECT count() FROM system.merges")
+                    .await?
+                    != "0"
+            {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
         }
         Ok(())
     }
 
     pub(crate) async fn fresh_store(&self, database: &str) -> anyhow::Result<Store> {
-        self.query(&format!("DROP DATABASE IF EXISTS {database}"))
-            .await?;
+        self.drop_database(database).await?;
         let config = ClickHouseConfig {
             url: self.url.clone(),
             database: database.to_owned(),
+            cluster: (!self.nodes.is_empty()).then(|| CLUSTER.to_owned()),
+            replicated: self.nodes.is_empty(),
+            nodes: self.nodes.clone(),
             ..ClickHouseConfig::default()
         };
         Store::open(&config, &ingest_server::tls::Tls::load(None)?)

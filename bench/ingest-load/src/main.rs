@@ -17,7 +17,9 @@
 //!
 //! Every loop is bounded by time (`--seconds` per mode) and by count
 //! (`--max-beacons`); waits for ClickHouse are bounded by `--drain-timeout`.
-//! `scripts/bench` runs it against an embedded ClickHouse of its own.
+//! `scripts/bench` runs it against an embedded ClickHouse of its own;
+//! `scripts/bench-cluster` against one node and a 2-shard cluster
+//! (`--cluster-nodes`), side by side.
 
 mod baseline;
 mod beacon;
@@ -49,6 +51,11 @@ pub(crate) struct Args {
     /// ClickHouse HTTP interface (its own, for the benchmark: databases bench_* are dropped).
     #[arg(long)]
     pub(crate) clickhouse_url: String,
+    /// A cluster `canopy` of shards without replicas: every node's HTTP URL
+    /// (the first is --clickhouse-url). Tables are then sharded behind
+    /// Distributed ones and every insert goes through them.
+    #[arg(long, value_delimiter = ',')]
+    pub(crate) cluster_nodes: Vec<String>,
     /// The release `canopy-ingest` binary.
     #[arg(long)]
     pub(crate) server_bin: PathBuf,
@@ -97,14 +104,12 @@ async fn canopy(
     ceiling: Option<f64>,
 ) -> anyhow::Result<Vec<ModeResult>> {
     const DATABASE: &str = "bench_canopy";
-    clickhouse
-        .query(&format!("DROP DATABASE IF EXISTS {DATABASE}"))
-        .await?;
+    clickhouse.drop_database(DATABASE).await?;
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
         .pool_max_idle_per_host(args.connections * 4)
         .build()?;
-    let mut server = start_server(args, DATABASE, &http).await?;
+    let mut server = start_server(args, DATABASE, &clickhouse.cluster_toml(), &http).await?;
     let pid = server.pid();
     let url = format!("{}/v1/beacon?key={KEY}", server.base);
     let stop_watch = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -444,6 +449,7 @@ async fn main() -> anyhow::Result<()> {
     let template = beacon_template();
     let clickhouse = ClickHouse {
         url: args.clickhouse_url.trim_end_matches('/').to_owned(),
+        nodes: args.cluster_nodes.clone(),
         http: reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
             .build()?,

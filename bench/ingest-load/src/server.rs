@@ -56,6 +56,7 @@ pub(crate) fn free_port() -> anyhow::Result<u16> {
 pub(crate) async fn start_server(
     args: &Args,
     database: &str,
+    cluster_toml: &str,
     http: &reqwest::Client,
 ) -> anyhow::Result<Server> {
     let port = free_port()?;
@@ -68,7 +69,7 @@ pub(crate) async fn start_server(
         format!(
             "# Written by ingest-load: defaults except the rate limits (one client IP sends everything).\n\
              listen = \"127.0.0.1:{port}\"\n\
-             [clickhouse]\nurl = \"{}\"\ndatabase = \"{database}\"\n\
+             [clickhouse]\nurl = \"{}\"\ndatabase = \"{database}\"\n{cluster_toml}\
              [spool]\ndir = \"{}\"\n\
              [rate_limits]\nper_key_per_second = 1000000\nper_key_burst = 1000000\n\
              per_ip_per_second = 1000000\nper_ip_burst = 1000000\n\

@@ -106,9 +106,15 @@ pub struct ClickHouseConfig {
     pub password: String,
     /// Database holding Canopy's tables; created if missing.
     pub database: String,
-    /// Cluster name: when set, DDL runs `ON CLUSTER` with Replicated tables
-    /// behind Distributed ones (see ARCHITECTURE.md).
+    /// Cluster name: when set, each table is a local table on every node
+    /// behind a Distributed one (see ARCHITECTURE.md, docs/SCALING.md).
     pub cluster: Option<String>,
+    /// With a cluster: `ReplicatedMergeTree` tables and DDL `ON CLUSTER`
+    /// (needs Keeper), or, when false, `MergeTree` shards migrated node by node.
+    pub replicated: bool,
+    /// With `replicated = false`: every node's HTTP URL, one per shard, where
+    /// the migrations run (ClickHouse runs no `ON CLUSTER` DDL without Keeper).
+    pub nodes: Vec<String>,
     /// Days raw events are kept (a TTL on every event table).
     pub retention_days: u32,
     /// Days the per-minute rollups are kept: longer than raw events, so
@@ -213,6 +219,8 @@ impl Default for ClickHouseConfig {
             password: String::new(),
             database: "canopy".into(),
             cluster: None,
+            replicated: true,
+            nodes: Vec::new(),
             retention_days: 30,
             rollup_retention_days: 395,
         }
@@ -357,16 +365,14 @@ impl Settings {
     /// Refuses settings that cannot work, naming the setting.
     pub fn check(&self) -> Result<(), ConfigError> {
         let clickhouse = &self.clickhouse;
-        if !(clickhouse.url.starts_with("http://") || clickhouse.url.starts_with("https://")) {
+        if !is_http_url(&clickhouse.url) {
             return Err(invalid(
                 "clickhouse.url",
                 format!("must be an http(s) URL, got {:?}", clickhouse.url),
             ));
         }
         check_identifier("clickhouse.database", &clickhouse.database)?;
-        if let Some(cluster) = &clickhouse.cluster {
-            check_identifier("clickhouse.cluster", cluster)?;
-        }
+        check_cluster(clickhouse)?;
         if clickhouse.rollup_retention_days == 0 {
             return Err(invalid(
                 "clickhouse.rollup_retention_days",
@@ -514,6 +520,41 @@ fn override_with<T>(target: &mut T, value: Option<T>) {
     if let Some(value) = value {
         *target = value;
     }
+}
+
+/// A cluster's name, and its nodes exactly when they are migrated one by one.
+fn check_cluster(clickhouse: &ClickHouseConfig) -> Result<(), ConfigError> {
+    let Some(cluster) = &clickhouse.cluster else {
+        if !clickhouse.replicated || !clickhouse.nodes.is_empty() {
+            return Err(invalid(
+                "clickhouse.cluster",
+                "must be set with clickhouse.replicated = false or clickhouse.nodes",
+            ));
+        }
+        return Ok(());
+    };
+    check_identifier("clickhouse.cluster", cluster)?;
+    match (clickhouse.replicated, clickhouse.nodes.is_empty()) {
+        (true, false) => Err(invalid(
+            "clickhouse.nodes",
+            "only with clickhouse.replicated = false (a replicated cluster runs its DDL ON CLUSTER)",
+        )),
+        (false, true) => Err(invalid(
+            "clickhouse.nodes",
+            "must list every node's HTTP URL with clickhouse.replicated = false",
+        )),
+        _ => match clickhouse.nodes.iter().find(|url| !is_http_url(url)) {
+            Some(url) => Err(invalid(
+                "clickhouse.nodes",
+                format!("must be http(s) URLs, got {url:?}"),
+            )),
+            None => Ok(()),
+        },
+    }
+}
+
+fn is_http_url(url: &str) -> bool {
+    url.starts_with("http://") || url.starts_with("https://")
 }
 
 fn check_identifier(setting: &str, name: &str) -> Result<(), ConfigError> {

@@ -39,6 +39,12 @@ pub enum StoreError {
         name: &'static str,
         source: clickhouse::error::Error,
     },
+    #[error("cluster {cluster} has {shards} shards, but clickhouse.nodes lists {nodes} nodes")]
+    ClusterNodes {
+        cluster: String,
+        shards: u64,
+        nodes: usize,
+    },
     #[error("unexpected answer from clickhouse: {0}")]
     Decode(#[source] serde_json::Error),
 }
@@ -47,26 +53,74 @@ pub struct Store {
     client: Client,
 }
 
+/// The layout the configuration asks for.
+fn layout(config: &ClickHouseConfig) -> Layout {
+    match (&config.cluster, config.replicated) {
+        (None, _) => Layout::SingleNode,
+        (Some(cluster), true) => Layout::Cluster(cluster.clone()),
+        (Some(cluster), false) => Layout::Sharded(cluster.clone()),
+    }
+}
+
+/// Refuses a node list that misses shards: their tables would never be
+/// created, and every read through a Distributed table would fail.
+async fn check_shards(node: &Client, cluster: &str, nodes: usize) -> Result<(), StoreError> {
+    let shards: u64 = node
+        .query("SELECT uniqExact(shard_num) FROM system.clusters WHERE cluster = ?")
+        .bind(cluster)
+        .fetch_one()
+        .await?;
+    if shards != nodes as u64 {
+        return Err(StoreError::ClusterNodes {
+            cluster: cluster.to_owned(),
+            shards,
+            nodes,
+        });
+    }
+    Ok(())
+}
+
 impl Store {
     /// Connects, creates the database, applies pending migrations and the
-    /// configured retention.
+    /// configured retention: once, or on each node of a cluster without Keeper.
     pub async fn open(config: &ClickHouseConfig, tls: &Tls) -> Result<Self, StoreError> {
-        let server = tls
-            .clickhouse()
-            .with_url(&config.url)
-            .with_user(&config.user)
-            .with_password(&config.password);
-        let layout = match &config.cluster {
-            Some(cluster) => Layout::Cluster(cluster.clone()),
-            None => Layout::SingleNode,
+        let connect = |url: &str| {
+            tls.clickhouse()
+                .with_url(url)
+                .with_user(&config.user)
+                .with_password(&config.password)
         };
-        schema::migrate(&server, &config.database, &layout).await?;
-        let client = server.with_database(&config.database);
-        let retention = schema::retention_statements(&layout, config.retention_days);
-        let rollup_retention =
-            schema::rollup_retention_statements(&layout, config.rollup_retention_days);
-        for statement in retention.iter().chain(&rollup_retention) {
-            client.query(statement).execute().await?;
+        let layout = layout(config);
+        let ddl_urls = if layout.migrates_each_node() {
+            config.nodes.clone()
+        } else {
+            vec![config.url.clone()]
+        };
+        for url in &ddl_urls {
+            let node = connect(url);
+            if let Layout::Sharded(cluster) = &layout {
+                check_shards(&node, cluster, ddl_urls.len()).await?;
+            }
+            schema::migrate(&node, &config.database, &layout).await?;
+            let node = node.with_database(&config.database);
+            let retention = schema::retention_statements(&layout, config.retention_days);
+            let rollup_retention =
+                schema::rollup_retention_statements(&layout, config.rollup_retention_days);
+            for statement in retention.iter().chain(&rollup_retention) {
+                node.query(statement).execute().await?;
+            }
+        }
+        let mut client = connect(&config.url).with_database(&config.database);
+        if layout != Layout::SingleNode {
+            client = client
+                // An insert returns once its rows are on their shards (not
+                // queued on this node): what the write-ahead log confirms is
+                // stored, a retry reaches the same shard with the same token,
+                // and a read right after sees it.
+                .with_setting("insert_distributed_sync", "1")
+                // A JOIN or IN over a Distributed table inside a query over
+                // another reads it once, whole, as on one node.
+                .with_setting("distributed_product_mode", "global");
         }
         Ok(Self { client })
     }

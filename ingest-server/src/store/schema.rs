@@ -1,11 +1,13 @@
 //! The ClickHouse schema: versioned, idempotent migrations applied at
 //! startup, for a single node or a cluster.
 //!
-//! Event tables are described once ([`EVENT_TABLES`]) and their DDL is
-//! rendered for the layout: on one node a `MergeTree` table; on a cluster a
-//! `ReplicatedMergeTree` table `<name>_local` on every node (`ON CLUSTER`)
-//! behind a `Distributed` table `<name>`, so queries and inserts use the same
-//! names either way. Statements are safe to run twice (`IF NOT EXISTS`), so
+//! Tables are described once ([`TableSpec`]) and their DDL is rendered for
+//! the [`Layout`]: on one node a `MergeTree` table; on a cluster a table
+//! `<name>_local` on every node (`ReplicatedMergeTree`, `ON CLUSTER`; or
+//! `MergeTree`, run on each node) behind a `Distributed` table `<name>`
+//! sharded by the spec's `shard_by` ([`ONE_SHARD`] for small shared
+//! tables), so queries and inserts use the same names either way. A table
+//! added through [`create_table`] needs nothing more for a cluster. Statements are safe to run twice (`IF NOT EXISTS`), so
 //! servers starting together cannot break each other; applied versions are
 //! recorded in `schema_migrations`.
 
@@ -99,34 +101,59 @@ const DEDUPLICATION_WINDOW: u32 = 1_000;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Layout {
     SingleNode,
+    /// A production cluster with Keeper (`clickhouse.replicated = true`):
+    /// `ReplicatedMergeTree` tables, every statement run once `ON CLUSTER`.
     Cluster(String),
+    /// Shards without replication or Keeper (`clickhouse.replicated =
+    /// false`): `MergeTree` tables, every statement run on each node
+    /// ([`migrate`] per node), as ClickHouse refuses `ON CLUSTER` without Keeper.
+    Sharded(String),
 }
 
 impl Layout {
     fn on_cluster(&self) -> String {
         match self {
-            Layout::SingleNode => String::new(),
             Layout::Cluster(cluster) => format!(" ON CLUSTER `{cluster}`"),
+            Layout::SingleNode | Layout::Sharded(_) => String::new(),
         }
+    }
+
+    /// The cluster's name, if the tables are spread over one.
+    fn cluster(&self) -> Option<&str> {
+        match self {
+            Layout::SingleNode => None,
+            Layout::Cluster(cluster) | Layout::Sharded(cluster) => Some(cluster),
+        }
+    }
+
+    /// Whether each node gets the DDL itself (no `ON CLUSTER`).
+    pub fn migrates_each_node(&self) -> bool {
+        matches!(self, Layout::Sharded(_))
     }
 
     /// The table that holds the data (what TTLs touch).
     fn storage_table(&self, name: &str) -> String {
-        match self {
-            Layout::SingleNode => name.to_owned(),
-            Layout::Cluster(_) => format!("{name}_local"),
+        match self.cluster() {
+            None => name.to_owned(),
+            Some(_) => format!("{name}_local"),
         }
     }
 
     /// Every table a column change must reach: the storage table, and on a
     /// cluster the Distributed table in front of it too.
     fn tables_holding(&self, name: &str) -> Vec<String> {
-        match self {
-            Layout::SingleNode => vec![name.to_owned()],
-            Layout::Cluster(_) => vec![format!("{name}_local"), name.to_owned()],
+        match self.cluster() {
+            None => vec![name.to_owned()],
+            Some(_) => vec![format!("{name}_local"), name.to_owned()],
         }
     }
 }
+
+/// The sharding key of a small table shared by every server (alert state,
+/// leases, silences): each row goes to the first shard, so a read through
+/// the Distributed table sees a write at once, from any server, and a
+/// `FINAL` or `argMax` over one key never spans shards.
+pub(crate) const ONE_SHARD: &str = "0";
 
 /// Alert state: the latest version of each alert (by `updated_at`).
 const ALERT_COLUMNS: &[(&str, &str)] = &[
@@ -375,7 +402,7 @@ fn create_alerting_tables(layout: &Layout, database: &str) -> Vec<String> {
         partition_by: Some("toDate(at)"),
         order_by: "(app, at)",
         deduplicated: false,
-        shard_by: "rand()",
+        shard_by: ONE_SHARD,
     };
     let alert_table = |name, engine, partition_by, order_by| TableSpec {
         name,
@@ -384,7 +411,7 @@ fn create_alerting_tables(layout: &Layout, database: &str) -> Vec<String> {
         partition_by,
         order_by,
         deduplicated: false,
-        shard_by: "cityHash64(id)",
+        shard_by: ONE_SHARD,
     };
     let specs = [
         alert_table("alerts", "ReplacingMergeTree(updated_at)", None, "id"),
@@ -422,7 +449,7 @@ fn create_table(layout: &Layout, database: &str, spec: &TableSpec) -> Vec<String
     let storage = layout.storage_table(spec.name);
     let on_cluster = layout.on_cluster();
     let engine = match layout {
-        Layout::SingleNode => spec.engine.to_owned(),
+        Layout::SingleNode | Layout::Sharded(_) => spec.engine.to_owned(),
         Layout::Cluster(_) => {
             let (kind, args) = spec.engine.split_once('(').unwrap_or((spec.engine, ")"));
             let args = if args == ")" {
@@ -447,7 +474,7 @@ fn create_table(layout: &Layout, database: &str, spec: &TableSpec) -> Vec<String
         columns.join(",\n"),
         spec.order_by
     )];
-    if let Layout::Cluster(cluster) = layout {
+    if let Some(cluster) = layout.cluster() {
         statements.push(format!(
             "CREATE TABLE IF NOT EXISTS {}{on_cluster} AS {storage} \
              ENGINE = Distributed(`{cluster}`, `{database}`, {storage}, {})",
@@ -479,6 +506,17 @@ pub fn retention_statements(layout: &Layout, days: u32) -> Vec<String> {
                 layout.on_cluster()
             )
         })
+        .collect()
+}
+
+/// Every migration's statements in order, then the retention ones: the
+/// whole DDL of a layout (for checking it against a real engine).
+pub fn all_statements(layout: &Layout, database: &str) -> Vec<String> {
+    MIGRATIONS
+        .iter()
+        .flat_map(|migration| (migration.statements)(layout, database))
+        .chain(retention_statements(layout, 30))
+        .chain(rollup_retention_statements(layout, 395))
         .collect()
 }
 

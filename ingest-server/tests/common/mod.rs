@@ -5,8 +5,10 @@
 #![allow(dead_code)] // each test file uses its own part of this
 
 pub mod processes;
+pub mod queries;
 pub mod receivers;
 pub mod tls;
+pub mod traffic;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -107,6 +109,17 @@ pub async fn start(adjust: impl FnOnce(&mut Settings)) -> TestServer {
     }
 }
 
+/// Starts the server in-process with exactly `settings`; returns its base URL.
+pub async fn serve(settings: Settings) -> String {
+    init_logs();
+    settings.check().unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let running = ingest_server::start(settings, listener).await.unwrap();
+    let base = format!("http://{}", running.addr);
+    std::mem::forget(running); // lives as long as the test process
+    base
+}
+
 /// A response's status, Retry-After and JSON body.
 pub struct Reply {
     pub status: u16,
@@ -117,11 +130,19 @@ pub struct Reply {
 impl TestServer {
     /// A server the test started itself, at `base`, storing into `database`.
     pub fn at(base: String, database: &str) -> Self {
-        Self {
+        Self::reading(
             base,
-            clickhouse: Client::default()
+            Client::default()
                 .with_url(clickhouse_url())
                 .with_database(database),
+        )
+    }
+
+    /// A server the test started itself, whose rows `clickhouse` reads.
+    pub fn reading(base: String, clickhouse: Client) -> Self {
+        Self {
+            base,
+            clickhouse,
             http: reqwest::Client::new(),
             _spool: None,
             _ca: None,
@@ -146,6 +167,14 @@ impl TestServer {
             retry_after,
             body,
         }
+    }
+
+    /// Posts `body` as sendBeacon does from a browser of `user_agent`, and
+    /// expects it acknowledged.
+    pub async fn post_from(&self, user_agent: &str, body: &Value) {
+        let request = self.beacon_with(&format!("key={KEY}"), &[("user-agent", user_agent)]);
+        let reply = self.send(request.body(body.to_string())).await;
+        assert_eq!(reply.status, 202, "{}", reply.body);
     }
 
     /// Posts `body` the way sendBeacon does (text/plain, with an allowed Origin).

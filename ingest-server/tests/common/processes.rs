@@ -50,6 +50,8 @@ async fn wait_until_answers(url: &str, what: &str) {
 pub struct EmbeddedClickHouse {
     pub port: u16,
     data_dir: PathBuf,
+    /// More arguments for scripts/embedded-clickhouse.py (a cluster node's).
+    args: Vec<String>,
     child: Option<Child>,
 }
 
@@ -58,10 +60,38 @@ impl EmbeddedClickHouse {
         let mut clickhouse = Self {
             port: free_port(),
             data_dir: data_dir.to_owned(),
+            args: Vec::new(),
             child: None,
         };
         clickhouse.resume().await;
         clickhouse
+    }
+
+    /// The nodes of a cluster `name` of `shards` shards (one replica each),
+    /// as scripts/embedded-cluster.py starts them, each data dir in `dir`.
+    pub async fn cluster(dir: &Path, name: &str, shards: usize) -> Vec<Self> {
+        let tcp_ports: Vec<String> = (0..shards).map(|_| free_port().to_string()).collect();
+        let mut nodes: Vec<Self> = (1..=shards)
+            .map(|shard| Self {
+                port: free_port(),
+                data_dir: dir.join(format!("node-{shard}")),
+                args: [
+                    "--tcp-port",
+                    &tcp_ports[shard - 1],
+                    "--cluster",
+                    name,
+                    "--shard",
+                    &shard.to_string(),
+                    "--shard-tcp-ports",
+                    &tcp_ports.join(","),
+                ]
+                .map(str::to_owned)
+                .to_vec(),
+                child: None,
+            })
+            .collect();
+        futures_util::future::join_all(nodes.iter_mut().map(Self::resume)).await;
+        nodes
     }
 
     pub fn url(&self) -> String {
@@ -82,6 +112,7 @@ impl EmbeddedClickHouse {
             .arg(root.join("scripts/embedded-clickhouse.py"))
             .args(["--port", &self.port.to_string(), "--data-dir"])
             .arg(&self.data_dir)
+            .args(&self.args)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -107,6 +138,13 @@ pub struct ServerProcess {
 impl ServerProcess {
     /// Writes a config for `clickhouse_url` and `spool_dir` (plus `extra` TOML) and starts.
     pub async fn start(dir: &Path, clickhouse_url: &str, database: &str, extra: &str) -> Self {
+        let clickhouse = format!("url = \"{clickhouse_url}\"");
+        Self::start_with(dir, &clickhouse, database, extra).await
+    }
+
+    /// As [`Self::start`], with `clickhouse` the `[clickhouse]` settings
+    /// besides the database (the URL, or a cluster's settings).
+    pub async fn start_with(dir: &Path, clickhouse: &str, database: &str, extra: &str) -> Self {
         let port = free_port();
         let config = dir.join("canopy-ingest.toml");
         let spool = dir.join("spool");
@@ -114,7 +152,7 @@ impl ServerProcess {
             &config,
             format!(
                 "listen = \"127.0.0.1:{port}\"\n\
-                 [clickhouse]\nurl = \"{clickhouse_url}\"\ndatabase = \"{database}\"\n\
+                 [clickhouse]\n{clickhouse}\ndatabase = \"{database}\"\n\
                  [spool]\ndir = \"{}\"\n{extra}\n\
                  [writer]\nbatch_interval_ms = 200\n\
                  [rate_limits]\nper_ip_per_second = 100000\nper_ip_burst = 100000\n\
@@ -192,6 +230,12 @@ pub struct Load {
 
 impl Load {
     pub fn start(base: String, per_second: u32) -> Self {
+        Self::start_after(base, per_second, 0)
+    }
+
+    /// A load whose beacon ids start after `last_id` (loads into one
+    /// database through several servers use ranges of their own).
+    pub fn start_after(base: String, per_second: u32, last_id: u64) -> Self {
         let stop = Arc::new(AtomicBool::new(false));
         let report = Arc::new(LoadReport::default());
         let (task_stop, task_report) = (stop.clone(), report.clone());
@@ -201,7 +245,7 @@ impl Load {
                 .build()
                 .unwrap();
             let pause = Duration::from_secs(1) / per_second;
-            let mut id = 0u64;
+            let mut id = last_id;
             while !task_stop.load(Ordering::Relaxed) {
                 id += 1;
                 let started = Instant::now();

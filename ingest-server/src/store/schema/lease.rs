@@ -10,7 +10,7 @@
 //!
 //! Both matter for minutes to hours; a day's partition drops whole later.
 
-use super::{create_table, Layout, TableSpec};
+use super::{create_table, Layout, TableSpec, ONE_SHARD};
 
 const LEASE_COLUMNS: &[(&str, &str)] = &[
     ("term", "UInt64"),
@@ -40,7 +40,7 @@ pub(super) fn create_ha_tables(layout: &Layout, database: &str) -> Vec<String> {
                 partition_by: Some("toDate(written_at)"),
                 order_by: "(term, holder)",
                 deduplicated: false,
-                shard_by: "term",
+                shard_by: ONE_SHARD,
             },
             "written_at",
         ),
@@ -52,7 +52,7 @@ pub(super) fn create_ha_tables(layout: &Layout, database: &str) -> Vec<String> {
                 partition_by: Some("toDate(decided_at)"),
                 order_by: "(alert_id, notice, decided_at)",
                 deduplicated: false,
-                shard_by: "cityHash64(alert_id)",
+                shard_by: ONE_SHARD,
             },
             "decided_at",
         ),

@@ -6,7 +6,7 @@
 //! - `silenced_by` on `alerts` and `alert_history`: the ids of the silences
 //!   muting an alert at its last evaluation (`AlertRow` lists it last).
 
-use super::{add_columns, create_table, Layout, TableSpec};
+use super::{add_columns, create_table, Layout, TableSpec, ONE_SHARD};
 
 const SILENCE_COLUMNS: &[(&str, &str)] = &[
     ("id", "String"),
@@ -26,7 +26,7 @@ pub(super) fn create_silences(layout: &Layout, database: &str) -> Vec<String> {
         partition_by: None,
         order_by: "id",
         deduplicated: false,
-        shard_by: "cityHash64(id)",
+        shard_by: ONE_SHARD,
     };
     let mut statements = create_table(layout, database, &silences);
     for table in ["alerts", "alert_history"] {
@@ -56,8 +56,7 @@ mod tests {
         assert!(cluster[0].contains(
             "ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/silences_local', '{replica}', updated_at)"
         ));
-        assert!(cluster[1]
-            .contains("ENGINE = Distributed(`c`, `canopy`, silences_local, cityHash64(id))"));
+        assert!(cluster[1].contains("ENGINE = Distributed(`c`, `canopy`, silences_local, 0)"));
         assert_eq!(
             cluster.len(),
             6,

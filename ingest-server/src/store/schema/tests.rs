@@ -82,3 +82,31 @@ fn cluster_ddl_is_replicated_behind_distributed() {
         "ALTER TABLE vitals_local ON CLUSTER `rum` MODIFY TTL toDateTime(at) + INTERVAL 30 DAY"
     ));
 }
+
+#[test]
+fn sharded_ddl_is_merge_tree_on_each_node_behind_distributed() {
+    let layout = Layout::Sharded("rum".into());
+    let statements = create_event_tables(&layout, "canopy");
+    assert!(
+        statements[0].starts_with("CREATE TABLE IF NOT EXISTS vitals_local (")
+            && statements[0].contains("ENGINE = MergeTree\nPARTITION BY toDate(at)"),
+        "{}",
+        statements[0]
+    );
+    assert_eq!(
+        statements[1],
+        "CREATE TABLE IF NOT EXISTS vitals AS vitals_local \
+         ENGINE = Distributed(`rum`, `canopy`, vitals_local, cityHash64(session_id))"
+    );
+    let all = all_statements(&layout, "canopy");
+    assert!(!all
+        .iter()
+        .any(|s| s.contains("ON CLUSTER") || s.contains("Replicated")));
+    assert!(
+        all.iter().any(|s| s.contains(
+            "CREATE TABLE IF NOT EXISTS alerts AS alerts_local ENGINE = Distributed(`rum`, `canopy`, alerts_local, 0)"
+        )),
+        "alert state lives on one shard"
+    );
+    assert!(layout.migrates_each_node() && !Layout::Cluster("rum".into()).migrates_each_node());
+}
