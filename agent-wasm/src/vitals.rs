@@ -331,14 +331,18 @@ impl Interactions {
         let mut index = match self.longest.iter().position(|i| i.id == entry.id) {
             Some(index) => {
                 let interaction = &mut self.longest[index];
+                // Only the longest entries name the target (web-vitals reads
+                // theirs alone); the first one named is kept.
+                let longest = entry.duration > interaction.latency
+                    || (entry.duration == interaction.latency && entry.start == interaction.start);
                 if entry.duration > interaction.latency {
                     interaction.timed_by(entry);
                 } else {
                     interaction.same_frame(entry);
                 }
-                // The target is the first one known; web-vitals keeps it.
-                if interaction.target.is_empty() {
+                if longest && interaction.target.is_empty() {
                     entry.target.clone_into(&mut interaction.target);
+                    owner.clone_into(&mut interaction.owner);
                 }
                 index
             }
@@ -504,6 +508,21 @@ mod tests {
         // The target is the first entry's.
         assert_eq!(vital.target, "#pointerdown");
         assert_eq!(inp.count, 1.0);
+    }
+
+    #[test]
+    fn only_the_longest_entries_name_a_target_that_left_the_dom() {
+        let mut inp = Interactions::default();
+        let removed = InteractionEntry { target: String::new(), ..entry(3.0, 300.0, "keydown") };
+        inp.add(&removed, "shell");
+        // A shorter entry of the same interaction, on another element.
+        inp.add(&entry(3.0, 96.0, "keyup"), "catalog");
+        let vital = inp.vital(1.0, false, &RecentFrames::default()).unwrap();
+        assert_eq!((vital.target.as_str(), vital.owner.as_str()), ("", "shell"));
+        // A longer one names it, and owns it.
+        inp.add(&entry(3.0, 320.0, "keypress"), "catalog");
+        let vital = inp.vital(1.0, false, &RecentFrames::default()).unwrap();
+        assert_eq!((vital.target.as_str(), vital.owner.as_str()), ("#keypress", "catalog"));
     }
 
     #[test]

@@ -247,6 +247,27 @@ test('Canopy measures the web vitals web-vitals 6 measures', async (t) => {
     assert.equal(canopy['cart:inp'].value, canopy['shell:inp'].value);
   });
 
+  await t.test("INP target when the longest entry's target left the DOM", async () => {
+    const page = await open(stack.browser, server, stack, 'inp-gone');
+    await page.click('#doomed');
+    await sleep(250);
+    // A key with no keypress: the keydown alone is the longest entry.
+    await page.keyboard.down('ArrowDown');
+    await page.waitForFunction(() => !document.querySelector('#doomed'));
+    await page.keyboard.up('ArrowDown');
+    await page.waitForFunction(() => document.querySelector('h1').textContent === 'released');
+    await sleep(500);
+    await page.goto('about:blank');
+    const canopy = await settled(stack, server, 'inp-gone', ['inp']);
+    await page.context().close();
+    const oracle = oracleValues(server, 'inp-gone');
+    summary.push(...assertMatches('inp-gone', canopy, oracle, ['inp']));
+    assert.equal(oracle.inp.eventType, 'keydown', 'the removing keydown is the longest entry');
+    assert.equal(canopy['shell:inp'].event_type, 'keydown');
+    assert.equal(oracle.inp.target, '', "web-vitals names no target: the longest entry's left the DOM");
+    assert.equal(canopy['shell:inp'].target, oracle.inp.target, "not the shorter keyup's (the body)");
+  });
+
   await t.test('a late LCP image, final at the first click', async () => {
     const page = await open(stack.browser, server, stack, 'lcp');
     await page.waitForFunction(() => window.oracle.reports.some((r) => r.name === 'lcp' && r.url.includes('hero')));
