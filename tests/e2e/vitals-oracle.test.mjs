@@ -268,6 +268,26 @@ test('Canopy measures the web vitals web-vitals 6 measures', async (t) => {
     assert.equal(canopy['shell:inp'].target, oracle.inp.target, "not the shorter keyup's (the body)");
   });
 
+  await t.test('a route change inside a click: the click is the view it started in', async () => {
+    const page = await open(stack.browser, server, stack, 'spa');
+    await page.click('#go');
+    await page.waitForFunction(() => window.oracle.reports.some((r) => r.name === 'inp'));
+    await sleep(500);
+    await page.goto('about:blank');
+    // canopyValues reads the first view's rows: the page's URL before the route change.
+    const canopy = await settled(stack, server, 'spa', ['inp']);
+    await page.context().close();
+    const oracle = oracleValues(server, 'spa');
+    summary.push(...assertMatches('spa', canopy, oracle, ['inp']));
+    assert.equal(canopy['shell:inp'].target, oracle.inp.target);
+    assert.equal(canopy['shell:inp'].target, '#go');
+    assert.equal(canopy['catalog:inp']?.value, oracle.inp.value, "the catalog's INP too");
+    const next = await stack.query(`SELECT app, value, view_id FROM vitals WHERE name = 'inp' AND page_url = '${server.origin}/oracle/spa-next'`);
+    assert.deepEqual(next, [], 'the next view had no interaction');
+    const views = await stack.query(`SELECT uniqExact(view_id) AS n FROM vitals WHERE page_url = '${server.origin}/oracle/spa-next'`);
+    assert.equal(views[0].n, 1, 'the route change started a view (its CLS)');
+  });
+
   await t.test('a late LCP image, final at the first click', async () => {
     const page = await open(stack.browser, server, stack, 'lcp');
     await page.waitForFunction(() => window.oracle.reports.some((r) => r.name === 'lcp' && r.url.includes('hero')));
