@@ -288,6 +288,22 @@ test('Canopy measures the web vitals web-vitals 6 measures', async (t) => {
     assert.equal(views[0].n, 1, 'the route change started a view (its CLS)');
   });
 
+  await t.test('INP phases when the slowest frame holds entries without an interactionId (dblclick)', async () => {
+    const page = await open(stack.browser, server, stack, 'dblclick');
+    await page.dblclick('#twice');
+    await page.waitForFunction(() => document.querySelector('h1').textContent === 'opened');
+    await page.waitForFunction(() => window.oracle.reports.some((r) => r.name === 'inp' && r.value >= 200));
+    await sleep(500);
+    await page.goto('about:blank');
+    const canopy = await settled(stack, server, 'dblclick', ['inp']);
+    await page.context().close();
+    const oracle = oracleValues(server, 'dblclick');
+    summary.push(...assertMatches('dblclick', canopy, oracle, ['inp']));
+    assert.ok(oracle.inp.parts.processing >= 200, `the dblclick's handler is processing: ${JSON.stringify(oracle.inp.parts)}`);
+    summary.push(...assertParts('dblclick', canopy, oracle, ['inp']));
+    assert.equal(canopy['shell:inp'].target, oracle.inp.target);
+  });
+
   await t.test('a late LCP image, final at the first click', async () => {
     const page = await open(stack.browser, server, stack, 'lcp');
     await page.waitForFunction(() => window.oracle.reports.some((r) => r.name === 'lcp' && r.url.includes('hero')));

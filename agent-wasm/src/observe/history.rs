@@ -22,18 +22,18 @@ export function watch_history(changed) {
     // Inside an input's handler (a router's link): the interaction belongs to
     // the view it started in, so the view ends once the interaction's Event
     // Timing entry is in (or, for one too short to have any, a frame later).
-    let observer;
+    let pending = true, observer;
     const end = () => {
-      if (!observer) return;
-      observer.disconnect();
-      observer = null;
+      if (!pending) return;
+      pending = false;
+      observer?.disconnect();
       try { changed(href); } catch {}
     };
+    requestAnimationFrame(() => setTimeout(end, 100));
     observer = new PerformanceObserver((list) => {
       if (list.getEntries().some((entry) => entry.startTime >= input.timeStamp)) end();
     });
     observer.observe({ type: 'event', durationThreshold: 16 });
-    requestAnimationFrame(() => setTimeout(end, 100));
   };
   try {
     for (const method of ['pushState', 'replaceState']) {

@@ -344,11 +344,13 @@ fn on_layout_shift(agent: &mut Agent, shift: JsValue) {
 
 fn on_event_timing(agent: &mut Agent, timing: JsValue) {
     let id = number(&timing, "interactionId");
-    if id <= 0.0 {
-        return;
-    }
-    let node = get(&timing, "target");
-    let mut target = selector(&node);
+    // Only an interaction's entries are attributed; the others count for their frame alone.
+    let (mut target, owner) = if id > 0.0 {
+        let node = get(&timing, "target");
+        (selector(&node), owner_of(agent, &node))
+    } else {
+        Default::default()
+    };
     truncate(&mut target, MAX_TEXT_BYTES);
     let entry = InteractionEntry {
         id,
@@ -359,9 +361,8 @@ fn on_event_timing(agent: &mut Agent, timing: JsValue) {
         name: string(&timing, "name").unwrap_or_default(),
         target,
     };
-    let owner = owner_of(agent, &node);
     let shell = agent.apps.shell().to_owned();
-    agent.vitals.add_interaction(&shell, &owner, &entry);
+    agent.vitals.add_event(&shell, &owner, &entry);
 }
 
 fn on_resource(agent: &mut Agent, resource: JsValue) {
