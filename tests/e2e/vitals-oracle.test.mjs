@@ -304,6 +304,28 @@ test('Canopy measures the web vitals web-vitals 6 measures', async (t) => {
     assert.equal(canopy['shell:inp'].target, oracle.inp.target);
   });
 
+  for (const [scenario, what] of [['lcp-twice', 'its URL requested twice'], ['lcp-full', 'the resource buffer full before it']]) {
+    await t.test(`LCP sub-parts of an image with ${what}`, async () => {
+      const page = await open(stack.browser, server, stack, scenario);
+      await page.waitForFunction(() => window.oracle.reports.some((r) => r.name === 'lcp' && r.url.includes('/img/')));
+      const requests = await page.evaluate(() => ({
+        hero: performance.getEntriesByType('resource').filter((e) => e.name.includes('/img/twice.svg')).length,
+        buffered: performance.getEntriesByType('resource').length,
+      }));
+      await sleep(300);
+      await page.goto('about:blank');
+      const canopy = await settled(stack, server, scenario, ['lcp']);
+      await page.context().close();
+      const oracle = oracleValues(server, scenario);
+      summary.push(...assertMatches(scenario, canopy, oracle, ['lcp']));
+      if (scenario === 'lcp-twice') assert.equal(requests.hero, 2, 'the image URL was requested twice');
+      else assert.equal(requests.buffered, 250, "the page's resource buffer is full");
+      assert.ok(oracle.lcp.parts.load_duration >= 400, `web-vitals found the image's request: ${JSON.stringify(oracle.lcp.parts)}`);
+      summary.push(...assertParts(scenario, canopy, oracle, ['lcp']));
+      assert.equal(canopy['shell:lcp'].target, '#hero');
+    });
+  }
+
   await t.test('a late LCP image, final at the first click', async () => {
     const page = await open(stack.browser, server, stack, 'lcp');
     await page.waitForFunction(() => window.oracle.reports.some((r) => r.name === 'lcp' && r.url.includes('hero')));
