@@ -326,6 +326,26 @@ test('Canopy measures the web vitals web-vitals 6 measures', async (t) => {
     });
   }
 
+  await t.test('a page left before load: Canopy reports TTFB, web-vitals (waiting for load) does not', async () => {
+    const page = await (await stack.browser.newContext()).newPage();
+    await page.goto(pageUrl(server, stack, 'ttfb-early'), { waitUntil: 'commit' }); // not waiting for load
+    await page.waitForSelector('html[data-agent="ready"]');
+    const before = await page.evaluate(() => {
+      const navigation = performance.getEntriesByType('navigation')[0];
+      return { readyState: document.readyState, ttfb: Math.max(navigation.responseStart - navigation.activationStart, 0) };
+    });
+    await page.goto('about:blank');
+    const canopy = await eventually('ttfb-early: TTFB from Canopy', async () => {
+      const values = await canopyValues(stack, server, 'ttfb-early');
+      return values['shell:ttfb'] && values;
+    });
+    await page.context().close();
+    assert.notEqual(before.readyState, 'complete', 'the page was left before load');
+    assert.ok(Math.abs(canopy['shell:ttfb'].value - before.ttfb) <= TOLERANCE.ttfb, `Canopy ${canopy['shell:ttfb'].value}, responseStart ${before.ttfb}`);
+    assert.equal(oracleValues(server, 'ttfb-early').ttfb, undefined, 'web-vitals reports TTFB only after load');
+    summary.push({ scenario: 'ttfb-early', name: 'ttfb (web-vitals: none)', canopy: canopy['shell:ttfb'].value, webVitals: before.ttfb, diff: 0 });
+  });
+
   await t.test('a late LCP image, final at the first click', async () => {
     const page = await open(stack.browser, server, stack, 'lcp');
     await page.waitForFunction(() => window.oracle.reports.some((r) => r.name === 'lcp' && r.url.includes('hero')));
