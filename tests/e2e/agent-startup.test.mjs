@@ -43,16 +43,22 @@ async function servers(t) {
   return { origin: page.origin, releaseWasm };
 }
 
-test('a shared package attributes by the caller; missing apps fail; muted errors are counted', async (t) => {
+/** The shared page with its wasm held back, once both apps failed as they booted; its console warnings. */
+async function openHeld(t) {
   const site = await servers(t);
   const stack = await startStack(t, { origins: [site.origin] });
   const page = await stack.browser.newPage();
   const warnings = [];
   page.on('console', (message) => message.type() === 'warning' && warnings.push(message.text()));
-  // The wasm arrives only after both apps failed as they booted.
   const query = new URLSearchParams({ endpoint: stack.ingestUrl, key: KEY, wasm: '/held/agent.wasm' });
   await page.goto(`${site.origin}/pages/shared.html?${query}`);
   await page.waitForFunction(() => window.bootFailures === 2);
+  return { site, stack, page, warnings };
+}
+
+test('a shared package attributes by the caller; missing apps fail; muted errors are counted', async (t) => {
+  // The wasm arrives only after both apps failed as they booted.
+  const { site, stack, page, warnings } = await openHeld(t);
   assert.equal(await page.evaluate(() => document.documentElement.dataset.agent), undefined, 'the agent is not running yet');
   site.releaseWasm();
   await page.waitForSelector('html[data-agent="ready"]');
@@ -129,14 +135,7 @@ test('an agent whose wasm cannot load says so, and every call returns false', as
 });
 
 test('calls queued before the wasm is ready report honestly: invalid registrations and a full queue return false', async (t) => {
-  const site = await servers(t);
-  const stack = await startStack(t, { origins: [site.origin] });
-  const page = await stack.browser.newPage();
-  const warnings = [];
-  page.on('console', (message) => message.type() === 'warning' && warnings.push(message.text()));
-  const query = new URLSearchParams({ endpoint: stack.ingestUrl, key: KEY, wasm: '/held/agent.wasm' });
-  await page.goto(`${site.origin}/pages/shared.html?${query}`);
-  await page.waitForFunction(() => window.bootFailures === 2);
+  const { site, stack, page, warnings } = await openHeld(t);
   const answers = await page.evaluate(async () => {
     const { registerApp, pushMetric } = await import('/agent/index.js');
     const refused = [
