@@ -23,6 +23,11 @@ const HUB = Symbol.for('canopy.agent.hub');
 // 2: `init` brings the wasm loader along (protocol 1 hubs carried their own).
 const HUB_PROTOCOL = 2;
 const MAX_QUEUED_CALLS = 100;
+// The agent's rule for app names and versions (wire/src/limits.rs,
+// check_app_name), checked here too so that a registration queued before
+// the wasm is ready is refused at once rather than accepted and dropped.
+const APP_NAME = /^[A-Za-z0-9._-]{1,64}$/;
+const MAX_VERSION_BYTES = 64;
 // Calls queued this long with no init() on the page are reported once.
 const NO_INIT_WARNING_MS = 10_000;
 const DEFAULT_MOUNT_TIMEOUT_MS = 10_000;
@@ -158,7 +163,11 @@ function createHub() {
     },
     // `sandbox`: the window of the calling copy, when it is not this hub's.
     registerApp(app, stack, sandbox) {
-      if (!app || typeof app !== 'object') return callOrQueue('registerApp', app);
+      const problem = registrationProblem(app);
+      if (problem) {
+        warn('registerApp', problem);
+        return false;
+      }
       const { container, ...rest } = app;
       if (container !== undefined && typeof rest.name == 'string' && !markContainer(container, rest.name)) {
         warn('registerApp', 'container must be an element or the CSS selector of one on the page');
@@ -277,6 +286,19 @@ function watchShadowRoots(forward) {
   } catch {
     // no DOM (server rendering, a worker): no shadow roots
   }
+}
+
+/** Why the agent would refuse `app` (as its wasm words it), or '' when it would not. */
+function registrationProblem(app) {
+  if (!app || typeof app !== 'object') return 'the app must be an object';
+  const { name, version } = app;
+  if (typeof name !== 'string') return name === undefined ? 'missing field `name`' : 'name must be a string';
+  if (!APP_NAME.test(name)) {
+    return `app name must be 1 to 64 characters, may hold only letters, digits, '-', '_' and '.', got "${name}"`;
+  }
+  if (version !== undefined && typeof version !== 'string') return 'version must be a string';
+  if (version && new TextEncoder().encode(version).length > MAX_VERSION_BYTES) return `version is longer than ${MAX_VERSION_BYTES} characters`;
+  return '';
 }
 
 /** "2 registerApp calls, 1 pushMetric call" for the calls in `queue`. */

@@ -25,6 +25,8 @@ const MAX_INTERACTIONS: usize = 10;
 const INTERACTIONS_PER_SKIP: f64 = 50.0;
 /// Event entries presented within this many ms of each other were in one frame.
 const FRAME_GROUP_MS: f64 = 8.0;
+/// Frames whose event entries are kept for grouping (web-vitals keeps 10).
+const MAX_PENDING_FRAMES: usize = 10;
 /// What web-vitals reports for a restored page whose interactions were all
 /// too short to be observed (ms).
 const RESTORED_SHORT_INP_MS: f64 = 8.0;
@@ -47,6 +49,8 @@ pub struct PendingVitals {
     pub interactions_before: f64,
     /// Recent long animation frames: the scripts behind a slow interaction.
     pub frames: RecentFrames,
+    /// The handlers of recently presented frames.
+    event_frames: EventFrames,
 }
 
 impl Default for PendingVitals {
@@ -60,6 +64,7 @@ impl Default for PendingVitals {
             lcp_final: false,
             interactions_before: 0.0,
             frames: RecentFrames::default(),
+            event_frames: EventFrames::default(),
         }
     }
 }
@@ -122,11 +127,19 @@ impl PendingVitals {
         }
     }
 
-    /// An Event Timing entry with an interaction id, whose target is in `owner`'s DOM.
-    pub fn add_interaction(&mut self, shell: &str, owner: &str, entry: &InteractionEntry) {
-        self.app(shell).inp.add(entry, owner);
-        if owner != shell {
-            self.app(owner).inp.add(entry, owner);
+    /// An Event Timing entry, whose target is in `owner`'s DOM: its handlers
+    /// count in its frame's processing (with an interaction id or not, as
+    /// web-vitals groups them); with an id, it is an interaction's.
+    pub fn add_event(&mut self, shell: &str, owner: &str, entry: &InteractionEntry) {
+        let frame = self.event_frames.add(entry);
+        for app in &mut self.apps {
+            app.inp.frame_grew(&frame);
+        }
+        if entry.id > 0.0 {
+            self.app(shell).inp.add(entry, owner, &frame);
+            if owner != shell {
+                self.app(owner).inp.add(entry, owner, &frame);
+            }
         }
     }
 
@@ -259,6 +272,49 @@ impl SessionWindows {
     }
 }
 
+/// The event handlers of one presented frame: the entries whose render
+/// time (`startTime + duration`) is within 8 ms of the first one's.
+#[derive(Debug, Clone, Copy)]
+struct EventFrame {
+    render: f64,
+    processing_start: f64,
+    processing_end: f64,
+}
+
+#[derive(Debug, Default)]
+struct EventFrames(Vec<EventFrame>);
+
+impl EventFrames {
+    /// Adds `entry`'s handlers to its frame; the frame as it now is.
+    fn add(&mut self, entry: &InteractionEntry) -> EventFrame {
+        let render = entry.start + entry.duration;
+        let found = self
+            .0
+            .iter_mut()
+            .rev()
+            .find(|f| (render - f.render).abs() <= FRAME_GROUP_MS);
+        match found {
+            Some(frame) => {
+                frame.processing_start = frame.processing_start.min(entry.processing_start);
+                frame.processing_end = frame.processing_end.max(entry.processing_end);
+                *frame
+            }
+            None => {
+                let frame = EventFrame {
+                    render,
+                    processing_start: entry.processing_start,
+                    processing_end: entry.processing_end,
+                };
+                if self.0.len() == MAX_PENDING_FRAMES {
+                    self.0.remove(0);
+                }
+                self.0.push(frame);
+                frame
+            }
+        }
+    }
+}
+
 /// INP: Event Timing entries grouped by interaction id (the longest entry
 /// is the interaction's latency); the value is the longest interaction,
 /// skipping one per 50 interactions on the page (web-vitals' p98 estimate).
@@ -278,29 +334,28 @@ struct Interaction {
     event_type: String,
     target: String,
     owner: String,
-    /// The longest entry's input time and handler start and end.
+    /// The longest entry's input time; the handlers of its frame, and when it was presented.
     start: f64,
     processing_start: f64,
     processing_end: f64,
+    frame: f64,
 }
 
 impl Interaction {
-    fn timed_by(&mut self, entry: &InteractionEntry) {
+    fn timed_by(&mut self, entry: &InteractionEntry, frame: &EventFrame) {
         self.latency = entry.duration;
         entry.name.clone_into(&mut self.event_type);
         self.start = entry.start;
-        self.processing_start = entry.processing_start;
-        self.processing_end = entry.processing_end;
+        self.in_frame(frame);
     }
 
-    /// Another entry of the interaction: if it was presented in the same
-    /// frame (within 8 ms, as web-vitals groups them), its handlers count
-    /// as processing too (a click's `pointerdown`, `pointerup` and `click`).
-    fn same_frame(&mut self, entry: &InteractionEntry) {
-        if (entry.start + entry.duration - (self.start + self.latency)).abs() <= FRAME_GROUP_MS {
-            self.processing_start = self.processing_start.min(entry.processing_start);
-            self.processing_end = self.processing_end.max(entry.processing_end);
-        }
+    /// The handlers of the frame its longest entry was presented in: every
+    /// event's (a click's `pointerdown`, `pointerup` and `click`, a
+    /// `dblclick`), as web-vitals groups them.
+    fn in_frame(&mut self, frame: &EventFrame) {
+        self.frame = frame.render;
+        self.processing_start = frame.processing_start;
+        self.processing_end = frame.processing_end;
     }
 
     /// The phases as web-vitals' attribution names them: from the longest
@@ -323,7 +378,14 @@ impl Interaction {
 }
 
 impl Interactions {
-    fn add(&mut self, entry: &InteractionEntry, owner: &str) {
+    /// Another entry presented in `frame`: the interactions timed by it see its handlers.
+    fn frame_grew(&mut self, frame: &EventFrame) {
+        for interaction in self.longest.iter_mut().filter(|i| i.frame == frame.render) {
+            interaction.in_frame(frame);
+        }
+    }
+
+    fn add(&mut self, entry: &InteractionEntry, owner: &str, frame: &EventFrame) {
         if entry.id > self.last_id {
             self.last_id = entry.id;
             self.count += 1.0;
@@ -331,14 +393,16 @@ impl Interactions {
         let mut index = match self.longest.iter().position(|i| i.id == entry.id) {
             Some(index) => {
                 let interaction = &mut self.longest[index];
+                // Only the longest entries name the target (web-vitals reads
+                // theirs alone); the first one named is kept.
+                let longest = entry.duration > interaction.latency
+                    || (entry.duration == interaction.latency && entry.start == interaction.start);
                 if entry.duration > interaction.latency {
-                    interaction.timed_by(entry);
-                } else {
-                    interaction.same_frame(entry);
+                    interaction.timed_by(entry, frame);
                 }
-                // The target is the first one known; web-vitals keeps it.
-                if interaction.target.is_empty() {
+                if longest && interaction.target.is_empty() {
                     entry.target.clone_into(&mut interaction.target);
+                    owner.clone_into(&mut interaction.owner);
                 }
                 index
             }
@@ -356,8 +420,9 @@ impl Interactions {
                     start: 0.0,
                     processing_start: 0.0,
                     processing_end: 0.0,
+                    frame: 0.0,
                 };
-                interaction.timed_by(entry);
+                interaction.timed_by(entry, frame);
                 self.longest.push(interaction);
                 self.longest.len() - 1
             }
@@ -398,6 +463,12 @@ impl Interactions {
 mod tests {
     use super::*;
     use canopy_wire::ScriptTiming;
+
+    /// `entry` added as the only one presented in its frame.
+    fn alone(inp: &mut Interactions, entry: &InteractionEntry, owner: &str) {
+        let frame = EventFrames::default().add(entry);
+        inp.add(entry, owner, &frame);
+    }
 
     fn entry(id: f64, duration: f64, name: &str) -> InteractionEntry {
         InteractionEntry {
@@ -496,14 +567,35 @@ mod tests {
     #[test]
     fn an_interaction_is_its_longest_entry() {
         let mut inp = Interactions::default();
-        inp.add(&entry(7.0, 48.0, "pointerdown"), "shell");
-        inp.add(&entry(7.0, 120.0, "click"), "shell");
-        inp.add(&entry(7.0, 120.0, "pointerup"), "shell");
+        alone(&mut inp, &entry(7.0, 48.0, "pointerdown"), "shell");
+        alone(&mut inp, &entry(7.0, 120.0, "click"), "shell");
+        alone(&mut inp, &entry(7.0, 120.0, "pointerup"), "shell");
         let vital = inp.vital(1.0, false, &RecentFrames::default()).unwrap();
         assert_eq!((vital.value, vital.event_type.as_str()), (120.0, "click"));
         // The target is the first entry's.
         assert_eq!(vital.target, "#pointerdown");
         assert_eq!(inp.count, 1.0);
+    }
+
+    #[test]
+    fn only_the_longest_entries_name_a_target_that_left_the_dom() {
+        let mut inp = Interactions::default();
+        let removed = InteractionEntry {
+            target: String::new(),
+            ..entry(3.0, 300.0, "keydown")
+        };
+        alone(&mut inp, &removed, "shell");
+        // A shorter entry of the same interaction, on another element.
+        alone(&mut inp, &entry(3.0, 96.0, "keyup"), "catalog");
+        let vital = inp.vital(1.0, false, &RecentFrames::default()).unwrap();
+        assert_eq!((vital.target.as_str(), vital.owner.as_str()), ("", "shell"));
+        // A longer one names it, and owns it.
+        alone(&mut inp, &entry(3.0, 320.0, "keypress"), "catalog");
+        let vital = inp.vital(1.0, false, &RecentFrames::default()).unwrap();
+        assert_eq!(
+            (vital.target.as_str(), vital.owner.as_str()),
+            ("#keypress", "catalog")
+        );
     }
 
     #[test]
@@ -529,7 +621,7 @@ mod tests {
         vitals
             .frames
             .add(5_000.0, 5_100.0, vec![script("https://x/later.js", 90.0)]);
-        vitals.add_interaction("shell", "shell", &entry(3.0, 136.0, "click"));
+        vitals.add_event("shell", "shell", &entry(3.0, 136.0, "click"));
         let (_, inp) = vitals.take_changed("shell", Some(1.0)).pop().unwrap();
         let parts: Vec<(&str, f64)> = inp
             .parts
@@ -551,37 +643,43 @@ mod tests {
 
     #[test]
     fn inp_processing_spans_the_handlers_of_its_frame() {
-        let mut inp = Interactions::default();
-        // pointerdown (longest), then click's handlers in the same frame, then a
-        // pointerup presented a frame later.
-        let at = |start: f64, duration: f64, processing: (f64, f64), name: &str| InteractionEntry {
-            id: 4.0,
-            start,
-            processing_start: processing.0,
-            processing_end: processing.1,
-            duration,
-            name: name.into(),
-            target: String::new(),
+        let mut vitals = PendingVitals::default();
+        // A mouseover (no interaction id) with a slow handler, the
+        // pointerdown (longest), then the click's handlers in the same frame,
+        // then a pointerup presented a frame later.
+        let at = |id: f64, start: f64, duration: f64, processing: (f64, f64), name: &str| {
+            InteractionEntry {
+                id,
+                start,
+                processing_start: processing.0,
+                processing_end: processing.1,
+                duration,
+                name: name.into(),
+                target: String::new(),
+            }
         };
-        inp.add(
-            &at(1_000.0, 200.0, (1_004.0, 1_010.0), "pointerdown"),
-            "shell",
-        );
-        inp.add(&at(1_060.0, 136.0, (1_062.0, 1_150.0), "click"), "shell");
-        inp.add(
-            &at(1_100.0, 130.0, (1_230.0, 1_231.0), "pointerup"),
-            "shell",
-        );
-        let vital = inp.vital(1.0, false, &RecentFrames::default()).unwrap();
-        let parts: Vec<f64> = vital.parts.0.iter().map(|(_, ms)| *ms).collect();
-        assert_eq!(parts, [4.0, 146.0, 50.0]);
+        let mut add = |entry: InteractionEntry| vitals.add_event("shell", "shell", &entry);
+        add(at(0.0, 990.0, 205.0, (992.0, 1_002.0), "mouseover"));
+        add(at(4.0, 1_000.0, 200.0, (1_004.0, 1_010.0), "pointerdown"));
+        add(at(4.0, 1_060.0, 136.0, (1_062.0, 1_150.0), "click"));
+        add(at(4.0, 1_100.0, 130.0, (1_230.0, 1_231.0), "pointerup"));
+        // A dblclick's handler in the same frame, after the interaction was timed.
+        add(at(0.0, 1_070.0, 132.0, (1_150.0, 1_170.0), "dblclick"));
+        let (_, inp) = vitals.take_changed("shell", Some(1.0)).pop().unwrap();
+        let parts: Vec<f64> = inp.parts.0.iter().map(|(_, ms)| *ms).collect();
+        // Processing from the mouseover's handler (before the input: from the input) to the dblclick's.
+        assert_eq!(parts, [0.0, 170.0, 30.0]);
     }
 
     #[test]
     fn inp_skips_one_interaction_per_fifty() {
         let mut inp = Interactions::default();
         for (i, duration) in [200.0, 560.0, 96.0, 304.0, 48.0].into_iter().enumerate() {
-            inp.add(&entry(i as f64 * 7.0 + 1.0, duration, "click"), "shell");
+            alone(
+                &mut inp,
+                &entry(i as f64 * 7.0 + 1.0, duration, "click"),
+                "shell",
+            );
         }
         assert_eq!(
             inp.vital(5.0, false, &RecentFrames::default())
@@ -626,7 +724,8 @@ mod tests {
     fn inp_keeps_the_ten_longest_and_the_earliest_of_equals() {
         let mut inp = Interactions::default();
         for i in 0..30 {
-            inp.add(
+            alone(
+                &mut inp,
                 &entry(
                     f64::from(i) + 1.0,
                     40.0 + f64::from(i % 12) * 8.0,
@@ -649,8 +748,8 @@ mod tests {
     #[test]
     fn page_inp_uses_the_page_interaction_count_and_apps_their_own() {
         let mut vitals = PendingVitals::default();
-        vitals.add_interaction("shell", "cart", &entry(1.0, 400.0, "click"));
-        vitals.add_interaction("shell", "shell", &entry(8.0, 200.0, "keydown"));
+        vitals.add_event("shell", "cart", &entry(1.0, 400.0, "click"));
+        vitals.add_event("shell", "shell", &entry(8.0, 200.0, "keydown"));
         let changed = vitals.take_changed("shell", Some(60.0));
         // 60 interactions on the page: the worst is skipped; the cart saw one.
         assert_eq!(
@@ -669,7 +768,7 @@ mod tests {
             painted: true,
             ..PendingVitals::default()
         };
-        vitals.add_interaction("shell", "shell", &entry(1.0, 400.0, "click"));
+        vitals.add_event("shell", "shell", &entry(1.0, 400.0, "click"));
         vitals.set_lcp(Vital::new(VitalName::Lcp, 900.0));
         assert_eq!(vitals.take_changed("shell", Some(1.0)).len(), 3);
         vitals.restart(true, f64::INFINITY, 3.0);

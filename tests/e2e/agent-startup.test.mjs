@@ -43,16 +43,22 @@ async function servers(t) {
   return { origin: page.origin, releaseWasm };
 }
 
-test('a shared package attributes by the caller; missing apps fail; muted errors are counted', async (t) => {
+/** The shared page with its wasm held back, once both apps failed as they booted; its console warnings. */
+async function openHeld(t) {
   const site = await servers(t);
   const stack = await startStack(t, { origins: [site.origin] });
   const page = await stack.browser.newPage();
   const warnings = [];
   page.on('console', (message) => message.type() === 'warning' && warnings.push(message.text()));
-  // The wasm arrives only after both apps failed as they booted.
   const query = new URLSearchParams({ endpoint: stack.ingestUrl, key: KEY, wasm: '/held/agent.wasm' });
   await page.goto(`${site.origin}/pages/shared.html?${query}`);
   await page.waitForFunction(() => window.bootFailures === 2);
+  return { site, stack, page, warnings };
+}
+
+test('a shared package attributes by the caller; missing apps fail; muted errors are counted', async (t) => {
+  // The wasm arrives only after both apps failed as they booted.
+  const { site, stack, page, warnings } = await openHeld(t);
   assert.equal(await page.evaluate(() => document.documentElement.dataset.agent), undefined, 'the agent is not running yet');
   site.releaseWasm();
   await page.waitForSelector('html[data-agent="ready"]');
@@ -126,4 +132,37 @@ test('an agent whose wasm cannot load says so, and every call returns false', as
   assert.ok(warnings.some((w) => /init: the agent could not start/.test(w)), warnings.join('\n'));
   assert.ok(warnings.some((w) => /registerApp calls?.* made before init\(\) were not recorded/.test(w)), warnings.join('\n'));
   assert.ok(warnings.some((w) => /registerApp: the agent did not start/.test(w)), warnings.join('\n'));
+});
+
+test('calls queued before the wasm is ready report honestly: invalid registrations and a full queue return false', async (t) => {
+  const { site, stack, page, warnings } = await openHeld(t);
+  const answers = await page.evaluate(async () => {
+    const { registerApp, pushMetric } = await import('/agent/index.js');
+    const refused = [
+      null, 'checkout', {}, { name: 42 }, { name: '' }, { name: 'has space' }, { name: 'x'.repeat(65) },
+      { name: 'ok-name', version: 3 }, { name: 'ok-name', version: 'é'.repeat(33) },
+    ].map((app) => registerApp(app));
+    const valid = registerApp({ name: 'valid.app-1', version: '1.0.0' });
+    // Fill the queue: every call up to the limit is taken, then none.
+    const filled = [];
+    for (let i = 0; i < 120; i += 1) filled.push(pushMetric('filler', i));
+    return { refused, valid, filled, late: registerApp({ name: 'late-app' }) };
+  });
+  assert.equal(await page.evaluate(() => document.documentElement.dataset.agent), undefined, 'the wasm is still held');
+  assert.deepEqual(answers.refused, answers.refused.map(() => false), 'each invalid registration returns false');
+  assert.equal(answers.valid, true, 'a valid registration is queued');
+  const taken = answers.filled.indexOf(false);
+  assert.ok(taken > 0 && answers.filled.slice(taken).every((ok) => ok === false), `the queue fills, then refuses: ${answers.filled}`);
+  assert.equal(answers.late, false, 'a registration to a full queue returns false');
+  for (const text of ['missing field `name`', 'name must be a string', 'app name must be 1 to 64 characters', 'version must be a string', 'version is longer than 64']) {
+    assert.ok(warnings.some((w) => w.startsWith('[canopy] registerApp:') && w.includes(text)), `a warning says ${text}: ${warnings.join('\n')}`);
+  }
+  assert.equal(warnings.filter((w) => /calls before init\(\); not recorded/.test(w)).length, 2, 'one warning per method for the full queue');
+  site.releaseWasm();
+  await page.waitForSelector('html[data-agent="ready"]');
+  await page.goto('about:blank');
+  await eventually('the valid queued registration recorded', async () =>
+    (await stack.query("SELECT 1 FROM app_events WHERE app = 'valid.app-1' AND phase = 'registered'")).length);
+  const refused = await stack.query("SELECT DISTINCT app FROM app_events WHERE app IN ('ok-name', 'late-app')");
+  assert.deepEqual(refused, [], 'nothing refused was recorded');
 });

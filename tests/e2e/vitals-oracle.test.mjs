@@ -247,6 +247,105 @@ test('Canopy measures the web vitals web-vitals 6 measures', async (t) => {
     assert.equal(canopy['cart:inp'].value, canopy['shell:inp'].value);
   });
 
+  await t.test("INP target when the longest entry's target left the DOM", async () => {
+    const page = await open(stack.browser, server, stack, 'inp-gone');
+    await page.click('#doomed');
+    await sleep(250);
+    // A key with no keypress: the keydown alone is the longest entry.
+    await page.keyboard.down('ArrowDown');
+    await page.waitForFunction(() => !document.querySelector('#doomed'));
+    await page.keyboard.up('ArrowDown');
+    await page.waitForFunction(() => document.querySelector('h1').textContent === 'released');
+    await sleep(500);
+    await page.goto('about:blank');
+    const canopy = await settled(stack, server, 'inp-gone', ['inp']);
+    await page.context().close();
+    const oracle = oracleValues(server, 'inp-gone');
+    summary.push(...assertMatches('inp-gone', canopy, oracle, ['inp']));
+    assert.equal(oracle.inp.eventType, 'keydown', 'the removing keydown is the longest entry');
+    assert.equal(canopy['shell:inp'].event_type, 'keydown');
+    assert.equal(oracle.inp.target, '', "web-vitals names no target: the longest entry's left the DOM");
+    assert.equal(canopy['shell:inp'].target, oracle.inp.target, "not the shorter keyup's (the body)");
+  });
+
+  await t.test('a route change inside a click: the click is the view it started in', async () => {
+    const page = await open(stack.browser, server, stack, 'spa');
+    await page.click('#go');
+    await page.waitForFunction(() => window.oracle.reports.some((r) => r.name === 'inp'));
+    await sleep(500);
+    await page.goto('about:blank');
+    // canopyValues reads the first view's rows: the page's URL before the route change.
+    const canopy = await settled(stack, server, 'spa', ['inp']);
+    await page.context().close();
+    const oracle = oracleValues(server, 'spa');
+    summary.push(...assertMatches('spa', canopy, oracle, ['inp']));
+    assert.equal(canopy['shell:inp'].target, oracle.inp.target);
+    assert.equal(canopy['shell:inp'].target, '#go');
+    assert.equal(canopy['catalog:inp']?.value, oracle.inp.value, "the catalog's INP too");
+    const next = await stack.query(`SELECT app, value, view_id FROM vitals WHERE name = 'inp' AND page_url = '${server.origin}/oracle/spa-next'`);
+    assert.deepEqual(next, [], 'the next view had no interaction');
+    const views = await stack.query(`SELECT uniqExact(view_id) AS n FROM vitals WHERE page_url = '${server.origin}/oracle/spa-next'`);
+    assert.equal(views[0].n, 1, 'the route change started a view (its CLS)');
+  });
+
+  await t.test('INP phases when the slowest frame holds entries without an interactionId (dblclick)', async () => {
+    const page = await open(stack.browser, server, stack, 'dblclick');
+    await page.dblclick('#twice');
+    await page.waitForFunction(() => document.querySelector('h1').textContent === 'opened');
+    await page.waitForFunction(() => window.oracle.reports.some((r) => r.name === 'inp' && r.value >= 200));
+    await sleep(500);
+    await page.goto('about:blank');
+    const canopy = await settled(stack, server, 'dblclick', ['inp']);
+    await page.context().close();
+    const oracle = oracleValues(server, 'dblclick');
+    summary.push(...assertMatches('dblclick', canopy, oracle, ['inp']));
+    assert.ok(oracle.inp.parts.processing >= 200, `the dblclick's handler is processing: ${JSON.stringify(oracle.inp.parts)}`);
+    summary.push(...assertParts('dblclick', canopy, oracle, ['inp']));
+    assert.equal(canopy['shell:inp'].target, oracle.inp.target);
+  });
+
+  for (const [scenario, what] of [['lcp-twice', 'its URL requested twice'], ['lcp-full', 'the resource buffer full before it']]) {
+    await t.test(`LCP sub-parts of an image with ${what}`, async () => {
+      const page = await open(stack.browser, server, stack, scenario);
+      await page.waitForFunction(() => window.oracle.reports.some((r) => r.name === 'lcp' && r.url.includes('/img/')));
+      const requests = await page.evaluate(() => ({
+        hero: performance.getEntriesByType('resource').filter((e) => e.name.includes('/img/twice.svg')).length,
+        buffered: performance.getEntriesByType('resource').length,
+      }));
+      await sleep(300);
+      await page.goto('about:blank');
+      const canopy = await settled(stack, server, scenario, ['lcp']);
+      await page.context().close();
+      const oracle = oracleValues(server, scenario);
+      summary.push(...assertMatches(scenario, canopy, oracle, ['lcp']));
+      if (scenario === 'lcp-twice') assert.equal(requests.hero, 2, 'the image URL was requested twice');
+      else assert.equal(requests.buffered, 250, "the page's resource buffer is full");
+      assert.ok(oracle.lcp.parts.load_duration >= 400, `web-vitals found the image's request: ${JSON.stringify(oracle.lcp.parts)}`);
+      summary.push(...assertParts(scenario, canopy, oracle, ['lcp']));
+      assert.equal(canopy['shell:lcp'].target, '#hero');
+    });
+  }
+
+  await t.test('a page left before load: Canopy reports TTFB, web-vitals (waiting for load) does not', async () => {
+    const page = await (await stack.browser.newContext()).newPage();
+    await page.goto(pageUrl(server, stack, 'ttfb-early'), { waitUntil: 'commit' }); // not waiting for load
+    await page.waitForSelector('html[data-agent="ready"]');
+    const before = await page.evaluate(() => {
+      const navigation = performance.getEntriesByType('navigation')[0];
+      return { readyState: document.readyState, ttfb: Math.max(navigation.responseStart - navigation.activationStart, 0) };
+    });
+    await page.goto('about:blank');
+    const canopy = await eventually('ttfb-early: TTFB from Canopy', async () => {
+      const values = await canopyValues(stack, server, 'ttfb-early');
+      return values['shell:ttfb'] && values;
+    });
+    await page.context().close();
+    assert.notEqual(before.readyState, 'complete', 'the page was left before load');
+    assert.ok(Math.abs(canopy['shell:ttfb'].value - before.ttfb) <= TOLERANCE.ttfb, `Canopy ${canopy['shell:ttfb'].value}, responseStart ${before.ttfb}`);
+    assert.equal(oracleValues(server, 'ttfb-early').ttfb, undefined, 'web-vitals reports TTFB only after load');
+    summary.push({ scenario: 'ttfb-early', name: 'ttfb (web-vitals: none)', canopy: canopy['shell:ttfb'].value, webVitals: before.ttfb, diff: 0 });
+  });
+
   await t.test('a late LCP image, final at the first click', async () => {
     const page = await open(stack.browser, server, stack, 'lcp');
     await page.waitForFunction(() => window.oracle.reports.some((r) => r.name === 'lcp' && r.url.includes('hero')));

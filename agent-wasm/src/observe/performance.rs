@@ -269,7 +269,7 @@ fn on_lcp(agent: &mut Agent, entry: JsValue) {
         target,
         resource,
         owner,
-        parts: lcp_parts(&url, value),
+        parts: lcp_parts(&url, start, value),
         ..Vital::new(VitalName::Lcp, value)
     });
 }
@@ -279,19 +279,14 @@ fn on_lcp(agent: &mut Agent, entry: JsValue) {
 /// until the element rendered. They add up to the LCP value (or to when the
 /// resource finished, if the browser reports that later). Text (no
 /// resource) has no load: the time after TTFB is all render delay.
-fn lcp_parts(url: &str, lcp: f64) -> Parts {
+fn lcp_parts(url: &str, rendered: f64, lcp: f64) -> Parts {
     let activation = activation_start();
     let navigation = entries_by_type("navigation").get(0);
     let ttfb = (number(&navigation, "responseStart") - activation).max(0.0);
     let resource = if url.is_empty() {
         JsValue::UNDEFINED
     } else {
-        call(&performance(), "getEntriesByName", &url.into())
-            .dyn_into::<Array>()
-            .unwrap_or_default()
-            .iter()
-            .find(|entry| string(entry, "entryType").as_deref() == Some("resource"))
-            .unwrap_or(JsValue::UNDEFINED)
+        lcp_resource(url, rendered)
     };
     let mut request_start = ttfb;
     let mut response_end = ttfb;
@@ -344,11 +339,13 @@ fn on_layout_shift(agent: &mut Agent, shift: JsValue) {
 
 fn on_event_timing(agent: &mut Agent, timing: JsValue) {
     let id = number(&timing, "interactionId");
-    if id <= 0.0 {
-        return;
-    }
-    let node = get(&timing, "target");
-    let mut target = selector(&node);
+    // Only an interaction's entries are attributed; the others count for their frame alone.
+    let (mut target, owner) = if id > 0.0 {
+        let node = get(&timing, "target");
+        (selector(&node), owner_of(agent, &node))
+    } else {
+        Default::default()
+    };
     truncate(&mut target, MAX_TEXT_BYTES);
     let entry = InteractionEntry {
         id,
@@ -359,13 +356,33 @@ fn on_event_timing(agent: &mut Agent, timing: JsValue) {
         name: string(&timing, "name").unwrap_or_default(),
         target,
     };
-    let owner = owner_of(agent, &node);
     let shell = agent.apps.shell().to_owned();
-    agent.vitals.add_interaction(&shell, &owner, &entry);
+    agent.vitals.add_event(&shell, &owner, &entry);
 }
 
 fn on_resource(agent: &mut Agent, resource: JsValue) {
+    keep_resource(&resource);
     record_resource(agent, &resource, 0.0);
+}
+
+// The LCP image's request, as web-vitals finds it: the last one of its URL
+// made before the LCP rendered (a URL may be requested more than once), from
+// the last 50 resources observed (the page's buffer stops at 250 entries),
+// else from that buffer.
+#[wasm_bindgen(inline_js = r#"
+const recent = [];
+export function keep_resource(entry) {
+  recent.push(entry);
+  if (recent.length > 50) recent.shift();
+}
+export function lcp_resource(url, rendered) {
+  const requested = (e) => e.name === url && (e.requestStart || e.startTime) <= rendered;
+  return recent.findLast(requested) || performance.getEntriesByType('resource').findLast(requested);
+}
+"#)]
+extern "C" {
+    fn keep_resource(entry: &JsValue);
+    fn lcp_resource(url: &str, rendered: f64) -> JsValue;
 }
 
 /// Observes the resources of another window (a framework's sandbox iframe,
