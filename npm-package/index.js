@@ -26,6 +26,7 @@ const MAX_QUEUED_CALLS = 100;
 // The agent's rule for app names and versions (wire/src/limits.rs,
 // check_app_name), checked here too so that a registration queued before
 // the wasm is ready is refused at once rather than accepted and dropped.
+// wire/src/tests.rs fails when this copy and the wire's limits differ.
 const APP_NAME = /^[A-Za-z0-9._-]{1,64}$/;
 const MAX_VERSION_BYTES = 64;
 // Calls queued this long with no init() on the page are reported once.

@@ -151,3 +151,26 @@ fn unknown_kind_is_rejected() {
     let result = serde_json::from_str::<Event>(r#"{"app":"a","at":1,"kind":"telemetry"}"#);
     assert!(result.is_err());
 }
+
+/// The npm package checks a registration queued before the wasm is ready
+/// with its own copy of the app-name rule (so it can answer `false` at
+/// once); the copy must say what `check_app_name` and the version limit say.
+#[test]
+fn the_packages_copy_of_the_app_name_rule_matches_the_wire() {
+    let index = include_str!("../../npm-package/index.js");
+    let name_rule = crate::concat(&[
+        "const APP_NAME = /^[A-Za-z0-9._-]{1,",
+        &limits::MAX_APP_NAME_BYTES.to_string(),
+        "}$/;",
+    ]);
+    assert!(index.contains(&name_rule), "index.js lacks {name_rule}");
+    let version_rule = crate::concat(&[
+        "const MAX_VERSION_BYTES = ",
+        &limits::MAX_APP_NAME_BYTES.to_string(),
+        ";",
+    ]);
+    assert!(
+        index.contains(&version_rule),
+        "index.js lacks {version_rule}"
+    );
+}
