@@ -15,8 +15,7 @@
 // (the package has no side effects), and library builds that inline assets
 // (Vite's library mode) do not carry a copy of the wasm each.
 
-import loadWasm, * as glue from './wasm/canopy_agent.js';
-import { watchApiCalls } from './api-calls.js';
+import { loadAgent } from './agent/api.js';
 import { stackAbove } from './stack.js';
 
 const HUB = Symbol.for('canopy.agent.hub');
@@ -392,29 +391,6 @@ function wujieShadowRoot() {
   } catch {
     return null;
   }
-}
-
-/** Loads the wasm and hands the hub the calls it makes, by name. */
-async function loadAgent(wasmUrl) {
-  await loadWasm(wasmUrl ? { module_or_path: wasmUrl } : undefined);
-  // Picked one by one: a namespace used as a whole keeps every export of the
-  // glue in a bundle (its unused `initSync` too).
-  return {
-    init: glue.init,
-    registerApp: glue.registerApp,
-    appMounted: glue.appMounted,
-    appFailed: glue.appFailed,
-    pushMetric: glue.pushMetric,
-    pushEvent: glue.pushEvent,
-    flush: glue.flush,
-    stats: glue.stats,
-    recordEarly: glue.recordEarly,
-    captureError: glue.captureError,
-    captureMessage: glue.captureMessage,
-    recordApiCall: glue.recordApiCall,
-    watch: glue.watch,
-    watchApiCalls,
-  };
 }
 
 /** Starts the page's agent. Call once, from the shell; later calls are ignored. */
