@@ -7,20 +7,16 @@ use canopy_wire::limits::{MAX_BEACON_BYTES, MAX_EVENTS_PER_BEACON};
 use crate::api_calls::ApiCalls;
 use crate::batch::Queue;
 use crate::browser::{date_now, performance_now, Js, Word};
-use crate::claims::Claims;
+use crate::claims::Unclaimed;
 use crate::deliver::Delivery;
 use crate::frames::{longest_first, Script};
 use crate::observe::Observation;
 use crate::repeats::{Repeats, Verdict};
-use crate::resources::{Resources, MAX_UNATTRIBUTED};
+use crate::resources::{AppResources, ResourceSummaries, ResourceTiming, MAX_UNATTRIBUTED};
 use crate::session::Session;
 use crate::text::{self, App, Caught, SHELL};
-use crate::views::Views;
+use crate::views::{Allowance, Views, MAX_LONG_FRAMES_PER_VIEW};
 use crate::vitals::{Vital, Vitals};
-
-/// Long frames per view past which the agent stays quiet (a janky page has
-/// one every frame).
-const MAX_LONG_FRAMES_PER_VIEW: u32 = 100;
 
 /// Queued bytes that trigger a flush before the interval comes round.
 const FLUSH_THRESHOLD_BYTES: usize = MAX_BEACON_BYTES / 2;
@@ -33,21 +29,28 @@ pub struct Settings {
     pub compress: bool,
 }
 
+/// A resource's text: its URL (scrubbed) and initiator type.
+#[derive(Clone)]
+pub struct ResourceText {
+    url: Js,
+    initiator: Js,
+}
+
 pub struct Agent {
     all_resources: bool,
     time_origin: f64,
     vitals: Vitals<Js>,
-    resources: Resources<Js>,
+    resources: ResourceSummaries<ResourceText>,
     repeats: Repeats<Js>,
     api_calls: ApiCalls,
-    claims: Claims<Caught>,
+    claims: Unclaimed<Caught>,
     queue: Queue<Js>,
     views: Views<Js>,
     session: Session<Js>,
     delivery: Delivery,
     /// Whether this page load's navigation timing was queued (it is sent once).
     navigation_sent: bool,
-    long_frames_this_view: u32,
+    long_frames: Allowance,
     /// The drop count when the last body reported it.
     dropped_reported: u64,
 }
@@ -56,23 +59,23 @@ impl Agent {
     pub fn new(settings: Settings) -> Self {
         let now = date_now();
         let session = match text::restore_session() {
-            Some((id, started, last_active)) => Session::restored(id, started, last_active),
+            Some((id, started, last_active)) => Session::stored(id, started, last_active),
             None => Session::new(text::new_id(), now),
         };
         let mut agent = Self {
             all_resources: settings.all_resources,
             time_origin: Js::global(Word::performance).num(Word::timeOrigin),
             vitals: Vitals::default(),
-            resources: Resources::default(),
+            resources: ResourceSummaries::default(),
             repeats: Repeats::default(),
             api_calls: ApiCalls::default(),
-            claims: Claims::default(),
+            claims: Unclaimed::default(),
             queue: Queue::new(settings.max_queue_bytes),
             views: Views::new(text::new_id(), text::current_page_url()),
             session,
             delivery: Delivery::new(settings.compress),
             navigation_sent: false,
-            long_frames_this_view: 0,
+            long_frames: Allowance::new(MAX_LONG_FRAMES_PER_VIEW),
             dropped_reported: 0,
         };
         agent.touch_session(now);
@@ -115,7 +118,13 @@ impl Agent {
                 transfer_size,
                 cache_hit,
             } => {
-                let waiting = self.resources.see(started, url, initiator, duration, transfer_size, cache_hit);
+                let waiting = self.resources.see(ResourceTiming {
+                    started,
+                    resource: ResourceText { url, initiator },
+                    duration,
+                    transfer_size: transfer_size as u64,
+                    cache_hit,
+                });
                 if waiting >= MAX_UNATTRIBUTED {
                     self.attribute_resources();
                 }
@@ -173,7 +182,7 @@ impl Agent {
             return;
         };
         let bytes = text::bytes_of(&encoded);
-        self.queue.push(self.views.current(), encoded, bytes);
+        self.queue.push(self.views.number(), encoded, bytes);
         if self.queue.bytes() >= FLUSH_THRESHOLD_BYTES {
             self.flush();
         }
@@ -183,13 +192,13 @@ impl Agent {
     /// four hours) ends, and what follows is a new session's, and a new view.
     fn touch_session(&mut self, now: f64) {
         if let Some(ended) = self.session.touch(now, text::new_id) {
-            self.views.next_view(ended, text::new_id(), &self.queue);
+            self.views.next_view(ended, self.queue.first_view(), text::new_id(), None);
         }
     }
 
     fn save_session(&self) {
-        let (id, started, last_active) = self.session.stored();
-        text::store_session(id, started, last_active);
+        let session = &self.session;
+        text::store_session(session.id(), session.started(), session.last_active());
     }
 
     /// Queues an error the hooks (or `captureError`) caught, for the app
@@ -239,9 +248,8 @@ impl Agent {
             .first()
             .and_then(|script| text::owner_by_url(&script.url))
             .unwrap_or(SHELL);
-        self.vitals.frames.add(start, start + duration, scripts.clone());
-        if self.long_frames_this_view < MAX_LONG_FRAMES_PER_VIEW {
-            self.long_frames_this_view += 1;
+        self.vitals.long_frame(start, start + duration, scripts.clone());
+        if self.long_frames.take() {
             let event = text::long_frame(duration, blocking, &scripts_list(scripts));
             self.record(app, start, event);
         }
@@ -261,12 +269,16 @@ impl Agent {
             self.record_vital(app, now, vital);
         }
         self.attribute_waiting(true);
-        for (app, summary, slowest) in self.resources.take() {
-            let [count, transfer_size, cache_hits, duration] = summary;
-            self.record(app, now, text::resource_summary(count, transfer_size, cache_hits, duration));
-            for resource in slowest {
-                let event = text::resource(&resource.url, &resource.initiator, resource.duration, resource.transfer_size, resource.cache_hit);
-                self.record(app, resource.started, event);
+        for AppResources { app, summary, slowest } in self.resources.take() {
+            let event = text::resource_summary(
+                summary.count.into(),
+                summary.transfer_size as f64,
+                summary.cache_hits.into(),
+                summary.duration,
+            );
+            self.record(app, now, event);
+            for timing in slowest {
+                self.record(app, timing.started, resource_event(&timing));
             }
         }
         self.flush();
@@ -276,13 +288,10 @@ impl Agent {
     /// route change to `page_url`.
     fn start_view(&mut self, page_url: Option<Js>) {
         let session = self.session.id().clone();
-        self.views.next_view(session, text::new_id(), &self.queue);
-        if let Some(url) = page_url {
-            self.views.set_page_url(url);
-        }
-        self.repeats = Repeats::default();
+        self.views.next_view(session, self.queue.first_view(), text::new_id(), page_url);
+        self.repeats.start_view();
         self.api_calls.start_view();
-        self.long_frames_this_view = 0;
+        self.long_frames.start_view();
     }
 
     /// Attributes what waited for its app: errors past their wait (or all of
@@ -299,13 +308,12 @@ impl Agent {
     /// Gives each resource seen so far to the app that owns its URL now:
     /// queued one by one with `resources: "all"`, else summed up.
     fn attribute_resources(&mut self) {
-        for resource in self.resources.take_seen() {
-            let app = text::owner_by_url(&resource.url).unwrap_or(SHELL);
+        for timing in self.resources.take_seen() {
+            let app = text::owner_by_url(&timing.resource.url).unwrap_or(SHELL);
             if self.all_resources {
-                let event = text::resource(&resource.url, &resource.initiator, resource.duration, resource.transfer_size, resource.cache_hit);
-                self.record(app, resource.started, event);
+                self.record(app, timing.started, resource_event(&timing));
             } else {
-                self.resources.add(app, resource);
+                self.resources.add(app, timing);
             }
         }
     }
@@ -318,8 +326,9 @@ impl Agent {
         for (app, report, count) in self.repeats.take_counts() {
             self.record(app, now, text::counted(&report, count));
         }
-        for (app, [calls, failed, duration]) in self.api_calls.take_summaries() {
-            self.record(app, now, text::api_summary(calls, failed, duration));
+        for (app, summary) in self.api_calls.take_summaries() {
+            let event = text::api_summary(summary.calls.into(), summary.failed.into(), summary.duration);
+            self.record(app, now, event);
         }
         self.save_session();
         if self.delivery.is_waiting() {
@@ -328,18 +337,16 @@ impl Agent {
         loop {
             let dropped = self.dropped();
             let first_view = self.queue.first_view();
-            let (session, view, page) = self.views.ids_of(first_view, self.session.id());
+            let [session, view, page] = self.views.envelope_ids(first_view, self.session.id());
             let envelope = text::body_envelope(session, view, page, dropped - self.dropped_reported);
             let batch = self.queue.take_batch(text::bytes_of(&envelope), MAX_BEACON_BYTES, MAX_EVENTS_PER_BEACON);
-            if batch.is_empty() {
+            if batch.events.is_empty() {
                 break;
             }
             self.dropped_reported = dropped;
-            let events = batch.len() as u64;
-            let body = text::body(&envelope, &text::list(batch.iter()));
-            self.delivery.send(body, events);
+            let body = text::body(&envelope, &text::list(batch.events.iter()));
+            self.delivery.send(body, batch.body_len, batch.events.len() as u64);
         }
-        self.views.forget_finished(self.queue.first_view());
     }
 
     /// Events lost so far: dropped from the full queue, or in bodies the collector kept refusing.
@@ -355,6 +362,11 @@ impl Agent {
     pub fn delivery(&mut self) -> &mut Delivery {
         &mut self.delivery
     }
+}
+
+fn resource_event(timing: &ResourceTiming<ResourceText>) -> Js {
+    let ResourceText { url, initiator } = &timing.resource;
+    text::resource(url, initiator, timing.duration, timing.transfer_size as f64, timing.cache_hit)
 }
 
 fn scripts_list(scripts: &[Script<Js>]) -> Js {

@@ -14,7 +14,7 @@
 
 use crate::browser::{after, imports, Js, Word};
 use crate::observe::Tag;
-use crate::retry::Retry;
+use crate::retry::{Attempt, Delivery as Retries};
 
 imports! { "t" {
     /// `navigator.sendBeacon` of the body to the beacon URL: whether the browser took it.
@@ -30,20 +30,19 @@ imports! { "t" {
     fn retry_after(response: u32) -> f64;
 }}
 
-/// A request body: a string, or the gzipped bytes.
+/// A request body: a string, or the gzipped bytes, and its length.
 #[derive(Clone)]
 pub struct Body {
-    pub body: Js,
-    pub len: usize,
-    /// Events in the body.
-    pub events: u64,
+    body: Js,
+    len: usize,
 }
 
 pub struct Delivery {
     compress: bool,
-    retry: Retry<Body>,
-    /// Requests waiting for an answer or for their gzip, by number.
-    pending: Vec<(u32, Body, u32)>,
+    retries: Retries<Body>,
+    /// Bodies waiting for their gzip or for an answer (with the keepalive
+    /// bytes reserved for them), by number.
+    pending: Vec<(u32, Attempt<Body>, usize)>,
     next_number: u32,
 }
 
@@ -55,7 +54,7 @@ impl Delivery {
     pub fn new(compress: bool) -> Self {
         Self {
             compress,
-            retry: Retry::default(),
+            retries: Retries::default(),
             pending: Vec::new(),
             next_number: 0,
         }
@@ -63,37 +62,42 @@ impl Delivery {
 
     /// Whether sends are held back until a refused body is retried.
     pub fn is_waiting(&self) -> bool {
-        self.retry.is_waiting()
+        self.retries.is_waiting()
     }
 
     pub fn dropped_events(&self) -> u64 {
-        self.retry.dropped_events()
+        self.retries.dropped_events()
     }
 
-    /// Sends `body` (JSON text of `events` events), compressed if configured.
-    pub fn send(&mut self, body: Js, events: u64) {
-        let len = crate::text::bytes_of(&body);
-        let plain = Body { body, len, events };
-        // SAFETY: the imports take and return plain numbers.
+    /// Sends `body` (JSON text of `len` bytes, `events` events), compressed if configured.
+    pub fn send(&mut self, body: Js, len: usize, events: u64) {
+        let raw = body.raw();
+        let attempt = Attempt {
+            request: Body { body, len },
+            events,
+            number: 1,
+        };
+        // SAFETY: the imports take and return plain numbers; the body stays
+        // held in `pending` until its callback.
         if self.compress && is_visible() && unsafe { can_gzip() } != 0 {
-            let tag = self.hold(plain.clone(), 0, Tag::Gzipped);
-            unsafe { gzip(plain.body.raw(), tag) };
+            let tag = self.hold(attempt, 0, Tag::Gzipped);
+            unsafe { gzip(raw, tag) };
         } else {
-            self.deliver(plain);
+            self.deliver(attempt);
         }
     }
 
-    /// Keeps a body until its callback (`tag`) comes; the tag to pass.
-    fn hold(&mut self, body: Body, attempt_or_keepalive: u32, tag: Tag) -> u32 {
+    /// Keeps an attempt until its callback comes; the tag that brings it.
+    fn hold(&mut self, attempt: Attempt<Body>, keepalive_len: usize, tag: Tag) -> u32 {
         self.next_number = (self.next_number + 1) & 0xff_ffff;
-        self.pending.push((self.next_number, body, attempt_or_keepalive));
+        self.pending.push((self.next_number, attempt, keepalive_len));
         tag.with(self.next_number)
     }
 
-    fn take(&mut self, number: u32) -> Option<(Body, u32)> {
+    fn take(&mut self, number: u32) -> Option<(Attempt<Body>, usize)> {
         let index = self.pending.iter().position(|(n, ..)| *n == number)?;
-        let (_, body, extra) = self.pending.remove(index);
-        Some((body, extra))
+        let (_, attempt, keepalive_len) = self.pending.remove(index);
+        Some((attempt, keepalive_len))
     }
 
     /// A callback of delivery's own: gzipped bytes, an answer, a retry due.
@@ -101,17 +105,19 @@ impl Delivery {
     pub fn on(&mut self, tag: Tag, number: u32, value: &Js) -> bool {
         match tag {
             Tag::Gzipped => {
-                if let Some((mut body, _)) = self.take(number) {
+                if let Some((mut attempt, _)) = self.take(number) {
                     if value.is_object() {
-                        body.len = value.num(Word::length) as usize;
-                        body.body = value.clone();
+                        attempt.request = Body {
+                            body: value.clone(),
+                            len: value.num(Word::length) as usize,
+                        };
                     }
-                    self.deliver(body);
+                    self.deliver(attempt);
                 }
                 false
             }
             Tag::Answer => {
-                let Some((body, attempt)) = self.take(number) else {
+                let Some((attempt, keepalive_len)) = self.take(number) else {
                     return false;
                 };
                 // No answer (the server is down, the network gone) reads as
@@ -119,15 +125,16 @@ impl Delivery {
                 let status = value.num(Word::status) as u16;
                 // SAFETY: as above.
                 let retry_after = unsafe { retry_after(value.raw()) };
-                let settled = self.retry.settled(body, attempt, status, (!retry_after.is_nan()).then_some(retry_after));
+                let retry_after = (!retry_after.is_nan()).then_some(retry_after);
+                let settled = self.retries.settled(keepalive_len, attempt, status, retry_after);
                 if let Some(delay) = settled.retry_in_ms {
                     after(Tag::Retry as u32, delay, false);
                 }
                 settled.release_queue
             }
             Tag::Retry => {
-                if let Some((body, attempt)) = self.retry.waiting() {
-                    self.fetch(body, attempt);
+                if let Some(attempt) = self.retries.waiting().cloned() {
+                    self.fetch(attempt);
                 }
                 false
             }
@@ -135,18 +142,19 @@ impl Delivery {
         }
     }
 
-    fn deliver(&mut self, body: Body) {
+    fn deliver(&mut self, attempt: Attempt<Body>) {
         // SAFETY: as above.
-        if unsafe { send_beacon(body.body.raw()) } == 0 {
-            self.fetch(body, 1);
+        if unsafe { send_beacon(attempt.request.body.raw()) } == 0 {
+            self.fetch(attempt);
         }
     }
 
-    fn fetch(&mut self, body: Body, attempt: u32) {
-        let keepalive = self.retry.keepalive(!is_visible(), body.len);
-        let raw = body.body.raw();
-        let tag = self.hold(body, attempt, Tag::Answer);
+    fn fetch(&mut self, attempt: Attempt<Body>) {
+        let len = attempt.request.len;
+        let keepalive = self.retries.keepalive(is_visible(), len);
+        let (raw, retry) = (attempt.request.body.raw(), attempt.number > 1);
+        let tag = self.hold(attempt, if keepalive { len } else { 0 }, Tag::Answer);
         // SAFETY: as above; the body stays held in `pending` meanwhile.
-        unsafe { post(raw, keepalive.into(), u32::from(attempt > 1), tag) };
+        unsafe { post(raw, keepalive.into(), retry.into(), tag) };
     }
 }

@@ -30,6 +30,8 @@ mod observe;
 
 use std::cell::RefCell;
 
+pub use text::{App, SHELL};
+
 use agent::{Agent, Settings};
 use browser::{after, Js};
 use observe::{Observers, Tag};
@@ -88,9 +90,9 @@ pub extern "C" fn start(flush_interval_ms: f64, max_queue_bytes: f64, all_resour
         });
         let Page { agent, observers } = &mut page;
         observers.install(&mut |observation| agent.handle(observation));
+        after(Tag::Flush as u32, flush_interval_ms, true);
         started = 1;
     });
-    after(Tag::Flush as u32, flush_interval_ms, true);
     started
 }
 

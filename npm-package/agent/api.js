@@ -6,7 +6,7 @@ import { textImports } from './imports.js';
 import { checkOptions } from './options.js';
 import { createApps } from './apps.js';
 import { readFields, truncate, checkAppName, MAX_TEXT_BYTES } from './fields.js';
-import { parseStack } from './stack.js';
+import { parseStack } from '../stack.js';
 import { scrubUrl } from './scrub.js';
 import { captureReport, fingerprint } from './errors.js';
 import { readMetric, readCustomEvent, readApiCall } from './custom.js';
@@ -44,7 +44,7 @@ export async function loadAgent(wasmUrl) {
     registerApp(app) {
       running('registerApp');
       const result = page.apps.register(app);
-      if (result.error) fail('registerApp', result.error);
+      if (result.error) throw new Error(result.error);
       record(result.index, result.event);
     },
     appMounted(name) {
@@ -112,7 +112,9 @@ export async function loadAgent(wasmUrl) {
 
   function capture(call, report, source, level, type) {
     running(call);
-    const read = captureReport(report, source, level, type, ctx());
+    // A report may name an app that never registered: its own, all the same.
+    const apps = { ...page.apps, indexOf: (name) => page.apps.ensure(name).index };
+    const read = captureReport(report, source, level, type, { ...ctx(), apps });
     if (read.error) fail(call, read.error);
     const caught = { report: read.report, chunk: '', fingerprint: fingerprint(read.report) };
     enter('record_caught', read.app, now(), hold(caught));

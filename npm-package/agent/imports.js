@@ -39,7 +39,7 @@ export function textImports(page) {
     report_of: (caught) => caught.report,
     array: () => [],
     random_id: randomId,
-    stored_session: () => restoreSession(),
+    stored_session: () => restoreSession(Date.now()),
     page_url: () => scrub(location.href),
   };
   const bindings = {
