@@ -20,6 +20,9 @@ import { watchHistory } from './history.js';
 // else from that buffer.
 const RECENT_RESOURCES = 50;
 const encoder = new TextEncoder();
+// The wire's names, in the order of the variants of VitalName and Rating (wire/src/lib.rs).
+const VITALS = ['lcp', 'cls', 'inp', 'fcp', 'ttfb'];
+const RATINGS = ['good', 'needs-improvement', 'poor'];
 
 /** The bindings for the agent of `page`: `{ config, apps }` once init ran. */
 export function textImports(page) {
@@ -69,7 +72,7 @@ export function textImports(page) {
     fingerprint: (caught) => valueOf(caught).fingerprint,
     with_count: (error, count) => hold(withCount(valueOf(error), count)),
     vital_event: (name, value, rating, target, resource, eventType, owner, restored, parts, scripts) => hold(vitalEvent(
-      name, value, rating, valueOf(target), valueOf(resource), valueOf(eventType),
+      VITALS[name], value, RATINGS[rating], valueOf(target), valueOf(resource), valueOf(eventType),
       owner < 0 ? undefined : page.apps.nameOf(owner), !!restored, valueOf(parts), valueOf(scripts))),
     parts: (a, b, c, d) => hold(Number.isNaN(d)
       ? { input_delay: a, processing: b, presentation: c }
