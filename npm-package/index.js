@@ -15,20 +15,17 @@
 // (the package has no side effects), and library builds that inline assets
 // (Vite's library mode) do not carry a copy of the wasm each.
 
-import loadWasm, * as glue from './wasm/canopy_agent.js';
-import { watchApiCalls } from './api-calls.js';
+import { loadAgent } from './agent/api.js';
 import { stackAbove } from './stack.js';
+// The agent's rule for app names and versions (the wire's check_app_name),
+// checked here too so that a registration queued before the wasm is ready is
+// refused at once rather than accepted and dropped.
+import { APP_NAME, MAX_APP_NAME_BYTES as MAX_VERSION_BYTES } from './agent/fields.js';
 
 const HUB = Symbol.for('canopy.agent.hub');
 // 2: `init` brings the wasm loader along (protocol 1 hubs carried their own).
 const HUB_PROTOCOL = 2;
 const MAX_QUEUED_CALLS = 100;
-// The agent's rule for app names and versions (wire/src/limits.rs,
-// check_app_name), checked here too so that a registration queued before
-// the wasm is ready is refused at once rather than accepted and dropped.
-// wire/src/tests.rs fails when this copy and the wire's limits differ.
-const APP_NAME = /^[A-Za-z0-9._-]{1,64}$/;
-const MAX_VERSION_BYTES = 64;
 // Calls queued this long with no init() on the page are reported once.
 const NO_INIT_WARNING_MS = 10_000;
 const DEFAULT_MOUNT_TIMEOUT_MS = 10_000;
@@ -392,29 +389,6 @@ function wujieShadowRoot() {
   } catch {
     return null;
   }
-}
-
-/** Loads the wasm and hands the hub the calls it makes, by name. */
-async function loadAgent(wasmUrl) {
-  await loadWasm(wasmUrl ? { module_or_path: wasmUrl } : undefined);
-  // Picked one by one: a namespace used as a whole keeps every export of the
-  // glue in a bundle (its unused `initSync` too).
-  return {
-    init: glue.init,
-    registerApp: glue.registerApp,
-    appMounted: glue.appMounted,
-    appFailed: glue.appFailed,
-    pushMetric: glue.pushMetric,
-    pushEvent: glue.pushEvent,
-    flush: glue.flush,
-    stats: glue.stats,
-    recordEarly: glue.recordEarly,
-    captureError: glue.captureError,
-    captureMessage: glue.captureMessage,
-    recordApiCall: glue.recordApiCall,
-    watch: glue.watch,
-    watchApiCalls,
-  };
 }
 
 /** Starts the page's agent. Call once, from the shell; later calls are ignored. */

@@ -1,248 +1,306 @@
-//! The one agent of a page: its state, and the path from an attributed
-//! observation to a queued, encoded event.
+//! The agent: the one place an observation is handled — attributed to its
+//! app, sampled, encoded (by the text side) and queued — and the one owner
+//! of a view's lifecycle (its start, its end, what it reports).
 
-use std::cell::RefCell;
-
-use canopy_wire::limits::{truncate, MAX_BEACON_BYTES, MAX_EVENTS_PER_BEACON, MAX_TEXT_BYTES};
-use canopy_wire::{
-    concat, ApiCall, AppLifecycle, AppPhase, Beacon, ErrorReport, EventBody, LongFrame, Resource,
-    Vital, SCHEMA_VERSION,
-};
-use wasm_bindgen::JsValue;
-use web_sys::Window;
+use canopy_wire::limits::{MAX_BEACON_BYTES, MAX_EVENTS_PER_BEACON};
 
 use crate::api_calls::ApiCalls;
-use crate::attribute::AppRegistry;
 use crate::batch::Queue;
-use crate::config::Config;
-use crate::observe::{call, get, performance, string};
+use crate::browser::{date_now, performance_now, Js, Word};
+use crate::claims::Unclaimed;
+use crate::deliver::Delivery;
+use crate::frames::{longest_first, Script};
+use crate::observe::Observation;
 use crate::repeats::{Repeats, Verdict};
-use crate::resources::{AppResources, ResourceSummaries, MAX_UNATTRIBUTED};
-use crate::send::Delivery;
-use crate::session::{self, Session};
-use crate::vitals::PendingVitals;
-use crate::{json, privacy};
-
-/// Long frames per view past which the agent stays quiet (a janky page has
-/// one every frame).
-const MAX_LONG_FRAMES_PER_VIEW: u32 = 100;
+use crate::resources::{AppResources, ResourceSummaries, ResourceTiming, MAX_UNATTRIBUTED};
+use crate::session::Session;
+use crate::text::{self, App, Caught, SHELL};
+use crate::views::{Allowance, Views, MAX_LONG_FRAMES_PER_VIEW};
+use crate::vitals::{Vital, Vitals};
 
 /// Queued bytes that trigger a flush before the interval comes round.
 const FLUSH_THRESHOLD_BYTES: usize = MAX_BEACON_BYTES / 2;
 
-/// How long an error that no app claims waits for its app to register (ms):
-/// an app's code can fail before its `registerApp` has run.
-const CLAIM_WAIT_MS: f64 = 1_000.0;
-
-/// Unclaimed errors kept waiting at most; past it they are the shell's at once.
-const MAX_UNCLAIMED_ERRORS: usize = 32;
-
-thread_local! {
-    static AGENT: RefCell<Option<Agent>> = const { RefCell::new(None) };
+/// What `init` set that the wasm needs (the rest stays with the text side).
+pub struct Settings {
+    pub max_queue_bytes: usize,
+    /// Send every resource, not a summary per app and the slowest few.
+    pub all_resources: bool,
+    pub compress: bool,
 }
 
-// The agent is reached with `try_with` and `try_borrow*`, never `with` and
-// `borrow*`: nothing here may panic, and the panicking forms would also link
-// their messages and formatting into the wasm.
-
-/// Runs `f` on the page's agent, if it is started. Never panics: a re-entrant
-/// call (an observer firing while the agent is busy) is skipped.
-pub fn with_agent<R>(f: impl FnOnce(&mut Agent) -> R) -> Option<R> {
-    AGENT
-        .try_with(|cell| cell.try_borrow_mut().ok()?.as_mut().map(f))
-        .ok()?
-}
-
-pub fn is_started() -> bool {
-    AGENT
-        .try_with(|cell| {
-            cell.try_borrow()
-                .map(|agent| agent.is_some())
-                .unwrap_or(true)
-        })
-        .unwrap_or(true)
-}
-
-pub fn start(agent: Agent) {
-    let _ = AGENT.try_with(|cell| {
-        if let Ok(mut slot) = cell.try_borrow_mut() {
-            *slot = Some(agent);
-        }
-    });
+/// A resource's text: its URL (scrubbed) and initiator type.
+#[derive(Clone)]
+pub struct ResourceText {
+    url: Js,
+    initiator: Js,
 }
 
 pub struct Agent {
-    pub config: Config,
-    pub apps: AppRegistry,
-    pub vitals: PendingVitals,
-    resources: ResourceSummaries,
-    window: Window,
-    queue: Queue,
-    delivery: Delivery,
-    session: Session,
-    view_id: String,
-    page_url: String,
-    /// Numbers this page's views: queued events carry the number of theirs.
-    view_number: u32,
-    /// Session, view and page URL of earlier views whose events are still
-    /// queued (behind a retry), by view number: their envelopes name them.
-    earlier_views: Vec<(u32, [String; 3])>,
-    repeats: Repeats,
+    all_resources: bool,
+    time_origin: f64,
+    vitals: Vitals<Js>,
+    resources: ResourceSummaries<ResourceText>,
+    repeats: Repeats<Js>,
     api_calls: ApiCalls,
-    /// Errors no app claimed yet (when, the failed chunk's URL, the report).
-    unclaimed_errors: Vec<(f64, Option<String>, ErrorReport)>,
+    claims: Unclaimed<Caught>,
+    queue: Queue<Js>,
+    views: Views<Js>,
+    session: Session<Js>,
+    delivery: Delivery,
     /// Whether this page load's navigation timing was queued (it is sent once).
-    pub navigation_sent: bool,
-    long_frames_this_view: u32,
-    /// The queue's drop count when the last beacon reported it.
+    navigation_sent: bool,
+    long_frames: Allowance,
+    /// The drop count when the last body reported it.
     dropped_reported: u64,
 }
 
 impl Agent {
-    pub fn new(window: Window, config: Config) -> Self {
-        let href = string(&get(&window, "location"), "href").unwrap_or_default();
-        let page_url = privacy::scrub_url(&href, &config.keep_query_params);
-        Self {
-            apps: AppRegistry::new(config.shell.clone()),
-            queue: Queue::new(config.max_queue_bytes),
-            delivery: Delivery::default(),
-            vitals: PendingVitals::default(),
+    pub fn new(settings: Settings) -> Self {
+        let now = date_now();
+        let session = match text::restore_session() {
+            Some((id, started, last_active)) => Session::stored(id, started, last_active),
+            None => Session::new(text::new_id(), now),
+        };
+        let mut agent = Self {
+            all_resources: settings.all_resources,
+            time_origin: Js::global(Word::performance).num(Word::timeOrigin),
+            vitals: Vitals::default(),
             resources: ResourceSummaries::default(),
-            session: Session::restore(&window, js_sys::Date::now()),
-            view_id: session::random_id(),
-            page_url,
-            view_number: 0,
-            earlier_views: Vec::new(),
             repeats: Repeats::default(),
             api_calls: ApiCalls::default(),
-            unclaimed_errors: Vec::new(),
+            claims: Unclaimed::default(),
+            queue: Queue::new(settings.max_queue_bytes),
+            views: Views::new(text::new_id(), text::current_page_url()),
+            session,
+            delivery: Delivery::new(settings.compress),
             navigation_sent: false,
-            long_frames_this_view: 0,
+            long_frames: Allowance::new(MAX_LONG_FRAMES_PER_VIEW),
             dropped_reported: 0,
-            window,
-            config,
+        };
+        agent.touch_session(now);
+        agent.save_session();
+        agent
+    }
+
+    /// Handles what an observer saw.
+    pub fn handle(&mut self, observation: Observation) {
+        match observation {
+            Observation::FirstHidden { at } => self.vitals.first_hidden(at),
+            Observation::Paint { start, activation } => {
+                if let Some(fcp) = self.vitals.paint(start, activation) {
+                    self.record_vital(SHELL, start, fcp);
+                }
+            }
+            Observation::Lcp(candidate) => self.vitals.lcp(candidate),
+            Observation::LayoutShift {
+                start,
+                value,
+                target,
+                owner,
+            } => self.vitals.layout_shift(start, value, target, owner.unwrap_or(SHELL)),
+            Observation::Event { entry, owner } => self.vitals.event(&entry, owner.unwrap_or(SHELL)),
+            Observation::LcpFinal => self.vitals.finalize_lcp(),
+            Observation::Navigation { kind, timing } => {
+                if !self.navigation_sent {
+                    self.navigation_sent = true;
+                    let fields = timing.fields();
+                    self.record(SHELL, 0.0, text::navigation(&kind, fields));
+                    let ttfb = self.vitals.ttfb(timing.ttfb());
+                    self.record_vital(SHELL, 0.0, ttfb);
+                }
+            }
+            Observation::Resource {
+                started,
+                url,
+                initiator,
+                duration,
+                transfer_size,
+                cache_hit,
+            } => {
+                let waiting = self.resources.see(ResourceTiming {
+                    started,
+                    resource: ResourceText { url, initiator },
+                    duration,
+                    transfer_size: transfer_size as u64,
+                    cache_hit,
+                });
+                if waiting >= MAX_UNATTRIBUTED {
+                    self.attribute_resources();
+                }
+            }
+            Observation::LongFrame {
+                start,
+                duration,
+                blocking,
+                mut scripts,
+            } => self.long_frame(start, duration, blocking, &mut scripts),
+            Observation::Error { at, caught, sandbox } => self.caught(at, caught, true, sandbox),
+            Observation::ViewEnds {
+                hidden_at,
+                interactions,
+            } => {
+                if let Some(at) = hidden_at {
+                    self.vitals.hidden(at);
+                }
+                self.end_view(interactions);
+            }
+            Observation::Restored {
+                at,
+                hidden,
+                interactions,
+            } => {
+                self.start_view(None);
+                let ttfb = self.vitals.restore(at, hidden, interactions);
+                self.record_vital(SHELL, performance_now(), ttfb);
+            }
+            Observation::RestoredPaint { at } => {
+                if let Some(fcp) = self.vitals.restored_paint(at) {
+                    self.record_vital(SHELL, at, fcp);
+                }
+            }
+            Observation::RouteChange { url, interactions } => {
+                if !text::same_text(&url, self.views.page_url()) {
+                    self.end_view(interactions);
+                    self.start_view(Some(url));
+                    self.vitals.route_changed(interactions.unwrap_or(0.0));
+                }
+            }
+            Observation::FlushDue => self.flush(),
         }
-    }
-
-    /// The current view's URL, scrubbed.
-    pub fn page_url(&self) -> &str {
-        &self.page_url
-    }
-
-    /// Epoch milliseconds for a `performance.now()`-relative timestamp.
-    pub fn epoch_ms(&self, relative: f64) -> f64 {
-        get(&performance(), "timeOrigin")
-            .as_f64()
-            .map_or(relative, |origin| origin + relative)
-    }
-
-    /// Milliseconds since the time origin (`performance.now()`).
-    pub fn now(&self) -> f64 {
-        call(&performance(), "now", &JsValue::UNDEFINED)
-            .as_f64()
-            .unwrap_or(0.0)
-    }
-
-    /// Whether a URL is the agent's own traffic, which it must not observe.
-    pub fn is_own_request(&self, url: &str) -> bool {
-        url.starts_with(&self.config.beacon_url)
-    }
-
-    /// `url` as it may leave the page (see [`privacy::scrub_url`]), cut to the text limit.
-    pub fn scrub(&self, url: &str) -> String {
-        let mut url = privacy::scrub_url(url, &self.config.keep_query_params);
-        truncate(&mut url, MAX_TEXT_BYTES);
-        url
     }
 
     /// Queues an event for `app`, `relative_at` ms after the time origin,
     /// unless the app is sampled out of this session or `beforeSend` drops it.
-    pub fn record(&mut self, app: &str, relative_at: f64, body: EventBody) {
-        if let Some(ended) = self.session.touch(js_sys::Date::now()) {
-            // Thirty idle minutes (or four hours) ended the session: what
-            // follows is a new session's, and a new view of it.
-            self.next_view(ended);
-        }
-        if !session::is_sampled(&self.session.id, app, self.apps.sample_rate(app)) {
+    pub fn record(&mut self, app: App, relative_at: f64, event: Js) {
+        self.touch_session(date_now());
+        let (point, rate) = text::sampling(self.session.id(), app);
+        if !crate::session::is_sampled(point, rate) {
             return;
         }
-        let mut encoded = json::event(app, self.epoch_ms(relative_at), &body);
-        if let Some(hook) = &self.config.before_send {
-            let Some(changed) = privacy::before_send(hook, &encoded) else {
-                return;
-            };
-            encoded = changed;
-        }
-        self.queue.push(self.view_number, encoded);
+        let Some(encoded) = text::encode_event(app, self.time_origin + relative_at, &event) else {
+            return;
+        };
+        let bytes = text::bytes_of(&encoded);
+        self.queue.push(self.views.number(), encoded, bytes);
         if self.queue.bytes() >= FLUSH_THRESHOLD_BYTES {
             self.flush();
         }
     }
 
-    /// Queues an error the hooks caught, for the app that claims it: by its
-    /// URL (`chunk`, the failed chunk's, else the report's) or stack. One no
-    /// app claims waits a little for its app to register (see
-    /// [`Self::attribute_waiting`]) unless `may_wait` is false; then it is
-    /// the shell's. A failed chunk of an app (not the shell) is also a failed
-    /// load of it. `owner`: the app whose sandbox the error happened in, which
-    /// claims it whatever its URLs say.
-    pub fn record_caught(
-        &mut self,
-        at: f64,
-        chunk: Option<String>,
-        report: ErrorReport,
-        may_wait: bool,
-        owner: Option<&str>,
-    ) {
-        let url = chunk.as_deref().unwrap_or(&report.url);
-        let claimant = owner.or_else(|| self.apps.claimant_of_error(url, &report.frames));
-        let Some(app) = claimant else {
-            if may_wait && self.unclaimed_errors.len() < MAX_UNCLAIMED_ERRORS {
-                self.unclaimed_errors.push((at, chunk, report));
+    /// Records activity; a session that expired (thirty idle minutes, or
+    /// four hours) ends, and what follows is a new session's, and a new view.
+    fn touch_session(&mut self, now: f64) {
+        if let Some(ended) = self.session.touch(now, text::new_id) {
+            self.views.next_view(ended, self.queue.first_view(), text::new_id(), None);
+        }
+    }
+
+    fn save_session(&self) {
+        let session = &self.session;
+        text::store_session(session.id(), session.started(), session.last_active());
+    }
+
+    /// Queues an error the hooks (or `captureError`) caught, for the app
+    /// that claims it: `owner` (a sandbox's app, the caller's), else by its
+    /// URLs or stack. One no app claims waits a little for its app to
+    /// register unless `may_wait` is false; then it is the shell's. A failed
+    /// chunk of an app (not the shell) is also a failed load of it.
+    pub fn caught(&mut self, at: f64, caught: Caught, may_wait: bool, owner: Option<App>) {
+        let Some(app) = owner.or_else(|| caught.claimant()) else {
+            if may_wait {
+                if let Some(caught) = self.claims.wait(at, caught) {
+                    self.record_error(SHELL, at, &caught);
+                }
             } else {
-                let shell = self.apps.shell().to_owned();
-                self.record_error(&shell, at, report);
+                self.record_error(SHELL, at, &caught);
             }
             return;
         };
-        let app = app.to_owned();
-        if let Some(chunk) = chunk {
-            // The shell is running: its prefix (often the whole origin) also
-            // covers the chunks of apps that never registered.
-            let owner = self.apps.owner_of_url(&chunk);
-            if let Some(owner) = owner.filter(|o| *o != self.apps.shell()).map(str::to_owned) {
-                let detail = concat(&["chunk failed to load: ", &chunk]);
-                self.record(
-                    &owner,
-                    at,
-                    EventBody::App(AppLifecycle::new(AppPhase::Failed, detail)),
-                );
-            }
+        if let Some(chunk_owner) = caught.chunk_owner() {
+            self.record(chunk_owner, at, caught.chunk_failed());
         }
-        self.record_error(&app, at, report);
+        self.record_error(app, at, &caught);
     }
 
-    /// Attributes what waited for its app: errors older than
-    /// [`CLAIM_WAIT_MS`] (or all of them, with `all`), and with `resources:
-    /// "all"` the resources seen so far.
+    /// Queues an error report, unless it repeats one this view already sent
+    /// (then it is counted) or the view sent its share of errors.
+    fn record_error(&mut self, app: App, at: f64, caught: &Caught) {
+        let report = caught.report();
+        if self.repeats.check(app, caught.fingerprint(), &report) == Verdict::Send {
+            self.record(app, at, report);
+        }
+    }
+
+    /// Counts a finished API call of `app` that started `at`, and queues it
+    /// (`event`) if it failed and the view has not sent its share.
+    pub fn api_call(&mut self, app: App, at: f64, duration: f64, failed: bool, event: Js) {
+        if self.api_calls.count(app, duration, failed) {
+            self.record(app, at, event);
+        }
+    }
+
+    /// A long frame, for the app whose script ran longest in it (by the
+    /// script's URL), kept a while so a slow interaction can name its scripts.
+    fn long_frame(&mut self, start: f64, duration: f64, blocking: f64, scripts: &mut Vec<Script<Js>>) {
+        longest_first(scripts);
+        let app = scripts
+            .first()
+            .and_then(|script| text::owner_by_url(&script.url))
+            .unwrap_or(SHELL);
+        self.vitals.long_frame(start, start + duration, scripts.clone());
+        if self.long_frames.take() {
+            let event = text::long_frame(duration, blocking, &scripts_list(scripts));
+            self.record(app, start, event);
+        }
+    }
+
+    /// Queues a vital with its rating, tagged if the view was restored.
+    fn record_vital(&mut self, app: App, at: f64, vital: Vital<Js>) {
+        let event = vital_event(&vital);
+        self.record(app, at, event);
+    }
+
+    /// The end of a view: its vitals that changed, everything that waited
+    /// for its app, each app's resources, then everything is sent.
+    fn end_view(&mut self, interactions: Option<f64>) {
+        let now = performance_now();
+        for (app, vital) in self.vitals.take_changed(interactions) {
+            self.record_vital(app, now, vital);
+        }
+        self.attribute_waiting(true);
+        for AppResources { app, summary, slowest } in self.resources.take() {
+            let event = text::resource_summary(
+                summary.count.into(),
+                summary.transfer_size as f64,
+                summary.cache_hits.into(),
+                summary.duration,
+            );
+            self.record(app, now, event);
+            for timing in slowest {
+                self.record(app, timing.started, resource_event(&timing));
+            }
+        }
+        self.flush();
+    }
+
+    /// Starts a new view: after a back/forward-cache restore, or an SPA
+    /// route change to `page_url`.
+    fn start_view(&mut self, page_url: Option<Js>) {
+        let session = self.session.id().clone();
+        self.views.next_view(session, self.queue.first_view(), text::new_id(), page_url);
+        self.repeats.start_view();
+        self.api_calls.start_view();
+        self.long_frames.start_view();
+    }
+
+    /// Attributes what waited for its app: errors past their wait (or all of
+    /// them, with `all`), and with `resources: "all"` the resources seen so far.
     fn attribute_waiting(&mut self, all: bool) {
-        let now = self.now();
-        for (at, chunk, report) in std::mem::take(&mut self.unclaimed_errors) {
-            if all || now - at >= CLAIM_WAIT_MS {
-                self.record_caught(at, chunk, report, false, None);
-            } else {
-                self.unclaimed_errors.push((at, chunk, report));
-            }
+        for (at, caught) in self.claims.take_due(performance_now(), all) {
+            self.caught(at, caught, false, None);
         }
-        if self.config.all_resources || all {
-            self.attribute_resources();
-        }
-    }
-
-    /// A resource the browser reported, attributed when it is reported (see
-    /// `resources.rs`), or at once when too many wait.
-    pub fn observe_resource(&mut self, started: f64, resource: Resource) {
-        if self.resources.see(started, resource) >= MAX_UNATTRIBUTED {
+        if self.all_resources || all {
             self.attribute_resources();
         }
     }
@@ -250,180 +308,93 @@ impl Agent {
     /// Gives each resource seen so far to the app that owns its URL now:
     /// queued one by one with `resources: "all"`, else summed up.
     fn attribute_resources(&mut self) {
-        for (started, resource) in self.resources.take_seen() {
-            let app = self.apps.owner_of_url_or_shell(&resource.url).to_owned();
-            if self.config.all_resources {
-                self.record(&app, started, EventBody::Resource(resource));
+        for timing in self.resources.take_seen() {
+            let app = text::owner_by_url(&timing.resource.url).unwrap_or(SHELL);
+            if self.all_resources {
+                self.record(app, timing.started, resource_event(&timing));
             } else {
-                self.resources.add(&app, started, resource);
+                self.resources.add(app, timing);
             }
         }
-    }
-
-    /// Queues an error report, unless it repeats one this view already sent
-    /// (then it is counted) or the view sent its share of errors.
-    pub fn record_error(&mut self, app: &str, relative_at: f64, report: ErrorReport) {
-        if self.repeats.check(app, &report) == Verdict::Send {
-            self.record(app, relative_at, EventBody::Error(report));
-        }
-    }
-
-    /// Counts a finished API call of `app` that started `relative_at`, and
-    /// queues it if it failed (`call`) and the view has not sent its share.
-    pub fn record_api_call(&mut self, app: &str, relative_at: f64, call: ApiCall, failed: bool) {
-        if self.api_calls.count(app, call.duration, failed) {
-            self.record(app, relative_at, EventBody::ApiCall(call));
-        }
-    }
-
-    /// Queues a long frame unless the view sent its share of them.
-    pub fn record_long_frame(&mut self, app: &str, relative_at: f64, frame: LongFrame) {
-        if self.long_frames_this_view < MAX_LONG_FRAMES_PER_VIEW {
-            self.long_frames_this_view += 1;
-            self.record(app, relative_at, EventBody::LongFrame(frame));
-        }
-    }
-
-    /// Queues the vitals that changed since they were last reported;
-    /// `page_interactions` is `performance.interactionCount` if the browser has it.
-    pub fn report_vitals(&mut self, page_interactions: Option<f64>) {
-        let now = self.now();
-        let shell = self.apps.shell().to_owned();
-        for (app, vital) in self.vitals.take_changed(&shell, page_interactions) {
-            self.record_vital(&app, now, vital);
-        }
-    }
-
-    /// Queues a vital with its rating, tagged if the view was restored.
-    pub fn record_vital(&mut self, app: &str, relative_at: f64, mut vital: Vital) {
-        vital.rating = Some(vital.name.rating(vital.value));
-        vital.restored = self.vitals.restored;
-        self.record(app, relative_at, EventBody::Vital(vital));
-    }
-
-    /// At the end of a view: attributes everything that waited, and queues
-    /// each app's resource summary and slowest resources.
-    pub fn report_resources(&mut self) {
-        self.attribute_waiting(true);
-        let now = self.now();
-        for AppResources {
-            app,
-            summary,
-            slowest,
-        } in self.resources.take()
-        {
-            self.record(&app, now, EventBody::ResourceSummary(summary));
-            for (started, resource) in slowest {
-                self.record(&app, started, EventBody::Resource(resource));
-            }
-        }
-    }
-
-    /// Starts a new view: after a back/forward-cache restore (`restored`,
-    /// with vitals measured afresh) or an SPA route change to `page_url`.
-    pub fn start_view(&mut self, page_url: Option<&str>) {
-        self.next_view(self.session.id.clone());
-        self.repeats = Repeats::default();
-        self.api_calls.start_view();
-        self.long_frames_this_view = 0;
-        if let Some(url) = page_url {
-            self.page_url = self.scrub(url);
-        }
-    }
-
-    /// Gives the page a new view id (and number). The view that ends, of
-    /// session `session_id`, keeps its ids for its events still queued.
-    fn next_view(&mut self, session_id: String) {
-        self.forget_finished_views();
-        if !self.queue.is_empty() {
-            let ids = [session_id, self.view_id.clone(), self.page_url.clone()];
-            self.earlier_views.push((self.view_number, ids));
-        }
-        self.view_number += 1;
-        self.view_id = session::random_id();
     }
 
     /// Sends everything queued, in as many requests as it takes; repeated
-    /// errors go out as counts first.
+    /// errors and API call summaries go out first.
     pub fn flush(&mut self) {
         self.attribute_waiting(false);
-        let now = self.now();
-        for (app, report) in self.repeats.take_counts() {
-            self.record(&app, now, EventBody::Error(report));
+        let now = performance_now();
+        for (app, report, count) in self.repeats.take_counts() {
+            self.record(app, now, text::counted(&report, count));
         }
         for (app, summary) in self.api_calls.take_summaries() {
-            self.record(&app, now, EventBody::ApiSummary(summary));
+            let event = text::api_summary(summary.calls.into(), summary.failed.into(), summary.duration);
+            self.record(app, now, event);
         }
-        self.session.save(&self.window);
+        self.save_session();
         if self.delivery.is_waiting() {
             return;
         }
         loop {
             let dropped = self.dropped();
-            let envelope = json::envelope(&self.envelope(dropped - self.dropped_reported));
-            let batch =
-                self.queue
-                    .take_batch(envelope.len(), MAX_BEACON_BYTES, MAX_EVENTS_PER_BEACON);
-            if batch.is_empty() {
+            let first_view = self.queue.first_view();
+            let [session, view, page] = self.views.envelope_ids(first_view, self.session.id());
+            let envelope = text::body_envelope(session, view, page, dropped - self.dropped_reported);
+            let batch = self.queue.take_batch(text::bytes_of(&envelope), MAX_BEACON_BYTES, MAX_EVENTS_PER_BEACON);
+            if batch.events.is_empty() {
                 break;
             }
             self.dropped_reported = dropped;
-            if let Some(body) = canopy_wire::assemble(&envelope, batch.iter().map(String::as_str)) {
-                self.delivery
-                    .send(&self.window, &self.config, body, batch.len() as u64);
-            }
+            let body = text::body(&envelope, &text::list(batch.events.iter()));
+            self.delivery.send(body, batch.body_len, batch.events.len() as u64);
         }
     }
 
     /// Events lost so far: dropped from the full queue, or in bodies the collector kept refusing.
     fn dropped(&self) -> u64 {
-        self.queue.dropped() + self.delivery.dropped_events
+        self.queue.dropped() + self.delivery.dropped_events()
     }
 
     /// Queued events and bytes, and events lost so far.
-    pub fn held(&self) -> (usize, usize, u64) {
-        (self.queue.len(), self.queue.bytes(), self.dropped())
+    pub fn held(&self) -> [f64; 3] {
+        [self.queue.len() as f64, self.queue.bytes() as f64, self.dropped() as f64]
     }
 
     pub fn delivery(&mut self) -> &mut Delivery {
         &mut self.delivery
     }
+}
 
-    /// Drops the ids of earlier views with no event left in the queue (sent,
-    /// or dropped from a full queue): at most one entry per queued view.
-    fn forget_finished_views(&mut self) {
-        let first = self.queue.first_view();
-        while let Some((view, _)) = self.earlier_views.first() {
-            if first.is_some_and(|first| *view >= first) {
-                break;
-            }
-            self.earlier_views.remove(0);
-        }
-    }
+fn resource_event(timing: &ResourceTiming<ResourceText>) -> Js {
+    let ResourceText { url, initiator } = &timing.resource;
+    text::resource(url, initiator, timing.duration, timing.transfer_size as f64, timing.cache_hit)
+}
 
-    /// The envelope for the oldest queued events: their view's.
-    fn envelope(&mut self, dropped: u64) -> Beacon {
-        self.forget_finished_views();
-        let first = self.queue.first_view();
-        let [session_id, view_id, page_url] = match self.earlier_views.first() {
-            Some((view, ids)) if Some(*view) == first => ids.clone(),
-            _ => [
-                self.session.id.clone(),
-                self.view_id.clone(),
-                self.page_url.clone(),
-            ],
-        };
-        Beacon {
-            schema: SCHEMA_VERSION,
-            // A retry sends the body as it is, so every attempt carries this id.
-            id: Some(session::random_id()),
-            session_id,
-            view_id,
-            page_url,
-            sent_at: js_sys::Date::now(),
-            apps: self.apps.infos(),
-            dropped,
-            events: Vec::new(),
-        }
-    }
+fn scripts_list(scripts: &[Script<Js>]) -> Js {
+    let timings: Vec<Js> = scripts
+        .iter()
+        .map(|script| {
+            text::script_timing(
+                &script.url,
+                script.function.as_ref().unwrap_or(&Js::UNDEFINED),
+                script.invoker.as_ref().unwrap_or(&Js::UNDEFINED),
+                script.duration,
+            )
+        })
+        .collect();
+    text::list(timings.iter())
+}
+
+fn vital_event(vital: &Vital<Js>) -> Js {
+    text::vital(text::VitalFields {
+        name: vital.name as u32,
+        value: vital.value,
+        rating: vital.name.rating(vital.value) as u32,
+        target: vital.target.as_ref(),
+        resource: vital.resource.as_ref(),
+        event_type: vital.event_type.as_ref(),
+        owner: vital.owner,
+        restored: vital.restored,
+        parts: vital.parts.numbers().map(text::vital_parts),
+        scripts: (!vital.scripts.is_empty()).then(|| scripts_list(&vital.scripts)),
+    })
 }

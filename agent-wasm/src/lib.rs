@@ -1,289 +1,164 @@
 //! Canopy's browser agent.
 //!
-//! The flow, one module per step: [`observe`] hooks the browser, [`attribute`]
-//! decides which micro-frontend each observation belongs to, [`batch`] queues
-//! and packs encoded events, [`send`] delivers them. [`agent`] holds the page's
-//! single agent; the functions below are its JavaScript API, wrapped by the npm
-//! package, which makes sure every bundle on a page shares one instance.
+//! Dependencies point one way, down this list: [`browser`] (the bindings)
+//! and [`text`] (the JS text side) at the bottom; pure modules ([`vitals`],
+//! [`frames`], [`batch`], [`retry`], [`session`], [`views`], [`repeats`],
+//! [`resources`], [`api_calls`], [`claims`]) above them; [`observe`], whose
+//! hooks report what they see through a function they are given; [`agent`],
+//! the one place an observation is handled; [`deliver`]. This file alone
+//! owns the page's agent: the exports below are what the npm package's
+//! loader calls (npm-package/agent/start.js), which checks every argument's
+//! text first and defers a call made while another is running (a
+//! `beforeSend` hook calling `pushEvent`), so none re-enters the agent.
 
-mod agent;
-mod api_calls;
-pub mod attribute;
+pub mod api_calls;
 pub mod batch;
-mod capture;
-pub mod config;
-mod fields;
-mod js;
-mod json;
-mod long_frames;
-mod observe;
-mod privacy;
-mod repeats;
-mod resources;
-mod send;
-mod session;
-mod stack;
-mod text;
+pub mod browser;
+pub mod claims;
+pub mod frames;
+pub mod repeats;
+pub mod resources;
+pub mod retry;
+pub mod session;
+pub mod text;
+pub mod views;
 pub mod vitals;
 
-use canopy_wire::{concat, AppLifecycle, AppPhase, ErrorSource, EventBody, Level};
-use wasm_bindgen::prelude::*;
+mod agent;
+mod deliver;
+mod observe;
 
-use crate::agent::{with_agent, Agent};
-use crate::config::{AppOptions, InitOptions};
+use std::cell::RefCell;
+
+pub use text::{App, SHELL};
+
+use agent::{Agent, Settings};
+use browser::{after, Js};
+use observe::{Observers, Tag};
 
 /// A free-list allocator, a tenth of the wasm of std's dlmalloc. The agent
-/// makes few, small allocations (events of a few hundred bytes, a capped
-/// queue), where dlmalloc's size classes buy nothing.
+/// makes few, small allocations, where dlmalloc's size classes buy nothing.
 #[cfg(target_arch = "wasm32")]
 #[global_allocator]
 static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
     // SAFETY: wasm32-unknown-unknown (no atomics) runs the module on one thread.
     unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
 
-#[wasm_bindgen]
-extern "C" {
-    /// The page's `window`, or `None` in a worker. Read directly rather than
-    /// through `web_sys::window()`, which probes four globals to find it.
-    #[wasm_bindgen(thread_local_v2, js_name = window)]
-    static WINDOW: Option<web_sys::Window>;
+/// The page's agent and the observers that feed it.
+struct Page {
+    agent: Agent,
+    observers: Observers,
 }
 
-/// Starts the agent. A second call is refused: the page has one agent.
-#[wasm_bindgen]
-pub fn init(options: JsValue) -> Result<(), JsError> {
-    if agent::is_started() {
-        return Err(JsError::new(
-            "init: the agent is already running on this page",
-        ));
-    }
-    let config = InitOptions::from_js(&options)
-        .and_then(InitOptions::into_config)
-        .map_err(|e| failure("init", &e))?;
-    let window = WINDOW
-        .with(Option::clone)
-        .ok_or_else(|| JsError::new("init: no window (is this a worker?)"))?;
-    let flush_interval_ms = config.flush_interval_ms;
-    agent::start(Agent::new(window.clone(), config));
-    observe::install(&window, flush_interval_ms);
-    Ok(())
+thread_local! {
+    static PAGE: RefCell<Option<Page>> = const { RefCell::new(None) };
 }
 
-/// Registers a micro-frontend so events can be attributed to it.
-#[wasm_bindgen(js_name = registerApp)]
-pub fn register_app(app: JsValue) -> Result<(), JsError> {
-    let (app, declared) = AppOptions::from_js(&app)
-        .and_then(AppOptions::into_app)
-        .map_err(|e| failure("registerApp", &e))?;
-    with_agent(|agent| {
-        let name = app.name.clone();
-        agent.apps.register(app);
-        let mut registered = AppLifecycle::new(AppPhase::Registered, "");
-        registered.health_check = declared.health_check;
-        registered.dependencies = declared.dependencies;
-        registered.declared_rules = declared.rules;
-        agent.record(&name, agent.now(), EventBody::App(registered));
-    })
-    .ok_or_else(|| JsError::new("registerApp: call init first"))
-}
-
-/// The app mounted: a successful load in the availability metric.
-#[wasm_bindgen(js_name = appMounted)]
-pub fn app_mounted(name: JsValue) -> Result<(), JsError> {
-    let name = name
-        .as_string()
-        .ok_or_else(|| JsError::new("appMounted: the app name must be a string"))?;
-    report_mount(
-        "appMounted",
-        &name,
-        AppLifecycle::new(AppPhase::Mounted, ""),
-    )
-}
-
-/// The app failed to mount: a failed load in the availability metric.
-/// Takes `{ name, error }` (the npm package turns the error into text).
-#[wasm_bindgen(js_name = appFailed)]
-pub fn app_failed(report: JsValue) -> Result<(), JsError> {
-    let mut fields = fields::Fields::read(&report, "the report", "Sname serror")
-        .map_err(|e| failure("appFailed", &e))?;
-    let name = fields.string().unwrap_or_default();
-    let mut error = fields.string().unwrap_or_default();
-    canopy_wire::limits::truncate(&mut error, canopy_wire::limits::MAX_TEXT_BYTES);
-    // An app that failed before its code could register (its remote entry
-    // did not load, a framework gave up on it) is registered here, so the
-    // failed load counts against its availability and nobody else's.
-    canopy_wire::limits::check_app_name(&name).map_err(|e| failure("appFailed", &e))?;
-    with_agent(|agent| {
-        if !agent.apps.is_registered(&name) {
-            agent.apps.register(attribute::RegisteredApp {
-                name: name.clone(),
-                version: String::new(),
-                asset_prefixes: Vec::new(),
-                sample_rate: 1.0,
-                attrs: Default::default(),
-            });
-            let registered = AppLifecycle::new(AppPhase::Registered, "");
-            agent.record(&name, agent.now(), EventBody::App(registered));
+/// Runs `f` on the page's agent, if it runs. The loader never re-enters
+/// (see above); `try_*` keeps even a bug from panicking into the page.
+fn with_page(f: impl FnOnce(&mut Page)) {
+    let _ = PAGE.try_with(|cell| {
+        if let Ok(mut page) = cell.try_borrow_mut() {
+            if let Some(page) = page.as_mut() {
+                f(page);
+            }
         }
     });
-    report_mount(
-        "appFailed",
-        &name,
-        AppLifecycle::new(AppPhase::Failed, error),
-    )
 }
 
-/// `pushMetric(name, value, attrs)`: the npm package passes `{ name, value,
-/// attrs, stack }`, the stack telling which app's bundle made the call.
-#[wasm_bindgen(js_name = pushMetric)]
-pub fn push_metric(call: JsValue) -> Result<(), JsError> {
-    let read = || -> Result<(String, EventBody), String> {
-        let name = custom_name(&call, "the metric")?;
-        // Read after the name is checked: a bad name is the error to report.
-        let mut fields = fields::Fields::read(&call, "the metric", "nvalue aattrs sstack")?;
-        let value = fields.number().unwrap_or_default();
-        let attrs = fields.attrs();
-        Ok((
-            fields.string().unwrap_or_default(),
-            EventBody::Metric(canopy_wire::CustomMetric { name, value, attrs }),
-        ))
-    };
-    record_custom("pushMetric", read())
+fn with_agent(f: impl FnOnce(&mut Agent)) {
+    with_page(|page| f(&mut page.agent));
 }
 
-/// `pushEvent(name, attrs)`, passed as `{ name, attrs, stack }`.
-#[wasm_bindgen(js_name = pushEvent)]
-pub fn push_event(call: JsValue) -> Result<(), JsError> {
-    let read = || -> Result<(String, EventBody), String> {
-        let name = custom_name(&call, "the event")?;
-        let mut fields = fields::Fields::read(&call, "the event", "aattrs sstack")?;
-        let attrs = fields.attrs();
-        Ok((
-            fields.string().unwrap_or_default(),
-            EventBody::Custom(canopy_wire::CustomEvent { name, attrs }),
-        ))
-    };
-    record_custom("pushEvent", read())
-}
-
-/// `captureError(error, { attributes, app, level })`: the npm package
-/// passes the error described (`{ message, type, stack }`) with the options
-/// and the call's stack (`caller`).
-#[wasm_bindgen(js_name = captureError)]
-pub fn capture_error(call: JsValue) -> Result<(), JsError> {
-    capture::report(&call, ErrorSource::Handled, Level::Error, "Error")
-        .map_err(|e| failure("captureError", &e))
-}
-
-/// `captureMessage(message, { level, attributes, app })`, passed as `{ message, … }`.
-#[wasm_bindgen(js_name = captureMessage)]
-pub fn capture_message(call: JsValue) -> Result<(), JsError> {
-    capture::report(&call, ErrorSource::Message, Level::Info, "Message")
-        .map_err(|e| failure("captureMessage", &e))
-}
-
-/// An API call the npm package's `fetch`/`XMLHttpRequest` wrappers saw finish.
-#[wasm_bindgen(js_name = recordApiCall)]
-pub fn record_api_call(call: JsValue) -> Result<(), JsError> {
-    capture::api_call(&call).map_err(|e| failure("api calls", &e))
-}
-
-/// The `name` of a custom metric or event, checked.
-fn custom_name(call: &JsValue, what: &str) -> Result<String, String> {
-    let name = fields::Fields::read(call, what, "Sname")?
-        .string()
-        .unwrap_or_default();
-    canopy_wire::limits::check_metric_name(&name)?;
-    Ok(name)
-}
-
-/// Queues a custom metric or event for the app whose bundle called.
-fn record_custom(call: &str, read: Result<(String, EventBody), String>) -> Result<(), JsError> {
-    let (stack, body) = read.map_err(|e| failure(call, &e))?;
-    let recorded = with_agent(|agent| {
-        let app = agent
-            .apps
-            .owner_of_error("", &stack::parse(&stack))
-            .to_owned();
-        agent.record(&app, agent.now(), body);
-    });
-    recorded.ok_or_else(|| failure(call, "call init first"))
-}
-
-fn report_mount(call: &str, name: &str, outcome: AppLifecycle) -> Result<(), JsError> {
-    let recorded = with_agent(|agent| {
-        if !agent.apps.is_registered(name) {
-            return Err(failure(
-                call,
-                &concat(&["\"", name, "\" is not registered; call registerApp first"]),
-            ));
+/// Starts the agent with the numbers of the checked options (the text side
+/// keeps the rest). 0 if it already runs.
+#[no_mangle]
+pub extern "C" fn start(flush_interval_ms: f64, max_queue_bytes: f64, all_resources: u32, compress: u32) -> u32 {
+    let mut started = 0;
+    let _ = PAGE.try_with(|cell| {
+        let Ok(mut page) = cell.try_borrow_mut() else { return };
+        if page.is_some() {
+            return;
         }
-        agent.record(name, agent.now(), EventBody::App(outcome));
-        Ok(())
+        let mut page = page.insert(Page {
+            agent: Agent::new(Settings {
+                max_queue_bytes: max_queue_bytes as usize,
+                all_resources: all_resources != 0,
+                compress: compress != 0,
+            }),
+            observers: Observers::default(),
+        });
+        let Page { agent, observers } = &mut page;
+        observers.install(&mut |observation| agent.handle(observation));
+        after(Tag::Flush as u32, flush_interval_ms, true);
+        started = 1;
     });
-    recorded.unwrap_or_else(|| Err(failure(call, "call init first")))
+    started
 }
 
-/// The error a call fails with: `{call}: {why}`.
-fn failure(call: &str, why: &str) -> JsError {
-    JsError::new(&concat(&[call, ": ", why]))
+/// A callback from the browser: the tag it was given and its value.
+#[no_mangle]
+pub extern "C" fn on(tag: u32, value: u32) {
+    let value = Js::from_raw(value);
+    let Some((tag, parameter)) = Tag::split(tag) else { return };
+    with_page(|Page { agent, observers }| match tag {
+        Tag::Answer | Tag::Gzipped | Tag::Retry => {
+            if agent.delivery().on(tag, parameter, &value) {
+                agent.flush();
+            }
+        }
+        _ => observers.on(tag, parameter, &value, &mut |observation| agent.handle(observation)),
+    });
 }
 
-/// The agent's own health: events and bytes it holds, events it lost, and
-/// the wasm memory it uses. For diagnostics and the delivery tests.
-#[wasm_bindgen]
-pub fn stats() -> JsValue {
-    let Some((queued_events, queued_bytes, dropped)) = with_agent(|agent| agent.held()) else {
-        return JsValue::NULL;
-    };
-    stats_object(
-        queued_events as f64,
-        queued_bytes as f64,
-        dropped as f64,
-        &wasm_bindgen::memory(),
-    )
+/// Queues an event the text side built for `app` (a registration, a mount,
+/// a custom event or metric), `at` ms after the time origin.
+#[no_mangle]
+pub extern "C" fn record(app: u32, at: f64, event: u32) {
+    let event = Js::from_raw(event);
+    with_agent(|agent| agent.record(app, at, event));
 }
 
-// An object built in JS: in the wasm, each field is a `Reflect.set`.
-#[wasm_bindgen(inline_js = r#"
-export function stats_object(queuedEvents, queuedBytes, dropped, memory) {
-  return { queuedEvents, queuedBytes, dropped, memoryBytes: memory.buffer.byteLength };
-}
-"#)]
-extern "C" {
-    fn stats_object(
-        queued_events: f64,
-        queued_bytes: f64,
-        dropped: f64,
-        memory: &JsValue,
-    ) -> JsValue;
+/// An error the app reported itself (`captureError`, `captureMessage`),
+/// read by the text side: counted with the hooks' errors.
+#[no_mangle]
+pub extern "C" fn record_caught(app: u32, at: f64, caught: u32) {
+    let caught = text::Caught(Js::from_raw(caught));
+    with_agent(|agent| agent.caught(at, caught, false, Some(app)));
 }
 
-/// Errors and rejections the page raised before the agent started, kept by
-/// the hub: recorded as the hooks would have recorded them.
-#[wasm_bindgen(js_name = recordEarly)]
-pub fn record_early(events: JsValue) {
-    observe::errors::replay(&events);
+/// An API call the package's `fetch`/`XMLHttpRequest` wrappers saw finish.
+#[no_mangle]
+pub extern "C" fn api_call(app: u32, at: f64, duration: f64, failed: u32, event: u32) {
+    let event = Js::from_raw(event);
+    with_agent(|agent| agent.api_call(app, at, duration, failed != 0, event));
 }
 
-/// `watch({ target, app })`: `target` is where a framework runs the
-/// registered `app`'s code (its sandbox iframe's window; any event target
-/// works); the errors, rejections and failed resources there are that
-/// app's, and a window's resources are observed (attributed by URL, as
-/// every resource). The npm package calls it for a copy of itself running
-/// in a window other than the agent's.
-#[wasm_bindgen]
-pub fn watch(call: JsValue) -> Result<(), JsError> {
-    let app = observe::string(&call, "app").unwrap_or_default();
-    if with_agent(|agent| agent.apps.is_registered(&app)) != Some(true) {
-        return Err(JsError::new("watch: the app is not registered"));
-    }
-    observe::watch(&observe::get(&call, "target"), app);
-    Ok(())
+/// Errors and rejections the page raised before the agent started, kept by the hub.
+#[no_mangle]
+pub extern "C" fn record_early(events: u32) {
+    let events = Js::from_raw(events);
+    with_agent(|agent| observe::errors::replay(&events, &mut |observation| agent.handle(observation)));
 }
 
-/// Sends everything queued now (also happens on an interval and when the page hides).
-#[wasm_bindgen]
-pub fn flush() {
-    with_agent(|agent| agent.flush());
+/// `target` is where a framework runs the registered `app`'s code (its
+/// sandbox iframe's window, a shadow root): its errors and resources are that app's.
+#[no_mangle]
+pub extern "C" fn watch(target: u32, app: u32) {
+    let target = Js::from_raw(target);
+    with_page(|_| observe::watch(&target, app));
+}
+
+/// Sends everything queued now.
+#[no_mangle]
+pub extern "C" fn flush() {
+    with_agent(Agent::flush);
+}
+
+/// The agent's own health: 0 queued events, 1 queued bytes, 2 events lost; NaN before it runs.
+#[no_mangle]
+pub extern "C" fn stat(which: u32) -> f64 {
+    let mut value = f64::NAN;
+    with_agent(|agent| value = agent.held().get(which as usize).copied().unwrap_or(f64::NAN));
+    value
 }

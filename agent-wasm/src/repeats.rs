@@ -3,23 +3,28 @@
 //! one report with their count when the queue is next flushed. A page stuck
 //! in an error loop thus costs one report per flush, and a page throwing ever
 //! new errors at most [`MAX_DISTINCT`] per view.
+//!
+//! Errors are told apart by a fingerprint the JS side hashes from what makes
+//! two reports the same error: kind, level, type and message, thrown (or
+//! reported) from the same place (URL, line, column and top stack frame).
+//! The report `R` is opaque here (a JS handle in the agent): the first one
+//! is what a count is sent with.
 
-use canopy_wire::{ErrorReport, Frame};
+use crate::App;
 
 /// Distinct errors per view past which the agent stays quiet.
 pub const MAX_DISTINCT: usize = 100;
 
-#[derive(Debug, Default)]
-pub struct Repeats {
-    seen: Vec<Seen>,
+#[derive(Debug)]
+pub struct Repeats<R> {
+    seen: Vec<Seen<R>>,
 }
 
 #[derive(Debug)]
-struct Seen {
-    app: String,
-    /// The first report, without its stack text (the frames stay): what a
-    /// count is sent with.
-    report: ErrorReport,
+struct Seen<R> {
+    app: App,
+    fingerprint: u32,
+    report: R,
     unsent: u32,
 }
 
@@ -34,12 +39,19 @@ pub enum Verdict {
     Drop,
 }
 
-impl Repeats {
-    pub fn check(&mut self, app: &str, report: &ErrorReport) -> Verdict {
+impl<R> Default for Repeats<R> {
+    fn default() -> Self {
+        Self { seen: Vec::new() }
+    }
+}
+
+impl<R: Clone> Repeats<R> {
+    /// Checks an error of `app`; keeps `report` (a copy) if it is the first of its kind.
+    pub fn check(&mut self, app: App, fingerprint: u32, report: &R) -> Verdict {
         if let Some(seen) = self
             .seen
             .iter_mut()
-            .find(|seen| seen.app == app && same_error(&seen.report, report))
+            .find(|seen| seen.app == app && seen.fingerprint == fingerprint)
         {
             seen.unsent = seen.unsent.saturating_add(1);
             return Verdict::Counted;
@@ -47,119 +59,88 @@ impl Repeats {
         if self.seen.len() >= MAX_DISTINCT {
             return Verdict::Drop;
         }
-        let report = ErrorReport {
-            stack: String::new(),
-            count: 1,
-            ..report.clone()
-        };
         self.seen.push(Seen {
-            app: app.to_owned(),
-            report,
+            app,
+            fingerprint,
+            report: report.clone(),
             unsent: 0,
         });
         Verdict::Send
     }
 
-    /// The counted repeats since the last call, as reports with their count.
-    pub fn take_counts(&mut self) -> Vec<(String, ErrorReport)> {
+    /// The counted repeats since the last call: each app, first report and count.
+    pub fn take_counts(&mut self) -> Vec<(App, R, u32)> {
         let mut counts = Vec::new();
         for seen in &mut self.seen {
             if seen.unsent > 0 {
-                counts.push((
-                    seen.app.clone(),
-                    ErrorReport {
-                        count: seen.unsent,
-                        ..seen.report.clone()
-                    },
-                ));
+                counts.push((seen.app, seen.report.clone(), seen.unsent));
                 seen.unsent = 0;
             }
         }
         counts
     }
-}
 
-/// The same error: same kind, level, type and message, thrown (or reported)
-/// from the same place.
-fn same_error(a: &ErrorReport, b: &ErrorReport) -> bool {
-    fn top(report: &ErrorReport) -> Option<(&str, u32, u32)> {
-        report
-            .frames
-            .first()
-            .map(|f: &Frame| (f.file.as_str(), f.line, f.column))
+    /// A new view sends its errors afresh. Repeats not taken yet are forgotten.
+    pub fn start_view(&mut self) {
+        self.seen.clear();
     }
-    a.source == b.source
-        && a.level == b.level
-        && a.error_type == b.error_type
-        && a.message == b.message
-        && (a.url.as_str(), a.line, a.column) == (b.url.as_str(), b.line, b.column)
-        && top(a) == top(b)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use canopy_wire::{ErrorSource, Level};
 
-    fn error(message: &str, line: u32) -> ErrorReport {
-        ErrorReport {
-            source: ErrorSource::Error,
-            error_type: "TypeError".into(),
-            message: message.into(),
-            stack: "at f (https://x/a.js:1:1)".into(),
-            url: "https://x/a.js".into(),
-            line,
-            column: 1,
-            frames: vec![Frame {
-                function: "f".into(),
-                file: "https://x/a.js".into(),
-                line,
-                column: 1,
-            }],
-            count: 1,
-            level: Level::Error,
-            attrs: Default::default(),
-        }
-    }
+    const CART: App = 1;
+    const CATALOG: App = 2;
+    /// Fingerprints: "boom" thrown from line 1, from line 2, reported as a warning.
+    const BOOM_1: u32 = 0xb001;
+    const BOOM_2: u32 = 0xb002;
+    const BOOM_WARNING: u32 = 0xb0a1;
 
     #[test]
     fn repeats_are_counted_then_sent_as_one_report() {
         let mut repeats = Repeats::default();
-        assert_eq!(repeats.check("cart", &error("boom", 1)), Verdict::Send);
+        assert_eq!(repeats.check(CART, BOOM_1, &"boom@1"), Verdict::Send);
         for _ in 0..4 {
-            assert_eq!(repeats.check("cart", &error("boom", 1)), Verdict::Counted);
+            assert_eq!(
+                repeats.check(CART, BOOM_1, &"boom@1 again"),
+                Verdict::Counted
+            );
         }
         // Same message from elsewhere, or in another app: a different error.
-        assert_eq!(repeats.check("cart", &error("boom", 2)), Verdict::Send);
-        assert_eq!(repeats.check("catalog", &error("boom", 1)), Verdict::Send);
-        let warning = ErrorReport {
-            level: Level::Warning,
-            ..error("boom", 1)
-        };
-        assert_eq!(repeats.check("cart", &warning), Verdict::Send);
-        let counts = repeats.take_counts();
-        assert_eq!(counts.len(), 1);
+        assert_eq!(repeats.check(CART, BOOM_2, &"boom@2"), Verdict::Send);
+        assert_eq!(repeats.check(CATALOG, BOOM_1, &"boom@1"), Verdict::Send);
+        assert_eq!(repeats.check(CART, BOOM_WARNING, &"warning"), Verdict::Send);
         assert_eq!(
-            (
-                counts[0].0.as_str(),
-                counts[0].1.count,
-                counts[0].1.stack.as_str()
-            ),
-            ("cart", 4, "")
+            repeats.take_counts(),
+            [(CART, "boom@1", 4)],
+            "sent with the first report"
         );
-        assert_eq!(counts[0].1.frames, error("boom", 1).frames);
         assert!(repeats.take_counts().is_empty(), "counts are sent once");
-        assert_eq!(repeats.check("cart", &error("boom", 1)), Verdict::Counted);
-        assert_eq!(repeats.take_counts()[0].1.count, 1);
+        assert_eq!(repeats.check(CART, BOOM_1, &"boom@1"), Verdict::Counted);
+        assert_eq!(repeats.take_counts()[0].2, 1);
     }
 
     #[test]
     fn distinct_errors_are_capped_per_view() {
         let mut repeats = Repeats::default();
         for line in 0..MAX_DISTINCT as u32 {
-            assert_eq!(repeats.check("cart", &error("boom", line)), Verdict::Send);
+            assert_eq!(repeats.check(CART, line, &"boom"), Verdict::Send);
         }
-        assert_eq!(repeats.check("cart", &error("boom", 9_999)), Verdict::Drop);
-        assert_eq!(repeats.check("cart", &error("boom", 0)), Verdict::Counted);
+        assert_eq!(repeats.check(CART, 9_999, &"boom"), Verdict::Drop);
+        assert_eq!(repeats.check(CART, 0, &"boom"), Verdict::Counted);
+    }
+
+    #[test]
+    fn a_new_view_sends_its_errors_afresh() {
+        let mut repeats = Repeats::default();
+        for line in 0..MAX_DISTINCT as u32 {
+            repeats.check(CART, line, &"boom");
+        }
+        repeats.check(CART, 0, &"boom");
+        repeats.start_view();
+        assert!(repeats.take_counts().is_empty());
+        assert_eq!(repeats.check(CART, 0, &"boom"), Verdict::Send);
+        assert_eq!(repeats.check(CART, 9_999, &"boom"), Verdict::Send);
     }
 }

@@ -5,9 +5,12 @@
 //! A resource is attributed when it is reported, not when the browser
 //! reports it: an app's entry script and first chunks load before the code
 //! in them registers the app, and they are that app's all the same. Until
-//! then they wait, unattributed, up to [`MAX_UNATTRIBUTED`].
+//! then they wait, unattributed, up to [`MAX_UNATTRIBUTED`]. The resource's
+//! text (URL, initiator) `R` is opaque here (a JS handle in the agent).
 
-use canopy_wire::{Resource, ResourceSummary};
+use canopy_wire::ResourceSummary;
+
+use crate::App;
 
 /// Slowest resources kept per app and view.
 pub const SLOWEST: usize = 5;
@@ -15,48 +18,68 @@ pub const SLOWEST: usize = 5;
 /// Resources kept unattributed at most; past it they are attributed at once.
 pub const MAX_UNATTRIBUTED: usize = 256;
 
-#[derive(Debug, Default)]
-pub struct ResourceSummaries {
-    /// Resources seen and not yet attributed, with when they started.
-    seen: Vec<(f64, Resource)>,
-    apps: Vec<AppResources>,
+/// A resource the browser reported: its numbers, and its text as `R`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResourceTiming<R> {
+    /// When it started (ms since the time origin).
+    pub started: f64,
+    pub resource: R,
+    pub duration: f64,
+    pub transfer_size: u64,
+    /// Served from the browser's cache (nothing transferred, something decoded).
+    pub cache_hit: bool,
 }
 
 /// One app's resources in a view.
 #[derive(Debug)]
-pub struct AppResources {
-    pub app: String,
+pub struct AppResources<R> {
+    pub app: App,
     pub summary: ResourceSummary,
-    /// The slowest, slowest first, with when they started (ms since the time origin).
-    pub slowest: Vec<(f64, Resource)>,
+    /// The slowest, slowest first (the earlier of equals first).
+    pub slowest: Vec<ResourceTiming<R>>,
 }
 
-impl ResourceSummaries {
+#[derive(Debug)]
+pub struct ResourceSummaries<R> {
+    /// Resources seen and not yet attributed, in order.
+    seen: Vec<ResourceTiming<R>>,
+    apps: Vec<AppResources<R>>,
+}
+
+impl<R> Default for ResourceSummaries<R> {
+    fn default() -> Self {
+        Self {
+            seen: Vec::new(),
+            apps: Vec::new(),
+        }
+    }
+}
+
+impl<R> ResourceSummaries<R> {
     /// Keeps a resource to attribute later; returns how many are waiting.
-    pub fn see(&mut self, started: f64, resource: Resource) -> usize {
-        self.seen.push((started, resource));
+    pub fn see(&mut self, timing: ResourceTiming<R>) -> usize {
+        self.seen.push(timing);
         self.seen.len()
     }
 
     /// The resources seen since the last call, in order, to be attributed now.
-    pub fn take_seen(&mut self) -> Vec<(f64, Resource)> {
+    pub fn take_seen(&mut self) -> Vec<ResourceTiming<R>> {
         std::mem::take(&mut self.seen)
     }
 
     /// Adds an attributed resource to its app's summary.
-    pub fn add(&mut self, app: &str, started: f64, resource: Resource) {
+    pub fn add(&mut self, app: App, timing: ResourceTiming<R>) {
         let index = match self.apps.iter().position(|known| known.app == app) {
             Some(index) => index,
             None => {
-                let summary = ResourceSummary {
-                    count: 0,
-                    transfer_size: 0,
-                    cache_hits: 0,
-                    duration: 0.0,
-                };
                 self.apps.push(AppResources {
-                    app: app.to_owned(),
-                    summary,
+                    app,
+                    summary: ResourceSummary {
+                        count: 0,
+                        transfer_size: 0,
+                        cache_hits: 0,
+                        duration: 0.0,
+                    },
                     slowest: Vec::new(),
                 });
                 self.apps.len() - 1
@@ -67,22 +90,22 @@ impl ResourceSummaries {
         };
         let summary = &mut known.summary;
         summary.count += 1;
-        summary.transfer_size += resource.transfer_size;
-        summary.cache_hits += u32::from(resource.cache_hit);
-        summary.duration += resource.duration;
+        summary.transfer_size += timing.transfer_size;
+        summary.cache_hits += u32::from(timing.cache_hit);
+        summary.duration += timing.duration;
         let position = known
             .slowest
             .iter()
-            .position(|(_, slow)| slow.duration < resource.duration);
+            .position(|slow| slow.duration < timing.duration);
         match position {
-            Some(position) => known.slowest.insert(position, (started, resource)),
-            None => known.slowest.push((started, resource)),
+            Some(position) => known.slowest.insert(position, timing),
+            None => known.slowest.push(timing),
         }
         known.slowest.truncate(SLOWEST);
     }
 
     /// Every app's summary and slowest resources since the last call.
-    pub fn take(&mut self) -> Vec<AppResources> {
+    pub fn take(&mut self) -> Vec<AppResources<R>> {
         std::mem::take(&mut self.apps)
     }
 }
@@ -91,10 +114,18 @@ impl ResourceSummaries {
 mod tests {
     use super::*;
 
-    fn resource(url: &str, duration: f64, cache_hit: bool) -> Resource {
-        Resource {
-            url: url.into(),
-            initiator: "img".into(),
+    const CATALOG: App = 2;
+    const CART: App = 1;
+
+    fn resource(
+        started: f64,
+        url: &'static str,
+        duration: f64,
+        cache_hit: bool,
+    ) -> ResourceTiming<&'static str> {
+        ResourceTiming {
+            started,
+            resource: url,
             duration,
             transfer_size: if cache_hit { 0 } else { 1_000 },
             cache_hit,
@@ -106,12 +137,16 @@ mod tests {
         let mut summaries = ResourceSummaries::default();
         for i in 0..20 {
             summaries.add(
-                "catalog",
-                f64::from(i),
-                resource("https://x/c.png", f64::from(i % 7) * 10.0, i % 4 == 0),
+                CATALOG,
+                resource(
+                    f64::from(i),
+                    "https://x/c.png",
+                    f64::from(i % 7) * 10.0,
+                    i % 4 == 0,
+                ),
             );
         }
-        summaries.add("cart", 1.0, resource("https://x/cart.js", 5.0, false));
+        summaries.add(CART, resource(1.0, "https://x/cart.js", 5.0, false));
         let taken = summaries.take();
         assert_eq!(taken.len(), 2);
         let AppResources {
@@ -119,7 +154,7 @@ mod tests {
             summary,
             slowest,
         } = &taken[0];
-        assert_eq!(app, "catalog");
+        assert_eq!(*app, CATALOG);
         assert_eq!(
             (summary.count, summary.cache_hits, summary.transfer_size),
             (20, 5, 15_000)
@@ -128,9 +163,13 @@ mod tests {
             summary.duration,
             (0..20).map(|i| f64::from(i % 7) * 10.0).sum::<f64>()
         );
-        let durations: Vec<f64> = slowest.iter().map(|(_, r)| r.duration).collect();
+        let durations: Vec<f64> = slowest.iter().map(|slow| slow.duration).collect();
         assert_eq!(durations, [60.0, 60.0, 50.0, 50.0, 50.0]);
-        assert_eq!(slowest[0].0, 6.0, "the earlier of equals first");
+        assert_eq!(slowest[0].started, 6.0, "the earlier of equals first");
+        assert_eq!(
+            (taken[1].app, taken[1].slowest[0].resource),
+            (CART, "https://x/cart.js")
+        );
         assert!(summaries.take().is_empty());
     }
 
@@ -138,12 +177,12 @@ mod tests {
     fn seen_resources_wait_in_order_until_taken() {
         let mut summaries = ResourceSummaries::default();
         assert_eq!(
-            summaries.see(1.0, resource("https://x/a.js", 5.0, false)),
+            summaries.see(resource(1.0, "https://x/a.js", 5.0, false)),
             1
         );
-        assert_eq!(summaries.see(2.0, resource("https://x/b.js", 9.0, true)), 2);
+        assert_eq!(summaries.see(resource(2.0, "https://x/b.js", 9.0, true)), 2);
         let seen = summaries.take_seen();
-        let urls: Vec<&str> = seen.iter().map(|(_, r)| r.url.as_str()).collect();
+        let urls: Vec<&str> = seen.iter().map(|timing| timing.resource).collect();
         assert_eq!(urls, ["https://x/a.js", "https://x/b.js"]);
         assert!(summaries.take_seen().is_empty());
         assert!(summaries.take().is_empty(), "seen is not summarised");

@@ -152,25 +152,40 @@ fn unknown_kind_is_rejected() {
     assert!(result.is_err());
 }
 
-/// The npm package checks a registration queued before the wasm is ready
-/// with its own copy of the app-name rule (so it can answer `false` at
-/// once); the copy must say what `check_app_name` and the version limit say.
+/// The npm package's agent cuts text to the wire's limits and checks app
+/// names itself (index.js with it, so a registration queued before the wasm
+/// is ready is refused at once): its one copy of them, npm-package/agent/fields.js,
+/// must say what `limits` and `check_app_name` say.
 #[test]
-fn the_packages_copy_of_the_app_name_rule_matches_the_wire() {
-    let index = include_str!("../../npm-package/index.js");
+fn the_packages_limits_and_app_name_rule_match_the_wire() {
+    let fields = include_str!("../../npm-package/agent/fields.js");
     let name_rule = crate::concat(&[
-        "const APP_NAME = /^[A-Za-z0-9._-]{1,",
+        "export const APP_NAME = /^[A-Za-z0-9._-]{1,",
         &limits::MAX_APP_NAME_BYTES.to_string(),
         "}$/;",
     ]);
-    assert!(index.contains(&name_rule), "index.js lacks {name_rule}");
-    let version_rule = crate::concat(&[
-        "const MAX_VERSION_BYTES = ",
+    assert!(fields.contains(&name_rule), "fields.js lacks {name_rule}");
+    let shared = [
+        ("MAX_TEXT_BYTES", limits::MAX_TEXT_BYTES),
+        ("MAX_STACK_BYTES", limits::MAX_STACK_BYTES),
+        ("MAX_FRAMES", limits::MAX_FRAMES),
+        ("MAX_APPS_PER_BEACON", limits::MAX_APPS_PER_BEACON),
+        ("MAX_BEACON_BYTES", limits::MAX_BEACON_BYTES),
+        ("MAX_ATTRS", limits::MAX_ATTRS),
+        ("MAX_ATTR_KEY_BYTES", limits::MAX_ATTR_KEY_BYTES),
+        ("MAX_ATTR_VALUE_BYTES", limits::MAX_ATTR_VALUE_BYTES),
+        ("MAX_APP_NAME_BYTES", limits::MAX_APP_NAME_BYTES),
+    ];
+    for (name, value) in shared {
+        let rule = crate::concat(&["export const ", name, " = ", &value.to_string(), ";"]);
+        assert!(fields.contains(&rule), "fields.js lacks {rule}");
+    }
+    // The messages name the limit in words, as check_app_name's do.
+    let words = crate::concat(&[
+        "must be 1 to ",
         &limits::MAX_APP_NAME_BYTES.to_string(),
-        ";",
+        " characters",
     ]);
-    assert!(
-        index.contains(&version_rule),
-        "index.js lacks {version_rule}"
-    );
+    assert!(fields.contains(&words), "fields.js lacks {words}");
+    assert!(limits::check_app_name("").unwrap_err().contains(&words));
 }

@@ -1,0 +1,45 @@
+// Session identity as text: the tab's session in sessionStorage (so reloads
+// and route changes share it), random ids, and the sampling point of a
+// session and app. When a session expires is the wasm's (numbers only).
+
+import { byteLength } from './fields.js';
+
+const SESSION_KEY = 'canopy.session';
+
+/** The session sessionStorage holds (`{ id, started, lastActive }`, epoch ms), else a new one started at `now`; the caller decides whether it is still live. */
+export function restoreSession(now) {
+  try {
+    const [id, started, lastActive] = String(sessionStorage.getItem(SESSION_KEY)).split(' ');
+    // `id started last_active`, whole ms (what follows is ignored); anything else is garbage from elsewhere.
+    const times = [started, lastActive].map((ms) => (/^\d+$/.test(ms) && +ms < 2 ** 64 ? +ms : NaN));
+    if (id && byteLength(id) <= 64 && times.every((ms) => ms >= 0)) return { id, started: times[0], lastActive: times[1] };
+  } catch {
+    // no storage (privacy modes, sandboxed frames): each page has its own session
+  }
+  return { id: randomId(), started: now, lastActive: now };
+}
+
+/** Keeps `session` for the tab's next page as `id started last_active` (whole ms); storage may be missing or full. */
+export function saveSession({ id, started, lastActive }) {
+  const ms = (time) => Math.max(0, Math.trunc(time) || 0);
+  try {
+    sessionStorage.setItem(SESSION_KEY, `${id} ${ms(started)} ${ms(lastActive)}`);
+  } catch {
+    // as restoreSession: without storage each page has its own session
+  }
+}
+
+/** A random 128-bit id in 32 hex digits, for sessions, views and beacons. Math.random is enough: ids group events and tell a retried body from a new one; they protect nothing. */
+export function randomId() {
+  let id = '';
+  for (let part = 0; part < 4; part++) id += ((Math.random() * 2 ** 32) >>> 0).toString(16).padStart(8, '0');
+  return id;
+}
+
+/** Where session `sessionId` falls for app `appName`, in [0, 1): the app reports from the session when it is below its sample rate, so the decision holds for the whole session on every page and differs between apps. */
+export function samplePoint(sessionId, appName) {
+  // FNV-1a over the UTF-8 bytes of both, a 0 between: tiny, and spreads short ids well enough for a coin toss.
+  let hash = 0x811c9dc5;
+  for (const byte of new TextEncoder().encode(sessionId + '\0' + appName)) hash = Math.imul(hash ^ byte, 0x01000193) >>> 0;
+  return hash / 2 ** 32;
+}
