@@ -98,8 +98,12 @@ impl Agent {
                 value,
                 target,
                 owner,
-            } => self.vitals.layout_shift(start, value, target, owner.unwrap_or(SHELL)),
-            Observation::Event { entry, owner } => self.vitals.event(&entry, owner.unwrap_or(SHELL)),
+            } => self
+                .vitals
+                .layout_shift(start, value, target, owner.unwrap_or(SHELL)),
+            Observation::Event { entry, owner } => {
+                self.vitals.event(&entry, owner.unwrap_or(SHELL))
+            }
             Observation::LcpFinal => self.vitals.finalize_lcp(),
             Observation::Navigation { kind, timing } => {
                 if !self.navigation_sent {
@@ -135,7 +139,11 @@ impl Agent {
                 blocking,
                 mut scripts,
             } => self.long_frame(start, duration, blocking, &mut scripts),
-            Observation::Error { at, caught, sandbox } => self.caught(at, caught, true, sandbox),
+            Observation::Error {
+                at,
+                caught,
+                sandbox,
+            } => self.caught(at, caught, true, sandbox),
             Observation::ViewEnds {
                 hidden_at,
                 interactions,
@@ -192,7 +200,8 @@ impl Agent {
     /// four hours) ends, and what follows is a new session's, and a new view.
     fn touch_session(&mut self, now: f64) {
         if let Some(ended) = self.session.touch(now, text::new_id) {
-            self.views.next_view(ended, self.queue.first_view(), text::new_id(), None);
+            self.views
+                .next_view(ended, self.queue.first_view(), text::new_id(), None);
         }
     }
 
@@ -242,13 +251,20 @@ impl Agent {
 
     /// A long frame, for the app whose script ran longest in it (by the
     /// script's URL), kept a while so a slow interaction can name its scripts.
-    fn long_frame(&mut self, start: f64, duration: f64, blocking: f64, scripts: &mut Vec<Script<Js>>) {
+    fn long_frame(
+        &mut self,
+        start: f64,
+        duration: f64,
+        blocking: f64,
+        scripts: &mut Vec<Script<Js>>,
+    ) {
         longest_first(scripts);
         let app = scripts
             .first()
             .and_then(|script| text::owner_by_url(&script.url))
             .unwrap_or(SHELL);
-        self.vitals.long_frame(start, start + duration, scripts.clone());
+        self.vitals
+            .long_frame(start, start + duration, scripts.clone());
         if self.long_frames.take() {
             let event = text::long_frame(duration, blocking, &scripts_list(scripts));
             self.record(app, start, event);
@@ -269,7 +285,12 @@ impl Agent {
             self.record_vital(app, now, vital);
         }
         self.attribute_waiting(true);
-        for AppResources { app, summary, slowest } in self.resources.take() {
+        for AppResources {
+            app,
+            summary,
+            slowest,
+        } in self.resources.take()
+        {
             let event = text::resource_summary(
                 summary.count.into(),
                 summary.transfer_size as f64,
@@ -288,7 +309,8 @@ impl Agent {
     /// route change to `page_url`.
     fn start_view(&mut self, page_url: Option<Js>) {
         let session = self.session.id().clone();
-        self.views.next_view(session, self.queue.first_view(), text::new_id(), page_url);
+        self.views
+            .next_view(session, self.queue.first_view(), text::new_id(), page_url);
         self.repeats.start_view();
         self.api_calls.start_view();
         self.long_frames.start_view();
@@ -327,7 +349,11 @@ impl Agent {
             self.record(app, now, text::counted(&report, count));
         }
         for (app, summary) in self.api_calls.take_summaries() {
-            let event = text::api_summary(summary.calls.into(), summary.failed.into(), summary.duration);
+            let event = text::api_summary(
+                summary.calls.into(),
+                summary.failed.into(),
+                summary.duration,
+            );
             self.record(app, now, event);
         }
         self.save_session();
@@ -338,14 +364,20 @@ impl Agent {
             let dropped = self.dropped();
             let first_view = self.queue.first_view();
             let [session, view, page] = self.views.envelope_ids(first_view, self.session.id());
-            let envelope = text::body_envelope(session, view, page, dropped - self.dropped_reported);
-            let batch = self.queue.take_batch(text::bytes_of(&envelope), MAX_BEACON_BYTES, MAX_EVENTS_PER_BEACON);
+            let envelope =
+                text::body_envelope(session, view, page, dropped - self.dropped_reported);
+            let batch = self.queue.take_batch(
+                text::bytes_of(&envelope),
+                MAX_BEACON_BYTES,
+                MAX_EVENTS_PER_BEACON,
+            );
             if batch.events.is_empty() {
                 break;
             }
             self.dropped_reported = dropped;
             let body = text::body(&envelope, &text::list(batch.events.iter()));
-            self.delivery.send(body, batch.body_len, batch.events.len() as u64);
+            self.delivery
+                .send(body, batch.body_len, batch.events.len() as u64);
         }
     }
 
@@ -356,7 +388,11 @@ impl Agent {
 
     /// Queued events and bytes, and events lost so far.
     pub fn held(&self) -> [f64; 3] {
-        [self.queue.len() as f64, self.queue.bytes() as f64, self.dropped() as f64]
+        [
+            self.queue.len() as f64,
+            self.queue.bytes() as f64,
+            self.dropped() as f64,
+        ]
     }
 
     pub fn delivery(&mut self) -> &mut Delivery {
@@ -366,7 +402,13 @@ impl Agent {
 
 fn resource_event(timing: &ResourceTiming<ResourceText>) -> Js {
     let ResourceText { url, initiator } = &timing.resource;
-    text::resource(url, initiator, timing.duration, timing.transfer_size as f64, timing.cache_hit)
+    text::resource(
+        url,
+        initiator,
+        timing.duration,
+        timing.transfer_size as f64,
+        timing.cache_hit,
+    )
 }
 
 fn scripts_list(scripts: &[Script<Js>]) -> Js {

@@ -34,7 +34,7 @@ macro_rules! imports {
         }
         $(
             #[cfg(not(target_arch = "wasm32"))]
-            #[allow(unused_variables, clippy::missing_safety_doc)]
+            #[allow(unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments)]
             unsafe fn $name($($arg: $ty),*) $(-> $ret)? {
                 Default::default()
             }
@@ -190,8 +190,20 @@ pub fn date_now() -> f64 {
 
 /// Observes one entry type (buffered) on `window`'s timeline (the page's
 /// when `None`); `None` when the browser lacks it.
-pub fn observe_entries(kind: Word, tag: u32, duration_threshold: f64, window: Option<&Js>) -> Option<Js> {
-    let observer = unsafe { observe(kind as u32, tag, duration_threshold, window.map_or(0, Js::raw)) };
+pub fn observe_entries(
+    kind: Word,
+    tag: u32,
+    duration_threshold: f64,
+    window: Option<&Js>,
+) -> Option<Js> {
+    let observer = unsafe {
+        observe(
+            kind as u32,
+            tag,
+            duration_threshold,
+            window.map_or(0, Js::raw),
+        )
+    };
     (observer != 0).then_some(Js(observer))
 }
 

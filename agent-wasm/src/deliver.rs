@@ -90,7 +90,8 @@ impl Delivery {
     /// Keeps an attempt until its callback comes; the tag that brings it.
     fn hold(&mut self, attempt: Attempt<Body>, keepalive_len: usize, tag: Tag) -> u32 {
         self.next_number = (self.next_number + 1) & 0xff_ffff;
-        self.pending.push((self.next_number, attempt, keepalive_len));
+        self.pending
+            .push((self.next_number, attempt, keepalive_len));
         tag.with(self.next_number)
     }
 
@@ -126,7 +127,9 @@ impl Delivery {
                 // SAFETY: as above.
                 let retry_after = unsafe { retry_after(value.raw()) };
                 let retry_after = (!retry_after.is_nan()).then_some(retry_after);
-                let settled = self.retries.settled(keepalive_len, attempt, status, retry_after);
+                let settled = self
+                    .retries
+                    .settled(keepalive_len, attempt, status, retry_after);
                 if let Some(delay) = settled.retry_in_ms {
                     after(Tag::Retry as u32, delay, false);
                 }

@@ -73,10 +73,17 @@ fn with_agent(f: impl FnOnce(&mut Agent)) {
 /// Starts the agent with the numbers of the checked options (the text side
 /// keeps the rest). 0 if it already runs.
 #[no_mangle]
-pub extern "C" fn start(flush_interval_ms: f64, max_queue_bytes: f64, all_resources: u32, compress: u32) -> u32 {
+pub extern "C" fn start(
+    flush_interval_ms: f64,
+    max_queue_bytes: f64,
+    all_resources: u32,
+    compress: u32,
+) -> u32 {
     let mut started = 0;
     let _ = PAGE.try_with(|cell| {
-        let Ok(mut page) = cell.try_borrow_mut() else { return };
+        let Ok(mut page) = cell.try_borrow_mut() else {
+            return;
+        };
         if page.is_some() {
             return;
         }
@@ -100,14 +107,18 @@ pub extern "C" fn start(flush_interval_ms: f64, max_queue_bytes: f64, all_resour
 #[no_mangle]
 pub extern "C" fn on(tag: u32, value: u32) {
     let value = Js::from_raw(value);
-    let Some((tag, parameter)) = Tag::split(tag) else { return };
+    let Some((tag, parameter)) = Tag::split(tag) else {
+        return;
+    };
     with_page(|Page { agent, observers }| match tag {
         Tag::Answer | Tag::Gzipped | Tag::Retry => {
             if agent.delivery().on(tag, parameter, &value) {
                 agent.flush();
             }
         }
-        _ => observers.on(tag, parameter, &value, &mut |observation| agent.handle(observation)),
+        _ => observers.on(tag, parameter, &value, &mut |observation| {
+            agent.handle(observation)
+        }),
     });
 }
 
@@ -138,7 +149,9 @@ pub extern "C" fn api_call(app: u32, at: f64, duration: f64, failed: u32, event:
 #[no_mangle]
 pub extern "C" fn record_early(events: u32) {
     let events = Js::from_raw(events);
-    with_agent(|agent| observe::errors::replay(&events, &mut |observation| agent.handle(observation)));
+    with_agent(|agent| {
+        observe::errors::replay(&events, &mut |observation| agent.handle(observation))
+    });
 }
 
 /// `target` is where a framework runs the registered `app`'s code (its
@@ -159,6 +172,12 @@ pub extern "C" fn flush() {
 #[no_mangle]
 pub extern "C" fn stat(which: u32) -> f64 {
     let mut value = f64::NAN;
-    with_agent(|agent| value = agent.held().get(which as usize).copied().unwrap_or(f64::NAN));
+    with_agent(|agent| {
+        value = agent
+            .held()
+            .get(which as usize)
+            .copied()
+            .unwrap_or(f64::NAN)
+    });
     value
 }

@@ -214,8 +214,22 @@ pub fn navigation(kind: &Js, timings: [f64; 9]) -> Js {
     })
 }
 
-pub fn resource(url: &Js, initiator: &Js, duration: f64, transfer_size: f64, cache_hit: bool) -> Js {
-    js(unsafe { resource_event(url.raw(), initiator.raw(), duration, transfer_size, cache_hit.into()) })
+pub fn resource(
+    url: &Js,
+    initiator: &Js,
+    duration: f64,
+    transfer_size: f64,
+    cache_hit: bool,
+) -> Js {
+    js(unsafe {
+        resource_event(
+            url.raw(),
+            initiator.raw(),
+            duration,
+            transfer_size,
+            cache_hit.into(),
+        )
+    })
 }
 
 pub fn resource_summary(count: f64, transfer_size: f64, cache_hits: f64, duration: f64) -> Js {

@@ -269,6 +269,25 @@ test('sessions, views and privacy', async (t) => {
     assert.deepEqual(page.problems, []);
   });
 
+  await t.test('an event beforeSend records while the agent encodes another is kept', async (t) => {
+    // The hook runs inside the agent: a pushEvent made there waits for the
+    // agent to finish the event at hand, and is recorded then (issue 21:
+    // it used to fail with "call init first" and be lost).
+    const collector = await startCollector(t);
+    const beforeSend = `
+      if (event.kind === 'custom' && event.name === 'checkout') window.auditRecorded = canopy.pushEvent('audit', { of: event.name });
+      return event;`;
+    const page = await openPage(browser, collector, { options: { beforeSend } });
+    await page.evaluate(() => {
+      canopy.pushEvent('checkout');
+      canopy.flush();
+    });
+    await eventually('both events', () => customEvents(collector, 'checkout').length === 1 && customEvents(collector, 'audit').length === 1);
+    assert.deepEqual(customEvents(collector, 'audit')[0].attrs, { of: 'checkout' });
+    assert.equal(await page.evaluate(() => window.auditRecorded), true, 'pushEvent said it was recorded');
+    assert.deepEqual(page.problems, []);
+  });
+
   await t.test('an app sampled out sends nothing; attributes ride with the app', async (t) => {
     const collector = await startCollector(t);
     const page = await openPage(browser, collector, { app: { sampleRate: 0, attributes: { tenant: 'eu' } } });

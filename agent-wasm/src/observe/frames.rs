@@ -13,7 +13,10 @@ const FRAME_BUDGET_MS: f64 = 50.0;
 /// The entry type to observe: long animation frames where the browser has them.
 pub fn kind() -> (Word, Tag) {
     let types = Js::global(Word::PerformanceObserver).get(Word::supportedEntryTypes);
-    if types.call(Word::includes, &Js::word(Word::long_animation_frame)).is_true() {
+    if types
+        .call(Word::includes, &Js::word(Word::long_animation_frame))
+        .is_true()
+    {
         (Word::long_animation_frame, Tag::LongFrame)
     } else {
         (Word::longtask, Tag::LongTask)

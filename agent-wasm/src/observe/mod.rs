@@ -13,7 +13,6 @@ use crate::frames::Script;
 use crate::text::App;
 use crate::vitals::{InteractionEntry, LcpCandidate, NavigationTiming};
 
-
 /// What a hook saw, for the agent to handle.
 pub enum Observation {
     /// The first contentful paint, `start` ms after the time origin.
@@ -60,7 +59,9 @@ pub enum Observation {
         sandbox: Option<App>,
     },
     /// When the page was first hidden (infinity: not yet), as the observers start.
-    FirstHidden { at: f64 },
+    FirstHidden {
+        at: f64,
+    },
     /// The view ends: the page hid (`hidden_at`, a `visibilitychange`) or
     /// is going away (`pagehide`); `interactions`: `performance.interactionCount`.
     ViewEnds {
@@ -74,7 +75,9 @@ pub enum Observation {
         interactions: f64,
     },
     /// The second frame after a restore: its FCP and LCP.
-    RestoredPaint { at: f64 },
+    RestoredPaint {
+        at: f64,
+    },
     /// An SPA route change to `url` (scrubbed).
     RouteChange {
         url: Js,
@@ -158,7 +161,6 @@ impl Tag {
     }
 }
 
-
 /// The page's observers and listeners: every callback from the browser
 /// comes through [`Observers::on`].
 #[derive(Default)]
@@ -210,7 +212,9 @@ impl Observers {
                     interactions: lifecycle::interaction_count(),
                 });
             }
-            Tag::PageShow | Tag::RestoreFrame | Tag::RestorePaint => lifecycle::on(tag, value, report),
+            Tag::PageShow | Tag::RestoreFrame | Tag::RestorePaint => {
+                lifecycle::on(tag, value, report)
+            }
             Tag::Flush => report(Observation::FlushDue),
             Tag::SandboxResource => {
                 let list = value.call(Word::getEntries, &Js::UNDEFINED);

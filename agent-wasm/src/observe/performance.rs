@@ -30,7 +30,11 @@ pub fn start(report: Report) -> Vec<(Tag, Js)> {
     ];
     let mut observing = Vec::new();
     for (kind, tag) in kinds {
-        let threshold = if tag == Tag::Event { EVENT_DURATION_THRESHOLD } else { 0.0 };
+        let threshold = if tag == Tag::Event {
+            EVENT_DURATION_THRESHOLD
+        } else {
+            0.0
+        };
         if let Some(observer) = observe_entries(kind, tag as u32, threshold, None) {
             observing.push((tag, observer));
         }
@@ -50,7 +54,12 @@ pub fn observe_resources_of(window: &Js) {
         - Js::global(Word::performance).num(Word::timeOrigin);
     // Whole milliseconds are enough to date a resource; the tag has 24 bits.
     let offset = offset.max(0.0).min(f64::from(0xff_ffffu32)) as u32;
-    observe_entries(Word::resource, Tag::SandboxResource.with(offset), 0.0, Some(window));
+    observe_entries(
+        Word::resource,
+        Tag::SandboxResource.with(offset),
+        0.0,
+        Some(window),
+    );
 }
 
 /// Reads a list of entries of the observer tagged `tag`, `offset` ms after
@@ -170,7 +179,10 @@ fn lcp(entry: &Js, report: Report) {
     // The browser hides an element inside a shadow root: an image is then
     // the app's that serves it. A removed element is still named by its id.
     let (target, owner) = if element.is_object() {
-        (Some(text::node_selector(&element)), text::owner_by_node(&element))
+        (
+            Some(text::node_selector(&element)),
+            text::owner_by_node(&element),
+        )
     } else {
         let owner = resource.as_ref().and_then(text::owner_by_url);
         let id = entry.get(Word::id);
