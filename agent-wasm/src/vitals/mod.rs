@@ -66,7 +66,8 @@ pub enum Parts {
 }
 
 impl Parts {
-    /// The numbers in the wire's order; INP's three phases are followed by 0.
+    /// The numbers in the wire's order; INP's three phases are followed by
+    /// NaN, which tells the text side the parts are INP's.
     pub fn numbers(&self) -> Option<[f64; 4]> {
         match *self {
             Parts::None => None,
@@ -74,7 +75,7 @@ impl Parts {
                 input_delay,
                 processing,
                 presentation,
-            } => Some([input_delay, processing, presentation, 0.0]),
+            } => Some([input_delay, processing, presentation, f64::NAN]),
             Parts::Lcp {
                 ttfb,
                 load_delay,
