@@ -3,13 +3,12 @@
 // `encodeEvent` cuts every string to its limit, leaves out what the wire
 // leaves out and runs the page's `beforeSend`; `envelope` and `assemble`
 // make a request body of encoded events (canopy_wire::assemble).
-import { truncate, MAX_TEXT_BYTES, MAX_STACK_BYTES, MAX_ATTR_KEY_BYTES, MAX_ATTR_VALUE_BYTES } from './fields.js';
+import { truncate, MAX_U32 as U32, MAX_TEXT_BYTES, MAX_STACK_BYTES, MAX_ATTR_KEY_BYTES, MAX_ATTR_VALUE_BYTES } from './fields.js';
 
 /** Bumped only for changes an older server cannot read (canopy_wire::SCHEMA_VERSION). */
 export const SCHEMA_VERSION = 1;
 /** Longest HTTP method of an API call, in bytes (limits.rs). */
 export const MAX_METHOD_BYTES = 16;
-const U32 = 4294967295;
 
 /** A whole number as Rust's `as` casts a float to an unsigned type (NaN and below 0: 0; capped), so serde reads it as an integer. */
 export const whole = (value, max = Number.MAX_SAFE_INTEGER) =>

@@ -4,7 +4,7 @@
 // then readied to leave the page — stack parsed, URLs scrubbed, text cut.
 // A micro-frontend's chunk that fails to load means the app is not there for
 // the user: its URL is handed back so the agent also counts a failed load.
-import { readFields, truncate, checkAppName, MAX_TEXT_BYTES, MAX_STACK_BYTES } from './fields.js';
+import { readFields, truncate, checkAppName, property as get, MAX_TEXT_BYTES, MAX_STACK_BYTES, MAX_U32 } from './fields.js';
 import { parseStack } from '../stack.js';
 import { scrubUrl } from './scrub.js';
 import { attrsOf, whole } from './encode.js';
@@ -13,14 +13,6 @@ import { attrsOf, whole } from './encode.js';
 // script was loaded with `crossorigin` and served with CORS headers.
 const MUTED = 'Script error.';
 const LEVELS = ['fatal', 'error', 'warning', 'info', 'debug'];
-const U32 = 4294967295;
-
-/** `value[key]`; undefined when `value` is no object or reading throws. Read by name, never `instanceof`: a sandbox iframe's events are of its realm. */
-const get = (value, key) => {
-  try {
-    return Object(value) === value ? value[key] : undefined;
-  } catch {}
-};
 /** A string property, else undefined. */
 const string = (value, key) => {
   const found = get(value, key);
@@ -66,8 +58,8 @@ function errorEvent(event) {
   const report = newReport('error', string(thrown, 'name') ?? 'Error', string(thrown, 'message') ?? message);
   report.stack = string(thrown, 'stack') ?? '';
   report.url = string(event, 'filename') ?? '';
-  report.line = whole(get(event, 'lineno'), U32);
-  report.column = whole(get(event, 'colno'), U32);
+  report.line = whole(get(event, 'lineno'), MAX_U32);
+  report.column = whole(get(event, 'colno'), MAX_U32);
   return [report, false];
 }
 

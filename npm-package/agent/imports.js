@@ -4,6 +4,7 @@
 // storage, sending. The wasm passes slots and numbers (load.js); the
 // modules beside this one do the work on values.
 import { hold, valueOf, report } from './load.js';
+import { attempt, byteLength } from './fields.js';
 import { scrubUrl } from './scrub.js';
 import { readErrorEvent, fingerprint } from './errors.js';
 import { selector, shiftCause, ownerNameOfNode } from './dom.js';
@@ -19,7 +20,6 @@ import { watchHistory } from './history.js';
 // the last 50 resources observed (the page's buffer stops at 250 entries),
 // else from that buffer.
 const RECENT_RESOURCES = 50;
-const encoder = new TextEncoder();
 
 /** The bindings for the agent of `page`: `{ config, apps }` once init ran. */
 export function textImports(page) {
@@ -82,7 +82,7 @@ export function textImports(page) {
     long_frame_event: (duration, blocking, scripts) => hold(longFrameEvent(duration, blocking, valueOf(scripts))),
     api_summary_event: (...numbers) => hold(apiSummaryEvent(...numbers)),
     encode: (app, at, event) => hold(encodeEvent(page.apps.nameOf(app), at, valueOf(event), page.config.beforeSend)),
-    byte_length: (text) => encoder.encode(valueOf(text)).length,
+    byte_length: (text) => byteLength(valueOf(text)),
     push: (list, item) => valueOf(list).push(valueOf(item)),
     envelope: (session, view, url, dropped) => hold(envelope({
       id: randomId(), sessionId: valueOf(session), viewId: valueOf(view), pageUrl: valueOf(url),
@@ -122,19 +122,13 @@ export function textImports(page) {
     can_gzip: () => typeof CompressionStream == 'function',
     retry_after: (response) => {
       // The server's form: whole seconds.
-      const seconds = read(() => valueOf(response).headers.get('Retry-After'));
+      const seconds = attempt(() => valueOf(response).headers.get('Retry-After'));
       return /^\s*\d+\s*$/.test(seconds) ? Number(seconds) * 1000 : NaN;
     },
   };
   for (const [name, make] of Object.entries(wrapped)) bindings[name] = wrap(make);
   return bindings;
 }
-
-const read = (get) => {
-  try {
-    return get();
-  } catch {}
-};
 
 /** Where a body goes: gzipped bytes say so, a retry says when it is sent (the server dates events by it). */
 function bodyUrl(page, body, retry) {
