@@ -21,30 +21,38 @@ export function attrsOf(flat) {
   return pairs.length ? Object.fromEntries(pairs) : undefined;
 }
 
+// Numbers cast as the wire types them, by the mark before a field's name.
+const CASTS = { '#': whole, '%': (value) => whole(value, U32), '!': (value) => !!value };
+
+/** A builder of `{ kind, …fields }` from the values of `fields` (names in the wire's order), each cast by its mark: `#` a whole number, `%` one up to u32, `!` a flag; no `kind` for a part of an event. */
+const builder = (kind, fields) => (...values) => {
+  const event = kind ? { kind } : {};
+  fields.split(' ').forEach((field, at) => {
+    const cast = CASTS[field[0]];
+    event[cast ? field.slice(1) : field] = cast ? cast(values[at]) : values[at];
+  });
+  return event;
+};
+
 /** A vital (LCP, INP, CLS, FCP, TTFB): name and rating as the wire's strings, attribution where known. */
-export const vitalEvent = (name, value, rating, target, resource, eventType, owner, restored, parts, scripts) =>
-  ({ kind: 'vital', name, value, rating, target, resource, event_type: eventType, owner, restored, parts, scripts });
-
+export const vitalEvent = builder('vital', 'name value rating target resource event_type owner !restored parts scripts');
 /** The page's navigation timing in phases (ms). */
-export const navigationEvent = (navType, dns, tcp, tls, ttfb, download, domParse, domReady, load, transferSize) => ({
-  kind: 'navigation', nav_type: navType, dns, tcp, tls, ttfb, download,
-  dom_parse: domParse, dom_ready: domReady, load, transfer_size: whole(transferSize),
-});
-
+export const navigationEvent = builder('navigation', 'nav_type dns tcp tls ttfb download dom_parse dom_ready load #transfer_size');
 /** One loaded resource. */
-export const resourceEvent = (url, initiator, duration, transferSize, cacheHit) =>
-  ({ kind: 'resource', url, initiator, duration, transfer_size: whole(transferSize), cache_hit: cacheHit });
-
+export const resourceEvent = builder('resource', 'url initiator duration #transfer_size !cache_hit');
 /** An app's resources of one view, summed up. */
-export const resourceSummaryEvent = (count, transferSize, cacheHits, duration) =>
-  ({ kind: 'resource_summary', count: whole(count, U32), transfer_size: whole(transferSize), cache_hits: whole(cacheHits, U32), duration });
-
+export const resourceSummaryEvent = builder('resource_summary', '%count #transfer_size %cache_hits duration');
 /** A long animation frame (or long task), with the scripts that ran in it. */
-export const longFrameEvent = (duration, blocking, scripts) => ({ kind: 'long_frame', duration, blocking, scripts });
-
+export const longFrameEvent = builder('long_frame', 'duration blocking scripts');
+/** A script that ran in a long frame (or an INP's), as the frame's `scripts` list it. */
+export const scriptTiming = builder('', 'url function invoker duration');
 /** An app's finished API calls of one view. */
-export const apiSummaryEvent = (calls, failed, duration) =>
-  ({ kind: 'api_summary', calls: whole(calls, U32), failed: whole(failed, U32), duration });
+export const apiSummaryEvent = builder('api_summary', '%calls %failed duration');
+/** The parts of a vital: INP's three phases, LCP's four sub-parts. */
+export const inpParts = builder('', 'input_delay processing presentation');
+export const lcpParts = builder('', 'ttfb load_delay load_duration render_delay');
+/** An app's lifecycle event (registered, mounted, failed). */
+export const appEvent = (phase, detail = '') => ({ kind: 'app', phase, detail });
 
 /** A repeated error's first report sent again with its count, without its stack text (repeats.rs keeps the frames only). */
 export const withCount = (report, count) => ({ ...report, stack: '', count: whole(count, U32) });
