@@ -4,7 +4,7 @@
 // then readied to leave the page — stack parsed, URLs scrubbed, text cut.
 // A micro-frontend's chunk that fails to load means the app is not there for
 // the user: its URL is handed back so the agent also counts a failed load.
-import { readFields, truncate, checkAppName, property as get, MAX_TEXT_BYTES, MAX_STACK_BYTES, MAX_U32 } from './fields.js';
+import { readFields, truncate, checkAppName, hash, property as get, MAX_TEXT_BYTES, MAX_STACK_BYTES, MAX_U32 } from './fields.js';
 import { parseStack } from '../stack.js';
 import { scrubUrl } from './scrub.js';
 import { attrsOf, whole } from './encode.js';
@@ -131,13 +131,10 @@ export function captureReport(call, source, level, defaultType, ctx) {
   return { app: index, report: finish(report, ctx.scrub) };
 }
 
-/** A u32 hash (FNV-1a) of what makes two reports the same error (repeats.rs same_error): kind, level, type, message, location and top frame. */
+/** A u32 hash of what makes two reports the same error (repeats.rs same_error): kind, level, type, message, location and top frame. */
 export function fingerprint(report = {}) {
   const top = report.frames && report.frames[0];
   const same = [report.source, report.level || 'error', report.error_type, report.message, report.url,
     report.line, report.column, top ? [top.file, top.line, top.column] : null];
-  const text = JSON.stringify(same);
-  let hash = 2166136261;
-  for (let index = 0; index < text.length; index++) hash = Math.imul(hash ^ text.charCodeAt(index), 16777619);
-  return hash >>> 0;
+  return hash(JSON.stringify(same));
 }

@@ -2,7 +2,7 @@
 // and route changes share it), random ids, and the sampling point of a
 // session and app. When a session expires is the wasm's (numbers only).
 
-import { byteLength, utf8 } from './fields.js';
+import { byteLength, hash } from './fields.js';
 
 const SESSION_KEY = 'canopy.session';
 
@@ -38,8 +38,6 @@ export function randomId() {
 
 /** Where session `sessionId` falls for app `appName`, in [0, 1): the app reports from the session when it is below its sample rate, so the decision holds for the whole session on every page and differs between apps. */
 export function samplePoint(sessionId, appName) {
-  // FNV-1a over the UTF-8 bytes of both, a 0 between: tiny, and spreads short ids well enough for a coin toss.
-  let hash = 0x811c9dc5;
-  for (const byte of utf8(sessionId + '\0' + appName)) hash = Math.imul(hash ^ byte, 0x01000193) >>> 0;
-  return hash / 2 ** 32;
+  // The two hashed with a 0 between.
+  return hash(sessionId + '\0' + appName) / 2 ** 32;
 }
