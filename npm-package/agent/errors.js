@@ -12,7 +12,7 @@ import { attrsOf, whole } from './encode.js';
 // What browsers report instead of a cross-origin script's error, unless the
 // script was loaded with `crossorigin` and served with CORS headers.
 const MUTED = 'Script error.';
-const LEVELS = ['fatal', 'error', 'warning', 'info', 'debug'];
+const LEVELS = 'fatal error warning info debug'.split(' ');
 /** A string property, else undefined. */
 const string = (value, key) => {
   const found = get(value, key);
@@ -90,7 +90,7 @@ function describe(value) {
 
 /** The chunk URL in the message of a failed dynamic `import()` (Chrome: "Failed to fetch dynamically imported module: URL", Firefox: "error loading dynamically imported module: URL") or webpack's ChunkLoadError ("Loading chunk 7 failed. (error: URL)"): up to a ')' or ASCII white space. */
 export function chunkInMessage(message) {
-  const isChunk = ['dynamically imported module', 'Loading chunk', 'Loading CSS chunk'].some((phrase) => message.includes(phrase));
+  const isChunk = /dynamically imported module|Loading (CSS )?chunk/.test(message);
   return isChunk ? /https?:\/\/[^)\t\n\f\r ]*/.exec(message)?.[0] : undefined;
 }
 
