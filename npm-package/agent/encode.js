@@ -34,6 +34,10 @@ const builder = (kind, fields) => (...values) => {
   return event;
 };
 
+/** The wire's vital names and ratings in the order of its variants (VitalName, Rating): the wasm passes their numbers. */
+export const VITAL_NAMES = 'lcp cls inp fcp ttfb'.split(' ');
+export const RATINGS = 'good needs-improvement poor'.split(' ');
+
 /** A vital (LCP, INP, CLS, FCP, TTFB): name and rating as the wire's strings, attribution where known. */
 export const vitalEvent = builder('vital', 'name value rating target resource event_type owner !restored parts scripts');
 /** The page's navigation timing in phases (ms). */

@@ -10,7 +10,7 @@ import { readErrorEvent, fingerprint } from './errors.js';
 import { selector, shiftCause, ownerNameOfNode } from './dom.js';
 import {
   vitalEvent, navigationEvent, resourceEvent, resourceSummaryEvent, longFrameEvent, apiSummaryEvent, scriptTiming,
-  inpParts, lcpParts, appEvent, withCount, encodeEvent, envelope, assemble,
+  inpParts, lcpParts, appEvent, withCount, encodeEvent, envelope, assemble, VITAL_NAMES, RATINGS,
 } from './encode.js';
 import { restoreSession, saveSession, randomId, samplePoint } from './session.js';
 import { watchHistory } from './history.js';
@@ -71,7 +71,7 @@ export function textImports(page) {
     }),
     fingerprint: slotted((caught) => caught.fingerprint),
     with_count: held(withCount, 's'),
-    vital_event: held(vitalEvent, '---sssa-ss'),
+    vital_event: held((name, value, rating, ...rest) => vitalEvent(VITAL_NAMES[name], value, RATINGS[rating], ...rest), '---sssa-ss'),
     parts: (...times) => hold((Number.isNaN(times[3]) ? inpParts : lcpParts)(...times)),
     script: held(scriptTiming, 'sss'),
     navigation_event: held(navigationEvent, 's'),
