@@ -14,13 +14,6 @@ export const MAX_METHOD_BYTES = 16;
 export const whole = (value, max = Number.MAX_SAFE_INTEGER) =>
   typeof value == 'number' && value > 0 ? Math.min(Math.floor(value), max) : 0;
 
-/** Attributes from readFields' `[name, text, …]` as the wire's object (Object.fromEntries: a `__proto__` name stays a name). */
-export function attrsOf(flat) {
-  const pairs = [];
-  for (let index = 0; flat && index < flat.length; index += 2) pairs.push([flat[index], flat[index + 1]]);
-  return pairs.length ? Object.fromEntries(pairs) : undefined;
-}
-
 // Numbers cast as the wire types them, by the mark before a field's name.
 const CASTS = { '#': whole, '%': (value) => whole(value, U32), '!': (value) => !!value };
 

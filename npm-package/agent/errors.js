@@ -4,10 +4,10 @@
 // then readied to leave the page — stack parsed, URLs scrubbed, text cut.
 // A micro-frontend's chunk that fails to load means the app is not there for
 // the user: its URL is handed back so the agent also counts a failed load.
-import { readFields, truncate, checkAppName, hash, property as get, MAX_TEXT_BYTES, MAX_STACK_BYTES, MAX_U32 } from './fields.js';
+import { readFields, truncate, checkAppName, hash, attrsObject, property as get, MAX_TEXT_BYTES, MAX_STACK_BYTES, MAX_U32 } from './fields.js';
 import { parseStack } from '../stack.js';
 import { scrubUrl } from './scrub.js';
-import { attrsOf, whole } from './encode.js';
+import { whole } from './encode.js';
 
 // What browsers report instead of a cross-origin script's error, unless the
 // script was loaded with `crossorigin` and served with CORS headers.
@@ -123,7 +123,7 @@ export function captureReport(call, source, level, defaultType, ctx) {
   if (index < 0) return { error: `"${app}" is not registered; call registerApp first` };
   const report = newReport(source, type, message);
   if (named != 'error') report.level = named;
-  const attrs = attrsOf(attributes);
+  const attrs = attrsObject(attributes);
   if (attrs) report.attrs = attrs;
   // A message, or a thrown value that is not an Error, has no stack of its
   // own: where it was reported from places it.

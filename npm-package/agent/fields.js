@@ -67,8 +67,12 @@ export function checkAppName(name, what = 'app name') {
     : what + ` must be 1 to 64 characters, got "${name}"`;
 }
 
-/** An `a` field's [name, text, …] as the wire writes attributes: an object of texts. */
-export const attrsObject = (pairs) => Object.fromEntries(pairs.flatMap((name, at) => (at % 2 ? [] : [[name, pairs[at + 1]]])));
+/** An `a` field's [name, text, …] as the wire writes attributes: an object of texts (Object.fromEntries: a `__proto__` name stays a name); undefined for none. */
+export function attrsObject(pairs = []) {
+  const entries = [];
+  for (let at = 0; at < pairs.length; at += 2) entries.push([pairs[at], pairs[at + 1]]);
+  return entries.length ? Object.fromEntries(entries) : undefined;
+}
 
 // `spec` lists the fields as `<kind><name>`, separated by spaces. Kinds:
 // S a string that must be there, s a string, w a whole number in u32 range
