@@ -29,12 +29,11 @@ export function saveSession({ id, started, lastActive }) {
   }
 }
 
-/** A random 128-bit id in 32 hex digits, for sessions, views and beacons. Math.random is enough: ids group events and tell a retried body from a new one; they protect nothing. */
-export function randomId() {
-  let id = '';
-  for (let part = 0; part < 4; part++) id += ((Math.random() * 2 ** 32) >>> 0).toString(16).padStart(8, '0');
-  return id;
-}
+/** `bytes` random bytes in hex: trace and span ids, and (16) the ids of sessions, views and beacons. */
+export const randomHex = (bytes) => Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, '0')).join('');
+
+/** A random 128-bit id in 32 hex digits, for sessions, views and beacons: ids group events and tell a retried body from a new one. */
+export const randomId = () => randomHex(16);
 
 /** Where session `sessionId` falls for app `appName`, in [0, 1): the app reports from the session when it is below its sample rate, so the decision holds for the whole session on every page and differs between apps. */
 export function samplePoint(sessionId, appName) {
