@@ -3,6 +3,7 @@
 // session and app. When a session expires is the wasm's (numbers only).
 
 import { byteLength, hash } from './fields.js';
+import { whole } from './encode.js';
 
 const SESSION_KEY = 'canopy.session';
 
@@ -21,9 +22,8 @@ export function restoreSession(now) {
 
 /** Keeps `session` for the tab's next page as `id started last_active` (whole ms); storage may be missing or full. */
 export function saveSession({ id, started, lastActive }) {
-  const ms = (time) => Math.max(0, Math.trunc(time) || 0);
   try {
-    sessionStorage.setItem(SESSION_KEY, `${id} ${ms(started)} ${ms(lastActive)}`);
+    sessionStorage.setItem(SESSION_KEY, `${id} ${whole(started)} ${whole(lastActive)}`);
   } catch {
     // as restoreSession: without storage each page has its own session
   }
