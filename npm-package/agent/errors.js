@@ -4,7 +4,7 @@
 // then readied to leave the page — stack parsed, URLs scrubbed, text cut.
 // A micro-frontend's chunk that fails to load means the app is not there for
 // the user: its URL is handed back so the agent also counts a failed load.
-import { readFields, truncate, checkAppName, hash, attrsObject, property as get, MAX_TEXT_BYTES, MAX_STACK_BYTES, MAX_U32 } from './fields.js';
+import { readFields, truncate, checkAppName, hash, attrsObject, attempt, property as get, MAX_TEXT_BYTES, MAX_STACK_BYTES, MAX_U32 } from './fields.js';
 import { parseStack } from '../stack.js';
 import { scrubUrl } from './scrub.js';
 import { whole } from './encode.js';
@@ -77,15 +77,9 @@ function onRejection(event) {
 /** `String(value)` for primitives, JSON for objects; never throws. */
 function describe(value) {
   if (typeof value == 'string') return value;
-  try {
-    const json = typeof value == 'object' && value ? JSON.stringify(value) : undefined;
-    if (typeof json == 'string') return json;
-  } catch {}
-  try {
-    return String(value);
-  } catch {
-    return '';
-  }
+  // JSON.stringify may throw (a cycle) or give undefined (a toJSON); String may throw (no toString).
+  const json = typeof value == 'object' && value && attempt(() => JSON.stringify(value));
+  return typeof json == 'string' ? json : attempt(() => String(value)) ?? '';
 }
 
 /** The chunk URL in the message of a failed dynamic `import()` (Chrome: "Failed to fetch dynamically imported module: URL", Firefox: "error loading dynamically imported module: URL") or webpack's ChunkLoadError ("Loading chunk 7 failed. (error: URL)"): up to a ')' or ASCII white space. */
