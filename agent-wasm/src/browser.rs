@@ -13,14 +13,12 @@
 //! agent makes. Every import here is total: a property that cannot be read,
 //! a method that throws, is `undefined` (or NaN), never an exception.
 
-/// A JS value held by the wasm.
+/// A JS value held by the wasm. Handles 0 to 3 are fixed (`undefined`,
+/// `null`, `true`, `false`): the loader keeps and releases them as no-ops,
+/// so neither side of the boundary tests for them twice.
 #[repr(transparent)]
 #[derive(Debug, PartialEq, Eq)]
 pub struct Js(u32);
-
-/// Handles below this are fixed (`undefined`, `null`, `true`, `false`):
-/// never released.
-const FIXED: u32 = 4;
 
 /// Declares imports of the loader's module `module`: the real ones in the
 /// wasm, and stand-ins answering `undefined` (0) off the browser, where host
@@ -163,18 +161,15 @@ impl Js {
 
 impl Clone for Js {
     fn clone(&self) -> Self {
-        if self.0 < FIXED {
-            return Js(self.0);
-        }
+        // The loader hands fixed handles back as they are.
         Js(unsafe { keep(self.0) })
     }
 }
 
 impl Drop for Js {
     fn drop(&mut self) {
-        if self.0 >= FIXED {
-            unsafe { release(self.0) }
-        }
+        // The loader never releases a fixed handle.
+        unsafe { release(self.0) }
     }
 }
 
