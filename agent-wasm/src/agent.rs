@@ -373,12 +373,7 @@ fn scripts_list(scripts: &[Script<Js>]) -> Js {
     let timings: Vec<Js> = scripts
         .iter()
         .map(|script| {
-            text::script_timing(
-                &script.url,
-                script.function.as_ref().unwrap_or(&Js::UNDEFINED),
-                script.invoker.as_ref().unwrap_or(&Js::UNDEFINED),
-                script.duration,
-            )
+            text::script_timing(&script.url, &script.function, &script.invoker, script.duration)
         })
         .collect();
     text::list(timings.iter())
@@ -389,12 +384,12 @@ fn vital_event(vital: &Vital<Js>) -> Js {
         name: vital.name as u32,
         value: vital.value,
         rating: vital.name.rating(vital.value) as u32,
-        target: vital.target.as_ref(),
-        resource: vital.resource.as_ref(),
-        event_type: vital.event_type.as_ref(),
+        target: &vital.target,
+        resource: &vital.resource,
+        event_type: &vital.event_type,
         owner: vital.owner,
         restored: vital.restored,
-        parts: vital.parts.numbers().map(text::vital_parts),
-        scripts: (!vital.scripts.is_empty()).then(|| scripts_list(&vital.scripts)),
+        parts: vital.parts.numbers().map_or(Js::UNDEFINED, text::vital_parts),
+        scripts: if vital.scripts.is_empty() { Js::UNDEFINED } else { scripts_list(&vital.scripts) },
     })
 }

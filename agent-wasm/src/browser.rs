@@ -17,7 +17,7 @@
 /// `null`, `true`, `false`): the loader keeps and releases them as no-ops,
 /// so neither side of the boundary tests for them twice.
 #[repr(transparent)]
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, Default, PartialEq, Eq)]
 pub struct Js(u32);
 
 /// Declares imports of the loader's module `module`: the real ones in the

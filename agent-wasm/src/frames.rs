@@ -13,8 +13,8 @@ pub struct Script<T> {
     /// The script's URL, scrubbed.
     pub url: T,
     /// `sourceFunctionName` and `invoker`, where the browser names them.
-    pub function: Option<T>,
-    pub invoker: Option<T>,
+    pub function: T,
+    pub invoker: T,
     pub duration: f64,
 }
 
@@ -72,8 +72,8 @@ mod tests {
     fn script(url: &'static str, duration: f64) -> Script<&'static str> {
         Script {
             url,
-            function: None,
-            invoker: None,
+            function: "",
+            invoker: "",
             duration,
         }
     }

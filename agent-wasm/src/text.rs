@@ -150,10 +150,6 @@ pub fn counted(report: &Js, count: u32) -> Js {
     js(unsafe { with_count(report.raw(), count) })
 }
 
-fn raw_or_zero(value: Option<&Js>) -> u32 {
-    value.map_or(0, Js::raw)
-}
-
 /// The parts of a vital, as the text side writes them.
 pub fn vital_parts(parts: [f64; 4]) -> Js {
     let [a, b, c, d] = parts;
@@ -165,13 +161,14 @@ pub struct VitalFields<'a> {
     pub name: u32,
     pub value: f64,
     pub rating: u32,
-    pub target: Option<&'a Js>,
-    pub resource: Option<&'a Js>,
-    pub event_type: Option<&'a Js>,
+    pub target: &'a Js,
+    pub resource: &'a Js,
+    pub event_type: &'a Js,
     pub owner: Option<App>,
     pub restored: bool,
-    pub parts: Option<Js>,
-    pub scripts: Option<Js>,
+    /// Undefined when it has none.
+    pub parts: Js,
+    pub scripts: Js,
 }
 
 pub fn vital(fields: VitalFields) -> Js {
@@ -180,13 +177,13 @@ pub fn vital(fields: VitalFields) -> Js {
             fields.name,
             fields.value,
             fields.rating,
-            raw_or_zero(fields.target),
-            raw_or_zero(fields.resource),
-            raw_or_zero(fields.event_type),
+            fields.target.raw(),
+            fields.resource.raw(),
+            fields.event_type.raw(),
             fields.owner.map_or(-1, |app| app as i32),
             fields.restored.into(),
-            raw_or_zero(fields.parts.as_ref()),
-            raw_or_zero(fields.scripts.as_ref()),
+            fields.parts.raw(),
+            fields.scripts.raw(),
         )
     })
 }

@@ -37,8 +37,8 @@ pub fn frame(tag: Tag, entry: &Js, report: Report) {
         .items()
         .map(|script| Script {
             url: text::scrub_url(&script.get(Word::sourceURL)),
-            function: Some(script.get(Word::sourceFunctionName)),
-            invoker: Some(script.get(Word::invoker)),
+            function: script.get(Word::sourceFunctionName),
+            invoker: script.get(Word::invoker),
             duration: script.num(Word::duration),
         })
         .collect();

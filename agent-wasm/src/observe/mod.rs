@@ -25,7 +25,8 @@ pub enum Observation {
     LayoutShift {
         start: f64,
         value: f64,
-        target: Option<Js>,
+        /// Its selector (undefined: none).
+        target: Js,
         owner: Option<App>,
     },
     Event {

@@ -166,16 +166,16 @@ fn lcp(entry: &Js, report: Report) {
     } else {
         None
     };
-    let resource = has_url.then(|| text::scrub_url(&url));
+    let resource = if has_url { text::scrub_url(&url) } else { Js::UNDEFINED };
     // The browser hides an element inside a shadow root: an image is then
     // the app's that serves it. A removed element is still named by its id.
     let (target, owner) = if element.is_object() {
-        (Some(text::node_selector(&element)), text::owner_by_node(&element))
+        (text::node_selector(&element), text::owner_by_node(&element))
     } else {
-        let owner = resource.as_ref().and_then(text::owner_by_url);
+        let owner = if has_url { text::owner_by_url(&resource) } else { None };
         let id = entry.get(Word::id);
         let named = id.is_some() && !entry.is(Word::id, Word::empty);
-        (named.then(|| text::selector_of_id(&id)), owner)
+        (if named { text::selector_of_id(&id) } else { Js::UNDEFINED }, owner)
     };
     let navigation = navigation_entry();
     report(Observation::Lcp(LcpCandidate {
@@ -206,7 +206,10 @@ fn layout_shift(shift: &Js, report: Report) {
             }
         }
     }
-    let target = node.map(|node| text::node_selector(&node));
+    let target = match node {
+        Some(node) => text::node_selector(&node),
+        None => Js::UNDEFINED,
+    };
     // The shift is the app's that caused it, not the app's that moved most.
     let owner = text::owner_by_node(&text::cause_of_shift(&sources));
     report(Observation::LayoutShift {
@@ -222,9 +225,9 @@ fn event_timing(timing: &Js, report: Report) {
     // Only an interaction's entries are attributed; the others count for their frame alone.
     let (target, owner) = if id > 0.0 {
         let node = timing.get(Word::target);
-        (Some(text::node_selector(&node)), text::owner_by_node(&node))
+        (text::node_selector(&node), text::owner_by_node(&node))
     } else {
-        (None, None)
+        (Js::UNDEFINED, None)
     };
     report(Observation::Event {
         entry: InteractionEntry {
@@ -233,7 +236,7 @@ fn event_timing(timing: &Js, report: Report) {
             processing_start: timing.num(Word::processingStart),
             processing_end: timing.num(Word::processingEnd),
             duration: timing.num(Word::duration),
-            name: Some(timing.get(Word::name)),
+            name: timing.get(Word::name),
             target,
         },
         owner,
