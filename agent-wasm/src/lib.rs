@@ -80,7 +80,8 @@ pub extern "C" fn start(flush_interval_ms: f64, max_queue_bytes: f64, all_resour
         if page.is_some() {
             return;
         }
-        let mut page = page.insert(Page {
+        // Not `insert`: it would drop the (empty) page it replaces, and link that.
+        let mut page = page.get_or_insert_with(|| Page {
             agent: Agent::new(Settings {
                 max_queue_bytes: max_queue_bytes as usize,
                 all_resources: all_resources != 0,
