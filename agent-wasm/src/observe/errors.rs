@@ -13,7 +13,8 @@ use crate::text::{App, Caught};
 pub fn listen(target: &Js, app: Option<App>) {
     // The app rides in the tag, shifted past 0 (no app).
     let sandbox = app.map_or(0, |app| app + 1);
-    for (event_type, tag) in [(Word::error, Tag::Error), (Word::unhandledrejection, Tag::Rejection)] {
+    // By reference, as in performance::start.
+    for &(event_type, tag) in &[(Word::error, Tag::Error), (Word::unhandledrejection, Tag::Rejection)] {
         // Capture phase: load errors of elements do not bubble to the window.
         target.listen(event_type, tag.with(sandbox), true);
     }

@@ -29,14 +29,15 @@ pub fn start(report: Report) -> Vec<(Tag, Js)> {
         frames::kind(),
     ];
     let mut observing = Vec::new();
-    for (kind, tag) in kinds {
+    // By reference: an array iterated by value links core's array IntoIter.
+    for &(kind, tag) in &kinds {
         let threshold = if tag == Tag::Event { EVENT_DURATION_THRESHOLD } else { 0.0 };
         if let Some(observer) = observe_entries(kind, tag as u32, threshold, None) {
             observing.push((tag, observer));
         }
     }
     let window = Js::global(Word::window);
-    for input in [Word::keydown, Word::click] {
+    for &input in &[Word::keydown, Word::click] {
         window.listen(input, Tag::Input as u32, true);
     }
     observing
