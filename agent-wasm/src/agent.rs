@@ -344,8 +344,9 @@ impl Agent {
                 break;
             }
             self.dropped_reported = dropped;
-            let body = text::body(&envelope, &text::list(batch.events.iter()));
-            self.delivery.send(body, batch.body_len, batch.events.len() as u64);
+            let events = batch.events.len() as u64;
+            let body = text::body(&envelope, &text::list(batch.events));
+            self.delivery.send(body, batch.body_len, events);
         }
     }
 
@@ -370,13 +371,9 @@ fn resource_event(timing: &ResourceTiming<ResourceText>) -> Js {
 }
 
 fn scripts_list(scripts: &[Script<Js>]) -> Js {
-    let timings: Vec<Js> = scripts
-        .iter()
-        .map(|script| {
-            text::script_timing(&script.url, &script.function, &script.invoker, script.duration)
-        })
-        .collect();
-    text::list(timings.iter())
+    text::list(scripts.iter().map(|script| {
+        text::script_timing(&script.url, &script.function, &script.invoker, script.duration)
+    }))
 }
 
 fn vital_event(vital: &Vital<Js>) -> Js {

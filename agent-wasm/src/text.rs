@@ -238,7 +238,7 @@ pub fn bytes_of(text: &Js) -> usize {
 }
 
 /// A JS array of the values.
-pub fn list<'a>(items: impl IntoIterator<Item = &'a Js>) -> Js {
+pub fn list(items: impl IntoIterator<Item = Js>) -> Js {
     let list = js(unsafe { array() });
     for item in items {
         unsafe { push(list.raw(), item.raw()) }
