@@ -49,6 +49,8 @@ imports! { "c" {
     fn get(value: u32, key: u32) -> u32;
     /// `value[WORDS[key]]` if it is a number, else NaN.
     fn number(value: u32, key: u32) -> f64;
+    /// `value[WORDS[key]]` if it is a number, else 0.
+    fn num(value: u32, key: u32) -> f64;
     /// Whether `value[WORDS[key]] === WORDS[word]` (`true`: the word list's
     /// first entry is the boolean, see words.js).
     fn equals(value: u32, key: u32, word: u32) -> u32;
@@ -126,7 +128,7 @@ impl Js {
 
     /// A numeric property, 0 when it is not a number.
     pub fn num(&self, key: Word) -> f64 {
-        self.number(key).unwrap_or(0.0)
+        unsafe { num(self.0, key as u32) }
     }
 
     /// Whether the property is exactly `word` (`Word::True` for `true`).
