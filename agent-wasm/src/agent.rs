@@ -248,11 +248,11 @@ impl Agent {
             .first()
             .and_then(|script| text::owner_by_url(&script.url))
             .unwrap_or(SHELL);
-        self.vitals.long_frame(start, start + duration, scripts.clone());
         if self.long_frames.take() {
             let event = text::long_frame(duration, blocking, &scripts_list(scripts));
             self.record(app, start, event);
         }
+        self.vitals.long_frame(start, start + duration, std::mem::take(scripts));
     }
 
     /// Queues a vital with its rating, tagged if the view was restored.

@@ -54,6 +54,18 @@ impl<T: Default> LcpCandidate<T> {
     }
 }
 
+/// A copy of the LCP vital. It has no scripts: not cloning them keeps
+/// `Vec<Script>`'s clone out of the wasm.
+pub(super) fn copy<T: Clone>(lcp: &Vital<T>) -> Vital<T> {
+    Vital {
+        target: lcp.target.clone(),
+        resource: lcp.resource.clone(),
+        event_type: lcp.event_type.clone(),
+        scripts: Vec::new(),
+        ..*lcp
+    }
+}
+
 /// LCP's four sub-parts: time to first byte, then until the LCP resource
 /// was requested, its load, and until the element rendered. They add up to
 /// the LCP value `lcp` (or to when the resource finished, if the browser

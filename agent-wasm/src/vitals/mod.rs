@@ -324,7 +324,7 @@ impl<T: Text> Vitals<T> {
                 .as_ref()
                 .filter(|lcp| is_shell || lcp.owner == Some(app.app))
             {
-                app.report(&mut changed, LCP, Some(lcp.clone()));
+                app.report(&mut changed, LCP, Some(lcp::copy(lcp)));
             }
         }
         for (_, vital) in &mut changed {
