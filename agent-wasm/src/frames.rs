@@ -44,7 +44,10 @@ impl<T: Clone> RecentFrames<T> {
         let mut scripts = Vec::new();
         for (frame_start, frame_end, frame_scripts) in &self.frames {
             if *frame_start <= end && *frame_end >= start {
-                scripts.extend(frame_scripts.iter().cloned());
+                // Pushed one by one: `extend` would link a reservation.
+                for script in frame_scripts {
+                    scripts.push(script.clone());
+                }
             }
         }
         longest_first(&mut scripts);
