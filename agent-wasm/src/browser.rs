@@ -189,7 +189,8 @@ pub fn date_now() -> f64 {
 /// when `None`); `None` when the browser lacks it.
 pub fn observe_entries(kind: Word, tag: u32, duration_threshold: f64, window: Option<&Js>) -> Option<Js> {
     let observer = unsafe { observe(kind as u32, tag, duration_threshold, window.map_or(0, Js::raw)) };
-    (observer != 0).then_some(Js(observer))
+    // A branch, not `then_some`: its copy for `Js` costs more wasm.
+    if observer != 0 { Some(Js(observer)) } else { None }
 }
 
 /// Reports `tag` after `ms` (every `ms` if `repeat`).

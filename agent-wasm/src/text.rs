@@ -127,7 +127,8 @@ pub struct Caught(pub Js);
 impl Caught {
     pub fn read(event: &Js) -> Option<Caught> {
         let caught = js(unsafe { read_error(event.raw()) });
-        caught.is_some().then_some(Caught(caught))
+        // Branches, not `then_some` (see browser::observe_entries).
+        if caught.is_some() { Some(Caught(caught)) } else { None }
     }
     pub fn claimant(&self) -> Option<App> {
         app(unsafe { claimant(self.0.raw()) })
@@ -230,7 +231,7 @@ pub fn api_summary(calls: f64, failed: f64, duration: f64) -> Js {
 /// The event as JSON for `app`, or None when `beforeSend` dropped it.
 pub fn encode_event(app: App, at: f64, event: &Js) -> Option<Js> {
     let encoded = js(unsafe { encode(app, at, event.raw()) });
-    encoded.is_some().then_some(encoded)
+    if encoded.is_some() { Some(encoded) } else { None }
 }
 
 pub fn bytes_of(text: &Js) -> usize {
