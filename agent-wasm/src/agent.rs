@@ -355,9 +355,14 @@ impl Agent {
         self.queue.dropped() + self.delivery.dropped_events()
     }
 
-    /// Queued events and bytes, and events lost so far.
-    pub fn held(&self) -> [f64; 3] {
-        [self.queue.len() as f64, self.queue.bytes() as f64, self.dropped() as f64]
+    /// Queued events (0) and bytes (1), and events lost so far (2); NaN for another `which`.
+    pub fn held(&self, which: u32) -> f64 {
+        match which {
+            0 => self.queue.len() as f64,
+            1 => self.queue.bytes() as f64,
+            2 => self.dropped() as f64,
+            _ => f64::NAN,
+        }
     }
 
     pub fn delivery(&mut self) -> &mut Delivery {

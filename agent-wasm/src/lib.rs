@@ -160,6 +160,6 @@ pub extern "C" fn flush() {
 #[no_mangle]
 pub extern "C" fn stat(which: u32) -> f64 {
     let mut value = f64::NAN;
-    with_agent(|agent| value = agent.held().get(which as usize).copied().unwrap_or(f64::NAN));
+    with_agent(|agent| value = agent.held(which));
     value
 }
