@@ -89,7 +89,7 @@ impl Agent {
             Observation::FirstHidden { at } => self.vitals.first_hidden(at),
             Observation::Paint { start, activation } => {
                 if let Some(fcp) = self.vitals.paint(start, activation) {
-                    self.record_vital(SHELL, start, fcp);
+                    self.record_vital(SHELL, start, &fcp);
                 }
             }
             Observation::Lcp(candidate) => self.vitals.lcp(candidate),
@@ -107,7 +107,7 @@ impl Agent {
                     let fields = timing.fields();
                     self.record(SHELL, 0.0, text::navigation(&kind, fields));
                     let ttfb = self.vitals.ttfb(timing.ttfb());
-                    self.record_vital(SHELL, 0.0, ttfb);
+                    self.record_vital(SHELL, 0.0, &ttfb);
                 }
             }
             Observation::Resource {
@@ -152,11 +152,11 @@ impl Agent {
             } => {
                 self.start_view(None);
                 let ttfb = self.vitals.restore(at, hidden, interactions);
-                self.record_vital(SHELL, performance_now(), ttfb);
+                self.record_vital(SHELL, performance_now(), &ttfb);
             }
             Observation::RestoredPaint { at } => {
                 if let Some(fcp) = self.vitals.restored_paint(at) {
-                    self.record_vital(SHELL, at, fcp);
+                    self.record_vital(SHELL, at, &fcp);
                 }
             }
             Observation::RouteChange { url, interactions } => {
@@ -256,8 +256,8 @@ impl Agent {
     }
 
     /// Queues a vital with its rating, tagged if the view was restored.
-    fn record_vital(&mut self, app: App, at: f64, vital: Vital<Js>) {
-        let event = vital_event(&vital);
+    fn record_vital(&mut self, app: App, at: f64, vital: &Vital<Js>) {
+        let event = vital_event(vital);
         self.record(app, at, event);
     }
 
@@ -265,11 +265,12 @@ impl Agent {
     /// for its app, each app's resources, then everything is sent.
     fn end_view(&mut self, interactions: Option<f64>) {
         let now = performance_now();
-        for (app, vital) in self.vitals.take_changed(interactions) {
-            self.record_vital(app, now, vital);
+        for (app, vital) in &self.vitals.take_changed(interactions) {
+            self.record_vital(*app, now, vital);
         }
         self.attribute_waiting(true);
-        for AppResources { app, summary, slowest } in self.resources.take() {
+        for AppResources { app, summary, slowest } in &self.resources.take() {
+            let app = *app;
             let event = text::resource_summary(
                 summary.count.into(),
                 summary.transfer_size as f64,
@@ -278,7 +279,7 @@ impl Agent {
             );
             self.record(app, now, event);
             for timing in slowest {
-                self.record(app, timing.started, resource_event(&timing));
+                self.record(app, timing.started, resource_event(timing));
             }
         }
         self.flush();
