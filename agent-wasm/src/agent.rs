@@ -324,12 +324,12 @@ impl Agent {
     pub fn flush(&mut self) {
         self.attribute_waiting(false);
         let now = performance_now();
-        for (app, report, count) in self.repeats.take_counts() {
-            self.record(app, now, text::counted(&report, count));
+        for (app, report, count) in &self.repeats.take_counts() {
+            self.record(*app, now, text::counted(report, *count));
         }
-        for (app, summary) in self.api_calls.take_summaries() {
+        for (app, summary) in &self.api_calls.take_summaries() {
             let event = text::api_summary(summary.calls.into(), summary.failed.into(), summary.duration);
-            self.record(app, now, event);
+            self.record(*app, now, event);
         }
         self.save_session();
         if self.delivery.is_waiting() {
