@@ -140,10 +140,15 @@ impl Js {
         Js(unsafe { call(self.0, method as u32, argument.0) })
     }
 
+    /// `value[index]` (undefined past the end, or for a value that is not array-like).
+    pub fn item(&self, index: u32) -> Js {
+        Js(unsafe { item(self.0, index) })
+    }
+
     /// The items of an array-like value (none for anything else).
     pub fn items(&self) -> impl Iterator<Item = Js> + '_ {
         let len = self.num(Word::length) as u32;
-        (0..len).map(move |index| Js(unsafe { item(self.0, index) }))
+        (0..len).map(move |index| self.item(index))
     }
 
     pub fn word(word: Word) -> Js {

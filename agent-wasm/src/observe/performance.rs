@@ -81,9 +81,7 @@ fn performance() -> Js {
 
 fn navigation_entry() -> Js {
     let kind = Js::word(Word::navigation);
-    let list = performance().call(Word::getEntriesByType, &kind);
-    let first = list.items().next();
-    first.unwrap_or(Js::UNDEFINED)
+    performance().call(Word::getEntriesByType, &kind).item(0)
 }
 
 /// When a prerendered page was activated (ms since the time origin); 0 if it was not prerendered.
