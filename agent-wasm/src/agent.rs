@@ -133,8 +133,8 @@ impl Agent {
                 start,
                 duration,
                 blocking,
-                mut scripts,
-            } => self.long_frame(start, duration, blocking, &mut scripts),
+                scripts,
+            } => self.long_frame(start, duration, blocking, scripts),
             Observation::Error { at, caught, sandbox } => self.caught(at, caught, true, sandbox),
             Observation::ViewEnds {
                 hidden_at,
@@ -242,17 +242,17 @@ impl Agent {
 
     /// A long frame, for the app whose script ran longest in it (by the
     /// script's URL), kept a while so a slow interaction can name its scripts.
-    fn long_frame(&mut self, start: f64, duration: f64, blocking: f64, scripts: &mut Vec<Script<Js>>) {
-        longest_first(scripts);
+    fn long_frame(&mut self, start: f64, duration: f64, blocking: f64, mut scripts: Vec<Script<Js>>) {
+        longest_first(&mut scripts);
         let app = scripts
             .first()
             .and_then(|script| text::owner_by_url(&script.url))
             .unwrap_or(SHELL);
         if self.long_frames.take() {
-            let event = text::long_frame(duration, blocking, &scripts_list(scripts));
+            let event = text::long_frame(duration, blocking, &scripts_list(&scripts));
             self.record(app, start, event);
         }
-        self.vitals.long_frame(start, start + duration, std::mem::take(scripts));
+        self.vitals.long_frame(start, start + duration, scripts);
     }
 
     /// Queues a vital with its rating, tagged if the view was restored.
