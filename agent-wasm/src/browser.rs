@@ -32,7 +32,7 @@ macro_rules! imports {
         }
         $(
             #[cfg(not(target_arch = "wasm32"))]
-            #[allow(unused_variables, clippy::missing_safety_doc)]
+            #[allow(unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments)]
             unsafe fn $name($($arg: $ty),*) $(-> $ret)? {
                 Default::default()
             }
