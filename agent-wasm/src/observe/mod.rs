@@ -178,7 +178,7 @@ impl Observers {
         if document.is(Word::prerendering, Word::True) {
             document.listen(Word::prerenderingchange, Tag::Activated as u32, false);
         } else {
-            self.observing = performance::start(report);
+            performance::start(report, &mut self.observing);
         }
         lifecycle::install();
         errors::listen(&Js::global(Word::window), None);
@@ -187,7 +187,7 @@ impl Observers {
     /// A callback from the browser: `tag`, its parameter and its value.
     pub fn on(&mut self, tag: Tag, parameter: u32, value: &Js, report: Report) {
         match tag {
-            Tag::Activated => self.observing = performance::start(report),
+            Tag::Activated => performance::start(report, &mut self.observing),
             Tag::Input => {
                 if value.is(Word::isTrusted, Word::True) {
                     self.finalize_lcp(report);

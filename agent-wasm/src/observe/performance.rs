@@ -14,8 +14,9 @@ use crate::vitals::{InteractionEntry, LcpCandidate, LcpResource, NavigationTimin
 /// Event Timing only reports events at least this long (ms); web-vitals uses 40.
 const EVENT_DURATION_THRESHOLD: f64 = 40.0;
 
-/// Starts observing every entry type, buffered; the observers, by the tag of their entries.
-pub fn start(report: Report) -> Vec<(Tag, Js)> {
+/// Starts observing every entry type, buffered; adds the observers to
+/// `observing`, by the tag of their entries.
+pub fn start(report: Report, observing: &mut Vec<(Tag, Js)>) {
     report(Observation::FirstHidden { at: first_hidden() });
     let kinds = [
         (Word::navigation, Tag::Navigation),
@@ -28,7 +29,6 @@ pub fn start(report: Report) -> Vec<(Tag, Js)> {
         (Word::resource, Tag::Resource),
         frames::kind(),
     ];
-    let mut observing = Vec::new();
     // By reference: an array iterated by value links core's array IntoIter.
     for &(kind, tag) in &kinds {
         let threshold = if tag == Tag::Event { EVENT_DURATION_THRESHOLD } else { 0.0 };
@@ -40,7 +40,6 @@ pub fn start(report: Report) -> Vec<(Tag, Js)> {
     for &input in &[Word::keydown, Word::click] {
         window.listen(input, Tag::Input as u32, true);
     }
-    observing
 }
 
 /// Observes the resources of another window (a framework's sandbox iframe,
