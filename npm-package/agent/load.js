@@ -71,6 +71,7 @@ const browser = {
     const value = read(values[slot], WORDS[key]);
     return typeof value == 'number' ? value : NaN;
   },
+  num: (slot, key) => browser.number(slot, key) || 0,
   equals: (slot, key, word) => read(values[slot], WORDS[key]) === WORDS[word],
   item: (slot, index) => hold(read(values[slot], index)),
   call: (slot, method, argument) => hold(invoke(values[slot], WORDS[method], values[argument])),
