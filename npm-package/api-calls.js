@@ -2,6 +2,7 @@
 // them, so an MFE that does not import `init` bundles none of this.
 
 import { stackAbove } from './stack.js';
+import { randomHex as hex } from './agent/session.js';
 
 /**
  * Wraps `fetch` and `XMLHttpRequest` (open, setRequestHeader, send) so that
@@ -27,7 +28,6 @@ export function watchApiCalls({ endpoint, apiErrorStatuses, tracePropagationTarg
     }
   });
   const worst = apiErrorStatuses === '4xx+5xx' ? 400 : 500;
-  const hex = (bytes) => Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, '0')).join('');
   // The call as it starts: null for the agent's own calls and unreadable URLs.
   const start = (method, target, caller) => {
     try {

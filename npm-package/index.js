@@ -20,7 +20,7 @@ import { stackAbove } from './stack.js';
 // The agent's rule for app names and versions (the wire's check_app_name),
 // checked here too so that a registration queued before the wasm is ready is
 // refused at once rather than accepted and dropped.
-import { APP_NAME, MAX_APP_NAME_BYTES as MAX_VERSION_BYTES } from './agent/fields.js';
+import { APP_NAME, MAX_APP_NAME_BYTES as MAX_VERSION_BYTES, byteLength } from './agent/fields.js';
 
 const HUB = Symbol.for('canopy.agent.hub');
 // 2: `init` brings the wasm loader along (protocol 1 hubs carried their own).
@@ -295,7 +295,7 @@ function registrationProblem(app) {
     return `app name must be 1 to 64 characters, may hold only letters, digits, '-', '_' and '.', got "${name}"`;
   }
   if (version !== undefined && typeof version !== 'string') return 'version must be a string';
-  if (version && new TextEncoder().encode(version).length > MAX_VERSION_BYTES) return `version is longer than ${MAX_VERSION_BYTES} characters`;
+  if (version && byteLength(version) > MAX_VERSION_BYTES) return `version is longer than ${MAX_VERSION_BYTES} characters`;
   return '';
 }
 

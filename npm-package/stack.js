@@ -1,4 +1,4 @@
-import { MAX_FRAMES, MAX_TEXT_BYTES, truncate } from './agent/fields.js';
+import { MAX_FRAMES, MAX_TEXT_BYTES, MAX_U32, truncate } from './agent/fields.js';
 
 // The stack of whoever called `api`: its first frame is the caller's code,
 // outside this package, which may be bundled into the app or shared by every
@@ -75,7 +75,7 @@ function geckoFrame(line) {
 }
 
 /** A line or column number; 0 when it is not one (as a missing one is). */
-const number = (text) => (/^\d+$/.test(text) && +text <= 4294967295 ? +text : 0);
+const number = (text) => (/^\d+$/.test(text) && +text <= MAX_U32 ? +text : 0);
 
 /** A frame from `file:line:column` (either number may be missing). */
 function located(name, file) {

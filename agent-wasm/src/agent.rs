@@ -89,7 +89,7 @@ impl Agent {
             Observation::FirstHidden { at } => self.vitals.first_hidden(at),
             Observation::Paint { start, activation } => {
                 if let Some(fcp) = self.vitals.paint(start, activation) {
-                    self.record_vital(SHELL, start, fcp);
+                    self.record_vital(SHELL, start, &fcp);
                 }
             }
             Observation::Lcp(candidate) => self.vitals.lcp(candidate),
@@ -111,7 +111,7 @@ impl Agent {
                     let fields = timing.fields();
                     self.record(SHELL, 0.0, text::navigation(&kind, fields));
                     let ttfb = self.vitals.ttfb(timing.ttfb());
-                    self.record_vital(SHELL, 0.0, ttfb);
+                    self.record_vital(SHELL, 0.0, &ttfb);
                 }
             }
             Observation::Resource {
@@ -137,8 +137,8 @@ impl Agent {
                 start,
                 duration,
                 blocking,
-                mut scripts,
-            } => self.long_frame(start, duration, blocking, &mut scripts),
+                scripts,
+            } => self.long_frame(start, duration, blocking, scripts),
             Observation::Error {
                 at,
                 caught,
@@ -160,11 +160,11 @@ impl Agent {
             } => {
                 self.start_view(None);
                 let ttfb = self.vitals.restore(at, hidden, interactions);
-                self.record_vital(SHELL, performance_now(), ttfb);
+                self.record_vital(SHELL, performance_now(), &ttfb);
             }
             Observation::RestoredPaint { at } => {
                 if let Some(fcp) = self.vitals.restored_paint(at) {
-                    self.record_vital(SHELL, at, fcp);
+                    self.record_vital(SHELL, at, &fcp);
                 }
             }
             Observation::RouteChange { url, interactions } => {
@@ -256,24 +256,23 @@ impl Agent {
         start: f64,
         duration: f64,
         blocking: f64,
-        scripts: &mut Vec<Script<Js>>,
+        mut scripts: Vec<Script<Js>>,
     ) {
-        longest_first(scripts);
+        longest_first(&mut scripts);
         let app = scripts
             .first()
             .and_then(|script| text::owner_by_url(&script.url))
             .unwrap_or(SHELL);
-        self.vitals
-            .long_frame(start, start + duration, scripts.clone());
         if self.long_frames.take() {
-            let event = text::long_frame(duration, blocking, &scripts_list(scripts));
+            let event = text::long_frame(duration, blocking, &scripts_list(&scripts));
             self.record(app, start, event);
         }
+        self.vitals.long_frame(start, start + duration, scripts);
     }
 
     /// Queues a vital with its rating, tagged if the view was restored.
-    fn record_vital(&mut self, app: App, at: f64, vital: Vital<Js>) {
-        let event = vital_event(&vital);
+    fn record_vital(&mut self, app: App, at: f64, vital: &Vital<Js>) {
+        let event = vital_event(vital);
         self.record(app, at, event);
     }
 
@@ -281,16 +280,17 @@ impl Agent {
     /// for its app, each app's resources, then everything is sent.
     fn end_view(&mut self, interactions: Option<f64>) {
         let now = performance_now();
-        for (app, vital) in self.vitals.take_changed(interactions) {
-            self.record_vital(app, now, vital);
+        for (app, vital) in &self.vitals.take_changed(interactions) {
+            self.record_vital(*app, now, vital);
         }
         self.attribute_waiting(true);
         for AppResources {
             app,
             summary,
             slowest,
-        } in self.resources.take()
+        } in &self.resources.take()
         {
+            let app = *app;
             let event = text::resource_summary(
                 summary.count.into(),
                 summary.transfer_size as f64,
@@ -299,7 +299,7 @@ impl Agent {
             );
             self.record(app, now, event);
             for timing in slowest {
-                self.record(app, timing.started, resource_event(&timing));
+                self.record(app, timing.started, resource_event(timing));
             }
         }
         self.flush();
@@ -345,16 +345,16 @@ impl Agent {
     pub fn flush(&mut self) {
         self.attribute_waiting(false);
         let now = performance_now();
-        for (app, report, count) in self.repeats.take_counts() {
-            self.record(app, now, text::counted(&report, count));
+        for (app, report, count) in &self.repeats.take_counts() {
+            self.record(*app, now, text::counted(report, *count));
         }
-        for (app, summary) in self.api_calls.take_summaries() {
+        for (app, summary) in &self.api_calls.take_summaries() {
             let event = text::api_summary(
                 summary.calls.into(),
                 summary.failed.into(),
                 summary.duration,
             );
-            self.record(app, now, event);
+            self.record(*app, now, event);
         }
         self.save_session();
         if self.delivery.is_waiting() {
@@ -375,9 +375,9 @@ impl Agent {
                 break;
             }
             self.dropped_reported = dropped;
-            let body = text::body(&envelope, &text::list(batch.events.iter()));
-            self.delivery
-                .send(body, batch.body_len, batch.events.len() as u64);
+            let events = batch.events.len() as u64;
+            let body = text::body(&envelope, &text::list(batch.events));
+            self.delivery.send(body, batch.body_len, events);
         }
     }
 
@@ -386,13 +386,14 @@ impl Agent {
         self.queue.dropped() + self.delivery.dropped_events()
     }
 
-    /// Queued events and bytes, and events lost so far.
-    pub fn held(&self) -> [f64; 3] {
-        [
-            self.queue.len() as f64,
-            self.queue.bytes() as f64,
-            self.dropped() as f64,
-        ]
+    /// Queued events (0) and bytes (1), and events lost so far (2); NaN for another `which`.
+    pub fn held(&self, which: u32) -> f64 {
+        match which {
+            0 => self.queue.len() as f64,
+            1 => self.queue.bytes() as f64,
+            2 => self.dropped() as f64,
+            _ => f64::NAN,
+        }
     }
 
     pub fn delivery(&mut self) -> &mut Delivery {
@@ -412,18 +413,14 @@ fn resource_event(timing: &ResourceTiming<ResourceText>) -> Js {
 }
 
 fn scripts_list(scripts: &[Script<Js>]) -> Js {
-    let timings: Vec<Js> = scripts
-        .iter()
-        .map(|script| {
-            text::script_timing(
-                &script.url,
-                script.function.as_ref().unwrap_or(&Js::UNDEFINED),
-                script.invoker.as_ref().unwrap_or(&Js::UNDEFINED),
-                script.duration,
-            )
-        })
-        .collect();
-    text::list(timings.iter())
+    text::list(scripts.iter().map(|script| {
+        text::script_timing(
+            &script.url,
+            &script.function,
+            &script.invoker,
+            script.duration,
+        )
+    }))
 }
 
 fn vital_event(vital: &Vital<Js>) -> Js {
@@ -431,12 +428,19 @@ fn vital_event(vital: &Vital<Js>) -> Js {
         name: vital.name as u32,
         value: vital.value,
         rating: vital.name.rating(vital.value) as u32,
-        target: vital.target.as_ref(),
-        resource: vital.resource.as_ref(),
-        event_type: vital.event_type.as_ref(),
+        target: &vital.target,
+        resource: &vital.resource,
+        event_type: &vital.event_type,
         owner: vital.owner,
         restored: vital.restored,
-        parts: vital.parts.numbers().map(text::vital_parts),
-        scripts: (!vital.scripts.is_empty()).then(|| scripts_list(&vital.scripts)),
+        parts: vital
+            .parts
+            .numbers()
+            .map_or(Js::UNDEFINED, text::vital_parts),
+        scripts: if vital.scripts.is_empty() {
+            Js::UNDEFINED
+        } else {
+            scripts_list(&vital.scripts)
+        },
     })
 }

@@ -109,7 +109,9 @@ impl<T> Queue<T> {
                 break;
             }
             events_len += next.len;
-            events.extend(self.pop());
+            if let Some(event) = self.pop() {
+                events.push(event);
+            }
         }
         let body_len = body_len(envelope_len, events_len, events.len());
         Batch { events, body_len }

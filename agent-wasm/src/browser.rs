@@ -13,14 +13,12 @@
 //! agent makes. Every import here is total: a property that cannot be read,
 //! a method that throws, is `undefined` (or NaN), never an exception.
 
-/// A JS value held by the wasm.
+/// A JS value held by the wasm. Handles 0 to 3 are fixed (`undefined`,
+/// `null`, `true`, `false`): the loader keeps and releases them as no-ops,
+/// so neither side of the boundary tests for them twice.
 #[repr(transparent)]
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, Default, PartialEq, Eq)]
 pub struct Js(u32);
-
-/// Handles below this are fixed (`undefined`, `null`, `true`, `false`):
-/// never released.
-const FIXED: u32 = 4;
 
 /// Declares imports of the loader's module `module`: the real ones in the
 /// wasm, and stand-ins answering `undefined` (0) off the browser, where host
@@ -51,6 +49,8 @@ imports! { "c" {
     fn get(value: u32, key: u32) -> u32;
     /// `value[WORDS[key]]` if it is a number, else NaN.
     fn number(value: u32, key: u32) -> f64;
+    /// `value[WORDS[key]]` if it is a number, else 0.
+    fn num(value: u32, key: u32) -> f64;
     /// Whether `value[WORDS[key]] === WORDS[word]` (`true`: the word list's
     /// first entry is the boolean, see words.js).
     fn equals(value: u32, key: u32, word: u32) -> u32;
@@ -128,7 +128,7 @@ impl Js {
 
     /// A numeric property, 0 when it is not a number.
     pub fn num(&self, key: Word) -> f64 {
-        self.number(key).unwrap_or(0.0)
+        unsafe { num(self.0, key as u32) }
     }
 
     /// Whether the property is exactly `word` (`Word::True` for `true`).
@@ -140,10 +140,15 @@ impl Js {
         Js(unsafe { call(self.0, method as u32, argument.0) })
     }
 
+    /// `value[index]` (undefined past the end, or for a value that is not array-like).
+    pub fn item(&self, index: u32) -> Js {
+        Js(unsafe { item(self.0, index) })
+    }
+
     /// The items of an array-like value (none for anything else).
     pub fn items(&self) -> impl Iterator<Item = Js> + '_ {
         let len = self.num(Word::length) as u32;
-        (0..len).map(move |index| Js(unsafe { item(self.0, index) }))
+        (0..len).map(move |index| self.item(index))
     }
 
     pub fn word(word: Word) -> Js {
@@ -163,18 +168,15 @@ impl Js {
 
 impl Clone for Js {
     fn clone(&self) -> Self {
-        if self.0 < FIXED {
-            return Js(self.0);
-        }
+        // The loader hands fixed handles back as they are.
         Js(unsafe { keep(self.0) })
     }
 }
 
 impl Drop for Js {
     fn drop(&mut self) {
-        if self.0 >= FIXED {
-            unsafe { release(self.0) }
-        }
+        // The loader never releases a fixed handle.
+        unsafe { release(self.0) }
     }
 }
 
@@ -204,7 +206,12 @@ pub fn observe_entries(
             window.map_or(0, Js::raw),
         )
     };
-    (observer != 0).then_some(Js(observer))
+    // A branch, not `then_some`: its copy for `Js` costs more wasm.
+    if observer != 0 {
+        Some(Js(observer))
+    } else {
+        None
+    }
 }
 
 /// Reports `tag` after `ms` (every `ms` if `repeat`).

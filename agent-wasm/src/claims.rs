@@ -38,10 +38,16 @@ impl<E> Unclaimed<E> {
     /// The errors whose wait is over at `now` (all of them, with `all`: the
     /// view ends), oldest first, with when they happened.
     pub fn take_due(&mut self, now: f64, all: bool) -> Vec<(f64, E)> {
-        let (due, waiting) = std::mem::take(&mut self.waiting)
-            .into_iter()
-            .partition(|(at, _)| all || now - at >= CLAIM_WAIT_MS);
-        self.waiting = waiting;
+        // Moved one by one: `partition` links more wasm than the few kept here.
+        let mut due = Vec::new();
+        let mut index = 0;
+        while let Some((at, _)) = self.waiting.get(index) {
+            if all || now - at >= CLAIM_WAIT_MS {
+                due.push(self.waiting.remove(index));
+            } else {
+                index += 1;
+            }
+        }
         due
     }
 

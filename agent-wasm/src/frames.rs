@@ -13,8 +13,8 @@ pub struct Script<T> {
     /// The script's URL, scrubbed.
     pub url: T,
     /// `sourceFunctionName` and `invoker`, where the browser names them.
-    pub function: Option<T>,
-    pub invoker: Option<T>,
+    pub function: T,
+    pub invoker: T,
     pub duration: f64,
 }
 
@@ -44,7 +44,10 @@ impl<T: Clone> RecentFrames<T> {
         let mut scripts = Vec::new();
         for (frame_start, frame_end, frame_scripts) in &self.frames {
             if *frame_start <= end && *frame_end >= start {
-                scripts.extend(frame_scripts.iter().cloned());
+                // Pushed one by one: `extend` would link a reservation.
+                for script in frame_scripts {
+                    scripts.push(script.clone());
+                }
             }
         }
         longest_first(&mut scripts);
@@ -72,8 +75,8 @@ mod tests {
     fn script(url: &'static str, duration: f64) -> Script<&'static str> {
         Script {
             url,
-            function: None,
-            invoker: None,
+            function: "",
+            invoker: "",
             duration,
         }
     }

@@ -87,7 +87,8 @@ pub extern "C" fn start(
         if page.is_some() {
             return;
         }
-        let mut page = page.insert(Page {
+        // Not `insert`: it would drop the (empty) page it replaces, and link that.
+        let mut page = page.get_or_insert_with(|| Page {
             agent: Agent::new(Settings {
                 max_queue_bytes: max_queue_bytes as usize,
                 all_resources: all_resources != 0,
@@ -172,12 +173,6 @@ pub extern "C" fn flush() {
 #[no_mangle]
 pub extern "C" fn stat(which: u32) -> f64 {
     let mut value = f64::NAN;
-    with_agent(|agent| {
-        value = agent
-            .held()
-            .get(which as usize)
-            .copied()
-            .unwrap_or(f64::NAN)
-    });
+    with_agent(|agent| value = agent.held(which));
     value
 }

@@ -127,7 +127,12 @@ pub struct Caught(pub Js);
 impl Caught {
     pub fn read(event: &Js) -> Option<Caught> {
         let caught = js(unsafe { read_error(event.raw()) });
-        caught.is_some().then_some(Caught(caught))
+        // Branches, not `then_some` (see browser::observe_entries).
+        if caught.is_some() {
+            Some(Caught(caught))
+        } else {
+            None
+        }
     }
     pub fn claimant(&self) -> Option<App> {
         app(unsafe { claimant(self.0.raw()) })
@@ -150,10 +155,6 @@ pub fn counted(report: &Js, count: u32) -> Js {
     js(unsafe { with_count(report.raw(), count) })
 }
 
-fn raw_or_zero(value: Option<&Js>) -> u32 {
-    value.map_or(0, Js::raw)
-}
-
 /// The parts of a vital, as the text side writes them.
 pub fn vital_parts(parts: [f64; 4]) -> Js {
     let [a, b, c, d] = parts;
@@ -165,13 +166,14 @@ pub struct VitalFields<'a> {
     pub name: u32,
     pub value: f64,
     pub rating: u32,
-    pub target: Option<&'a Js>,
-    pub resource: Option<&'a Js>,
-    pub event_type: Option<&'a Js>,
+    pub target: &'a Js,
+    pub resource: &'a Js,
+    pub event_type: &'a Js,
     pub owner: Option<App>,
     pub restored: bool,
-    pub parts: Option<Js>,
-    pub scripts: Option<Js>,
+    /// Undefined when it has none.
+    pub parts: Js,
+    pub scripts: Js,
 }
 
 pub fn vital(fields: VitalFields) -> Js {
@@ -180,13 +182,13 @@ pub fn vital(fields: VitalFields) -> Js {
             fields.name,
             fields.value,
             fields.rating,
-            raw_or_zero(fields.target),
-            raw_or_zero(fields.resource),
-            raw_or_zero(fields.event_type),
+            fields.target.raw(),
+            fields.resource.raw(),
+            fields.event_type.raw(),
             fields.owner.map_or(-1, |app| app as i32),
             fields.restored.into(),
-            raw_or_zero(fields.parts.as_ref()),
-            raw_or_zero(fields.scripts.as_ref()),
+            fields.parts.raw(),
+            fields.scripts.raw(),
         )
     })
 }
@@ -247,7 +249,11 @@ pub fn api_summary(calls: f64, failed: f64, duration: f64) -> Js {
 /// The event as JSON for `app`, or None when `beforeSend` dropped it.
 pub fn encode_event(app: App, at: f64, event: &Js) -> Option<Js> {
     let encoded = js(unsafe { encode(app, at, event.raw()) });
-    encoded.is_some().then_some(encoded)
+    if encoded.is_some() {
+        Some(encoded)
+    } else {
+        None
+    }
 }
 
 pub fn bytes_of(text: &Js) -> usize {
@@ -255,7 +261,7 @@ pub fn bytes_of(text: &Js) -> usize {
 }
 
 /// A JS array of the values.
-pub fn list<'a>(items: impl IntoIterator<Item = &'a Js>) -> Js {
+pub fn list(items: impl IntoIterator<Item = Js>) -> Js {
     let list = js(unsafe { array() });
     for item in items {
         unsafe { push(list.raw(), item.raw()) }

@@ -120,9 +120,15 @@ impl<T> Views<T> {
 
     /// Drops the ids of earlier views with no event left in the queue (sent,
     /// or dropped from a full queue): at most one entry per queued view.
+    /// They are oldest first, so those are a prefix (removed one by one:
+    /// `retain` costs more wasm than the few entries ever kept).
     fn forget_finished(&mut self, first_queued_view: Option<u32>) {
-        self.earlier
-            .retain(|(view, _)| first_queued_view.is_some_and(|first| *view >= first));
+        while let Some((view, _)) = self.earlier.first() {
+            if first_queued_view.is_some_and(|first| *view >= first) {
+                break;
+            }
+            self.earlier.remove(0);
+        }
     }
 }
 

@@ -9,6 +9,7 @@ import { readFields, truncate, checkAppName, MAX_TEXT_BYTES } from './fields.js'
 import { parseStack } from '../stack.js';
 import { scrubUrl } from './scrub.js';
 import { captureReport, fingerprint } from './errors.js';
+import { appEvent as lifecycle } from './encode.js';
 import { readMetric, readCustomEvent, readApiCall } from './custom.js';
 import { watchApiCalls } from '../api-calls.js';
 
@@ -16,7 +17,6 @@ const fail = (call, why) => {
   throw new Error(`${call}: ${why}`);
 };
 const now = () => performance.now();
-const lifecycle = (phase, detail = '') => ({ kind: 'app', phase, detail });
 
 /** Loads the wasm (from `wasmUrl`, else next to the package); resolves to the calls. */
 export async function loadAgent(wasmUrl) {

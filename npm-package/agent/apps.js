@@ -5,6 +5,7 @@
 
 import { MAX_APPS_PER_BEACON, MAX_APP_NAME_BYTES, attrsObject, byteLength, checkAppName, readFields } from './fields.js';
 import { parseStack } from '../stack.js';
+import { appEvent } from './encode.js';
 
 const APP_FIELDS = 'Sname sversion lassetPrefixes shealthCheck ldependencies jrules rsampleRate aattributes sstack';
 
@@ -54,7 +55,7 @@ export function createApps(shell, scrub) {
       if (why) return { error: 'registerApp: ' + why };
       const [name, version = '', prefixes = [], healthCheck = '', dependencies = [], rules = '', sampleRate = 1, attrs = [], stack = ''] = fields;
       if (!prefixes.length) prefixes.push(...callerPrefix(parseStack(stack), scrub));
-      const event = { kind: 'app', phase: 'registered', detail: '' };
+      const event = appEvent('registered');
       if (healthCheck) event.health_check = healthCheck;
       if (dependencies.length) event.dependencies = dependencies;
       if (rules) event.declared_rules = rules;
@@ -66,7 +67,7 @@ export function createApps(shell, scrub) {
       if (known == 0 || listed.includes(known)) return { index: known, event: null };
       const why = checkAppName(name);
       if (why) return { error: 'appFailed: ' + why };
-      return { index: put(app(name)), event: { kind: 'app', phase: 'registered', detail: '' } };
+      return { index: put(app(name)), event: appEvent('registered') };
     },
     /** The name of app `index` (the shell's for an unknown index). */
     nameOf: (index) => (apps[index] || apps[0]).name,

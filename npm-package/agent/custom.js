@@ -2,9 +2,9 @@
 // and the API calls the package's `fetch` / `XMLHttpRequest` wrappers saw
 // finish, read and checked here with the messages the calls fail with. Each
 // is attributed by the stack of the call (its first frame is the caller's).
-import { readFields, truncate, checkAppName, MAX_TEXT_BYTES } from './fields.js';
+import { readFields, truncate, checkAppName, attrsObject, MAX_TEXT_BYTES } from './fields.js';
 import { parseStack } from '../stack.js';
-import { attrsOf, whole, MAX_METHOD_BYTES } from './encode.js';
+import { whole, MAX_METHOD_BYTES } from './encode.js';
 
 /** The checked `name` of a custom metric or event (`what` names the call's object), or `{ error }`. */
 function customName(call, what) {
@@ -22,7 +22,7 @@ export function readMetric(call) {
   const fields = readFields(call, 'the metric', 'nvalue aattrs sstack');
   if (typeof fields == 'string') return { error: fields };
   const [value, attrs, stack = ''] = fields;
-  return { stack, event: { kind: 'metric', name, value, attrs: attrsOf(attrs) } };
+  return { stack, event: { kind: 'metric', name, value, attrs: attrsObject(attrs) } };
 }
 
 /** `pushEvent` passes `{ name, attrs, stack }`: `{ stack, event }` (a custom event), or `{ error }`. */
@@ -32,7 +32,7 @@ export function readCustomEvent(call) {
   const fields = readFields(call, 'the event', 'aattrs sstack');
   if (typeof fields == 'string') return { error: fields };
   const [attrs, stack = ''] = fields;
-  return { stack, event: { kind: 'custom', name, attrs: attrsOf(attrs) } };
+  return { stack, event: { kind: 'custom', name, attrs: attrsObject(attrs) } };
 }
 
 /** A finished API call (`{ method, url, status, duration, message, traceId, caller, failed }`) as `{ app, duration, failed, at, event }` — `at` when it started (ms since the time origin), `event` the api_call sent if it failed — or `{ error }`. `ctx`: `{ apps, scrub, now? }`. */

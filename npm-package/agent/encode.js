@@ -3,56 +3,60 @@
 // `encodeEvent` cuts every string to its limit, leaves out what the wire
 // leaves out and runs the page's `beforeSend`; `envelope` and `assemble`
 // make a request body of encoded events (canopy_wire::assemble).
-import { truncate, MAX_TEXT_BYTES, MAX_STACK_BYTES, MAX_ATTR_KEY_BYTES, MAX_ATTR_VALUE_BYTES } from './fields.js';
+import { truncate, MAX_U32 as U32, MAX_TEXT_BYTES, MAX_STACK_BYTES, MAX_ATTR_KEY_BYTES, MAX_ATTR_VALUE_BYTES } from './fields.js';
 
 /** Bumped only for changes an older server cannot read (canopy_wire::SCHEMA_VERSION). */
 export const SCHEMA_VERSION = 1;
 /** Longest HTTP method of an API call, in bytes (limits.rs). */
 export const MAX_METHOD_BYTES = 16;
-const U32 = 4294967295;
 
 /** A whole number as Rust's `as` casts a float to an unsigned type (NaN and below 0: 0; capped), so serde reads it as an integer. */
 export const whole = (value, max = Number.MAX_SAFE_INTEGER) =>
   typeof value == 'number' && value > 0 ? Math.min(Math.floor(value), max) : 0;
 
-/** Attributes from readFields' `[name, text, …]` as the wire's object (Object.fromEntries: a `__proto__` name stays a name). */
-export function attrsOf(flat) {
-  const pairs = [];
-  for (let index = 0; flat && index < flat.length; index += 2) pairs.push([flat[index], flat[index + 1]]);
-  return pairs.length ? Object.fromEntries(pairs) : undefined;
-}
+// Numbers cast as the wire types them, by the mark before a field's name.
+const CASTS = { '#': whole, '%': (value) => whole(value, U32), '!': (value) => !!value };
+
+/** A builder of `{ kind, …fields }` from the values of `fields` (names in the wire's order), each cast by its mark: `#` a whole number, `%` one up to u32, `!` a flag; no `kind` for a part of an event. */
+const builder = (kind, fields) => (...values) => {
+  const event = kind ? { kind } : {};
+  fields.split(' ').forEach((field, at) => {
+    const cast = CASTS[field[0]];
+    event[cast ? field.slice(1) : field] = cast ? cast(values[at]) : values[at];
+  });
+  return event;
+};
+
+/** The wire's vital names and ratings in the order of its variants (VitalName, Rating): the wasm passes their numbers. */
+export const VITAL_NAMES = 'lcp cls inp fcp ttfb'.split(' ');
+export const RATINGS = 'good needs-improvement poor'.split(' ');
 
 /** A vital (LCP, INP, CLS, FCP, TTFB): name and rating as the wire's strings, attribution where known. */
-export const vitalEvent = (name, value, rating, target, resource, eventType, owner, restored, parts, scripts) =>
-  ({ kind: 'vital', name, value, rating, target, resource, event_type: eventType, owner, restored, parts, scripts });
-
+export const vitalEvent = builder('vital', 'name value rating target resource event_type owner !restored parts scripts');
 /** The page's navigation timing in phases (ms). */
-export const navigationEvent = (navType, dns, tcp, tls, ttfb, download, domParse, domReady, load, transferSize) => ({
-  kind: 'navigation', nav_type: navType, dns, tcp, tls, ttfb, download,
-  dom_parse: domParse, dom_ready: domReady, load, transfer_size: whole(transferSize),
-});
-
+export const navigationEvent = builder('navigation', 'nav_type dns tcp tls ttfb download dom_parse dom_ready load #transfer_size');
 /** One loaded resource. */
-export const resourceEvent = (url, initiator, duration, transferSize, cacheHit) =>
-  ({ kind: 'resource', url, initiator, duration, transfer_size: whole(transferSize), cache_hit: cacheHit });
-
+export const resourceEvent = builder('resource', 'url initiator duration #transfer_size !cache_hit');
 /** An app's resources of one view, summed up. */
-export const resourceSummaryEvent = (count, transferSize, cacheHits, duration) =>
-  ({ kind: 'resource_summary', count: whole(count, U32), transfer_size: whole(transferSize), cache_hits: whole(cacheHits, U32), duration });
-
+export const resourceSummaryEvent = builder('resource_summary', '%count #transfer_size %cache_hits duration');
 /** A long animation frame (or long task), with the scripts that ran in it. */
-export const longFrameEvent = (duration, blocking, scripts) => ({ kind: 'long_frame', duration, blocking, scripts });
-
+export const longFrameEvent = builder('long_frame', 'duration blocking scripts');
+/** A script that ran in a long frame (or an INP's), as the frame's `scripts` list it. */
+export const scriptTiming = builder('', 'url function invoker duration');
 /** An app's finished API calls of one view. */
-export const apiSummaryEvent = (calls, failed, duration) =>
-  ({ kind: 'api_summary', calls: whole(calls, U32), failed: whole(failed, U32), duration });
+export const apiSummaryEvent = builder('api_summary', '%calls %failed duration');
+/** The parts of a vital: INP's three phases, LCP's four sub-parts. */
+export const inpParts = builder('', 'input_delay processing presentation');
+export const lcpParts = builder('', 'ttfb load_delay load_duration render_delay');
+/** An app's lifecycle event (registered, mounted, failed). */
+export const appEvent = (phase, detail = '') => ({ kind: 'app', phase, detail });
 
 /** A repeated error's first report sent again with its count, without its stack text (repeats.rs keeps the frames only). */
 export const withCount = (report, count) => ({ ...report, stack: '', count: whole(count, U32) });
 
 // Text the wire leaves out when empty (text_if_any in json.rs); every other
 // string is sent even when empty.
-const OPTIONAL_TEXT = ['rating', 'target', 'resource', 'event_type', 'owner', 'function', 'invoker', 'health_check', 'declared_rules', 'trace_id'];
+const OPTIONAL_TEXT = 'rating target resource event_type owner function invoker health_check declared_rules trace_id'.split(' ');
 // Fields cut to other than MAX_TEXT_BYTES: declared rules are JSON, never cut.
 const LIMITS = { stack: MAX_STACK_BYTES, method: MAX_METHOD_BYTES, declared_rules: Infinity, attrs: MAX_ATTR_VALUE_BYTES };
 

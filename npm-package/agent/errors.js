@@ -4,23 +4,15 @@
 // then readied to leave the page — stack parsed, URLs scrubbed, text cut.
 // A micro-frontend's chunk that fails to load means the app is not there for
 // the user: its URL is handed back so the agent also counts a failed load.
-import { readFields, truncate, checkAppName, MAX_TEXT_BYTES, MAX_STACK_BYTES } from './fields.js';
+import { readFields, truncate, checkAppName, hash, attrsObject, attempt, property as get, MAX_TEXT_BYTES, MAX_STACK_BYTES, MAX_U32 } from './fields.js';
 import { parseStack } from '../stack.js';
 import { scrubUrl } from './scrub.js';
-import { attrsOf, whole } from './encode.js';
+import { whole } from './encode.js';
 
 // What browsers report instead of a cross-origin script's error, unless the
 // script was loaded with `crossorigin` and served with CORS headers.
 const MUTED = 'Script error.';
-const LEVELS = ['fatal', 'error', 'warning', 'info', 'debug'];
-const U32 = 4294967295;
-
-/** `value[key]`; undefined when `value` is no object or reading throws. Read by name, never `instanceof`: a sandbox iframe's events are of its realm. */
-const get = (value, key) => {
-  try {
-    return Object(value) === value ? value[key] : undefined;
-  } catch {}
-};
+const LEVELS = 'fatal error warning info debug'.split(' ');
 /** A string property, else undefined. */
 const string = (value, key) => {
   const found = get(value, key);
@@ -66,8 +58,8 @@ function errorEvent(event) {
   const report = newReport('error', string(thrown, 'name') ?? 'Error', string(thrown, 'message') ?? message);
   report.stack = string(thrown, 'stack') ?? '';
   report.url = string(event, 'filename') ?? '';
-  report.line = whole(get(event, 'lineno'), U32);
-  report.column = whole(get(event, 'colno'), U32);
+  report.line = whole(get(event, 'lineno'), MAX_U32);
+  report.column = whole(get(event, 'colno'), MAX_U32);
   return [report, false];
 }
 
@@ -85,20 +77,14 @@ function onRejection(event) {
 /** `String(value)` for primitives, JSON for objects; never throws. */
 function describe(value) {
   if (typeof value == 'string') return value;
-  try {
-    const json = typeof value == 'object' && value ? JSON.stringify(value) : undefined;
-    if (typeof json == 'string') return json;
-  } catch {}
-  try {
-    return String(value);
-  } catch {
-    return '';
-  }
+  // JSON.stringify may throw (a cycle) or give undefined (a toJSON); String may throw (no toString).
+  const json = typeof value == 'object' && value && attempt(() => JSON.stringify(value));
+  return typeof json == 'string' ? json : attempt(() => String(value)) ?? '';
 }
 
 /** The chunk URL in the message of a failed dynamic `import()` (Chrome: "Failed to fetch dynamically imported module: URL", Firefox: "error loading dynamically imported module: URL") or webpack's ChunkLoadError ("Loading chunk 7 failed. (error: URL)"): up to a ')' or ASCII white space. */
 export function chunkInMessage(message) {
-  const isChunk = ['dynamically imported module', 'Loading chunk', 'Loading CSS chunk'].some((phrase) => message.includes(phrase));
+  const isChunk = /dynamically imported module|Loading (CSS )?chunk/.test(message);
   return isChunk ? /https?:\/\/[^)\t\n\f\r ]*/.exec(message)?.[0] : undefined;
 }
 
@@ -131,7 +117,7 @@ export function captureReport(call, source, level, defaultType, ctx) {
   if (index < 0) return { error: `"${app}" is not registered; call registerApp first` };
   const report = newReport(source, type, message);
   if (named != 'error') report.level = named;
-  const attrs = attrsOf(attributes);
+  const attrs = attrsObject(attributes);
   if (attrs) report.attrs = attrs;
   // A message, or a thrown value that is not an Error, has no stack of its
   // own: where it was reported from places it.
@@ -139,13 +125,10 @@ export function captureReport(call, source, level, defaultType, ctx) {
   return { app: index, report: finish(report, ctx.scrub) };
 }
 
-/** A u32 hash (FNV-1a) of what makes two reports the same error (repeats.rs same_error): kind, level, type, message, location and top frame. */
+/** A u32 hash of what makes two reports the same error (repeats.rs same_error): kind, level, type, message, location and top frame. */
 export function fingerprint(report = {}) {
   const top = report.frames && report.frames[0];
   const same = [report.source, report.level || 'error', report.error_type, report.message, report.url,
     report.line, report.column, top ? [top.file, top.line, top.column] : null];
-  const text = JSON.stringify(same);
-  let hash = 2166136261;
-  for (let index = 0; index < text.length; index++) hash = Math.imul(hash ^ text.charCodeAt(index), 16777619);
-  return hash >>> 0;
+  return hash(JSON.stringify(same));
 }

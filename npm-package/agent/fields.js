@@ -21,14 +21,37 @@ export const MAX_APP_NAME_BYTES = 64;
 /** App names become ClickHouse keys and dashboard labels: short and plain. */
 export const APP_NAME = /^[A-Za-z0-9._-]{1,64}$/;
 
+/** The largest u32: counts and whole numbers the wire holds in one. */
+export const MAX_U32 = 4294967295;
+
 const encoder = /* @__PURE__ */ new TextEncoder();
 
+/** `text` as UTF-8 bytes. */
+export const utf8 = (text) => encoder.encode(text);
+
+/** A u32 hash of `text` (FNV-1a over its UTF-8 bytes): tiny, and spreads short ids well enough for a coin toss. */
+export function hash(text) {
+  let sum = 0x811c9dc5;
+  for (const byte of utf8(text)) sum = Math.imul(sum ^ byte, 0x01000193) >>> 0;
+  return sum;
+}
+
 /** The UTF-8 length of `text`: every limit counts bytes, as the server does. */
-export const byteLength = (text) => encoder.encode(text).length;
+export const byteLength = (text) => utf8(text).length;
+
+/** What `get()` returns; undefined when it throws (the page's getters, proxies and missing APIs must not reach it). */
+export const attempt = (get) => {
+  try {
+    return get();
+  } catch {}
+};
+
+/** `value[key]`; undefined when `value` is no object or reading throws. Read by name, never `instanceof`: a sandbox iframe's values are of its realm. */
+export const property = (value, key) => attempt(() => (Object(value) === value ? value[key] : undefined));
 
 /** `text` cut to at most `maxBytes` UTF-8 bytes on a character boundary, ending with '…' so a reader knows it is not whole. */
 export function truncate(text, maxBytes) {
-  const bytes = encoder.encode(text);
+  const bytes = utf8(text);
   if (bytes.length <= maxBytes) return text;
   let end = Math.max(maxBytes - 3, 0);
   while ((bytes[end] & 0xc0) == 0x80) end--; // a UTF-8 continuation byte: inside a character
@@ -44,8 +67,12 @@ export function checkAppName(name, what = 'app name') {
     : what + ` must be 1 to 64 characters, got "${name}"`;
 }
 
-/** An `a` field's [name, text, …] as the wire writes attributes: an object of texts. */
-export const attrsObject = (pairs) => Object.fromEntries(pairs.flatMap((name, at) => (at % 2 ? [] : [[name, pairs[at + 1]]])));
+/** An `a` field's [name, text, …] as the wire writes attributes: an object of texts (Object.fromEntries: a `__proto__` name stays a name); undefined for none. */
+export function attrsObject(pairs = []) {
+  const entries = [];
+  for (let at = 0; at < pairs.length; at += 2) entries.push([pairs[at], pairs[at + 1]]);
+  return entries.length ? Object.fromEntries(entries) : undefined;
+}
 
 // `spec` lists the fields as `<kind><name>`, separated by spaces. Kinds:
 // S a string that must be there, s a string, w a whole number in u32 range
@@ -72,7 +99,7 @@ export function readFields(object, what, spec) {
       } else if (kind == 'S' || kind == 's') {
         if (type != 'string') return key + ' must be a string';
       } else if (kind == 'w') {
-        if (!(Number.isInteger(value) && value >= 0 && value <= 4294967295)) return key + ' must be a whole number';
+        if (!(Number.isInteger(value) && value >= 0 && value <= MAX_U32)) return key + ' must be a whole number';
       } else if (kind == 'r') {
         if (!(type == 'number' && value >= 0 && value <= 1)) return key + ' must be a number from 0 to 1';
       } else if (kind == 'n') {

@@ -4,6 +4,8 @@
 // to the view it started in (or, for one too short to have an Event Timing
 // entry, a frame and 100 ms later).
 
+import { attempt } from './fields.js';
+
 /** Calls `changed(href)` after each route change. */
 export function watchHistory(changed) {
   const notify = () => {
@@ -22,11 +24,7 @@ export function watchHistory(changed) {
     });
     observer.observe({ type: 'event', durationThreshold: 16 });
   };
-  const safely = () => {
-    try {
-      notify();
-    } catch {}
-  };
+  const safely = () => attempt(notify);
   try {
     for (const method of ['pushState', 'replaceState']) {
       const original = history[method];

@@ -4,12 +4,13 @@
 // storage, sending. The wasm passes slots and numbers (load.js); the
 // modules beside this one do the work on values.
 import { hold, valueOf, report } from './load.js';
+import { attempt, byteLength } from './fields.js';
 import { scrubUrl } from './scrub.js';
 import { readErrorEvent, fingerprint } from './errors.js';
 import { selector, shiftCause, ownerNameOfNode } from './dom.js';
 import {
-  vitalEvent, navigationEvent, resourceEvent, resourceSummaryEvent, longFrameEvent, apiSummaryEvent,
-  withCount, encodeEvent, envelope, assemble,
+  vitalEvent, navigationEvent, resourceEvent, resourceSummaryEvent, longFrameEvent, apiSummaryEvent, scriptTiming,
+  inpParts, lcpParts, appEvent, withCount, encodeEvent, envelope, assemble, VITAL_NAMES, RATINGS,
 } from './encode.js';
 import { restoreSession, saveSession, randomId, samplePoint } from './session.js';
 import { watchHistory } from './history.js';
@@ -19,125 +20,103 @@ import { watchHistory } from './history.js';
 // the last 50 resources observed (the page's buffer stops at 250 entries),
 // else from that buffer.
 const RECENT_RESOURCES = 50;
-const encoder = new TextEncoder();
-// The wire's names, in the order of the variants of VitalName and Rating (wire/src/lib.rs).
-const VITALS = ['lcp', 'cls', 'inp', 'fcp', 'ttfb'];
-const RATINGS = ['good', 'needs-improvement', 'poor'];
 
 /** The bindings for the agent of `page`: `{ config, apps }` once init ran. */
 export function textImports(page) {
   const recent = [];
   const scrub = (url) => scrubUrl(String(url ?? ''), page.config.keepQueryParams);
-  const wrap = (make) => (...args) => hold(make(...args.map(valueOf)));
-  const wrapped = {
-    scrub,
-    selector,
-    id_selector: (id) => '#' + id,
-    shift_cause: shiftCause,
-    read_error: (event) => {
+  // `make` as a binding: its arguments as `kinds` says, by position — `s` a
+  // slot's value, `a` an app number's name (-1: none), anything else a number.
+  const slotted = (make, kinds = 'ss') => (...args) => make(...args.map((arg, at) =>
+    kinds[at] == 's' ? valueOf(arg) : kinds[at] == 'a' ? (arg < 0 ? undefined : page.apps.nameOf(arg)) : arg));
+  // …returning its result in a slot.
+  const held = (make, kinds) => {
+    const call = slotted(make, kinds);
+    return (...args) => hold(call(...args));
+  };
+  const ownerOfUrl = (url) => page.apps.ownerOfUrl(url);
+  return {
+    scrub: held(scrub),
+    selector: held(selector),
+    id_selector: held((id) => '#' + id),
+    shift_cause: held(shiftCause),
+    read_error: held((event) => {
       const caught = readErrorEvent(event, scrub);
       return caught && { ...caught, fingerprint: fingerprint(caught.report) };
-    },
-    chunk_failed: (caught) => ({ kind: 'app', phase: 'failed', detail: 'chunk failed to load: ' + caught.chunk }),
-    report_of: (caught) => caught.report,
-    array: () => [],
-    random_id: randomId,
-    stored_session: () => restoreSession(Date.now()),
-    page_url: () => scrub(location.href),
-  };
-  const bindings = {
-    is_own: (url) => String(valueOf(url)).startsWith(page.config.beaconUrl),
-    owner_of_url: (url) => page.apps.ownerOfUrl(valueOf(url)),
-    owner_of_node: (node) => {
-      const name = ownerNameOfNode(valueOf(node));
+    }),
+    chunk_failed: held((caught) => appEvent('failed', 'chunk failed to load: ' + caught.chunk)),
+    report_of: held((caught) => caught.report),
+    array: held(() => []),
+    random_id: held(randomId),
+    stored_session: held(() => restoreSession(Date.now())),
+    page_url: held(() => scrub(location.href)),
+    is_own: slotted((url) => String(url).startsWith(page.config.beaconUrl)),
+    owner_of_url: slotted(ownerOfUrl),
+    owner_of_node: slotted((node) => {
+      const name = ownerNameOfNode(node);
       return name === undefined ? -1 : page.apps.indexOf(name);
-    },
-    keep_resource: (entry) => {
-      recent.push(valueOf(entry));
+    }),
+    keep_resource: slotted((entry) => {
+      recent.push(entry);
       if (recent.length > RECENT_RESOURCES) recent.shift();
-    },
-    lcp_resource: (url, rendered) => {
-      const requested = (entry) => entry.name === valueOf(url) && (entry.requestStart || entry.startTime) <= rendered;
-      return hold(recent.findLast(requested) || performance.getEntriesByType('resource').findLast(requested));
-    },
-    claimant: (caught) => {
-      const { report: error, chunk } = valueOf(caught);
-      return page.apps.claimantOfError(chunk || error.url, error.frames || []);
-    },
-    chunk_owner: (caught) => {
-      const { chunk } = valueOf(caught);
-      const owner = chunk ? page.apps.ownerOfUrl(chunk) : -1;
+    }),
+    lcp_resource: held((url, rendered) => {
+      const requested = (entry) => entry.name === url && (entry.requestStart || entry.startTime) <= rendered;
+      return recent.findLast(requested) || performance.getEntriesByType('resource').findLast(requested);
+    }, 's'),
+    claimant: slotted(({ report: error, chunk }) => page.apps.claimantOfError(chunk || error.url, error.frames || [])),
+    chunk_owner: slotted(({ chunk }) => {
+      const owner = chunk ? ownerOfUrl(chunk) : -1;
       return owner > 0 ? owner : -1;
-    },
-    fingerprint: (caught) => valueOf(caught).fingerprint,
-    with_count: (error, count) => hold(withCount(valueOf(error), count)),
-    vital_event: (name, value, rating, target, resource, eventType, owner, restored, parts, scripts) => hold(vitalEvent(
-      VITALS[name], value, RATINGS[rating], valueOf(target), valueOf(resource), valueOf(eventType),
-      owner < 0 ? undefined : page.apps.nameOf(owner), !!restored, valueOf(parts), valueOf(scripts))),
-    parts: (a, b, c, d) => hold(Number.isNaN(d)
-      ? { input_delay: a, processing: b, presentation: c }
-      : { ttfb: a, load_delay: b, load_duration: c, render_delay: d }),
-    script: (url, fn, invoker, duration) => hold({ url: valueOf(url), function: valueOf(fn), invoker: valueOf(invoker), duration }),
-    navigation_event: (kind, ...timings) => hold(navigationEvent(valueOf(kind), ...timings)),
-    resource_event: (url, initiator, duration, transferSize, cacheHit) =>
-      hold(resourceEvent(valueOf(url), valueOf(initiator), duration, transferSize, !!cacheHit)),
-    resource_summary_event: (...numbers) => hold(resourceSummaryEvent(...numbers)),
-    long_frame_event: (duration, blocking, scripts) => hold(longFrameEvent(duration, blocking, valueOf(scripts))),
-    api_summary_event: (...numbers) => hold(apiSummaryEvent(...numbers)),
-    encode: (app, at, event) => hold(encodeEvent(page.apps.nameOf(app), at, valueOf(event), page.config.beforeSend)),
-    byte_length: (text) => encoder.encode(valueOf(text)).length,
-    push: (list, item) => valueOf(list).push(valueOf(item)),
-    envelope: (session, view, url, dropped) => hold(envelope({
-      id: randomId(), sessionId: valueOf(session), viewId: valueOf(view), pageUrl: valueOf(url),
-      sentAt: Date.now(), apps: page.apps.infos(), dropped,
-    })),
-    assemble: (head, events) => hold(assemble(valueOf(head), valueOf(events))),
-    save_session: (id, started, lastActive) => saveSession({ id: valueOf(id), started, lastActive }),
-    sample_point: (session, app) => samplePoint(valueOf(session), page.apps.nameOf(app)),
+    }),
+    fingerprint: slotted((caught) => caught.fingerprint),
+    with_count: held(withCount, 's'),
+    vital_event: held((name, value, rating, ...rest) => vitalEvent(VITAL_NAMES[name], value, RATINGS[rating], ...rest), '---sssa-ss'),
+    parts: (...times) => hold((Number.isNaN(times[3]) ? inpParts : lcpParts)(...times)),
+    script: held(scriptTiming, 'sss'),
+    navigation_event: held(navigationEvent, 's'),
+    resource_event: held(resourceEvent, 'ss'),
+    resource_summary_event: held(resourceSummaryEvent, ''),
+    long_frame_event: held(longFrameEvent, '--s'),
+    api_summary_event: held(apiSummaryEvent, ''),
+    encode: held((app, at, event) => encodeEvent(app, at, event, page.config.beforeSend), 'a-s'),
+    byte_length: slotted(byteLength),
+    push: slotted((list, item) => list.push(item)),
+    envelope: held((sessionId, viewId, pageUrl, dropped) => envelope({
+      id: randomId(), sessionId, viewId, pageUrl, sentAt: Date.now(), apps: page.apps.infos(), dropped,
+    }), 'sss'),
+    assemble: held(assemble),
+    save_session: slotted((id, started, lastActive) => saveSession({ id, started, lastActive }), 's'),
+    sample_point: slotted(samplePoint, 'sa'),
     sample_rate: (app) => page.apps.sampleRate(app),
-    same: (a, b) => valueOf(a) === valueOf(b),
+    same: slotted((a, b) => a === b),
     watch_history: (tag) => watchHistory((href) => report(tag, scrub(href))),
-    send_beacon: (body) => {
-      try {
-        return navigator.sendBeacon(bodyUrl(page, valueOf(body)), valueOf(body));
-      } catch {
-        return false;
-      }
-    },
-    post: (body, keepalive, retry, tag) => {
-      const sent = valueOf(body);
+    send_beacon: slotted((body) => attempt(() => navigator.sendBeacon(bodyUrl(page, body), body))),
+    post: slotted((body, keepalive, retry, tag) => {
       const answered = (response) => report(tag, response);
       try {
-        fetch(bodyUrl(page, sent, retry), { method: 'POST', body: sent, keepalive: !!keepalive }).then(answered, () => answered());
+        fetch(bodyUrl(page, body, retry), { method: 'POST', body, keepalive: !!keepalive }).then(answered, () => answered());
       } catch {
         answered();
       }
-    },
-    gzip: (body, tag) => {
+    }, 's'),
+    gzip: slotted((body, tag) => {
       const done = (bytes) => report(tag, bytes);
       try {
-        const stream = new Blob([valueOf(body)]).stream().pipeThrough(new CompressionStream('gzip'));
+        const stream = new Blob([body]).stream().pipeThrough(new CompressionStream('gzip'));
         new Response(stream).arrayBuffer().then((buffer) => done(new Uint8Array(buffer)), () => done());
       } catch {
         done();
       }
-    },
+    }, 's'),
     can_gzip: () => typeof CompressionStream == 'function',
-    retry_after: (response) => {
+    retry_after: slotted((response) => {
       // The server's form: whole seconds.
-      const seconds = read(() => valueOf(response).headers.get('Retry-After'));
+      const seconds = attempt(() => response.headers.get('Retry-After'));
       return /^\s*\d+\s*$/.test(seconds) ? Number(seconds) * 1000 : NaN;
-    },
+    }),
   };
-  for (const [name, make] of Object.entries(wrapped)) bindings[name] = wrap(make);
-  return bindings;
 }
-
-const read = (get) => {
-  try {
-    return get();
-  } catch {}
-};
 
 /** Where a body goes: gzipped bytes say so, a retry says when it is sent (the server dates events by it). */
 function bodyUrl(page, body, retry) {

@@ -8,6 +8,7 @@
 // one made while another runs (a beforeSend hook calling pushEvent) waits
 // until it returns — the agent is never re-entered, and nothing is lost.
 import { WORDS } from './words.js';
+import { attempt, property as read } from './fields.js';
 
 const values = [undefined, null, true, false];
 const free = [];
@@ -27,17 +28,7 @@ export function hold(value) {
 /** The value in a slot the wasm passed. */
 export const valueOf = (slot) => values[slot];
 
-const read = (value, key) => {
-  try {
-    return Object(value) === value ? value[key] : undefined;
-  } catch {}
-};
-
-const invoke = (value, method, argument) => {
-  try {
-    return read(value, method).call(value, argument);
-  } catch {}
-};
+const invoke = (value, method, argument) => attempt(() => read(value, method).call(value, argument));
 
 let exports;
 let running = false;
@@ -80,6 +71,7 @@ const browser = {
     const value = read(values[slot], WORDS[key]);
     return typeof value == 'number' ? value : NaN;
   },
+  num: (slot, key) => browser.number(slot, key) || 0,
   equals: (slot, key, word) => read(values[slot], WORDS[key]) === WORDS[word],
   item: (slot, index) => hold(read(values[slot], index)),
   call: (slot, method, argument) => hold(invoke(values[slot], WORDS[method], values[argument])),

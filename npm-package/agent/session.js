@@ -2,7 +2,8 @@
 // and route changes share it), random ids, and the sampling point of a
 // session and app. When a session expires is the wasm's (numbers only).
 
-import { byteLength } from './fields.js';
+import { byteLength, hash } from './fields.js';
+import { whole } from './encode.js';
 
 const SESSION_KEY = 'canopy.session';
 
@@ -21,25 +22,21 @@ export function restoreSession(now) {
 
 /** Keeps `session` for the tab's next page as `id started last_active` (whole ms); storage may be missing or full. */
 export function saveSession({ id, started, lastActive }) {
-  const ms = (time) => Math.max(0, Math.trunc(time) || 0);
   try {
-    sessionStorage.setItem(SESSION_KEY, `${id} ${ms(started)} ${ms(lastActive)}`);
+    sessionStorage.setItem(SESSION_KEY, `${id} ${whole(started)} ${whole(lastActive)}`);
   } catch {
     // as restoreSession: without storage each page has its own session
   }
 }
 
-/** A random 128-bit id in 32 hex digits, for sessions, views and beacons. Math.random is enough: ids group events and tell a retried body from a new one; they protect nothing. */
-export function randomId() {
-  let id = '';
-  for (let part = 0; part < 4; part++) id += ((Math.random() * 2 ** 32) >>> 0).toString(16).padStart(8, '0');
-  return id;
-}
+/** `bytes` random bytes in hex: trace and span ids, and (16) the ids of sessions, views and beacons. */
+export const randomHex = (bytes) => Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, '0')).join('');
+
+/** A random 128-bit id in 32 hex digits, for sessions, views and beacons: ids group events and tell a retried body from a new one. */
+export const randomId = () => randomHex(16);
 
 /** Where session `sessionId` falls for app `appName`, in [0, 1): the app reports from the session when it is below its sample rate, so the decision holds for the whole session on every page and differs between apps. */
 export function samplePoint(sessionId, appName) {
-  // FNV-1a over the UTF-8 bytes of both, a 0 between: tiny, and spreads short ids well enough for a coin toss.
-  let hash = 0x811c9dc5;
-  for (const byte of new TextEncoder().encode(sessionId + '\0' + appName)) hash = Math.imul(hash ^ byte, 0x01000193) >>> 0;
-  return hash / 2 ** 32;
+  // The two hashed with a 0 between.
+  return hash(sessionId + '\0' + appName) / 2 ** 32;
 }

@@ -3,10 +3,11 @@
 // the body canopy_wire::assemble makes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 
 import {
   vitalEvent, navigationEvent, resourceEvent, resourceSummaryEvent, longFrameEvent, apiSummaryEvent,
-  withCount, encodeEvent, envelope, assemble, whole,
+  withCount, encodeEvent, envelope, assemble, whole, VITAL_NAMES, RATINGS,
 } from '../agent/encode.js';
 
 const AT = 1_732_000_000_123.4;
@@ -29,6 +30,13 @@ test('vitals: rating and attribution only when known', () => {
   const bare = vitalEvent('ttfb', 250, 'good', '', '', '', '', false, {}, []);
   assert.deepEqual(decoded(bare), { app: 'cart', at: AT, kind: 'vital', name: 'ttfb', value: 250, rating: 'good' });
   assert.equal(encoded(vitalEvent('fcp', 9, '', '', '', '', undefined)), encoded(vitalEvent('fcp', 9)), 'no owner: -1 on the wasm side');
+});
+
+test("vital names and ratings by number: the wire's variants in its order, as serde names them", () => {
+  const wire = readFileSync(new URL('../../wire/src/lib.rs', import.meta.url), 'utf8');
+  const variants = (name) => wire.split(`pub enum ${name} {`)[1].split('}')[0].match(/\w+/g);
+  assert.deepEqual(VITAL_NAMES, variants('VitalName').map((variant) => variant.toLowerCase()));
+  assert.deepEqual(RATINGS, variants('Rating').map((variant) => variant.replace(/(?<=.)[A-Z]/g, '-$&').toLowerCase()));
 });
 
 test('navigation, resources, long frames and API summaries: numbers as the wire types them', () => {

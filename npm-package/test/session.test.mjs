@@ -56,14 +56,15 @@ test('random ids are 32 hex digits and differ', () => {
   const ids = new Set(Array.from({ length: 100 }, randomId));
   assert.equal(ids.size, 100);
   for (const id of ids) assert.match(id, /^[0-9a-f]{32}$/);
-  const random = Math.random;
+  const bytes = Object.getOwnPropertyDescriptor(crypto, 'getRandomValues');
   try {
-    Math.random = () => 0;
+    crypto.getRandomValues = (array) => array.fill(0);
     assert.equal(randomId(), '0'.repeat(32), 'small values are zero-padded');
-    Math.random = () => 1 - 2 ** -53;
+    crypto.getRandomValues = (array) => array.fill(255);
     assert.equal(randomId(), 'f'.repeat(32));
   } finally {
-    Math.random = random;
+    if (bytes) Object.defineProperty(crypto, 'getRandomValues', bytes);
+    else delete crypto.getRandomValues;
   }
 });
 

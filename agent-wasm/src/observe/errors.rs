@@ -13,7 +13,8 @@ use crate::text::{App, Caught};
 pub fn listen(target: &Js, app: Option<App>) {
     // The app rides in the tag, shifted past 0 (no app).
     let sandbox = app.map_or(0, |app| app + 1);
-    for (event_type, tag) in [
+    // By reference, as in performance::start.
+    for &(event_type, tag) in &[
         (Word::error, Tag::Error),
         (Word::unhandledrejection, Tag::Rejection),
     ] {

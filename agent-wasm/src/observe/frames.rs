@@ -35,16 +35,16 @@ pub fn frame(tag: Tag, entry: &Js, report: Report) {
         });
         return;
     }
-    let scripts = entry
-        .get(Word::scripts)
-        .items()
-        .map(|script| Script {
+    // Pushed one by one: `collect` would link a sized allocation.
+    let mut scripts = Vec::new();
+    for script in entry.get(Word::scripts).items() {
+        scripts.push(Script {
             url: text::scrub_url(&script.get(Word::sourceURL)),
-            function: Some(script.get(Word::sourceFunctionName)),
-            invoker: Some(script.get(Word::invoker)),
+            function: script.get(Word::sourceFunctionName),
+            invoker: script.get(Word::invoker),
             duration: script.num(Word::duration),
-        })
-        .collect();
+        });
+    }
     report(Observation::LongFrame {
         start,
         duration,

@@ -24,7 +24,8 @@ pub enum Observation {
     LayoutShift {
         start: f64,
         value: f64,
-        target: Option<Js>,
+        /// Its selector (undefined: none).
+        target: Js,
         owner: Option<App>,
     },
     Event {
@@ -122,33 +123,6 @@ pub enum Tag {
     Retry,
 }
 
-const TAGS: [Tag; 24] = [
-    Tag::Navigation,
-    Tag::Paint,
-    Tag::Lcp,
-    Tag::LayoutShift,
-    Tag::Event,
-    Tag::FirstInput,
-    Tag::Resource,
-    Tag::LongFrame,
-    Tag::LongTask,
-    Tag::SandboxResource,
-    Tag::Error,
-    Tag::Rejection,
-    Tag::Input,
-    Tag::Activated,
-    Tag::Visibility,
-    Tag::PageHide,
-    Tag::PageShow,
-    Tag::RestoreFrame,
-    Tag::RestorePaint,
-    Tag::Route,
-    Tag::Flush,
-    Tag::Answer,
-    Tag::Gzipped,
-    Tag::Retry,
-];
-
 impl Tag {
     /// The tag with a parameter, as the loader hands it back.
     pub fn with(self, parameter: u32) -> u32 {
@@ -157,7 +131,35 @@ impl Tag {
 
     /// The tag and its parameter.
     pub fn split(raw: u32) -> Option<(Tag, u32)> {
-        Some((*TAGS.get((raw & 0xff) as usize)?, raw >> 8))
+        // Each number to its own variant: compiled to a range check, no table.
+        let tag = match raw & 0xff {
+            0 => Tag::Navigation,
+            1 => Tag::Paint,
+            2 => Tag::Lcp,
+            3 => Tag::LayoutShift,
+            4 => Tag::Event,
+            5 => Tag::FirstInput,
+            6 => Tag::Resource,
+            7 => Tag::LongFrame,
+            8 => Tag::LongTask,
+            9 => Tag::SandboxResource,
+            10 => Tag::Error,
+            11 => Tag::Rejection,
+            12 => Tag::Input,
+            13 => Tag::Activated,
+            14 => Tag::Visibility,
+            15 => Tag::PageHide,
+            16 => Tag::PageShow,
+            17 => Tag::RestoreFrame,
+            18 => Tag::RestorePaint,
+            19 => Tag::Route,
+            20 => Tag::Flush,
+            21 => Tag::Answer,
+            22 => Tag::Gzipped,
+            23 => Tag::Retry,
+            _ => return None,
+        };
+        Some((tag, raw >> 8))
     }
 }
 
@@ -177,7 +179,7 @@ impl Observers {
         if document.is(Word::prerendering, Word::True) {
             document.listen(Word::prerenderingchange, Tag::Activated as u32, false);
         } else {
-            self.observing = performance::start(report);
+            performance::start(report, &mut self.observing);
         }
         lifecycle::install();
         errors::listen(&Js::global(Word::window), None);
@@ -186,7 +188,7 @@ impl Observers {
     /// A callback from the browser: `tag`, its parameter and its value.
     pub fn on(&mut self, tag: Tag, parameter: u32, value: &Js, report: Report) {
         match tag {
-            Tag::Activated => self.observing = performance::start(report),
+            Tag::Activated => performance::start(report, &mut self.observing),
             Tag::Input => {
                 if value.is(Word::isTrusted, Word::True) {
                     self.finalize_lcp(report);
@@ -262,4 +264,22 @@ pub fn watch(target: &Js, app: App) {
         performance::observe_resources_of(target);
     }
     errors::listen(target, Some(app));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Tag;
+
+    #[test]
+    fn a_tag_splits_into_itself_and_its_parameter() {
+        for number in 0..=Tag::Retry as u32 {
+            let (tag, parameter) = Tag::split(number | 77 << 8).expect("a tag");
+            assert_eq!((tag as u32, parameter), (number, 77));
+        }
+        assert_eq!(Tag::split(Tag::Retry as u32 + 1), None);
+        assert_eq!(
+            Tag::split(Tag::Gzipped.with(0xff_ffff)),
+            Some((Tag::Gzipped, 0xff_ffff))
+        );
+    }
 }

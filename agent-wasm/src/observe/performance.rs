@@ -14,8 +14,9 @@ use crate::vitals::{InteractionEntry, LcpCandidate, LcpResource, NavigationTimin
 /// Event Timing only reports events at least this long (ms); web-vitals uses 40.
 const EVENT_DURATION_THRESHOLD: f64 = 40.0;
 
-/// Starts observing every entry type, buffered; the observers, by the tag of their entries.
-pub fn start(report: Report) -> Vec<(Tag, Js)> {
+/// Starts observing every entry type, buffered; adds the observers to
+/// `observing`, by the tag of their entries.
+pub fn start(report: Report, observing: &mut Vec<(Tag, Js)>) {
     report(Observation::FirstHidden { at: first_hidden() });
     let kinds = [
         (Word::navigation, Tag::Navigation),
@@ -28,8 +29,8 @@ pub fn start(report: Report) -> Vec<(Tag, Js)> {
         (Word::resource, Tag::Resource),
         frames::kind(),
     ];
-    let mut observing = Vec::new();
-    for (kind, tag) in kinds {
+    // By reference: an array iterated by value links core's array IntoIter.
+    for &(kind, tag) in &kinds {
         let threshold = if tag == Tag::Event {
             EVENT_DURATION_THRESHOLD
         } else {
@@ -40,10 +41,9 @@ pub fn start(report: Report) -> Vec<(Tag, Js)> {
         }
     }
     let window = Js::global(Word::window);
-    for input in [Word::keydown, Word::click] {
+    for &input in &[Word::keydown, Word::click] {
         window.listen(input, Tag::Input as u32, true);
     }
-    observing
 }
 
 /// Observes the resources of another window (a framework's sandbox iframe,
@@ -89,9 +89,7 @@ fn performance() -> Js {
 
 fn navigation_entry() -> Js {
     let kind = Js::word(Word::navigation);
-    let list = performance().call(Word::getEntriesByType, &kind);
-    let first = list.items().next();
-    first.unwrap_or(Js::UNDEFINED)
+    performance().call(Word::getEntriesByType, &kind).item(0)
 }
 
 /// When a prerendered page was activated (ms since the time origin); 0 if it was not prerendered.
@@ -175,19 +173,31 @@ fn lcp(entry: &Js, report: Report) {
     } else {
         None
     };
-    let resource = has_url.then(|| text::scrub_url(&url));
+    let resource = if has_url {
+        text::scrub_url(&url)
+    } else {
+        Js::UNDEFINED
+    };
     // The browser hides an element inside a shadow root: an image is then
     // the app's that serves it. A removed element is still named by its id.
     let (target, owner) = if element.is_object() {
-        (
-            Some(text::node_selector(&element)),
-            text::owner_by_node(&element),
-        )
+        (text::node_selector(&element), text::owner_by_node(&element))
     } else {
-        let owner = resource.as_ref().and_then(text::owner_by_url);
+        let owner = if has_url {
+            text::owner_by_url(&resource)
+        } else {
+            None
+        };
         let id = entry.get(Word::id);
         let named = id.is_some() && !entry.is(Word::id, Word::empty);
-        (named.then(|| text::selector_of_id(&id)), owner)
+        (
+            if named {
+                text::selector_of_id(&id)
+            } else {
+                Js::UNDEFINED
+            },
+            owner,
+        )
     };
     let navigation = navigation_entry();
     report(Observation::Lcp(LcpCandidate {
@@ -218,7 +228,10 @@ fn layout_shift(shift: &Js, report: Report) {
             }
         }
     }
-    let target = node.map(|node| text::node_selector(&node));
+    let target = match node {
+        Some(node) => text::node_selector(&node),
+        None => Js::UNDEFINED,
+    };
     // The shift is the app's that caused it, not the app's that moved most.
     let owner = text::owner_by_node(&text::cause_of_shift(&sources));
     report(Observation::LayoutShift {
@@ -234,9 +247,9 @@ fn event_timing(timing: &Js, report: Report) {
     // Only an interaction's entries are attributed; the others count for their frame alone.
     let (target, owner) = if id > 0.0 {
         let node = timing.get(Word::target);
-        (Some(text::node_selector(&node)), text::owner_by_node(&node))
+        (text::node_selector(&node), text::owner_by_node(&node))
     } else {
-        (None, None)
+        (Js::UNDEFINED, None)
     };
     report(Observation::Event {
         entry: InteractionEntry {
@@ -245,7 +258,7 @@ fn event_timing(timing: &Js, report: Report) {
             processing_start: timing.num(Word::processingStart),
             processing_end: timing.num(Word::processingEnd),
             duration: timing.num(Word::duration),
-            name: Some(timing.get(Word::name)),
+            name: timing.get(Word::name),
             target,
         },
         owner,

@@ -14,36 +14,36 @@ const SESSION_CAP_MS: f64 = 5_000.0;
 pub(super) struct SessionWindows<T> {
     /// The largest window so far, its largest shift's target and owner.
     pub(super) value: f64,
-    target: Option<T>,
+    target: T,
     owner: Option<App>,
     /// The current window: its sum, first and last shift, and largest shift.
     session: f64,
     first: f64,
     last: f64,
     largest: f64,
-    largest_target: Option<T>,
+    largest_target: T,
     largest_owner: Option<App>,
 }
 
-impl<T> Default for SessionWindows<T> {
+impl<T: Default> Default for SessionWindows<T> {
     fn default() -> Self {
         Self {
             value: 0.0,
-            target: None,
+            target: T::default(),
             owner: None,
             session: 0.0,
             first: 0.0,
             last: 0.0,
             largest: 0.0,
-            largest_target: None,
+            largest_target: T::default(),
             largest_owner: None,
         }
     }
 }
 
-impl<T: Clone> SessionWindows<T> {
+impl<T: Clone + Default> SessionWindows<T> {
     /// A shift of `value` at `start` (ms), of `target`, caused by `owner`'s DOM.
-    pub(super) fn add(&mut self, start: f64, value: f64, target: Option<T>, owner: App) {
+    pub(super) fn add(&mut self, start: f64, value: f64, target: T, owner: App) {
         if self.session > 0.0
             && start - self.last < SESSION_GAP_MS
             && start - self.first < SESSION_CAP_MS
@@ -81,7 +81,7 @@ impl<T: Clone> SessionWindows<T> {
 mod tests {
     use super::*;
 
-    type Windows = SessionWindows<&'static str>;
+    type Windows = SessionWindows<Option<&'static str>>;
     const SHELL: App = 0;
     const CATALOG: App = 1;
 

@@ -3,7 +3,7 @@
 //! skipping one per 50 interactions on the page (web-vitals' p98 estimate).
 //! Its phases span the handlers of every event presented in its frame.
 
-use super::{Parts, Vital, VitalName};
+use super::{Parts, Text, Vital, VitalName};
 use crate::frames::RecentFrames;
 use crate::App;
 
@@ -30,9 +30,9 @@ pub struct InteractionEntry<T> {
     pub processing_end: f64,
     pub duration: f64,
     /// The event type (`pointerdown`, `click`, `keydown`…).
-    pub name: Option<T>,
-    /// Selector of the event's target; none when it has none.
-    pub target: Option<T>,
+    pub name: T,
+    /// Selector of the event's target; `T::default()` when it has none.
+    pub target: T,
 }
 
 /// The event handlers of one presented frame: the entries whose render
@@ -101,8 +101,8 @@ impl<T> Default for Interactions<T> {
 struct Interaction<T> {
     id: f64,
     latency: f64,
-    event_type: Option<T>,
-    target: Option<T>,
+    event_type: T,
+    target: T,
     owner: App,
     /// The longest entry's input time; the handlers of its frame, and when it was presented.
     start: f64,
@@ -111,7 +111,7 @@ struct Interaction<T> {
     frame: f64,
 }
 
-impl<T: Clone> Interaction<T> {
+impl<T: Text> Interaction<T> {
     fn timed_by(&mut self, entry: &InteractionEntry<T>, frame: &EventFrame) {
         self.latency = entry.duration;
         self.event_type.clone_from(&entry.name);
@@ -144,7 +144,7 @@ impl<T: Clone> Interaction<T> {
     }
 }
 
-impl<T: Clone> Interactions<T> {
+impl<T: Text> Interactions<T> {
     /// Another entry presented in `frame`: the interactions timed by it see its handlers.
     pub(super) fn frame_grew(&mut self, frame: &EventFrame) {
         for interaction in self.longest.iter_mut().filter(|i| i.frame == frame.render) {
@@ -168,7 +168,7 @@ impl<T: Clone> Interactions<T> {
                 if entry.duration > interaction.latency {
                     interaction.timed_by(entry, frame);
                 }
-                if longest && interaction.target.is_none() {
+                if longest && interaction.target == T::default() {
                     interaction.target.clone_from(&entry.target);
                     interaction.owner = owner;
                 }
@@ -182,7 +182,7 @@ impl<T: Clone> Interactions<T> {
                 let mut interaction = Interaction {
                     id: entry.id,
                     latency: 0.0,
-                    event_type: None,
+                    event_type: T::default(),
                     target: entry.target.clone(),
                     owner,
                     start: 0.0,
@@ -236,8 +236,8 @@ impl<T: Clone> Interactions<T> {
 pub(super) mod tests {
     use super::*;
 
-    pub(in crate::vitals) type Entry = InteractionEntry<&'static str>;
-    type Inp = Interactions<&'static str>;
+    pub(in crate::vitals) type Entry = InteractionEntry<Option<&'static str>>;
+    type Inp = Interactions<Option<&'static str>>;
     const SHELL: App = 0;
     const CATALOG: App = 1;
 

@@ -29,8 +29,8 @@ pub struct LcpCandidate<T> {
     /// The resource's request, if it has a URL and its entry was found.
     pub request: Option<LcpResource>,
     /// Its element's selector, and its resource's URL (scrubbed).
-    pub target: Option<T>,
-    pub resource: Option<T>,
+    pub target: T,
+    pub resource: T,
     /// The app whose DOM holds the element (or that serves the image); none: the shell.
     pub owner: Option<App>,
 }
@@ -41,7 +41,7 @@ pub(super) fn counts(start: f64, first_hidden: f64, lcp_final: bool) -> bool {
     !lcp_final && start < first_hidden
 }
 
-impl<T> LcpCandidate<T> {
+impl<T: Default> LcpCandidate<T> {
     pub(super) fn into_vital(self) -> Vital<T> {
         let value = since_activation(self.start, self.activation);
         Vital {
@@ -51,6 +51,18 @@ impl<T> LcpCandidate<T> {
             parts: parts(self.response_start, self.activation, self.request, value),
             ..Vital::new(VitalName::Lcp, value)
         }
+    }
+}
+
+/// A copy of the LCP vital. It has no scripts: not cloning them keeps
+/// `Vec<Script>`'s clone out of the wasm.
+pub(super) fn copy<T: Clone>(lcp: &Vital<T>) -> Vital<T> {
+    Vital {
+        target: lcp.target.clone(),
+        resource: lcp.resource.clone(),
+        event_type: lcp.event_type.clone(),
+        scripts: Vec::new(),
+        ..*lcp
     }
 }
 

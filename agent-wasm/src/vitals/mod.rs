@@ -28,17 +28,24 @@ use crate::{App, SHELL};
 use cls::SessionWindows;
 use inp::{EventFrames, Interactions};
 
-/// A vital to report, with its attribution (text as `T`).
+/// Text as the vitals hold it: a JS handle in the wasm. Its default is
+/// "none" (the handle of `undefined`): an `Option` around a handle would
+/// only add a tag to test and drop.
+pub trait Text: Clone + Default + PartialEq {}
+
+impl<T: Clone + Default + PartialEq> Text for T {}
+
+/// A vital to report, with its attribution (text as `T`; absent: `T::default()`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Vital<T> {
     pub name: VitalName,
     pub value: f64,
     /// The element: the largest shift's, the interaction's target, the LCP element.
-    pub target: Option<T>,
+    pub target: T,
     /// LCP: its resource's URL.
-    pub resource: Option<T>,
+    pub resource: T,
     /// INP: the longest entry's event type.
-    pub event_type: Option<T>,
+    pub event_type: T,
     /// The app whose DOM caused it.
     pub owner: Option<App>,
     /// Measured after the page was restored from the back/forward cache.
@@ -86,22 +93,24 @@ impl Parts {
     }
 }
 
-impl<T> Vital<T> {
+impl<T: Default> Vital<T> {
     /// A value without attribution.
     pub fn new(name: VitalName, value: f64) -> Self {
         Self {
             name,
             value,
-            target: None,
-            resource: None,
-            event_type: None,
+            target: T::default(),
+            resource: T::default(),
+            event_type: T::default(),
             owner: None,
             restored: false,
             parts: Parts::None,
             scripts: Vec::new(),
         }
     }
+}
 
+impl<T> Vital<T> {
     /// How it compares with web-vitals' thresholds.
     pub fn rating(&self) -> Rating {
         self.name.rating(self.value)
@@ -180,7 +189,7 @@ impl<T> AppVitals<T> {
     }
 }
 
-impl<T: Clone> Vitals<T> {
+impl<T: Text> Vitals<T> {
     /// When the page was first hidden as the observers start (infinity: not yet).
     pub fn first_hidden(&mut self, at: f64) {
         self.first_hidden = at;
@@ -234,7 +243,7 @@ impl<T: Clone> Vitals<T> {
 
     /// A layout shift without recent input, `start` ms after the time origin,
     /// caused by `owner`'s DOM: it counts for the page (the shell) and for that app.
-    pub fn layout_shift(&mut self, start: f64, value: f64, target: Option<T>, owner: App) {
+    pub fn layout_shift(&mut self, start: f64, value: f64, target: T, owner: App) {
         self.app(SHELL).cls.add(start, value, target.clone(), owner);
         if owner != SHELL {
             self.app(owner).cls.add(start, value, target, owner);
@@ -315,7 +324,7 @@ impl<T: Clone> Vitals<T> {
                 .as_ref()
                 .filter(|lcp| is_shell || lcp.owner == Some(app.app))
             {
-                app.report(&mut changed, LCP, Some(lcp.clone()));
+                app.report(&mut changed, LCP, Some(lcp::copy(lcp)));
             }
         }
         for (_, vital) in &mut changed {

@@ -4,11 +4,11 @@
 use super::inp::tests::{entry, Entry};
 use super::*;
 
-type View = Vitals<&'static str>;
+type View = Vitals<Option<&'static str>>;
 const CATALOG: App = 1;
 const CART: App = 2;
 
-fn values(changed: &[(App, Vital<&'static str>)]) -> Vec<(App, VitalName, f64)> {
+fn values(changed: &[(App, Vital<Option<&'static str>>)]) -> Vec<(App, VitalName, f64)> {
     changed
         .iter()
         .map(|(app, v)| (*app, v.name, v.value))
@@ -21,7 +21,7 @@ fn painted() -> View {
     vitals
 }
 
-fn lcp_at(start: f64, owner: Option<App>) -> LcpCandidate<&'static str> {
+fn lcp_at(start: f64, owner: Option<App>) -> LcpCandidate<Option<&'static str>> {
     LcpCandidate {
         start,
         activation: 0.0,
@@ -67,7 +67,7 @@ fn cls_waits_for_the_first_paint_and_then_reports_zero() {
 fn inp_names_its_phases_and_the_scripts_of_its_frames() {
     let mut vitals = View::default();
     let script = |url, duration| Script {
-        url,
+        url: Some(url),
         function: None,
         invoker: Some("BUTTON.onclick"),
         duration,
@@ -92,7 +92,7 @@ fn inp_names_its_phases_and_the_scripts_of_its_frames() {
             presentation: 106.0
         }
     );
-    let urls: Vec<&str> = inp.scripts.iter().map(|s| s.url).collect();
+    let urls: Vec<&str> = inp.scripts.iter().filter_map(|s| s.url).collect();
     assert_eq!(urls, ["https://x/b.js", "https://x/a.js"]);
 }
 
