@@ -66,7 +66,7 @@ fn with_page(f: impl FnOnce(&mut Page)) {
     });
 }
 
-fn with_agent(f: impl FnOnce(&mut Agent)) {
+fn with_running_agent(f: impl FnOnce(&mut Agent)) {
     with_page(|page| f(&mut page.agent));
 }
 
@@ -128,7 +128,7 @@ pub extern "C" fn on(tag: u32, value: u32) {
 #[no_mangle]
 pub extern "C" fn record(app: u32, at: f64, event: u32) {
     let event = Js::from_raw(event);
-    with_agent(|agent| agent.record(app, at, event));
+    with_running_agent(|agent| agent.record(app, at, event));
 }
 
 /// An error the app reported itself (`captureError`, `captureMessage`),
@@ -136,21 +136,21 @@ pub extern "C" fn record(app: u32, at: f64, event: u32) {
 #[no_mangle]
 pub extern "C" fn record_caught(app: u32, at: f64, caught: u32) {
     let caught = text::Caught(Js::from_raw(caught));
-    with_agent(|agent| agent.caught(at, caught, false, Some(app)));
+    with_running_agent(|agent| agent.caught(at, caught, false, Some(app)));
 }
 
 /// An API call the package's `fetch`/`XMLHttpRequest` wrappers saw finish.
 #[no_mangle]
 pub extern "C" fn api_call(app: u32, at: f64, duration: f64, failed: u32, event: u32) {
     let event = Js::from_raw(event);
-    with_agent(|agent| agent.api_call(app, at, duration, failed != 0, event));
+    with_running_agent(|agent| agent.api_call(app, at, duration, failed != 0, event));
 }
 
 /// Errors and rejections the page raised before the agent started, kept by the hub.
 #[no_mangle]
 pub extern "C" fn record_early(events: u32) {
     let events = Js::from_raw(events);
-    with_agent(|agent| {
+    with_running_agent(|agent| {
         observe::errors::replay(&events, &mut |observation| agent.handle(observation))
     });
 }
@@ -166,13 +166,13 @@ pub extern "C" fn watch(target: u32, app: u32) {
 /// Sends everything queued now.
 #[no_mangle]
 pub extern "C" fn flush() {
-    with_agent(Agent::flush);
+    with_running_agent(Agent::flush);
 }
 
 /// The agent's own health: 0 queued events, 1 queued bytes, 2 events lost; NaN before it runs.
 #[no_mangle]
 pub extern "C" fn stat(which: u32) -> f64 {
     let mut value = f64::NAN;
-    with_agent(|agent| value = agent.held(which));
+    with_running_agent(|agent| value = agent.held(which));
     value
 }
