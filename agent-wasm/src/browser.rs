@@ -95,13 +95,6 @@ impl Js {
         self.0
     }
 
-    /// Gives the handle to JS, which releases it (an export's return value).
-    pub fn into_raw(self) -> u32 {
-        let handle = self.0;
-        std::mem::forget(self);
-        handle
-    }
-
     /// Not `undefined` or `null`.
     pub fn is_some(&self) -> bool {
         self.0 > 1
