@@ -109,7 +109,7 @@ fn first_hidden() -> f64 {
             return start;
         }
     }
-    if Js::global(Word::document).is(Word::visibilityState, Word::hidden) {
+    if super::lifecycle::is_hidden() {
         0.0
     } else {
         f64::INFINITY
