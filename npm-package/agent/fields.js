@@ -51,6 +51,9 @@ export const property = (value, key) => attempt(() => (Object(value) === value ?
 
 /** `text` cut to at most `maxBytes` UTF-8 bytes on a character boundary, ending with '…' so a reader knows it is not whole. */
 export function truncate(text, maxBytes) {
+  // A UTF-16 unit is at most 3 UTF-8 bytes: most text is short enough
+  // without being encoded (every string of every event passes here).
+  if (text.length * 3 <= maxBytes) return text;
   const bytes = utf8(text);
   if (bytes.length <= maxBytes) return text;
   let end = Math.max(maxBytes - 3, 0);
